@@ -1,0 +1,75 @@
+"""Weight-format facts: storage bytes per weight and the tensor-core precision a GEMM runs at.
+
+These are properties of the formats themselves (their published layouts), not of hardware or
+runtimes, so they live in code with the layout that defines each number.
+"""
+
+from __future__ import annotations
+
+from planner.specs.hardware import Architecture, ComputeDtype
+from planner.specs.runtime import Quant
+
+#: Default scale-group sizes when a checkpoint does not state one.
+DEFAULT_GROUP_SIZE: dict[Quant, int] = {
+    "int4-awq": 128,   # AutoAWQ default q_group_size
+    "int4-gptq": 128,  # AutoGPTQ / GPTQModel default group_size
+    "nvfp4": 16,       # NVFP4: one FP8 (E4M3) scale per 16 values (NVIDIA Blackwell docs)
+    "mxfp4": 32,       # OCP Microscaling spec v1.0: one E8M0 scale per 32 values
+}
+
+
+def bytes_per_weight(quant: Quant, group_size: int | None = None) -> float:
+    """Storage bytes per weight, scales and zero points included.
+
+    Layouts: AWQ/GPTQ pack 4-bit weights with an fp16 scale and a 4-bit zero point per group
+    (2 + 0.5 bytes per group); NVFP4 adds a 1-byte E4M3 scale per 16 values; MXFP4 a 1-byte
+    E8M0 scale per 32 values; FP8/INT8 carry per-channel or 128x128-block fp32 scales, under
+    0.03% of the weights, counted as 4 bytes per 128x128 block.
+    """
+    group = group_size or DEFAULT_GROUP_SIZE.get(quant, 128)
+    if quant in ("bf16", "fp16"):
+        return 2.0
+    if quant in ("fp8", "int8"):
+        return 1.0 + 4.0 / (128 * 128)
+    if quant in ("int4-awq", "int4-gptq"):
+        return 0.5 + 2.5 / group
+    if quant in ("nvfp4", "mxfp4"):
+        return 0.5 + 1.0 / group
+    raise AssertionError(f"unhandled quant {quant}")
+
+
+def is_weight_only(quant: Quant, architecture: Architecture) -> bool:
+    """Whether GEMMs dequantize weights to 16-bit (compute at the 16-bit rate)."""
+    if quant in ("int4-awq", "int4-gptq"):
+        return True
+    if quant == "mxfp4":
+        return architecture != "blackwell"
+    return False
+
+
+def compute_dtype(quant: Quant, architecture: Architecture) -> ComputeDtype:
+    """Tensor-core input precision GEMMs run at for `quant` weights on `architecture`.
+
+    FP8 runs W8A8 on FP8 tensor cores; INT8 runs SmoothQuant-style W8A8 on INT8 cores;
+    NVFP4/MXFP4 use FP4 cores on Blackwell; weight-only formats compute in 16-bit.
+    """
+    sixteen: ComputeDtype = "fp16" if architecture == "turing" else "bf16"
+    if quant == "fp16":
+        return "fp16"
+    if quant == "fp8":
+        return "fp8"
+    if quant == "int8":
+        return "int8"
+    if quant in ("nvfp4", "mxfp4") and architecture == "blackwell":
+        return "fp4"
+    return sixteen
+
+
+def sixteen_bit(architecture: Architecture) -> Quant:
+    """The 16-bit format unquantized weights are served in on this architecture."""
+    return "fp16" if architecture == "turing" else "bf16"
+
+
+def kv_dtype_bytes(kv_dtype: str) -> float:
+    """Bytes per KV-cache element: `fp8` stores one byte, `auto` the 16-bit activation dtype."""
+    return 1.0 if kv_dtype == "fp8" else 2.0

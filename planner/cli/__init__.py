@@ -1,0 +1,52 @@
+"""The `planner` command line: thin commands over the library, one catch point for errors.
+
+Exit codes: 0 ok; 1 the answer is no (nothing feasible, a regression); 2 bad input or usage;
+anything else is a bug and keeps its traceback (`PLANNER_DEBUG=1` shows it for every error).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from planner.cli import catalog, memory
+from planner.errors import PlannerError
+
+
+class _PlannerGroup(TyperGroup):
+    """Typer group whose `invoke` is the single place planner errors become exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlannerError as exc:
+            if os.environ.get("PLANNER_DEBUG", "").lower() in ("1", "true", "yes"):
+                raise
+            click.echo(f"Error: {exc.line()}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    name="planner",
+    cls=_PlannerGroup,
+    help="Pre-deployment capacity planner for LLM inference: which GPU, runtime, batch size, "
+         "replicas and cost meet your traffic and latency target.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+for _module in (catalog, memory):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

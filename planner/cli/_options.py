@@ -1,0 +1,86 @@
+"""Shared Typer option aliases and output helpers for the command modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+
+class TableOrJson(str, Enum):
+    """Output formats of the catalog and estimate commands."""
+
+    table = "table"
+    json = "json"
+
+
+ModelArg = Annotated[str, typer.Argument(
+    metavar="MODEL",
+    help="config.json, model folder, model.yaml, or Hugging Face repo id (org/name).")]
+GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="GPU id or alias (see `planner gpus`).")]
+RuntimeOpt = Annotated[str, typer.Option("--runtime", "-r", help="Serving runtime (see `planner runtimes`).")]
+TpOpt = Annotated[int, typer.Option("--tp", min=1, max=72, help="Tensor-parallel size (GPUs sharing each layer).")]
+PpOpt = Annotated[int, typer.Option("--pp", min=1, max=64, help="Pipeline-parallel size (stages of layers).")]
+QuantOpt = Annotated[str | None, typer.Option(
+    "--quant", "-q",
+    help="Weight precision: bf16, fp16, fp8, int8, int4-awq, int4-gptq, nvfp4, mxfp4 "
+         "(default: the checkpoint's).")]
+KvDtypeOpt = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: auto (16-bit) or fp8.")]
+FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
+
+
+def stdout_console() -> Console:
+    """Console for data (stdout); width from $COLUMNS so tests can fix it."""
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
+    return Console(width=width, highlight=False, soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    """Console for progress and errors."""
+    return Console(stderr=True, highlight=False)
+
+
+def dumps_json(data: Any) -> str:
+    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def print_json(data: Any) -> None:
+    """Write JSON data to stdout."""
+    sys.stdout.write(dumps_json(data))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temp file and a rename, so no half-written file is left."""
+    path = path.expanduser()
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        from planner.errors import SpecError
+
+        raise SpecError("output directory does not exist", where="-o", value=str(path),
+                        hint="create the directory first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
+    """Check a free-text option against its allowed values with a clear error."""
+    if value is None or value in allowed:
+        return value
+    from planner.errors import SpecError
+
+    raise SpecError(f"unknown value for {flag}", where=flag, value=value,
+                    hint="choose one of " + ", ".join(allowed))

@@ -1,0 +1,113 @@
+"""Which model x GPU x runtime x parallelism x precision combinations are legal, and why not."""
+
+from __future__ import annotations
+
+from planner import _quant
+from planner.errors import SpecError
+from planner.specs.deployment import Deployment
+from planner.specs.hardware import Gpu
+from planner.specs.model import ModelSpec
+from planner.specs.runtime import KvDtype, Quant, Runtime
+
+_ARCH_NAMES = {
+    "turing": "Turing", "ampere": "Ampere", "ada": "Ada", "hopper": "Hopper",
+    "blackwell": "Blackwell", "cdna3": "CDNA3 (MI300-class)",
+}
+
+
+def default_quant(model: ModelSpec, gpu: Gpu) -> Quant:
+    """Weight precision served when the user names none: the checkpoint's own format."""
+    if model.quantization is not None:
+        return model.quantization.format
+    if model.dtype == "fp16":
+        return "fp16"
+    return _quant.sixteen_bit(gpu.architecture)
+
+
+def _archs(archs: list[str]) -> str:
+    return ", ".join(_ARCH_NAMES.get(a, a) for a in archs) or "no GPU"
+
+
+def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int = 1,
+                      pp_size: int = 1, quant: Quant | None = None,
+                      kv_dtype: KvDtype = "auto") -> list[str]:
+    """Every reason this combination cannot run, in words (empty when it can)."""
+    quant = quant or default_quant(model, gpu)
+    reasons: list[str] = []
+    arch = gpu.architecture
+    if gpu.vendor not in runtime.vendors or arch not in runtime.architectures:
+        reasons.append(f"{runtime.name} does not run on {gpu.name} ({_ARCH_NAMES[arch]}); "
+                       f"it supports {_archs(list(runtime.architectures))}")
+        return reasons
+    if not runtime.supports_quant(quant, arch):
+        supported = runtime.quantization.get(quant)
+        where = f"only on {_archs(list(supported))}" if supported else "on no GPU"
+        reasons.append(f"{runtime.name} serves {quant} weights {where}; {gpu.name} is {_ARCH_NAMES[arch]}")
+    if kv_dtype != "auto" and not runtime.supports_kv_dtype(kv_dtype, arch):
+        reasons.append(f"{runtime.name} has no {kv_dtype} KV cache on {gpu.name} ({_ARCH_NAMES[arch]})")
+    if model.quantization is not None and quant != model.quantization.format:
+        reasons.append(f"the checkpoint is quantized as {model.quantization.format}; it cannot be served "
+                       f"as {quant}")
+    heads, kv_heads = model.attention.num_heads, model.attention.num_kv_heads
+    if tp_size > 1 and not runtime.parallelism.tp:
+        reasons.append(f"{runtime.name} has no tensor parallelism")
+    if pp_size > 1 and not runtime.parallelism.pp:
+        reasons.append(f"{runtime.name} has no pipeline parallelism")
+    if heads % tp_size:
+        reasons.append(f"tensor-parallel size {tp_size} does not divide the {heads} attention heads")
+    elif kv_heads % tp_size and tp_size % kv_heads:
+        reasons.append(f"tensor-parallel size {tp_size} and the {kv_heads} KV heads do not divide each other")
+    if tp_size > gpu.interconnect.gpus_per_node:
+        reasons.append(f"tensor-parallel size {tp_size} exceeds the {gpu.interconnect.gpus_per_node} "
+                       f"GPUs of one {gpu.name} node; use pipeline parallelism across nodes")
+    if tp_size * pp_size > runtime.parallelism.max_gpus_per_replica:
+        reasons.append(f"{tp_size * pp_size} GPUs per replica exceed {runtime.name}'s limit of "
+                       f"{runtime.parallelism.max_gpus_per_replica}")
+    if pp_size > model.num_layers:
+        reasons.append(f"pipeline-parallel size {pp_size} exceeds the {model.num_layers} layers")
+    if quant in ("int4-awq", "int4-gptq"):
+        group = (model.quantization.group_size if model.quantization else None) or \
+            _quant.DEFAULT_GROUP_SIZE[quant]
+        inter = model.moe.expert_intermediate_size if model.is_moe and model.moe else model.intermediate_size
+        if (inter // tp_size) % group:
+            reasons.append(f"{quant} with group size {group} needs the intermediate size per GPU "
+                           f"({inter} / {tp_size}) to be a multiple of {group}")
+    return reasons
+
+
+def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int = 1, pp_size: int = 1,
+                    quant: Quant | None = None, kv_dtype: KvDtype = "auto",
+                    max_num_seqs: int | None = None, max_num_batched_tokens: int | None = None,
+                    max_model_len: int | None = None, memory_fraction: float | None = None) -> Deployment:
+    """Build a checked `Deployment`, filling unset limits from the runtime's defaults.
+
+    Raises:
+        SpecError: The combination cannot run; the message gives every reason.
+    """
+    quant = quant or default_quant(model, gpu)
+    reasons = incompatibilities(model, gpu, runtime, tp_size=tp_size, pp_size=pp_size, quant=quant,
+                                kv_dtype=kv_dtype)
+    if reasons:
+        raise SpecError("; ".join(reasons), hint=_hint(reasons))
+    if max_model_len is not None and max_model_len > model.max_position_embeddings:
+        raise SpecError("max model length exceeds the model's context", value=max_model_len,
+                        where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
+    sched = runtime.scheduler
+    return Deployment(
+        model=model, gpu=gpu, runtime=runtime, tp_size=tp_size, pp_size=pp_size, quant=quant,
+        kv_dtype=kv_dtype, max_num_seqs=max_num_seqs or sched.max_num_seqs,
+        max_num_batched_tokens=max_num_batched_tokens or sched.max_num_batched_tokens,
+        max_model_len=max_model_len or model.max_position_embeddings,
+        memory_fraction=memory_fraction or runtime.memory.memory_fraction,
+    )
+
+
+def _hint(reasons: list[str]) -> str:
+    text = " ".join(reasons)
+    if "does not divide" in text:
+        return "choose a tensor-parallel size that divides the attention and KV heads (1, 2, 4, 8, ...)"
+    if "does not run on" in text:
+        return "pick another runtime (`planner runtimes`) or GPU (`planner gpus`)"
+    if "weights" in text:
+        return "pick a precision the GPU supports (bf16 works everywhere but Turing, fp16 everywhere)"
+    return "see `planner runtimes` and `planner gpus` for what each supports"

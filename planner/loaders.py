@@ -1,0 +1,221 @@
+"""Edges that read files: model configs (file, folder, model.yaml, hub id), hardware_db, runtime_profiles.
+
+Everything here turns bytes on disk into validated specs or raises a `SpecError` / `DataError`
+that names the file, the field and the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from planner._hf_config import parse_hf_config
+from planner.errors import DataError, PlannerError, SpecError
+from planner.specs.hardware import Gpu
+from planner.specs.model import ModelSpec
+from planner.specs.modelfile import ModelFile
+from planner.specs.runtime import Runtime
+
+log = logging.getLogger("planner")
+
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=PlannerError)
+
+
+def read_structured(path: Path, error: type[PlannerError] = SpecError) -> Any:
+    """Parse a JSON or YAML file, turning I/O and syntax errors into one clear line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", where=str(path), hint="check the path") from None
+    except IsADirectoryError:
+        raise error("expected a file, got a directory", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise error("file is not UTF-8 text", where=str(path), hint="is it a binary file?") from None
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", where=str(path)) from None
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                    where=str(path), hint="validate it with `python -m json.tool`") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise error(f"malformed YAML{at}: {problem}", where=str(path),
+                    hint="check indentation and quoting") from None
+
+
+def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = SpecError) -> M:
+    """Validate `data` as `model`, turning a `ValidationError` into one line listing each location."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
+            parts.append(f"{loc}: {err['msg']}{got}")
+        hint = "values carry their unit in the key name (bytes, bytes/s, seconds)"
+        raise error("; ".join(parts), where=where, hint=hint) from None
+
+
+def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
+    if not directory.is_dir():
+        raise DataError(f"{kind} directory not found", where=str(directory),
+                        hint=f"set PLANNER_{kind.upper()} or pass a directory that exists")
+    items: dict[str, M] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = read_structured(path, DataError)
+        item = validate(model, data, str(path), DataError)
+        item_id = getattr(item, "id")
+        if item_id != path.stem:
+            raise DataError(f"id must match the file name {path.stem!r}", where=f"{path}: id", value=item_id,
+                            hint="rename the file or the id")
+        items[item_id] = item
+    if not items:
+        raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory))
+    return items
+
+
+def load_gpus(directory: Path) -> dict[str, Gpu]:
+    """Load every GPU in a hardware_db directory, keyed by id."""
+    return _load_dir(directory, Gpu, "hardware_db")
+
+
+def load_runtimes(directory: Path) -> dict[str, Runtime]:
+    """Load every runtime profile in a directory, keyed by id."""
+    return _load_dir(directory, Runtime, "runtime_profiles")
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "-").replace(" ", "-")
+
+
+def resolve(name: str, catalog: dict[str, M], kind: str, flag: str) -> M:
+    """Find `name` among ids and aliases (case-insensitive), or fail with a did-you-mean."""
+    wanted = _norm(name)
+    index: dict[str, M] = {}
+    for item_id, item in catalog.items():
+        index[_norm(item_id)] = item
+        for alias in getattr(item, "aliases", []):
+            index.setdefault(_norm(alias), item)
+    if wanted in index:
+        return index[wanted]
+    close = difflib.get_close_matches(wanted, list(index), n=1, cutoff=0.5)
+    if close:
+        suggestion = getattr(index[close[0]], "id")
+        hint = f"did you mean {suggestion!r}? `planner {kind}s` lists them"
+    else:
+        hint = f"`planner {kind}s` lists the known ones: {', '.join(sorted(catalog))}"
+    raise SpecError(f"unknown {kind}", where=flag, value=name, hint=hint)
+
+
+# ---------------------------------------------------------------- models
+
+
+def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
+    """Download (or read from cache) a repo's config.json; honours HF_HUB_OFFLINE."""
+    try:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+    except ImportError:  # pragma: no cover - huggingface-hub is a core dependency
+        raise SpecError("huggingface-hub is not installed", where=repo_id,
+                        hint="pip install huggingface-hub, or pass a local config.json") from None
+    try:
+        path = Path(hf_hub_download(repo_id, "config.json"))
+    except LocalEntryNotFoundError:
+        raise SpecError("model is not a local path and is not in the Hugging Face cache", where=repo_id,
+                        hint="check the path, or unset HF_HUB_OFFLINE and connect to download it") from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
+                        where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
+                        "or pass a local config.json") from None
+    return read_structured(path), path.parent
+
+
+def _check_safetensors(spec: ModelSpec, folder: Path) -> ModelSpec:
+    """Cross-check parameter counts against `model.safetensors.index.json` when present."""
+    index = folder / "model.safetensors.index.json"
+    if not index.is_file() or spec.quantization is not None:
+        return spec
+    try:
+        total_size = int(json.loads(index.read_text())["metadata"]["total_size"])
+    except (KeyError, ValueError, TypeError, OSError):
+        return spec
+    from planner.arch import count_params
+
+    expected = count_params(spec).total * spec.dtype_bytes
+    if expected and abs(total_size - expected) / expected > 0.02:
+        note = (f"safetensors total_size {total_size / 1e9:.2f} GB differs from the "
+                f"{expected / 1e9:.2f} GB the config implies; extra tensors (MTP, vision) may be present")
+        return spec.model_copy(update={"warnings": (*spec.warnings, note)})
+    return spec
+
+
+def _load_config_file(path: Path, name: str | None = None) -> ModelSpec:
+    data = read_structured(path)
+    return parse_hf_config(data, name or path.parent.name or path.stem, where=str(path))
+
+
+def load_model_file(path: Path) -> ModelFile:
+    """Read and validate a model.yaml."""
+    data = read_structured(path)
+    if not isinstance(data, dict):
+        raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
+                        value=type(data).__name__, hint="see the README section 'model.yaml'")
+    return validate(ModelFile, data, str(path))
+
+
+def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub) -> ModelSpec:
+    """Load a model from a config.json, a model folder, a model.yaml, or a Hugging Face repo id.
+
+    Raises:
+        SpecError: The file is missing or malformed, or a required field is absent.
+    """
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        config = path / "config.json"
+        if not config.is_file():
+            raise SpecError("model folder has no config.json", where=str(path),
+                            hint="point at the checkpoint folder that holds config.json")
+        return _check_safetensors(_load_config_file(config, path.name), path)
+    if path.suffix in (".yaml", ".yml"):
+        return model_from_file(load_model_file(path), path)
+    if path.is_file() or path.suffix == ".json":
+        return _load_config_file(path)
+    if ref.count("/") == 1 and not ref.startswith((".", "/")):
+        data, folder = hub(ref)
+        return _check_safetensors(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
+    raise SpecError("model not found", where="MODEL", value=ref,
+                    hint="pass a config.json, a model folder, a model.yaml or a Hugging Face repo id (org/name)")
+
+
+def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
+    """Resolve the model a model.yaml names (relative paths against the yaml's folder)."""
+    if mf.config is not None:
+        spec = parse_hf_config(mf.config, mf.name or path.stem, where=f"{path}: config")
+    else:
+        assert mf.model is not None
+        target = mf.model
+        local = (path.parent / target).expanduser()
+        spec = load_model(str(local) if local.exists() else target)
+    if mf.name:
+        spec = spec.model_copy(update={"name": mf.name})
+    return spec
+
+
+def env_offline() -> bool:
+    """Whether HF_HUB_OFFLINE asks for no network."""
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")

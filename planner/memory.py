@@ -1,0 +1,222 @@
+"""Memory model: what one GPU of a deployment holds, and how many tokens of KV cache fit.
+
+Per GPU: weights (sharded by TP, split by PP, each module at its stored precision) +
+activation peak for the runtime's token budget + CUDA context + CUDA graphs, all inside the
+runtime's memory fraction; the rest is KV cache.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from planner import _quant, arch
+from planner.specs._base import Frozen
+from planner.specs.deployment import Deployment
+from planner.specs.model import ModelSpec
+from planner.specs.runtime import Quant
+
+_CHECKPOINT_MODULE_PATTERNS = {
+    "attention": ("self_attn", "attn", "attention"),
+    "lm_head": ("lm_head",),
+    "embedding": ("embed",),
+    "router": ("router", "mlp.gate", ".gate"),
+}
+
+
+class MemoryBreakdown(Frozen):
+    """Per-GPU memory of one deployment (the busiest GPU when pipeline stages differ)."""
+
+    params_total: int = Field(ge=0)
+    """Parameters of the whole model."""
+    params_active: int = Field(ge=0)
+    """Parameters one token passes through."""
+    gpu_memory_bytes: int = Field(gt=0)
+    """Device memory of one GPU."""
+    memory_fraction: float = Field(gt=0, le=1)
+    """Fraction of memory the runtime may use."""
+    usable_bytes: float
+    """Memory the runtime may use on one GPU (fraction applied as the runtime applies it)."""
+    weights_bytes_per_gpu: float = Field(ge=0)
+    """Weights held by one GPU, quantization scales included."""
+    activation_bytes_per_gpu: float = Field(ge=0)
+    """Peak activation memory for a full iteration of `max_num_batched_tokens`."""
+    cuda_context_bytes: float = Field(ge=0)
+    """CUDA context and library workspaces."""
+    cuda_graph_bytes: float = Field(ge=0)
+    """Captured CUDA graphs."""
+    kv_cache_bytes_per_gpu: float
+    """Memory left for the KV cache (negative when the rest does not fit)."""
+    kv_bytes_per_token: float = Field(ge=0)
+    """KV bytes one token adds over all layers of the model (no TP split, no window caps)."""
+    kv_bytes_per_token_per_gpu: float = Field(ge=0)
+    """KV bytes one token adds on one GPU (TP split, KV heads replicated when fewer than ranks)."""
+    context_tokens: int = Field(ge=1)
+    """Sequence length the capacity figures refer to."""
+    kv_bytes_per_seq_per_gpu: float = Field(ge=0)
+    """KV bytes one sequence of `context_tokens` holds on one GPU (sliding layers capped, blocks rounded)."""
+    kv_capacity_tokens: int = Field(ge=0)
+    """Tokens of `context_tokens`-long sequences the KV cache holds (per replica)."""
+    max_concurrent_seqs: int = Field(ge=0)
+    """Sequences of `context_tokens` that fit in the KV cache at once (memory bound only)."""
+    fits: bool
+    """Weights, overheads and the KV of at least one `context_tokens` sequence fit."""
+    needed_bytes: float = Field(ge=0)
+    """Device memory one GPU would need to hold all of it plus one sequence of KV."""
+    shortfall_bytes: float = Field(ge=0)
+    """How much more device memory one GPU would need to fit (0 when it fits)."""
+
+
+def _module_quant(dep: Deployment, module: str) -> Quant:
+    """Precision a module is stored in: 16-bit if the runtime or checkpoint keeps it unquantized."""
+    sixteen = _quant.sixteen_bit(dep.gpu.architecture) if dep.model.dtype != "fp16" else "fp16"
+    if dep.quant in ("bf16", "fp16"):
+        return dep.quant
+    ckpt = dep.model.quantization
+    if ckpt is not None and ckpt.format == dep.quant and ckpt.unquantized_modules:
+        patterns = _CHECKPOINT_MODULE_PATTERNS.get(module, ())
+        if any(p in name for name in ckpt.unquantized_modules for p in patterns):
+            return sixteen
+        if module in ("embedding", "lm_head", "router"):
+            return sixteen
+        return dep.quant
+    if module in dep.runtime.memory.unquantized_modules or module in ("embedding", "router", "norms"):
+        return sixteen
+    return dep.quant
+
+
+def _group_module(group: str) -> str:
+    return {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(group, "mlp")
+
+
+def _stage_layer_counts(num_layers: int, pp_size: int) -> list[int]:
+    base, extra = divmod(num_layers, pp_size)
+    return [base + (1 if i < extra else 0) for i in range(pp_size)]
+
+
+def weights_bytes_per_gpu(dep: Deployment) -> float:
+    """Weight bytes on the busiest GPU (max over pipeline stages)."""
+    model, tp = dep.model, dep.tp_size
+    group_size = model.quantization.group_size if model.quantization else None
+    kv_local = arch.kv_heads_per_gpu(model, tp)
+
+    def bpw(module: str) -> float:
+        q = _module_quant(dep, module)
+        return _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
+
+    per_layer = 0.0  # bytes of one average layer on one rank
+    head_bytes = 0.0
+    for lin in arch.linears(model):
+        if lin.tp == "replicated":
+            share = 1.0
+        elif lin.name in ("k_proj", "v_proj"):
+            share = kv_local / model.attention.num_kv_heads
+        else:
+            share = 1.0 / tp
+        weights = lin.in_features * lin.out_features * lin.copies * share * bpw(_group_module(lin.group))
+        bias_share = share if lin.tp == "column" else 1.0
+        bias = (lin.out_features * lin.copies * bias_share * 2.0) if lin.bias else 0.0
+        total = (weights + bias) * lin.num_layers
+        if lin.group == "lm_head":
+            head_bytes += total
+        else:
+            per_layer += total / model.num_layers
+    counts = arch.count_params(model)
+    sixteen = 2.0
+    per_layer += (counts.norms + _small_attention_params(model)) / model.num_layers * sixteen
+    embed_bytes = counts.embedding / (tp if not model.encoder_only else 1) * bpw("embedding")
+    vision_bytes = counts.vision / tp * sixteen
+    stages = _stage_layer_counts(model.num_layers, dep.pp_size)
+    per_stage = []
+    for i, layers in enumerate(stages):
+        b = layers * per_layer
+        if i == 0:
+            b += embed_bytes + vision_bytes
+        if i == len(stages) - 1:
+            b += head_bytes
+        per_stage.append(b)
+    return max(per_stage)
+
+
+def _small_attention_params(model: ModelSpec) -> int:
+    a = model.attention
+    extra = (2 * a.head_dim if a.qk_norm else 0) + (a.num_heads if a.sinks else 0)
+    if a.kind == "mla":
+        extra += (a.q_lora_rank or 0) + (a.kv_lora_rank or 0)
+    return extra * model.num_layers
+
+
+def activation_bytes_per_gpu(dep: Deployment) -> float:
+    """Peak activation memory of one iteration at the token budget (the runtime's profiling run).
+
+    Per batched token: a few hidden-size buffers, the local Q/K/V projections, and the widest
+    local MLP intermediate (gate+up); plus float32 logits (and their softmax copy) for every
+    sequence sampled in the iteration. Scaled by the runtime's `activation_scale`.
+    """
+    model, tp = dep.model, dep.tp_size
+    tokens = min(dep.max_num_batched_tokens, dep.max_model_len * dep.max_num_seqs)
+    a = model.attention
+    qkv_local = a.num_heads * a.head_dim / tp + 2 * arch.kv_heads_per_gpu(model, tp) * a.head_dim
+    inter = model.intermediate_size
+    if model.is_moe and model.moe:
+        routed = model.moe.num_experts_per_tok * model.moe.expert_intermediate_size
+        inter = max(inter if not all(layer.moe for layer in model.layers) else 0, routed,
+                    model.moe.shared_intermediate_size)
+    width = 4 * model.hidden_size + qkv_local + 3 * inter / tp
+    act_bytes = 2.0
+    per_token = width * act_bytes * dep.runtime.memory.activation_scale
+    logits = 0.0 if model.encoder_only else dep.max_num_seqs * model.vocab_size / tp * 4.0 * 2
+    return tokens * per_token + logits
+
+
+def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> MemoryBreakdown:
+    """Per-GPU memory of `dep` and the KV capacity for sequences of `context_tokens`.
+
+    Args:
+        dep: The deployment.
+        context_tokens: Sequence length for the capacity figures (default: `dep.max_model_len`).
+    """
+    model, policy = dep.model, dep.runtime.memory
+    context = context_tokens or dep.max_model_len
+    counts = arch.count_params(model)
+    weights = weights_bytes_per_gpu(dep)
+    activation = activation_bytes_per_gpu(dep)
+    graphs = float(policy.cuda_graph_bytes) if dep.runtime.features.cuda_graphs else 0.0
+    ctx = float(policy.cuda_context_bytes)
+    mem = dep.gpu.memory_bytes
+    fixed = weights + activation + ctx + graphs
+    if policy.fraction_basis == "total":
+        usable = dep.memory_fraction * mem
+        kv_avail = usable - fixed
+    else:
+        usable = mem - (1 - dep.memory_fraction) * max(0.0, mem - fixed)
+        kv_avail = dep.memory_fraction * (mem - fixed)
+    kvb = _quant.kv_dtype_bytes(dep.kv_dtype)
+    per_token_gpu = arch.kv_bytes_per_token(model, kvb, dep.tp_size) / dep.pp_size
+    block = dep.runtime.scheduler.kv_block_size_tokens
+    rounded = math.ceil(context / block) * block
+    seq_bytes = arch.kv_bytes_for_context(model, rounded, kvb, dep.tp_size, dep.pp_size)
+    if model.encoder_only:
+        seqs = dep.max_num_seqs if kv_avail >= 0 else 0
+        capacity = seqs * context
+        need_kv = 0.0
+    else:
+        seqs = max(0, math.floor(kv_avail / seq_bytes)) if seq_bytes > 0 else 0
+        capacity = int(max(0.0, kv_avail) / (seq_bytes / context)) if seq_bytes > 0 else 0
+        need_kv = seq_bytes
+    needed_usable = fixed + need_kv
+    if policy.fraction_basis == "total":
+        needed = needed_usable / dep.memory_fraction
+    else:
+        needed = fixed + need_kv / dep.memory_fraction
+    fits = kv_avail >= need_kv and kv_avail >= 0
+    return MemoryBreakdown(
+        params_total=counts.total, params_active=counts.active, gpu_memory_bytes=mem,
+        memory_fraction=dep.memory_fraction, usable_bytes=usable, weights_bytes_per_gpu=weights,
+        activation_bytes_per_gpu=activation, cuda_context_bytes=ctx, cuda_graph_bytes=graphs,
+        kv_cache_bytes_per_gpu=kv_avail, kv_bytes_per_token=arch.kv_bytes_per_token(model, kvb),
+        kv_bytes_per_token_per_gpu=per_token_gpu, context_tokens=context,
+        kv_bytes_per_seq_per_gpu=seq_bytes, kv_capacity_tokens=capacity, max_concurrent_seqs=seqs,
+        fits=fits, needed_bytes=needed, shortfall_bytes=0.0 if fits else max(0.0, needed - mem),
+    )

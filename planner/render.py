@@ -1,0 +1,130 @@
+"""Rich terminal views and JSON payloads of the catalog, memory and estimate results.
+
+Units are converted for people here (GiB, ms, TFLOP/s) and nowhere in the core.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from planner.memory import MemoryBreakdown
+from planner.specs.deployment import Deployment
+from planner.specs.hardware import Gpu
+from planner.specs.runtime import Runtime
+
+GIB = 1024**3
+
+
+def gib(value: float) -> str:
+    """Bytes as GiB with one decimal."""
+    return f"{value / GIB:,.1f} GiB"
+
+
+def human_count(value: float) -> str:
+    """1.234e9 -> '1.23 B'."""
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:,.2f} {unit}"
+    return f"{value:,.0f}"
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds, or seconds past 10 s."""
+    if seconds >= 10:
+        return f"{seconds:,.1f} s"
+    if seconds >= 0.1:
+        return f"{seconds * 1e3:,.0f} ms"
+    return f"{seconds * 1e3:,.2f} ms"
+
+
+def gpu_json(gpu: Gpu) -> dict[str, Any]:
+    """Stable JSON view of a GPU (the validated file contents)."""
+    return gpu.model_dump(mode="json")
+
+
+def gpus_table(gpus: list[Gpu]) -> Table:
+    """One row per GPU with memory, bandwidth, peaks and the cheapest on-demand price."""
+    table = Table(title="GPUs (hardware_db)", box=box.SIMPLE_HEAVY, header_style="bold")
+    for col in ("id", "name", "arch", "memory", "HBM TB/s", "bf16/fp16 TF", "fp8 TF", "fp4 TF",
+                "link GB/s", "$/GPU-h (cheapest)"):
+        table.add_column(col, justify="left" if col in ("id", "name", "arch") else "right")
+    for gpu in gpus:
+        peak = gpu.peak_dense_tflops
+        price = gpu.cheapest_price()
+        table.add_row(
+            gpu.id, gpu.name, gpu.architecture, gib(gpu.memory_bytes), f"{gpu.hbm_bw_bytes_per_s / 1e12:.2f}",
+            f"{(peak.bf16 or peak.fp16):,.0f}", f"{peak.fp8:,.0f}" if peak.fp8 else "-",
+            f"{peak.fp4:,.0f}" if peak.fp4 else "-",
+            f"{gpu.interconnect.link_bidir_bw_bytes_per_s / 1e9:,.0f} {gpu.interconnect.kind}",
+            f"{price.price_usd_per_gpu_hour:.2f} {price.provider}" if price else "-",
+        )
+    return table
+
+
+def runtimes_table(runtimes: list[Runtime]) -> Table:
+    """One row per runtime with hardware, quantization, parallelism and scheduler defaults."""
+    table = Table(title="Runtimes (runtime_profiles)", box=box.SIMPLE_HEAVY, header_style="bold")
+    for col in ("id", "version", "architectures", "weights", "kv", "par", "mem frac", "max seqs",
+                "batch tok", "features"):
+        table.add_column(col)
+    for rt in runtimes:
+        par = "/".join(k.upper() for k in ("tp", "pp", "ep") if getattr(rt.parallelism, k))
+        feats = ", ".join(k.replace("_", " ") for k, v in rt.features.model_dump().items() if v)
+        table.add_row(rt.id, rt.version, ", ".join(rt.architectures), ", ".join(rt.quantization),
+                      ", ".join(rt.kv_cache_dtypes), par, f"{rt.memory.memory_fraction:.2f}",
+                      str(rt.scheduler.max_num_seqs), str(rt.scheduler.max_num_batched_tokens), feats)
+    return table
+
+
+def deployment_json(dep: Deployment) -> dict[str, Any]:
+    """The identifying settings of a deployment (no nested specs)."""
+    return {
+        "model": dep.model.name, "gpu": dep.gpu.id, "runtime": dep.runtime.id, "tp_size": dep.tp_size,
+        "pp_size": dep.pp_size, "num_gpus": dep.num_gpus, "quant": dep.quant, "kv_dtype": dep.kv_dtype,
+        "max_num_seqs": dep.max_num_seqs, "max_num_batched_tokens": dep.max_num_batched_tokens,
+        "max_model_len": dep.max_model_len, "memory_fraction": dep.memory_fraction,
+    }
+
+
+def memory_json(dep: Deployment, mem: MemoryBreakdown) -> dict[str, Any]:
+    """`planner memory --format json` payload: the breakdown plus the deployment and warnings."""
+    return {**mem.model_dump(mode="json"), "deployment": deployment_json(dep),
+            "warnings": list(dep.model.warnings)}
+
+
+def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
+    """A per-GPU memory table a person reads at a glance, with the verdict on top."""
+    if mem.fits:
+        verdict = Text(f"FITS  {dep.label()}: {gib(mem.kv_cache_bytes_per_gpu)} left for KV cache per GPU",
+                       style="bold green")
+    else:
+        verdict = Text(f"DOES NOT FIT  {dep.label()}: needs {gib(mem.needed_bytes)} per GPU, has "
+                       f"{gib(mem.gpu_memory_bytes)} (short by {gib(mem.shortfall_bytes)})", style="bold red")
+    table = Table(box=box.SIMPLE, show_header=True, header_style="bold")
+    table.add_column("per GPU")
+    table.add_column("amount", justify="right")
+    table.add_column("note")
+    table.add_row("device memory", gib(mem.gpu_memory_bytes), dep.gpu.name)
+    table.add_row("usable by runtime", gib(mem.usable_bytes),
+                  f"{dep.runtime.name} memory fraction {mem.memory_fraction:.2f}")
+    table.add_row("weights", gib(mem.weights_bytes_per_gpu),
+                  f"{human_count(mem.params_total)} params, {dep.quant}, TP {dep.tp_size} PP {dep.pp_size}")
+    table.add_row("activation peak", gib(mem.activation_bytes_per_gpu),
+                  f"{dep.max_num_batched_tokens} batched tokens, {dep.max_num_seqs} seqs")
+    table.add_row("CUDA context", gib(mem.cuda_context_bytes), "")
+    table.add_row("CUDA graphs", gib(mem.cuda_graph_bytes), "")
+    table.add_row("KV cache", gib(max(0.0, mem.kv_cache_bytes_per_gpu)),
+                  f"{mem.kv_bytes_per_token_per_gpu / 1024:,.1f} KiB/token/GPU ({dep.kv_dtype})")
+    summary = Table.grid(padding=(0, 2))
+    summary.add_row("KV capacity", f"{mem.kv_capacity_tokens:,} tokens")
+    summary.add_row(f"max concurrent seqs at {mem.context_tokens:,} tokens", f"{mem.max_concurrent_seqs:,}")
+    summary.add_row("params total / active", f"{human_count(mem.params_total)} / {human_count(mem.params_active)}")
+    summary.add_row("KV bytes per token (model)", f"{mem.kv_bytes_per_token:,.0f}")
+    parts: list[Any] = [verdict, table, summary]
+    parts += [Text(f"warning: {w}", style="yellow") for w in dep.model.warnings]
+    return Group(*parts)

@@ -1,0 +1,51 @@
+"""A deployment: one replica of a model on GPUs under a runtime, at chosen precisions and limits."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from planner.specs._base import Frozen
+from planner.specs.hardware import Gpu
+from planner.specs.model import ModelSpec
+from planner.specs.runtime import KvDtype, Quant, Runtime
+
+
+class Deployment(Frozen):
+    """One replica: model x GPU x parallelism x runtime x precision x scheduler limits.
+
+    Build it with `planner.compat.make_deployment`, which checks that the combination is legal.
+    """
+
+    model: ModelSpec
+    """The model served."""
+    gpu: Gpu
+    """The accelerator of every GPU in the replica."""
+    runtime: Runtime
+    """The serving runtime."""
+    tp_size: int = Field(default=1, ge=1)
+    """Tensor-parallel degree."""
+    pp_size: int = Field(default=1, ge=1)
+    """Pipeline-parallel degree."""
+    quant: Quant
+    """Weight precision served."""
+    kv_dtype: KvDtype = "auto"
+    """KV-cache precision."""
+    max_num_seqs: int = Field(ge=1)
+    """Scheduler cap on running sequences."""
+    max_num_batched_tokens: int = Field(ge=1)
+    """Scheduler token budget per iteration."""
+    max_model_len: int = Field(ge=1)
+    """Longest sequence (prompt + output) the deployment accepts, tokens."""
+    memory_fraction: float = Field(gt=0, le=1)
+    """Fraction of memory the runtime may use (see `MemoryPolicy.memory_fraction`)."""
+
+    @property
+    def num_gpus(self) -> int:
+        """GPUs in one replica."""
+        return self.tp_size * self.pp_size
+
+    def label(self) -> str:
+        """Short human label, e.g. `2x h100-sxm vllm fp8`."""
+        par = f"tp{self.tp_size}" + (f"pp{self.pp_size}" if self.pp_size > 1 else "")
+        kv = " kv-fp8" if self.kv_dtype == "fp8" else ""
+        return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}"

@@ -1,0 +1,124 @@
+"""Accelerator specs: one `Gpu` per file in hardware_db/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from planner.specs._base import Frozen, Sourced
+
+Vendor = Literal["nvidia", "amd"]
+"""Accelerator vendor, as spelled in hardware_db/ and runtime_profiles/."""
+
+Architecture = Literal["turing", "ampere", "ada", "hopper", "blackwell", "cdna3"]
+"""GPU micro-architecture generation, as spelled in the data files."""
+
+ComputeDtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"]
+"""Tensor-core / matrix-core input precision a peak rate refers to."""
+
+PriceKind = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
+"""How a cloud price is billed."""
+
+
+class PeakTflops(Frozen):
+    """Dense peak throughput per input precision in TFLOP/s (TOP/s for int8); never the 2:4-sparse figure."""
+
+    fp32: float = Field(gt=0)
+    """Dense FP32 (non-tensor) peak, TFLOP/s."""
+    tf32: float | None = Field(default=None, gt=0)
+    """Dense TF32 tensor peak, TFLOP/s; absent where the chip has no TF32."""
+    bf16: float | None = Field(default=None, gt=0)
+    """Dense BF16 tensor peak, TFLOP/s; absent where the chip has no BF16 (e.g. Turing)."""
+    fp16: float = Field(gt=0)
+    """Dense FP16 tensor peak with FP32 accumulate, TFLOP/s."""
+    fp8: float | None = Field(default=None, gt=0)
+    """Dense FP8 tensor peak, TFLOP/s; absent before Ada/Hopper/CDNA3."""
+    int8: float | None = Field(default=None, gt=0)
+    """Dense INT8 tensor peak, TOP/s."""
+    fp4: float | None = Field(default=None, gt=0)
+    """Dense FP4 (NVFP4/MXFP4) tensor peak, TFLOP/s; Blackwell only."""
+
+
+class Interconnect(Frozen):
+    """How GPUs of one node talk to each other."""
+
+    kind: Literal["nvlink", "xgmi", "pcie"]
+    """Fastest GPU-to-GPU link inside a node; `pcie` when there is no NVLink/xGMI."""
+    link_bidir_bw_bytes_per_s: float = Field(gt=0)
+    """Aggregate GPU-to-GPU bandwidth per GPU, both directions summed, bytes/s (the spec-sheet figure)."""
+    pcie_gen: int = Field(ge=3, le=6)
+    """PCIe generation of the host link."""
+    pcie_bidir_bw_bytes_per_s: float = Field(gt=0)
+    """Host PCIe bandwidth per GPU, both directions summed, bytes/s."""
+    gpus_per_node: int = Field(ge=1, le=72)
+    """GPUs reachable over the fast link without the network (largest useful tensor-parallel size)."""
+    allreduce_latency_s: float = Field(gt=0, lt=1e-3)
+    """Small-message all-reduce latency across the node's GPUs, seconds (per collective)."""
+
+
+class Price(Frozen):
+    """One published price of this GPU at one provider."""
+
+    provider: str = Field(min_length=2)
+    """Cloud provider id, lower case (e.g. `aws`, `gcp`, `azure`, `lambda`, `runpod`)."""
+    instance: str = Field(min_length=1)
+    """Instance / SKU the price was read for (e.g. `p5.48xlarge`)."""
+    kind: PriceKind = "on_demand"
+    """Billing kind."""
+    price_usd_per_gpu_hour: float = Field(gt=0)
+    """Price of one GPU for one hour in US dollars (instance price / GPUs in the instance)."""
+    as_of: dt.date
+    """Date the price was read."""
+    source: str = Field(min_length=3)
+    """URL or document the price was read from."""
+
+
+class Gpu(Sourced):
+    """One accelerator model, as described by a file in hardware_db/."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    """Stable identifier used on the command line (file name without `.yaml`)."""
+    name: str
+    """Marketing name shown to people."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other spellings users type (case-insensitive)."""
+    vendor: Vendor
+    """Vendor."""
+    architecture: Architecture
+    """Micro-architecture generation; decides FP8/FP4 support."""
+    compute_capability: str | None = None
+    """CUDA compute capability (`9.0`), or the AMD gfx target (`gfx942`)."""
+    form_factor: str
+    """Board form factor (SXM, PCIe, OAM, superchip)."""
+    memory_bytes: int = Field(gt=0)
+    """Device memory capacity as the driver reports it (e.g. nvidia-smi total), bytes."""
+    hbm_bw_bytes_per_s: float = Field(gt=0)
+    """Peak device-memory (HBM or GDDR) bandwidth, bytes/s."""
+    tdp_watts: float = Field(gt=0)
+    """Board power (TDP/TBP), watts."""
+    peak_dense_tflops: PeakTflops
+    """Dense peak throughput per precision."""
+    interconnect: Interconnect
+    """Intra-node GPU links."""
+    prices: list[Price] = Field(default_factory=list)
+    """Published cloud prices per GPU-hour."""
+
+    @model_validator(mode="after")
+    def _precision_matches_architecture(self) -> Gpu:
+        if self.peak_dense_tflops.fp8 is not None and self.architecture in ("turing", "ampere"):
+            raise ValueError(f"peak_dense_tflops.fp8 is set but {self.architecture} GPUs have no FP8")
+        if self.peak_dense_tflops.fp4 is not None and self.architecture != "blackwell":
+            raise ValueError(f"peak_dense_tflops.fp4 is set but {self.architecture} GPUs have no FP4")
+        return self
+
+    def peak_tflops(self, dtype: ComputeDtype) -> float | None:
+        """Dense peak for `dtype`, TFLOP/s, or None when the chip lacks that precision."""
+        value: float | None = getattr(self.peak_dense_tflops, dtype)
+        return value
+
+    def cheapest_price(self, kind: PriceKind = "on_demand", provider: str | None = None) -> Price | None:
+        """Lowest published price of `kind` (optionally at one provider), or None."""
+        prices = [p for p in self.prices if p.kind == kind and (provider is None or p.provider == provider)]
+        return min(prices, key=lambda p: p.price_usd_per_gpu_hour, default=None)

@@ -1,0 +1,198 @@
+"""Serving-runtime profiles: one `Runtime` per file in runtime_profiles/."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from planner.specs._base import Frozen, Sourced
+from planner.specs.hardware import Architecture, Vendor
+
+Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
+"""Weight precision / quantization format, as spelled on the command line and in the data files."""
+
+KvDtype = Literal["auto", "fp8"]
+"""KV-cache precision: `auto` keeps the activation dtype (bf16/fp16), `fp8` stores e4m3/e5m2."""
+
+ModuleName = Literal["embedding", "lm_head", "router", "attention", "norms"]
+"""Parts of a model a runtime may keep in 16-bit when the rest is quantized."""
+
+PERF_FIELDS = (
+    "gemm_compute_efficiency",
+    "gemm_half_efficiency_tokens",
+    "weight_bw_efficiency",
+    "kv_bw_efficiency",
+    "attention_compute_efficiency",
+    "step_overhead_s",
+    "per_seq_overhead_s",
+    "allreduce_bw_efficiency",
+    "weight_only_int4_compute_penalty",
+    "moe_gemm_efficiency_factor",
+)
+
+
+class MemoryPolicy(Frozen):
+    """How the runtime carves GPU memory into weights, activations, graphs and KV cache."""
+
+    memory_fraction: float = Field(gt=0, le=1)
+    """Fraction the runtime may use (vLLM `gpu_memory_utilization`, SGLang `mem_fraction_static`, ...)."""
+    fraction_basis: Literal["total", "free_after_load"]
+    """`total`: fraction of device memory caps everything (vLLM, SGLang); `free_after_load`: fraction
+    of memory still free after weights and activations goes to KV (TensorRT-LLM, TGI)."""
+    cuda_context_bytes: int = Field(ge=0)
+    """CUDA/HIP context, cuBLAS workspaces and allocator slack outside the runtime's pools, bytes."""
+    cuda_graph_bytes: int = Field(ge=0)
+    """Memory held by captured CUDA graphs at default settings, bytes (0 without graphs)."""
+    activation_scale: float = Field(gt=0)
+    """Dimensionless multiplier on the planner's per-token activation estimate (1.0 = as modelled)."""
+    unquantized_modules: list[ModuleName] = Field(default_factory=list)
+    """Modules kept in 16-bit when weights are quantized (e.g. embedding and lm_head)."""
+
+
+class Scheduler(Frozen):
+    """Default continuous-batching scheduler limits."""
+
+    max_num_seqs: int = Field(ge=1)
+    """Most sequences running in one iteration (vLLM `--max-num-seqs`, TRT-LLM `max_batch_size`)."""
+    max_num_batched_tokens: int = Field(ge=1)
+    """Token budget of one iteration (prefill chunk + decode tokens)."""
+    kv_block_size_tokens: int = Field(ge=1)
+    """Tokens per paged KV-cache block."""
+    chunked_prefill: bool
+    """Whether long prompts are split across iterations by default."""
+
+
+class Features(Frozen):
+    """Serving features the runtime offers."""
+
+    chunked_prefill: bool
+    """Chunked prefill mixed with decode."""
+    prefix_caching: bool
+    """Automatic prefix (KV) caching across requests."""
+    speculative_decoding: bool
+    """Draft-model / n-gram / MTP speculative decoding."""
+    cuda_graphs: bool
+    """Decode iterations replayed from captured CUDA/HIP graphs by default."""
+
+
+class Parallelism(Frozen):
+    """Parallelism strategies the runtime supports."""
+
+    tp: bool
+    """Tensor parallelism."""
+    pp: bool
+    """Pipeline parallelism."""
+    ep: bool
+    """Expert parallelism for MoE models."""
+    max_gpus_per_replica: int = Field(ge=1)
+    """Largest number of GPUs one replica may span."""
+
+
+class PerfDefaults(Frozen):
+    """Default efficiencies and overheads of the performance model for this runtime."""
+
+    gemm_compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of dense peak FLOP/s large GEMMs reach."""
+    gemm_half_efficiency_tokens: float = Field(gt=0)
+    """GEMM row count (tokens) at which compute efficiency is half of its maximum."""
+    weight_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth reached when streaming weights."""
+    kv_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth reached when reading the KV cache in decode attention."""
+    attention_compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of dense peak FLOP/s reached by prefill (flash) attention."""
+    step_overhead_s: float = Field(ge=0)
+    """Fixed time per iteration outside kernels (scheduler, input prep, launches), seconds."""
+    per_seq_overhead_s: float = Field(ge=0)
+    """Extra time per running sequence per iteration (sampling, detokenization), seconds."""
+    allreduce_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
+    weight_only_int4_compute_penalty: float = Field(ge=1)
+    """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
+    moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
+    """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""
+
+
+class PerfOverride(Frozen):
+    """Per-architecture adjustments of `PerfDefaults` (only the fields given change)."""
+
+    gemm_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.gemm_compute_efficiency`."""
+    gemm_half_efficiency_tokens: float | None = Field(default=None, gt=0)
+    """See `PerfDefaults.gemm_half_efficiency_tokens`."""
+    weight_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.weight_bw_efficiency`."""
+    kv_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.kv_bw_efficiency`."""
+    attention_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.attention_compute_efficiency`."""
+    step_overhead_s: float | None = Field(default=None, ge=0)
+    """See `PerfDefaults.step_overhead_s`."""
+    per_seq_overhead_s: float | None = Field(default=None, ge=0)
+    """See `PerfDefaults.per_seq_overhead_s`."""
+    allreduce_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.allreduce_bw_efficiency`."""
+    weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1)
+    """See `PerfDefaults.weight_only_int4_compute_penalty`."""
+    moe_gemm_efficiency_factor: float | None = Field(default=None, gt=0, le=1)
+    """See `PerfDefaults.moe_gemm_efficiency_factor`."""
+
+
+class Runtime(Sourced):
+    """One serving runtime, as described by a file in runtime_profiles/."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    """Stable identifier used on the command line (file name without `.yaml`)."""
+    name: str
+    """Name shown to people."""
+    version: str
+    """Runtime version the defaults describe."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other spellings users type (case-insensitive)."""
+    vendors: list[Vendor] = Field(min_length=1)
+    """GPU vendors the runtime runs on."""
+    architectures: list[Architecture] = Field(min_length=1)
+    """GPU architectures the runtime supports at all."""
+    quantization: dict[Quant, list[Architecture]]
+    """Weight formats the runtime serves, each with the architectures that can run it."""
+    kv_cache_dtypes: dict[KvDtype, list[Architecture]]
+    """KV-cache precisions, each with the architectures that can run it."""
+    parallelism: Parallelism
+    """Supported parallelism."""
+    memory: MemoryPolicy
+    """Memory carving."""
+    scheduler: Scheduler
+    """Scheduler defaults."""
+    features: Features
+    """Serving features."""
+    perf: PerfDefaults
+    """Performance-model defaults (tuned on ../shared/validation data; see sources)."""
+    perf_overrides: dict[Architecture, PerfOverride] = Field(default_factory=dict)
+    """Per-architecture adjustments of `perf`."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Runtime:
+        for quant, archs in self.quantization.items():
+            stray = set(archs) - set(self.architectures)
+            if stray:
+                raise ValueError(f"quantization.{quant} lists architectures the runtime does not support: {sorted(stray)}")
+        if "auto" not in self.kv_cache_dtypes:
+            raise ValueError("kv_cache_dtypes must include `auto`")
+        return self
+
+    def perf_for(self, architecture: Architecture) -> PerfDefaults:
+        """Perf defaults with this architecture's overrides applied."""
+        override = self.perf_overrides.get(architecture)
+        if override is None:
+            return self.perf
+        changes = override.model_dump(exclude_none=True)
+        return self.perf.model_copy(update=changes)
+
+    def supports_quant(self, quant: Quant, architecture: Architecture) -> bool:
+        """Whether `quant` weights can be served on `architecture`."""
+        return architecture in self.quantization.get(quant, [])
+
+    def supports_kv_dtype(self, kv_dtype: KvDtype, architecture: Architecture) -> bool:
+        """Whether the KV cache can be stored as `kv_dtype` on `architecture`."""
+        return architecture in self.kv_cache_dtypes.get(kv_dtype, [])
