@@ -1,0 +1,361 @@
+"""Performance model: seconds for prefill, decode steps and mixed continuous-batching iterations.
+
+Each operator group is timed as a roofline, max(FLOPs / (peak x compute efficiency),
+bytes / (bandwidth x memory efficiency)), on one GPU of the deployment; tensor-parallel
+all-reduces, pipeline stages and per-iteration runtime overheads are added on top.
+Efficiencies come from the runtime profile, or from a measured calibration profile.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import Field
+
+from planner import _quant, arch
+from planner.specs._base import Frozen
+from planner.specs.deployment import Deployment
+from planner.specs.hardware import ComputeDtype
+
+Bound = Literal["compute", "memory", "communication", "overhead"]
+"""What dominates an iteration's time."""
+
+
+class Efficiency(Frozen):
+    """Achieved fractions of peak and fixed overheads the roofline is scaled by."""
+
+    gemm_compute: float = Field(gt=0, le=1)
+    """Fraction of dense peak large GEMMs reach."""
+    gemm_half_tokens: float = Field(gt=0)
+    """GEMM rows (tokens) at which compute efficiency is half of `gemm_compute`."""
+    gemm_curve: tuple[tuple[float, float], ...] = ()
+    """Measured (rows, efficiency) points; when given they replace the parametric curve."""
+    weight_bw: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth when streaming weights."""
+    kv_bw: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth when reading the KV cache."""
+    attention_compute: float = Field(gt=0, le=1)
+    """Fraction of dense 16-bit peak that prefill attention reaches."""
+    step_overhead_s: float = Field(ge=0)
+    """Fixed time per iteration outside kernels, seconds."""
+    per_seq_overhead_s: float = Field(ge=0)
+    """Extra time per sequence in an iteration, seconds."""
+    per_layer_overhead_s: float = Field(default=0.0, ge=0)
+    """Launch / framework time per layer per iteration (eager runtimes), seconds."""
+    allreduce_bw: float = Field(gt=0, le=1)
+    """Fraction of link bandwidth an all-reduce reaches."""
+    int4_penalty: float = Field(ge=1)
+    """Slow-down of compute-bound weight-only int4 GEMMs."""
+    moe_factor: float = Field(gt=0, le=1)
+    """Grouped expert GEMM efficiency relative to dense GEMMs."""
+    source: str
+    """Where these numbers came from (runtime profile defaults, or a calibration profile)."""
+
+    def gemm(self, rows: float) -> float:
+        """Compute efficiency of a GEMM with `rows` token rows."""
+        if self.gemm_curve:
+            return _interp_log(self.gemm_curve, rows)
+        return self.gemm_compute * rows / (rows + self.gemm_half_tokens)
+
+
+def _interp_log(points: tuple[tuple[float, float], ...], x: float) -> float:
+    """Piecewise-linear interpolation in log(x), clamped at the ends."""
+    if x <= points[0][0]:
+        return points[0][1] * max(x, 1e-9) / points[0][0]
+    if x >= points[-1][0]:
+        return points[-1][1]
+    lx = math.log(x)
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x <= x1:
+            t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
+            return y0 + t * (y1 - y0)
+    return points[-1][1]
+
+
+def default_efficiency(dep: Deployment) -> Efficiency:
+    """Efficiencies from the runtime profile, with the GPU architecture's overrides applied."""
+    p = dep.runtime.perf_for(dep.gpu.architecture)
+    return Efficiency(
+        gemm_compute=p.gemm_compute_efficiency, gemm_half_tokens=p.gemm_half_efficiency_tokens,
+        weight_bw=p.weight_bw_efficiency, kv_bw=p.kv_bw_efficiency,
+        attention_compute=p.attention_compute_efficiency, step_overhead_s=p.step_overhead_s,
+        per_seq_overhead_s=p.per_seq_overhead_s, per_layer_overhead_s=p.per_layer_overhead_s,
+        allreduce_bw=p.allreduce_bw_efficiency, int4_penalty=p.weight_only_int4_compute_penalty,
+        moe_factor=p.moe_gemm_efficiency_factor,
+        source=f"defaults of runtime profile {dep.runtime.id} {dep.runtime.version}",
+    )
+
+
+@dataclass(frozen=True)
+class IterationShape:
+    """The work of one scheduler iteration, in aggregates (all sequences on one replica)."""
+
+    decode_seqs: int = 0
+    """Sequences generating one token this iteration."""
+    decode_context_tokens: float = 0.0
+    """Sum of the decode sequences' context lengths (KV read by decode attention)."""
+    prefill_tokens: int = 0
+    """New prompt tokens processed this iteration (all chunks)."""
+    prefill_seqs: int = 0
+    """Prompt chunks in this iteration."""
+    prefill_attention_pairs: float = 0.0
+    """Query-key pairs of the prefill chunks (causal: new x (past + (new+1)/2))."""
+    prefill_past_tokens: float = 0.0
+    """Cached context the prefill chunks attend to (KV read for chunked / prefix-cached prompts)."""
+    sampled_seqs: int = 0
+    """Rows through the lm_head (decode seqs plus prompts finishing this iteration)."""
+
+    @property
+    def tokens(self) -> int:
+        """Token rows through every GEMM."""
+        return self.decode_seqs + self.prefill_tokens
+
+    def split(self, parts: int) -> IterationShape:
+        """One of `parts` equal micro-batches (pipeline parallelism)."""
+        if parts == 1:
+            return self
+        return IterationShape(
+            decode_seqs=math.ceil(self.decode_seqs / parts),
+            decode_context_tokens=self.decode_context_tokens / parts,
+            prefill_tokens=math.ceil(self.prefill_tokens / parts),
+            prefill_seqs=math.ceil(self.prefill_seqs / parts),
+            prefill_attention_pairs=self.prefill_attention_pairs / parts,
+            prefill_past_tokens=self.prefill_past_tokens / parts,
+            sampled_seqs=math.ceil(self.sampled_seqs / parts),
+        )
+
+
+def decode_shape(batch: int, context_tokens: float) -> IterationShape:
+    """One decode step of `batch` sequences each holding `context_tokens` of context."""
+    return IterationShape(decode_seqs=batch, decode_context_tokens=batch * context_tokens, sampled_seqs=batch)
+
+
+def prefill_shape(batch: int, prompt_tokens: int, past_tokens: int = 0, *, causal: bool = True,
+                  finishes: bool = True) -> IterationShape:
+    """Prefill of `batch` prompts of `prompt_tokens` new tokens after `past_tokens` cached ones."""
+    pairs = prompt_tokens * (past_tokens + (prompt_tokens + 1) / 2) if causal else \
+        prompt_tokens * (past_tokens + prompt_tokens)
+    return IterationShape(prefill_tokens=batch * prompt_tokens, prefill_seqs=batch,
+                          prefill_attention_pairs=batch * pairs, prefill_past_tokens=batch * past_tokens,
+                          sampled_seqs=batch if finishes else 0)
+
+
+def combine(a: IterationShape, b: IterationShape) -> IterationShape:
+    """One iteration doing the work of both shapes (decode plus prefill chunks)."""
+    return IterationShape(
+        decode_seqs=a.decode_seqs + b.decode_seqs,
+        decode_context_tokens=a.decode_context_tokens + b.decode_context_tokens,
+        prefill_tokens=a.prefill_tokens + b.prefill_tokens, prefill_seqs=a.prefill_seqs + b.prefill_seqs,
+        prefill_attention_pairs=a.prefill_attention_pairs + b.prefill_attention_pairs,
+        prefill_past_tokens=a.prefill_past_tokens + b.prefill_past_tokens,
+        sampled_seqs=a.sampled_seqs + b.sampled_seqs,
+    )
+
+
+class IterationTime(Frozen):
+    """Predicted time of one iteration on one replica, by part."""
+
+    total_s: float = Field(ge=0)
+    """Wall time of the iteration, seconds."""
+    gemm_s: float = Field(ge=0)
+    """Linear layers (projections, MLP/experts, lm_head)."""
+    attention_s: float = Field(ge=0)
+    """Attention (prefill pairs and decode KV reads)."""
+    communication_s: float = Field(ge=0)
+    """Tensor-parallel all-reduces and pipeline transfers."""
+    overhead_s: float = Field(ge=0)
+    """Runtime overheads (scheduler, launches, sampling)."""
+    compute_bound_s: float = Field(ge=0)
+    """Share of kernel time spent in compute-bound operators."""
+    memory_bound_s: float = Field(ge=0)
+    """Share of kernel time spent in memory-bound operators."""
+    bound: Bound
+    """The largest of compute, memory, communication and overhead."""
+
+
+@dataclass(frozen=True)
+class _Gemm:
+    """A linear-layer group on one GPU: per-token FLOPs and resident weight bytes."""
+
+    name: str
+    n_local: float
+    k_local: float
+    weight_bytes: float
+    """Bytes of all copies on this GPU, all layers of the group."""
+    layers: int
+    copies: int
+    active: int
+    peak_flops: float
+    penalty: float
+    per_token_rows: bool = True
+    """False for lm_head-like layers that only see sampled rows."""
+
+
+@dataclass(frozen=True)
+class PerfModel:
+    """Per-deployment constants, precomputed once; `iteration()` is cheap enough for simulation."""
+
+    dep: Deployment
+    eff: Efficiency
+    _gemms: tuple[_Gemm, ...] = field(repr=False)
+    _bw: float
+    _attn_peak_flops: float
+    _kv_bytes_token_layer: float
+    _attn_flops_pair_layer: float
+    _decode_flops_ctx_layer: float
+    _windows: tuple[int | None, ...]
+    _allreduce_s_per_byte: float
+    _allreduce_latency_s: float
+    _act_bytes: float
+
+    @classmethod
+    def build(cls, dep: Deployment, eff: Efficiency | None = None) -> PerfModel:
+        """Precompute the operator groups of `dep` on one GPU."""
+        eff = eff or default_efficiency(dep)
+        model, gpu, tp = dep.model, dep.gpu, dep.tp_size
+        arch_name = gpu.architecture
+        sixteen = _quant.sixteen_bit(arch_name)
+        quant_dtype = _quant.compute_dtype(dep.quant, arch_name)
+        kv_local = arch.kv_heads_per_gpu(model, tp)
+        group_size = model.quantization.group_size if model.quantization else None
+        gemms: list[_Gemm] = []
+        from planner.memory import _module_quant  # shared rule for which modules stay 16-bit
+
+        for lin in arch.linears(model):
+            module = {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(lin.group, "mlp")
+            q = _module_quant(dep, module)
+            dtype: ComputeDtype = quant_dtype if q == dep.quant else sixteen
+            if q in ("bf16", "fp16"):
+                dtype = sixteen if q == "bf16" else "fp16"
+            peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
+            penalty = eff.int4_penalty if _quant.is_weight_only(q, arch_name) else 1.0
+            if lin.tp == "replicated":
+                n_local, k_local = lin.out_features, lin.in_features
+            elif lin.tp == "column":
+                n_local = lin.out_features * (kv_local / model.attention.num_kv_heads
+                                              if lin.name in ("k_proj", "v_proj") else 1 / tp)
+                k_local = lin.in_features
+            else:
+                n_local, k_local = lin.out_features, lin.in_features / tp
+            bpw = _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
+            weight_bytes = n_local * k_local * bpw * lin.copies * lin.num_layers
+            gemms.append(_Gemm(lin.name, n_local, k_local, weight_bytes, lin.num_layers, lin.copies,
+                               lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head"))
+        a = model.attention
+        heads_local = a.num_heads / tp
+        if a.kind == "mla":
+            assert a.kv_lora_rank and a.qk_rope_head_dim
+            attn_pair = 2 * heads_local * (a.head_dim + a.v_head_dim)
+            decode_ctx = 2 * heads_local * (2 * a.kv_lora_rank + a.qk_rope_head_dim)
+        else:
+            attn_pair = 2 * heads_local * (a.head_dim + a.v_head_dim)
+            decode_ctx = attn_pair
+        kvb = _quant.kv_dtype_bytes(dep.kv_dtype)
+        link = gpu.interconnect
+        link_uni = link.link_bidir_bw_bytes_per_s / 2
+        ring = 2 * (tp - 1) / tp if tp > 1 else 0.0
+        return cls(
+            dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
+            _attn_peak_flops=(gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12,
+            _kv_bytes_token_layer=arch.kv_bytes_per_token_layer(model, kvb, tp),
+            _attn_flops_pair_layer=attn_pair, _decode_flops_ctx_layer=decode_ctx,
+            _windows=tuple(layer.window_tokens for layer in model.layers),
+            _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw) if tp > 1 else 0.0,
+            _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
+            _act_bytes=2.0,
+        )
+
+    # ------------------------------------------------------------------ timing
+
+    def _stage(self, s: IterationShape) -> tuple[float, float, float, float, float]:
+        """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
+        eff, model = self.eff, self.dep.model
+        rows = s.tokens
+        gemm_s = compute_s = memory_s = 0.0
+        for g in self._gemms:
+            m = rows if g.per_token_rows else s.sampled_seqs
+            if m <= 0:
+                continue
+            if g.copies > 1:
+                # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
+                per_expert_rows = m * g.active / g.copies
+                touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
+                flops = 2.0 * m * g.active * g.n_local * g.k_local * g.layers
+                c_eff = eff.gemm(max(per_expert_rows, 1e-9)) * eff.moe_factor
+                w_bytes = g.weight_bytes * touched / g.copies
+            else:
+                flops = 2.0 * m * g.n_local * g.k_local * g.layers
+                c_eff = eff.gemm(m)
+                w_bytes = g.weight_bytes
+            act_bytes = m * (g.n_local + g.k_local) * self._act_bytes * g.layers * (g.active if g.copies > 1 else 1)
+            t_c = flops * g.penalty / (g.peak_flops * c_eff)
+            t_m = (w_bytes + act_bytes) / (self._bw * eff.weight_bw)
+            if t_c >= t_m:
+                compute_s += t_c
+            else:
+                memory_s += t_m
+            gemm_s += max(t_c, t_m)
+        # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
+        attn_s = 0.0
+        if s.prefill_attention_pairs or s.decode_seqs:
+            layers = len(self._windows)
+            mean_ctx = s.decode_context_tokens / s.decode_seqs if s.decode_seqs else 0.0
+            ctx_layers = sum(min(mean_ctx, w) if w else mean_ctx for w in self._windows)
+            decode_ctx = s.decode_seqs * ctx_layers  # token-layers of KV read by decode
+            past = s.prefill_past_tokens * layers
+            kv_bytes = (decode_ctx + past + s.prefill_tokens * layers) * self._kv_bytes_token_layer
+            flops = (s.prefill_attention_pairs * self._attn_flops_pair_layer * layers
+                     + decode_ctx * self._decode_flops_ctx_layer)
+            t_c = flops / (self._attn_peak_flops * eff.attention_compute)
+            t_m = kv_bytes / (self._bw * eff.kv_bw)
+            attn_s = max(t_c, t_m)
+            if t_c >= t_m:
+                compute_s += t_c
+            else:
+                memory_s += t_m
+        comm_s = 0.0
+        if self._allreduce_s_per_byte:
+            msg = rows * model.hidden_size * self._act_bytes
+            comm_s = 2 * len(self._windows) * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+        return gemm_s, attn_s, comm_s, compute_s, memory_s
+
+    def iteration(self, shape: IterationShape) -> IterationTime:
+        """Time of one iteration doing `shape` on this deployment.
+
+        With pipeline parallelism the batch is split into `pp` micro-batches; each stage runs
+        each micro-batch over its share of layers, so an iteration takes the time of all layers
+        at one micro-batch, times `pp` micro-batches, over `pp` stages.
+        """
+        pp = self.dep.pp_size
+        micro = shape.split(pp)
+        gemm_s, attn_s, comm_s, compute_s, memory_s = self._stage(micro)
+        if pp > 1:
+            link = self.dep.gpu.interconnect
+            hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
+            comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
+        eff = self.eff
+        seqs = shape.decode_seqs + shape.prefill_seqs
+        overhead_s = (eff.step_overhead_s + eff.per_seq_overhead_s * seqs
+                      + eff.per_layer_overhead_s * self.dep.model.num_layers)
+        total = gemm_s + attn_s + comm_s + overhead_s
+        parts: dict[Bound, float] = {"compute": compute_s, "memory": memory_s,
+                                     "communication": comm_s, "overhead": overhead_s}
+        bound = max(parts, key=lambda k: parts[k])
+        return IterationTime(total_s=total, gemm_s=gemm_s, attention_s=attn_s, communication_s=comm_s,
+                             overhead_s=overhead_s, compute_bound_s=compute_s, memory_bound_s=memory_s,
+                             bound=bound)
+
+    def step_s(self, shape: IterationShape) -> float:
+        """Just the seconds of `iteration(shape)` (the simulator's hot path)."""
+        return self.iteration(shape).total_s
+
+    def prefill(self, batch: int, prompt_tokens: int) -> IterationTime:
+        """Prefill of `batch` prompts of `prompt_tokens` in one iteration (no chunking)."""
+        causal = not self.dep.model.encoder_only
+        return self.iteration(prefill_shape(batch, prompt_tokens, causal=causal, finishes=causal))
+
+    def decode(self, batch: int, context_tokens: float) -> IterationTime:
+        """One decode step of `batch` sequences at `context_tokens` context each."""
+        return self.iteration(decode_shape(batch, context_tokens))

@@ -1,0 +1,166 @@
+"""Traffic and latency targets: length distributions, arrivals, SLOs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from planner.specs._base import Frozen
+
+Percentile = Literal[50, 90, 95, 99]
+"""Percentiles an SLO may name."""
+
+SloMetric = Literal["ttft", "tpot", "e2e"]
+"""Latency an SLO bounds: time to first token, time per output token, end-to-end."""
+
+
+class LengthDistribution(Frozen):
+    """Distribution of a token count (prompt or output length).
+
+    `fixed` is one value; `empirical` resamples measured lengths (from a tokenizer sample);
+    `lognormal` and `uniform` are parametric alternatives for users without a sample.
+    """
+
+    kind: Literal["fixed", "empirical", "lognormal", "uniform"]
+    """Shape of the distribution."""
+    value: int | None = Field(default=None, ge=1)
+    """`fixed`: the token count."""
+    samples: tuple[int, ...] = ()
+    """`empirical`: observed token counts (resampled with replacement)."""
+    mean: float | None = Field(default=None, gt=0)
+    """`lognormal`: mean token count."""
+    cv: float | None = Field(default=None, gt=0)
+    """`lognormal`: coefficient of variation (std / mean)."""
+    low: int | None = Field(default=None, ge=1)
+    """`uniform`: smallest token count."""
+    high: int | None = Field(default=None, ge=1)
+    """`uniform`: largest token count."""
+    max_tokens: int | None = Field(default=None, ge=1)
+    """Cap applied to every draw (e.g. the model's context), tokens."""
+
+    @model_validator(mode="after")
+    def _params(self) -> LengthDistribution:
+        need = {"fixed": ("value",), "empirical": ("samples",), "lognormal": ("mean", "cv"),
+                "uniform": ("low", "high")}[self.kind]
+        missing = [name for name in need if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.kind} length distribution needs {', '.join(missing)}")
+        if self.kind == "empirical" and min(self.samples) < 1:
+            raise ValueError("empirical samples must be >= 1 token")
+        if self.kind == "uniform" and self.low and self.high and self.low > self.high:
+            raise ValueError(f"uniform low ({self.low}) exceeds high ({self.high})")
+        return self
+
+    @classmethod
+    def fixed(cls, tokens: int) -> LengthDistribution:
+        """A constant length."""
+        return cls(kind="fixed", value=tokens)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw `n` lengths (int64, each >= 1, capped at `max_tokens`)."""
+        if self.kind == "fixed":
+            out = np.full(n, self.value, dtype=np.int64)
+        elif self.kind == "empirical":
+            out = rng.choice(np.asarray(self.samples, dtype=np.int64), size=n, replace=True)
+        elif self.kind == "uniform":
+            assert self.low is not None and self.high is not None
+            out = rng.integers(self.low, self.high + 1, size=n, dtype=np.int64)
+        else:
+            assert self.mean is not None and self.cv is not None
+            sigma2 = np.log1p(self.cv**2)
+            mu = np.log(self.mean) - sigma2 / 2
+            out = np.rint(rng.lognormal(mu, np.sqrt(sigma2), size=n)).astype(np.int64)
+        out = np.maximum(out, 1)
+        if self.max_tokens:
+            out = np.minimum(out, self.max_tokens)
+        return out
+
+    def expected(self) -> float:
+        """Mean token count (exact for fixed/empirical/uniform, before the cap for lognormal)."""
+        if self.kind == "fixed":
+            assert self.value is not None
+            return float(min(self.value, self.max_tokens or self.value))
+        if self.kind == "empirical":
+            arr = np.asarray(self.samples, dtype=np.float64)
+            if self.max_tokens:
+                arr = np.minimum(arr, self.max_tokens)
+            return float(arr.mean())
+        if self.kind == "uniform":
+            assert self.low is not None and self.high is not None
+            return (self.low + self.high) / 2
+        assert self.mean is not None
+        return float(min(self.mean, self.max_tokens or self.mean))
+
+    def quantile(self, q: float) -> float:
+        """The `q` quantile (0..1) of the distribution."""
+        if self.kind == "fixed":
+            return self.expected()
+        if self.kind == "empirical":
+            return float(np.quantile(np.asarray(self.samples, dtype=np.float64), q))
+        if self.kind == "uniform":
+            assert self.low is not None and self.high is not None
+            return self.low + q * (self.high - self.low)
+        assert self.mean is not None and self.cv is not None
+        from scipy.stats import lognorm
+
+        sigma = float(np.sqrt(np.log1p(self.cv**2)))
+        return float(lognorm.ppf(q, sigma, scale=self.mean / np.exp(sigma**2 / 2)))
+
+    def describe(self) -> str:
+        """Short human description ("fixed 512", "empirical n=1000 mean 431")."""
+        if self.kind == "fixed":
+            return f"fixed {self.value}"
+        if self.kind == "empirical":
+            return f"sample of {len(self.samples)} (mean {self.expected():.0f}, p95 {self.quantile(0.95):.0f})"
+        if self.kind == "uniform":
+            return f"uniform {self.low}-{self.high}"
+        return f"lognormal mean {self.mean:.0f} cv {self.cv:.2f}"
+
+
+class Workload(Frozen):
+    """The traffic a deployment must serve."""
+
+    rps: float | None = Field(default=None, gt=0)
+    """Mean request arrival rate, requests/s (None: not an open-loop workload)."""
+    arrival: Literal["poisson", "gamma"] = "poisson"
+    """Inter-arrival distribution: Poisson, or gamma with coefficient of variation `burstiness_cv`."""
+    burstiness_cv: float = Field(default=1.0, gt=0, le=10)
+    """Coefficient of variation of inter-arrival times (1 = Poisson; > 1 bursty)."""
+    input_tokens: LengthDistribution
+    """Prompt length distribution, tokens."""
+    output_tokens: LengthDistribution
+    """Output length distribution, tokens."""
+    prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
+    """Fraction of prompt tokens served from the prefix cache (shared system prompts, multi-turn)."""
+
+
+class SloTarget(Frozen):
+    """One latency bound, e.g. TTFT p95 <= 300 ms."""
+
+    metric: SloMetric
+    """Latency measured."""
+    percentile: Percentile
+    """Percentile over requests that must meet the limit."""
+    limit_s: float = Field(gt=0)
+    """Upper bound, seconds."""
+
+    @property
+    def key(self) -> str:
+        """Report key of the bounded metric, e.g. `ttft_p95_s`."""
+        return f"{self.metric}_p{self.percentile}_s"
+
+    def describe(self) -> str:
+        """"TTFT p95 <= 300 ms"."""
+        value = f"{self.limit_s * 1e3:g} ms" if self.limit_s < 1 else f"{self.limit_s:g} s"
+        return f"{self.metric.upper()} p{self.percentile} <= {value}"
+
+
+class Slo(Frozen):
+    """All latency bounds a deployment must meet (empty: no latency target)."""
+
+    targets: tuple[SloTarget, ...] = ()
+    """The bounds; each must hold."""
+    notes: tuple[str, ...] = ()
+    """How bare targets were interpreted (e.g. `p95=80ms` read as TTFT p95)."""
