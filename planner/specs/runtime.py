@@ -62,6 +62,10 @@ class Scheduler(Frozen):
     """Tokens per paged KV-cache block."""
     chunked_prefill: bool
     """Whether long prompts are split across iterations by default."""
+    kv_reservation: Literal["on_demand", "full"] = "on_demand"
+    """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
+    (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM
+    GUARANTEED_NO_EVICT)."""
 
 
 class Features(Frozen):

@@ -1,0 +1,358 @@
+"""Serving model: latency and throughput of a deployment under a load.
+
+Four load regimes, as benchmarks run them:
+  * static batch: B requests start together (classic latency benchmark), analytic;
+  * closed loop: C requests always in flight (benchmark clients with max concurrency), simulated;
+  * offline: every request queued at t=0 (max throughput, trtllm-bench / MLPerf Offline), simulated;
+  * open loop: Poisson or bursty arrivals at an RPS, simulated, with an analytic steady state
+    (utilization and Little's law) used to prune candidates before simulating.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from planner import arch
+from planner._quant import kv_dtype_bytes
+from planner._sim import SimConfig, Simulator, SimTrace
+from planner.memory import MemoryBreakdown
+from planner.perf import Bound, PerfModel, decode_shape, prefill_shape
+from planner.specs._base import Frozen
+from planner.specs.workload import LengthDistribution, Slo, Workload
+
+Mode = Literal["static_batch", "concurrency", "offline", "rps"]
+"""Load regime."""
+
+
+class LatencyStats(Frozen):
+    """Distribution of one latency over requests, seconds."""
+
+    mean_s: float = Field(ge=0)
+    """Mean."""
+    p50_s: float = Field(ge=0)
+    """Median."""
+    p90_s: float = Field(ge=0)
+    """90th percentile."""
+    p95_s: float = Field(ge=0)
+    """95th percentile."""
+    p99_s: float = Field(ge=0)
+    """99th percentile."""
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> LatencyStats:
+        """Summarise an array of seconds (infinite values count as missed)."""
+        if values.size == 0:
+            return cls(mean_s=0, p50_s=0, p90_s=0, p95_s=0, p99_s=0)
+        q = np.quantile(values, [0.5, 0.9, 0.95, 0.99])
+        mean = float(values.mean()) if np.all(np.isfinite(values)) else math.inf
+        return cls(mean_s=mean, p50_s=float(q[0]), p90_s=float(q[1]), p95_s=float(q[2]), p99_s=float(q[3]))
+
+    @classmethod
+    def constant(cls, seconds: float) -> LatencyStats:
+        """Every request sees the same latency."""
+        return cls(mean_s=seconds, p50_s=seconds, p90_s=seconds, p95_s=seconds, p99_s=seconds)
+
+    def at(self, percentile: int) -> float:
+        """The value at percentile 50/90/95/99."""
+        return float(getattr(self, f"p{percentile}_s"))
+
+
+class ServingResult(Frozen):
+    """Predicted latency and throughput of one replica under one load."""
+
+    mode: Mode
+    """Load regime."""
+    concurrency: float = Field(ge=0)
+    """Requests in flight: the batch, the client count, or the simulated mean."""
+    notes: tuple[str, ...] = ()
+    """Caps and assumptions applied (e.g. concurrency capped by KV memory)."""
+    ttft: LatencyStats
+    """Time to first token (queueing included)."""
+    tpot: LatencyStats
+    """Time per output token after the first, per request."""
+    e2e: LatencyStats
+    """End-to-end latency per request (per batch for static batches)."""
+    queue: LatencyStats
+    """Time from arrival to admission into the running batch."""
+    output_tokens_per_s: float = Field(ge=0)
+    """Generated tokens per second, whole replica."""
+    input_tokens_per_s: float = Field(ge=0)
+    """Prompt tokens per second, whole replica."""
+    requests_per_s: float = Field(ge=0)
+    """Completed requests per second."""
+    kv_utilization: float = Field(ge=0)
+    """Time-averaged fraction of KV-cache capacity in use."""
+    preemptions: int = Field(default=0, ge=0)
+    """Sequences evicted for lack of KV cache (recomputed later)."""
+    stable: bool = True
+    """False when the queue grows without bound (arrivals exceed capacity)."""
+    prefill_bound: Bound
+    """What dominates a prompt's prefill."""
+    decode_bound: Bound
+    """What dominates a decode step at this load."""
+
+
+def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> SimConfig:
+    """Scheduler limits of the deployment, KV capacity in tokens at a typical context length."""
+    dep = pm.dep
+    ctx = max(1, int(typical_context))
+    seq_bytes = arch.kv_bytes_for_context(dep.model, ctx, kv_dtype_bytes(dep.kv_dtype), dep.tp_size, dep.pp_size)
+    per_token = seq_bytes / ctx if seq_bytes else 0.0
+    capacity = int(max(0.0, mem.kv_cache_bytes_per_gpu) / per_token) if per_token else 10**12
+    sched = dep.runtime.scheduler
+    return SimConfig(
+        max_num_seqs=dep.max_num_seqs, max_num_batched_tokens=dep.max_num_batched_tokens,
+        kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
+        reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
+    )
+
+
+def max_fitting_seqs(cfg: SimConfig, prompt_tokens: float, output_tokens: float) -> int:
+    """Sequences that can run at once (scheduler cap and KV capacity at full length)."""
+    per_seq = math.ceil((prompt_tokens + output_tokens) / cfg.block_tokens) * cfg.block_tokens
+    return max(0, min(cfg.max_num_seqs, cfg.kv_capacity_tokens // max(1, per_seq)))
+
+
+def _bounds(pm: PerfModel, prompt: float, output: float, batch: float) -> tuple[Bound, Bound]:
+    causal = not pm.dep.model.encoder_only
+    pre = pm.iteration(prefill_shape(1, max(1, int(prompt)), causal=causal)).bound
+    if pm.dep.model.encoder_only:
+        return pre, pre
+    dec = pm.iteration(decode_shape(max(1, int(round(batch))), prompt + output / 2)).bound
+    return pre, dec
+
+
+def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens: int,
+                 output_tokens: int) -> ServingResult:
+    """A batch of `batch` identical requests that start together and run to the end.
+
+    TTFT is one prefill of the whole batch; each of the remaining `output_tokens - 1` decode
+    steps reads the batch's growing context (step time is linear in context, so the mean
+    step is the step at the mean context).
+    """
+    notes: list[str] = []
+    cfg = sim_config(pm, mem, prompt_tokens + output_tokens)
+    fit = max_fitting_seqs(cfg, prompt_tokens, output_tokens) if not pm.dep.model.encoder_only else batch
+    fit = max(fit, 0)
+    if fit == 0:
+        raise ValueError("not even one sequence fits in the KV cache")
+    if batch > fit:
+        notes.append(f"batch {batch} capped at {fit}: KV cache holds {fit} sequences of "
+                     f"{prompt_tokens + output_tokens} tokens")
+        batch = fit
+    causal = not pm.dep.model.encoder_only
+    pre = pm.iteration(prefill_shape(batch, prompt_tokens, causal=causal, finishes=causal))
+    ttft = pre.total_s
+    steps = max(0, output_tokens - 1) if causal else 0
+    if steps:
+        dec = pm.iteration(decode_shape(batch, prompt_tokens + 1 + (steps - 1) / 2))
+        tpot = dec.total_s
+        decode_bound = dec.bound
+    else:
+        tpot, decode_bound = 0.0, pre.bound
+    e2e = ttft + steps * tpot
+    out_tokens = output_tokens if causal else 0
+    return ServingResult(
+        mode="static_batch", concurrency=batch, notes=tuple(notes), ttft=LatencyStats.constant(ttft),
+        tpot=LatencyStats.constant(tpot), e2e=LatencyStats.constant(e2e), queue=LatencyStats.constant(0.0),
+        output_tokens_per_s=batch * out_tokens / e2e, input_tokens_per_s=batch * prompt_tokens / e2e,
+        requests_per_s=batch / e2e, kv_utilization=batch * (prompt_tokens + output_tokens) / max(1, cfg.kv_capacity_tokens),
+        prefill_bound=pre.bound, decode_bound=decode_bound,
+    )
+
+
+def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, notes: list[str],
+               warmup_fraction: float, capacity_tokens: int, stable: bool) -> ServingResult:
+    n = len(trace.arrival_s)
+    done = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)
+    order = np.argsort(trace.arrival_s, kind="stable")
+    keep = np.zeros(n, dtype=bool)
+    keep[order[int(n * warmup_fraction):]] = True
+    sel = keep & done
+    if not sel.any():
+        sel = done
+    ttft = trace.first_token_s[sel] - trace.arrival_s[sel]
+    e2e = trace.finish_s[sel] - trace.arrival_s[sel]
+    out = trace.output_tokens[sel]
+    multi = out > 1
+    tpot = (trace.finish_s[sel][multi] - trace.first_token_s[sel][multi]) / (out[multi] - 1)
+    queue = np.maximum(0.0, trace.admitted_s[sel] - trace.arrival_s[sel])
+    if not stable:
+        # Requests still queued at the cut-off count as missed (infinite latency).
+        missing = int((keep & ~done).sum())
+        ttft = np.concatenate([ttft, np.full(missing, np.inf)])
+        e2e = np.concatenate([e2e, np.full(missing, np.inf)])
+        queue = np.concatenate([queue, np.full(missing, np.inf)])
+    # Throughput window: from the first counted arrival (0 for closed loop / offline) to the last finish.
+    window_start = float(trace.arrival_s[sel].min()) if mode == "rps" and sel.any() else 0.0
+    span = max(1e-9, float(trace.finish_s[sel].max()) - window_start) if sel.any() else 1e-9
+    out_total = float(trace.output_tokens[sel].sum()) if not pm.dep.model.encoder_only else 0.0
+    mean_prompt = float(trace.prompt_tokens.mean())
+    mean_out = float(trace.output_tokens.mean())
+    pre_b, dec_b = _bounds(pm, mean_prompt, mean_out, max(1.0, concurrency))
+    if trace.preemptions:
+        notes.append(f"{trace.preemptions} preemptions: KV cache full, sequences recomputed")
+    return ServingResult(
+        mode=mode, concurrency=concurrency, notes=tuple(notes), ttft=LatencyStats.of(ttft),
+        tpot=LatencyStats.of(tpot) if tpot.size else LatencyStats.constant(0.0), e2e=LatencyStats.of(e2e),
+        queue=LatencyStats.of(queue), output_tokens_per_s=out_total / span,
+        input_tokens_per_s=float(trace.prompt_tokens[sel].sum()) / span, requests_per_s=int(sel.sum()) / span,
+        kv_utilization=(trace.kv_token_seconds / trace.end_s / capacity_tokens) if trace.end_s and capacity_tokens else 0.0,
+        preemptions=trace.preemptions, stable=stable, prefill_bound=pre_b, decode_bound=dec_b,
+    )
+
+
+def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: LengthDistribution,
+                output: LengthDistribution, *, seed: int = 0, num_requests: int | None = None) -> ServingResult:
+    """`clients` requests always in flight; each finish sends the next (zero think time)."""
+    notes: list[str] = []
+    cfg = sim_config(pm, mem, prompt.expected() + output.expected())
+    fit = max_fitting_seqs(cfg, prompt.quantile(0.5), output.quantile(0.5))
+    if fit == 0:
+        raise ValueError("not even one sequence fits in the KV cache")
+    if clients > fit:
+        why = "max_num_seqs" if fit == cfg.max_num_seqs else "KV-cache memory"
+        notes.append(f"concurrency {clients} capped at {fit} by {why}")
+        clients = fit
+    n = num_requests or int(min(20000, max(200, 8 * clients)))
+    rng = np.random.default_rng(seed)
+    prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
+    trace = Simulator(pm, cfg).run(np.zeros(n), prompts, outputs, closed_loop_clients=clients)
+    return _summarise(pm, trace, "concurrency", clients, notes, 0.0, cfg.kv_capacity_tokens, True)
+
+
+def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, output: LengthDistribution,
+            *, seed: int = 0, num_requests: int | None = None) -> ServingResult:
+    """All requests queued at once: the scheduler fills the batch up to its caps (max throughput)."""
+    cfg = sim_config(pm, mem, prompt.expected() + output.expected())
+    fit = max_fitting_seqs(cfg, prompt.expected(), output.expected())
+    if fit == 0 and not pm.dep.model.encoder_only:
+        raise ValueError("not even one sequence fits in the KV cache")
+    n = num_requests or int(min(20000, max(500, 6 * max(1, fit))))
+    rng = np.random.default_rng(seed)
+    prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
+    trace = Simulator(pm, cfg).run(np.zeros(n), prompts, outputs)
+    in_flight = float(trace.kv_token_seconds / max(trace.end_s, 1e-12) /
+                      max(1.0, prompt.expected() + output.expected() / 2))
+    notes = [f"{n} requests queued at once; scheduler caps: max_num_seqs {cfg.max_num_seqs}, "
+             f"KV capacity {cfg.kv_capacity_tokens:,} tokens"]
+    return _summarise(pm, trace, "offline", min(in_flight, fit or in_flight), notes, 0.0,
+                      cfg.kv_capacity_tokens, True)
+
+
+def arrivals(workload: Workload, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Arrival times of `n` requests at `workload.rps` (Poisson, or gamma with the given CV)."""
+    assert workload.rps is not None
+    mean_gap = 1.0 / workload.rps
+    if workload.arrival == "poisson" or abs(workload.burstiness_cv - 1.0) < 1e-9:
+        gaps = rng.exponential(mean_gap, size=n)
+    else:
+        shape = 1.0 / workload.burstiness_cv**2
+        gaps = rng.gamma(shape, mean_gap / shape, size=n)
+    return np.cumsum(gaps) - gaps[0]
+
+
+def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: int = 0,
+              duration_s: float = 600.0, max_requests: int = 12000) -> ServingResult:
+    """Arrivals at `workload.rps` for `duration_s` simulated seconds (fewer when capped), then drain.
+
+    The first 5% of requests are warm-up and excluded from statistics. When the queue is
+    still growing at 3x the arrival window the run is cut and marked unstable.
+    """
+    assert workload.rps is not None
+    cfg = sim_config(pm, mem, workload.input_tokens.expected() + workload.output_tokens.expected())
+    n = int(min(max_requests, max(200, workload.rps * duration_s)))
+    rng = np.random.default_rng(seed)
+    times = arrivals(workload, n, rng)
+    prompts = workload.input_tokens.draw(rng, n)
+    outputs = workload.output_tokens.draw(rng, n)
+    cached = np.floor(prompts * workload.prefix_cache_share).astype(np.int64)
+    horizon = float(times[-1]) * 3 + 60.0
+    trace = Simulator(pm, cfg).run(times, prompts, outputs, cached_tokens=cached, max_time_s=horizon)
+    stable = not trace.truncated
+    notes: list[str] = []
+    if not stable:
+        notes.append(f"overloaded: {n - trace.completed} of {n} requests unfinished after {horizon:.0f} s")
+    finished = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)
+    in_flight = float(np.sum(trace.finish_s[finished] - trace.arrival_s[finished]) / max(trace.end_s, 1e-9))
+    return _summarise(pm, trace, "rps", in_flight, notes, 0.05, cfg.kv_capacity_tokens, stable)
+
+
+class SteadyState(Frozen):
+    """Analytic open-loop estimate (means only), used to prune before simulating."""
+
+    utilization: float = Field(ge=0)
+    """Fraction of time the replica is busy at this RPS (>= 1: overloaded)."""
+    concurrency: float = Field(ge=0)
+    """Mean requests in flight (Little's law)."""
+    ttft_s: float = Field(ge=0)
+    """Mean time to first token (prefill plus an M/G/1-style wait)."""
+    tpot_s: float = Field(ge=0)
+    """Mean decode step at the steady batch."""
+    e2e_s: float = Field(ge=0)
+    """Mean end-to-end latency."""
+    max_rps: float = Field(ge=0)
+    """Arrival rate at which the replica saturates (batch at its cap)."""
+
+
+def steady_state(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, rps: float) -> SteadyState:
+    """Fixed point of Little's law: batch B = rps x e2e(B), with decode steps at batch B.
+
+    Work per second: prefill of rps x prompt tokens plus rps x output decode tokens; a decode
+    step at batch B emits B tokens. Returns utilization >= 1 when no fixed point exists.
+    """
+    prompt = workload.input_tokens.expected() * (1 - workload.prefix_cache_share)
+    full_prompt = workload.input_tokens.expected()
+    output = workload.output_tokens.expected()
+    cfg = sim_config(pm, mem, full_prompt + output)
+    cap = max(1, max_fitting_seqs(cfg, full_prompt, output / 2 + 1))
+    causal = not pm.dep.model.encoder_only
+    pre = pm.iteration(prefill_shape(1, max(1, int(prompt)), causal=causal)).total_s
+    ctx = full_prompt + output / 2
+
+    def step(batch: float) -> float:
+        return pm.step_s(decode_shape(max(1, int(math.ceil(batch))), ctx))
+
+    def busy(batch: float, rate: float) -> float:
+        # Fraction of wall time spent in prefills plus decode steps.
+        prefill_s = rate * pre
+        decode_s = rate * output / max(batch, 1.0) * step(batch) if causal else 0.0
+        return prefill_s + decode_s
+
+    max_rps = cap / (pre + output * step(cap)) if causal else 1.0 / pre
+    batch = 1.0
+    for _ in range(60):
+        util = busy(batch, rps)
+        tpot = step(batch) / max(1e-9, 1 - min(0.95, rps * pre)) if causal else 0.0
+        wait = pre * util / max(1e-9, 2 * (1 - util)) if util < 1 else math.inf
+        e2e = pre + wait + output * tpot
+        new_batch = min(float(cap), max(1.0, rps * e2e))
+        if abs(new_batch - batch) < 1e-3 * batch:
+            batch = new_batch
+            break
+        batch = 0.5 * batch + 0.5 * new_batch
+    util = busy(batch, rps)
+    if util >= 1 or batch >= cap and rps > max_rps:
+        return SteadyState(utilization=max(util, rps / max_rps), concurrency=float(cap), ttft_s=math.inf,
+                           tpot_s=step(cap), e2e_s=math.inf, max_rps=max_rps)
+    tpot = step(batch)
+    wait = pre * util / (2 * (1 - util))
+    return SteadyState(utilization=util, concurrency=batch, ttft_s=pre + wait, tpot_s=tpot,
+                       e2e_s=pre + wait + output * tpot, max_rps=max_rps)
+
+
+def meets_slo(result: ServingResult, slo: Slo) -> list[str]:
+    """Every SLO target the result misses, in words (empty when all hold)."""
+    misses = []
+    for target in slo.targets:
+        stats = {"ttft": result.ttft, "tpot": result.tpot, "e2e": result.e2e}[target.metric]
+        got = stats.at(target.percentile)
+        if not got <= target.limit_s:
+            shown = "inf" if math.isinf(got) else (f"{got * 1e3:.0f} ms" if got < 10 else f"{got:.1f} s")
+            misses.append(f"{target.metric.upper()} p{target.percentile} {shown} > "
+                          f"{target.describe().split('<= ')[1]}")
+    return misses
