@@ -117,21 +117,23 @@ def quant_of(text: str, spec: ModelSpec) -> tuple[str | None, int | None]:
 
 
 def load_of(row: pd.Series) -> tuple[LoadSpec, int | None]:
-    """Load spec and an explicit max_num_seqs when the row states one."""
+    """Load spec (with the run's request count when the dataset states it) and a stated max_num_seqs."""
     kind, param = str(row.load_type), str(row.batch_concurrency_or_rate)
+    count = re.search(r"(\d[\d,]*)\s+(?:requests|prompts)", str(row.dataset))
+    n = int(count.group(1).replace(",", "")) if count else None
     max_seqs = None
     m = re.search(r"max_num_seqs=(\d+)", param)
     if m:
         max_seqs = int(m.group(1))
     if kind in ("offline_max_throughput", "request_rate_inf") or "inf" in param.lower():
-        return LoadSpec(kind="offline"), max_seqs
+        return LoadSpec(kind="offline", num_requests=n), max_seqs
     value = _num(param)
     if kind in ("static_batch", "batch1_decode"):
         return LoadSpec(kind="batch", value=value or 1), max_seqs
     if kind == "concurrency":
-        return LoadSpec(kind="concurrency", value=value), max_seqs
+        return LoadSpec(kind="concurrency", value=value, num_requests=n), max_seqs
     if kind == "request_rate":
-        return LoadSpec(kind="rps", value=value), max_seqs
+        return LoadSpec(kind="rps", value=value, num_requests=n), max_seqs
     raise Skip(f"load type {kind!r} ({param}) not modelled")
 
 
@@ -271,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         errs = [e for m in metrics for e in per_metric.get(m, [])]
         if errs:
             print(f"{name:16s} {len(errs):4d} {statistics.median(errs):6.1f}% {statistics.mean(errs):6.1f}%")
+    print("\n== by source")
+    by_source: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for err, row, metric, _, _ in flat:
+        by_source[(row.source_id, metric)].append(err)
+    for (src, metric), errs in sorted(by_source.items()):
+        print(f"{src:4s} {metric:16s} n={len(errs):4d} MdAPE {statistics.median(errs):6.1f}%  max {max(errs):7.1f}%")
     two_x = [f for f in flat if f[4] / f[3] >= 2 or f[3] / f[4] >= 2]
     print(f"rows off by 2x or more: {len(two_x)}")
     print("\n== worst 15")

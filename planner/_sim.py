@@ -49,6 +49,10 @@ class SimConfig:
     reserve_full: bool
     """Reserve prompt + output KV at admission (TensorRT-LLM guaranteed-no-evict) instead of on demand."""
     block_tokens: int = 16
+    mixed: bool = True
+    """Prefill chunks share iterations with decodes (else prefill iterations pause decoding)."""
+    static: bool = False
+    """Static batching: a new batch starts only when the previous one has fully finished."""
 
 
 @dataclass
@@ -112,9 +116,9 @@ class Simulator:
             for r in reqs:
                 r.arrival_s = math.inf
             for r in reqs[:closed_loop_clients]:
-                r.arrival_s = 0.0
+                r.arrival_s = float(arrivals_s[r.rid])  # staggered client start times
             next_release = min(closed_loop_clients, n_total)
-            pending: deque[_Req] = deque(reqs[:next_release])
+            pending: deque[_Req] = deque(sorted(reqs[:next_release], key=lambda r: r.arrival_s))
         else:
             order = sorted(reqs, key=lambda r: r.arrival_s)
             pending = deque(order)
@@ -123,6 +127,7 @@ class Simulator:
         prefilling: list[_Req] = []
         decoding: dict[int, _Req] = {}
         finish_heap: list[tuple[int, int, int]] = []  # (finish step, rid, preemption epoch)
+        newest_heap: list[tuple[float, int, int]] = []  # (-admission time, -rid, epoch): preemption victims
         step = 0  # global decode-step counter: every decoding seq gains one token per step
         ctx_base = 0  # sum over decoding seqs of (context at step 0 equivalent): ctx = base + n*step
         kv_used = 0  # reserved/used KV tokens excluding decode growth of on-demand seqs
@@ -165,6 +170,7 @@ class Simulator:
             ctx_base += ctx - step
             decoding[r.rid] = r
             heapq.heappush(finish_heap, (step + remaining, r.rid, r.preemptions))
+            heapq.heappush(newest_heap, (-r.admitted_s, -r.rid, r.preemptions))
 
         def finish(r: _Req) -> None:
             nonlocal completed
@@ -174,9 +180,15 @@ class Simulator:
         def preempt_one() -> bool:
             """Evict the most recently admitted decoding sequence (recompute later)."""
             nonlocal ctx_base, preemptions
-            if not decoding:
+            victim = None
+            while newest_heap:
+                _, neg_rid, epoch = heapq.heappop(newest_heap)
+                cand = decoding.get(-neg_rid)
+                if cand is not None and cand.preemptions == epoch:
+                    victim = cand
+                    break
+            if victim is None:
                 return False
-            victim = max(decoding.values(), key=lambda r: (r.admitted_s, r.rid))
             del decoding[victim.rid]
             gen = step - victim.decode_start_step
             ctx_base -= victim.prompt_tokens + 1 - victim.decode_start_step
@@ -205,9 +217,10 @@ class Simulator:
                 break
             # --- schedule one iteration
             n_dec = len(decoding)
-            budget = cfg.max_num_batched_tokens - n_dec
+            budget = cfg.max_num_batched_tokens - (n_dec if cfg.mixed else 0)
             chunks: list[tuple[_Req, int]] = []
             running = n_dec + len(prefilling)
+            batch_open = not cfg.static or (not decoding and not prefilling)
             for r in list(prefilling):
                 if budget <= 0:
                     break
@@ -216,7 +229,8 @@ class Simulator:
                 chunks.append((r, take))
                 budget -= take
             capacity = cfg.kv_capacity_tokens
-            while waiting and running < cfg.max_num_seqs and (budget > 0 or not chunks and n_dec == 0):
+            admitted: list[_Req] = []
+            while batch_open and waiting and running < cfg.max_num_seqs and (budget > 0 or not chunks and n_dec == 0):
                 r = waiting[0]
                 need = blocks(r.prompt_tokens + (r.output_tokens if cfg.reserve_full else 1))
                 if kv_in_use() + need > capacity:
@@ -228,7 +242,9 @@ class Simulator:
                         continue
                     break
                 todo = r.prompt_tokens - r.cached_tokens
-                if not cfg.chunked_prefill and todo > budget and (chunks or n_dec):
+                if not cfg.chunked_prefill and todo > budget and chunks:
+                    # Unchunked prompts run whole; one that exceeds the budget runs with decodes only
+                    # (the engine is built with a token budget of at least the longest prompt).
                     break
                 waiting.popleft()
                 r.admitted_s = t
@@ -236,16 +252,22 @@ class Simulator:
                 r.reserved_tokens = need
                 kv_used += need
                 prefilling.append(r)
+                admitted.append(r)
                 running += 1
                 take = min(todo, budget) if cfg.chunked_prefill else todo
                 chunks.append((r, take))
                 budget -= take
+            if cfg.static and admitted:
+                # Static batches decode until their longest member ends (padding rows keep computing).
+                longest = max(r.output_tokens for r in admitted)
+                for r in admitted:
+                    r.output_tokens = longest
             # On-demand KV growth: make room for one more token per decoding seq.
             if not cfg.reserve_full:
                 while decoding and kv_in_use() + len(decoding) > capacity:
                     if not preempt_one():
                         break
-            n_dec = len(decoding)
+            n_dec = len(decoding) if (cfg.mixed or not chunks) else 0
             if not chunks and n_dec == 0:
                 if pending:
                     t = max(t, pending[0].arrival_s)
@@ -277,9 +299,9 @@ class Simulator:
                 dt = self._decode_s(n_dec, ctx_sum)
                 # Jump: nothing changes until the next finish, arrival, admission or KV overflow.
                 k = finish_heap[0][0] - step if finish_heap else 1
-                if pending and closed_loop_clients == 0:
+                if pending:
                     k = min(k, max(1, math.ceil((pending[0].arrival_s - t) / dt)))
-                if waiting:
+                if waiting and not cfg.static:
                     k = 1 if kv_in_use() + blocks(waiting[0].prompt_tokens + 1) <= capacity and \
                         n_dec < cfg.max_num_seqs else k
                 if not cfg.reserve_full and n_dec:

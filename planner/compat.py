@@ -93,6 +93,12 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
     sched = runtime.scheduler
+    if not runtime.features.sliding_window and any(layer.window_tokens for layer in model.layers):
+        model = model.model_copy(update={
+            "layers": tuple(layer.model_copy(update={"window_tokens": None}) for layer in model.layers),
+            "warnings": (*model.warnings, f"{runtime.name} keeps full-context KV for sliding-window layers "
+                                          "by default; planned without the window"),
+        })
     return Deployment(
         model=model, gpu=gpu, runtime=runtime, tp_size=tp_size, pp_size=pp_size, quant=quant,
         kv_dtype=kv_dtype, max_num_seqs=max_num_seqs or sched.max_num_seqs,

@@ -25,6 +25,8 @@ class LoadSpec(Frozen):
     """Regime."""
     value: float | None = Field(default=None, gt=0)
     """Batch size, client count or requests/s (None for offline)."""
+    num_requests: int | None = Field(default=None, ge=1)
+    """Requests in the simulated run (default: enough for a steady state)."""
 
 
 class EstimateResult(Frozen):
@@ -83,12 +85,15 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
                                   int(output_tokens.expected()))
         elif load.kind == "concurrency":
             assert load.value is not None
-            result = closed_loop(pm, mem, int(load.value), input_tokens, output_tokens, seed=seed)
+            result = closed_loop(pm, mem, int(load.value), input_tokens, output_tokens, seed=seed,
+                                 num_requests=load.num_requests)
         elif load.kind == "offline":
-            result = offline(pm, mem, input_tokens, output_tokens, seed=seed)
+            result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=load.num_requests)
         else:
             workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens)
-            result = open_loop(pm, mem, workload, seed=seed)
+            result = open_loop(pm, mem, workload, seed=seed,
+                               **({"max_requests": load.num_requests, "duration_s": load.num_requests / load.value}
+                                  if load.num_requests and load.value else {}))
     except ValueError as exc:
         raise InfeasibleError(str(exc), hint="shorten the sequences or add GPUs") from None
     return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,

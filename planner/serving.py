@@ -108,6 +108,7 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         max_num_seqs=dep.max_num_seqs, max_num_batched_tokens=dep.max_num_batched_tokens,
         kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
         reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
+        mixed=sched.mixed_batches, static=sched.batching == "static",
     )
 
 
@@ -187,8 +188,8 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
         ttft = np.concatenate([ttft, np.full(missing, np.inf)])
         e2e = np.concatenate([e2e, np.full(missing, np.inf)])
         queue = np.concatenate([queue, np.full(missing, np.inf)])
-    # Throughput window: from the first counted arrival (0 for closed loop / offline) to the last finish.
-    window_start = float(trace.arrival_s[sel].min()) if mode == "rps" and sel.any() else 0.0
+    # Throughput window: from the first counted arrival (0 offline) to the last finish.
+    window_start = float(trace.arrival_s[sel].min()) if mode != "offline" and sel.any() else 0.0
     span = max(1e-9, float(trace.finish_s[sel].max()) - window_start) if sel.any() else 1e-9
     out_total = float(trace.output_tokens[sel].sum()) if not pm.dep.model.encoder_only else 0.0
     mean_prompt = float(trace.prompt_tokens.mean())
@@ -219,10 +220,20 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
         notes.append(f"concurrency {clients} capped at {fit} by {why}")
         clients = fit
     n = num_requests or int(min(20000, max(200, 8 * clients)))
+    n = max(n, 2 * clients)
     rng = np.random.default_rng(seed)
     prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
-    trace = Simulator(pm, cfg).run(np.zeros(n), prompts, outputs, closed_loop_clients=clients)
-    return _summarise(pm, trace, "concurrency", clients, notes, 0.0, cfg.kv_capacity_tokens, True)
+    # Steady state of a closed loop: clients are out of phase. Start them spread over one
+    # request's latency at this concurrency instead of all at t=0 (a synchronized wave that
+    # only exactly fixed lengths and zero jitter would sustain); the first wave is warm-up.
+    causal = not pm.dep.model.encoder_only
+    one = pm.iteration(prefill_shape(1, max(1, int(prompt.expected())), causal=causal)).total_s
+    if causal:
+        one += output.expected() * pm.step_s(decode_shape(clients, prompt.expected() + output.expected() / 2))
+    starts = np.zeros(n)
+    starts[:clients] = np.sort(rng.uniform(0.0, one, size=clients))
+    trace = Simulator(pm, cfg).run(starts, prompts, outputs, closed_loop_clients=clients)
+    return _summarise(pm, trace, "concurrency", clients, notes, clients / n, cfg.kv_capacity_tokens, True)
 
 
 def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, output: LengthDistribution,

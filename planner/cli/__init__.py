@@ -13,7 +13,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from planner.cli import catalog, memory
+from planner.cli import catalog, memory, tokens
 from planner.errors import PlannerError
 
 
@@ -43,7 +43,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (catalog, memory):
+for _module in (catalog, memory, tokens):
     _module.register(app)
 
 

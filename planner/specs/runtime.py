@@ -62,6 +62,12 @@ class Scheduler(Frozen):
     """Tokens per paged KV-cache block."""
     chunked_prefill: bool
     """Whether long prompts are split across iterations by default."""
+    batching: Literal["continuous", "static"] = "continuous"
+    """`continuous`: sequences join and leave every iteration; `static`: a batch runs until its
+    longest sequence ends before the next starts (transformers `generate`)."""
+    mixed_batches: bool = True
+    """Prefill chunks share iterations with decode tokens; if False, prefill iterations pause decoding
+    (SGLang without --enable-mixed-chunk, TGI)."""
     kv_reservation: Literal["on_demand", "full"] = "on_demand"
     """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
     (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM
@@ -79,6 +85,8 @@ class Features(Frozen):
     """Draft-model / n-gram / MTP speculative decoding."""
     cuda_graphs: bool
     """Decode iterations replayed from captured CUDA/HIP graphs by default."""
+    sliding_window: bool
+    """Sliding-window layers keep only the window in the KV cache by default (else full context)."""
 
 
 class Parallelism(Frozen):
