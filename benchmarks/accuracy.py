@@ -221,6 +221,20 @@ def predict(row: pd.Series, catalog: Catalog, models: dict[str, ModelSpec]) -> R
     return out
 
 
+def evaluate(df: pd.DataFrame, catalog: Catalog, models: dict[str, ModelSpec] | None = None
+             ) -> tuple[list[Row], dict[str, list[int]]]:
+    """Predict every row of `df`; returns the modelled rows and the skipped row ids by reason."""
+    models = {} if models is None else models
+    rows: list[Row] = []
+    skipped: dict[str, list[int]] = defaultdict(list)
+    for _, r in df.iterrows():
+        try:
+            rows.append(predict(r, catalog, models))
+        except Skip as exc:
+            skipped[str(exc)].append(int(r.row_id))
+    return rows, skipped
+
+
 def ape(measured: float, predicted: float) -> float:
     return abs(predicted - measured) / abs(measured) * 100
 
@@ -240,15 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.source:
         df = df[df.source_id == args.source]
     catalog = Catalog.load()
-    models: dict[str, ModelSpec] = {}
-    rows: list[Row] = []
-    skipped: dict[str, list[int]] = defaultdict(list)
     start = time.perf_counter()
-    for _, r in df.iterrows():
-        try:
-            rows.append(predict(r, catalog, models))
-        except Skip as exc:
-            skipped[str(exc)].append(int(r.row_id))
+    rows, skipped = evaluate(df, catalog)
     elapsed = time.perf_counter() - start
     per_metric: dict[str, list[float]] = defaultdict(list)
     flat = []

@@ -206,10 +206,11 @@ def jinja_chat(template: str, source: str, config: dict[str, Any]) -> TemplateCh
                         hint="pip install jinja2 (or 'planner[tokenizers]')") from None
 
     def raise_exception(message: str) -> None:
-        raise ChatRejected(message)
+        raise ChatRejected(f"chat template raised: {message}")
 
-    def tojson(value: Any, indent: int | None = None) -> str:
-        return json.dumps(value, ensure_ascii=False, indent=indent)
+    def tojson(value: Any, indent: int | None = None, separators: tuple[str, str] | None = None,
+               sort_keys: bool = False) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)
 
     def strftime_now(fmt: str) -> str:
         import datetime as dt
@@ -233,7 +234,7 @@ def jinja_chat(template: str, source: str, config: dict[str, Any]) -> TemplateCh
                                        **tokens))
         except ChatRejected:
             raise
-        except Exception as exc:  # a template failing on a record is bad input, not a planner bug
+        except Exception as exc:  # noqa: BLE001 - a template failing on a record is bad input, not a planner bug
             raise ChatRejected(f"chat template failed: {type(exc).__name__}: {exc}") from None
 
     return TemplateChat(f"chat template from {source}", render_marked)

@@ -224,6 +224,21 @@ def _siglip_params(vision: dict[str, Any], text_hidden: int) -> int:
 
 
 def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json") -> ModelSpec:
+    """Build a `ModelSpec` from a Hugging Face config dict (see `_parse`).
+
+    Raises:
+        SpecError: A required field is missing or nonsensical.
+    """
+    try:
+        return _parse(config, name, where)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise SpecError(f"inconsistent model config: {msg}", where=where,
+                        hint="check num_attention_heads / num_key_value_heads / expert counts") from None
+
+
+def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     """Build a `ModelSpec` from a Hugging Face config dict.
 
     Args:
@@ -284,8 +299,7 @@ def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json
     if vision_params:
         vision_params = _siglip_params(config["vision_config"], hidden)
     gemma = family in ("gemma2", "gemma3")
-    try:
-        return ModelSpec(
+    return ModelSpec(
             name=name, model_type=model_type, family=family, encoder_only=encoder_only, dtype=dtype,
             hidden_size=hidden, intermediate_size=int(intermediate), vocab_size=vocab,
             max_position_embeddings=max_pos,
@@ -303,7 +317,3 @@ def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json
             vision=VisionSpec(params=vision_params) if vision_params else None,
             warnings=tuple(warnings),
         )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise SpecError(f"inconsistent model config: {err['msg']}", where=where,
-                        hint="check num_attention_heads / num_key_value_heads / expert counts") from None

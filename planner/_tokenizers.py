@@ -21,8 +21,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from planner._chat_formats import (
-    APPROX_CHAT, ChatFormat, Message, MistralChat, TemplateChat, chatml_render, jinja_chat, llama3_render,
-    llama4_render, mistral_chat, token_text,
+    APPROX_CHAT,
+    ChatFormat,
+    Message,
+    MistralChat,
+    TemplateChat,
+    chatml_render,
+    jinja_chat,
+    llama3_render,
+    llama4_render,
+    mistral_chat,
+    token_text,
 )
 from planner.errors import SpecError
 
@@ -60,11 +69,17 @@ class LoadedTokenizer:
     """A loaded tokenizer: an ordinary-text length function plus a chat format."""
 
     ref: str
+    """The reference it was loaded from."""
     backend: str
+    """Library and format, shown in the report."""
     lengths: Callable[[list[str]], list[int]]
+    """Token count of each text, ordinary encoding (the backend's batch encoder)."""
     chat: ChatFormat
+    """How chats become prompts."""
     specials: frozenset[str] = frozenset()
+    """Special-token strings a chat template may write; each counts as one token there."""
     normalize: Callable[[str], str] | None = None
+    """Text normalization the reference encoder applies first (NFC for Qwen's rank files)."""
     _special_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -110,7 +125,7 @@ def _load_hf_json(path: Path, text: str) -> tuple[Callable[[list[str]], list[int
                         hint="pip install tokenizers (or 'planner[tokenizers]')") from None
     try:
         tok = HfTokenizer.from_str(text)
-    except Exception as exc:  # the Rust side raises a bare Exception
+    except Exception as exc:  # noqa: BLE001 - the Rust side raises a bare Exception
         raise SpecError(f"not a valid tokenizer.json: {str(exc).splitlines()[0][:160]}", where=str(path),
                         hint="pass the tokenizer.json from the model's Hugging Face repo") from None
     specials = frozenset(added.content for added in tok.get_added_tokens_decoder().values())
@@ -126,7 +141,7 @@ def _load_sentencepiece(path: Path, data: bytes) -> tuple[Callable[[list[str]], 
     sp = sentencepiece.SentencePieceProcessor()
     try:
         sp.LoadFromSerializedProto(data)
-    except Exception:  # sentencepiece raises RuntimeError or OSError depending on version
+    except Exception:  # noqa: BLE001 - sentencepiece raises RuntimeError or OSError depending on version
         raise SpecError("not a SentencePiece model or tiktoken rank file", where=str(path),
                         hint="pass tokenizer.json, tokenizer.model, tekken.json or a .tiktoken file") from None
     # control pieces ("<s>", "[INST]") are what a template writes as specials; sentencepiece itself

@@ -11,7 +11,7 @@ from planner.specs.runtime import KvDtype, Quant, Runtime
 
 _ARCH_NAMES = {
     "turing": "Turing", "ampere": "Ampere", "ada": "Ada", "hopper": "Hopper",
-    "blackwell": "Blackwell", "cdna3": "CDNA3 (MI300-class)",
+    "blackwell": "Blackwell", "cdna3": "CDNA3",
 }
 
 

@@ -70,7 +70,7 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
     Raises:
         InfeasibleError: Not even one sequence of the requested lengths fits in memory.
     """
-    full = int(input_tokens.quantile(1.0) + output_tokens.quantile(1.0))
+    full = input_tokens.upper_tokens() + output_tokens.upper_tokens()
     mem = memory_breakdown(dep, min(full, dep.max_model_len))
     if not mem.fits:
         raise InfeasibleError(

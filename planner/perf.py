@@ -44,6 +44,8 @@ class Efficiency(Frozen):
     """Extra time per sequence in an iteration, seconds."""
     per_layer_overhead_s: float = Field(default=0.0, ge=0)
     """Launch / framework time per layer per iteration (eager runtimes), seconds."""
+    request_overhead_s: float = Field(default=0.0, ge=0)
+    """Per-request latency outside engine iterations (API server, tokenization), seconds."""
     allreduce_bw: float = Field(gt=0, le=1)
     """Fraction of link bandwidth an all-reduce reaches."""
     int4_penalty: float = Field(ge=1)
@@ -82,6 +84,7 @@ def default_efficiency(dep: Deployment) -> Efficiency:
         weight_bw=p.weight_bw_efficiency, kv_bw=p.kv_bw_efficiency,
         attention_compute=p.attention_compute_efficiency, step_overhead_s=p.step_overhead_s,
         per_seq_overhead_s=p.per_seq_overhead_s, per_layer_overhead_s=p.per_layer_overhead_s,
+        request_overhead_s=p.request_overhead_s,
         allreduce_bw=p.allreduce_bw_efficiency, int4_penalty=p.weight_only_int4_compute_penalty,
         moe_factor=p.moe_gemm_efficiency_factor,
         source=f"defaults of runtime profile {dep.runtime.id} {dep.runtime.version}",
@@ -280,8 +283,8 @@ class PerfModel:
                 continue
             if g.copies > 1:
                 # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
-                per_expert_rows = m * g.active / g.copies
                 touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
+                per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
                 flops = 2.0 * m * g.active * g.n_local * g.k_local * g.layers
                 c_eff = eff.gemm(max(per_expert_rows, 1e-9)) * eff.moe_factor
                 w_bytes = g.weight_bytes * touched / g.copies

@@ -147,7 +147,7 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
         batch = fit
     causal = not pm.dep.model.encoder_only
     pre = pm.iteration(prefill_shape(batch, prompt_tokens, causal=causal, finishes=causal))
-    ttft = pre.total_s
+    ttft = pre.total_s + pm.eff.request_overhead_s
     steps = max(0, output_tokens - 1) if causal else 0
     if steps:
         dec = pm.iteration(decode_shape(batch, prompt_tokens + 1 + (steps - 1) / 2))
@@ -176,8 +176,9 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
     sel = keep & done
     if not sel.any():
         sel = done
-    ttft = trace.first_token_s[sel] - trace.arrival_s[sel]
-    e2e = trace.finish_s[sel] - trace.arrival_s[sel]
+    extra = pm.eff.request_overhead_s  # API server / tokenizer latency outside the engine
+    ttft = trace.first_token_s[sel] - trace.arrival_s[sel] + extra
+    e2e = trace.finish_s[sel] - trace.arrival_s[sel] + extra
     out = trace.output_tokens[sel]
     multi = out > 1
     tpot = (trace.finish_s[sel][multi] - trace.first_token_s[sel][multi]) / (out[multi] - 1)

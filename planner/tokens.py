@@ -18,9 +18,9 @@ Counting rules:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +55,9 @@ class Sample:
     outputs: list[str | None]
     """Each record's output text, None where the record has none."""
     locations: list[str]
-    """Where each record starts in the file ("line 12", "record 3", "paragraph 2"), for errors."""
+    """Where each record starts in the file ("line 12", or "record 3" of a .json list), for errors."""
 
 
-_PROMPT_KEYS = ("prompt", "text", "messages")
 _OUTPUT_KEYS = ("output", "completion", "response")
 
 
@@ -110,10 +109,15 @@ def read_sample(path: Path) -> Sample:
                     hint="use .txt (one prompt per line), .jsonl or .json records")
 
 
+def _lines(text: str) -> list[str]:
+    """Split on "\n" only (not str.splitlines, which also splits on U+2028, form feeds and others)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _txt_sample(path: Path, text: str) -> Sample:
-    body = text.strip("\r\n")
-    lines = body.splitlines()
-    paragraphs = re.search(r"\n[ \t\r]*\n", "\n".join(lines)) is not None
+    lines = _lines(text)
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    paragraphs = any(b - a > 1 for a, b in pairwise(filled))  # a blank line between two non-blank ones
     prompts: list[str | list[Message]] = []
     locations: list[str] = []
     if paragraphs:
@@ -126,15 +130,13 @@ def _txt_sample(path: Path, text: str) -> Sample:
                 locations.append(f"line {number - len(current)}")
                 current = []
     else:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                prompts.append(line)
-                locations.append(f"line {number}")
+        prompts = [lines[i] for i in filled]
+        locations = [f"line {i + 1}" for i in filled]
     return Sample(path, prompts, [None] * len(prompts), locations)
 
 
 def _jsonl_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -330,7 +332,7 @@ def tokenize_sample(sample_path: Path | str, tokenizer_ref: str, progress: bool 
         try:
             chat_counts = bar.run(tok.count_chats, [prompts[i] for i in chat_idx])
         except ChatRejected as exc:
-            raise _chat_error(sample, chat_idx, tok, exc) from None
+            raise _chat_error(sample, prompts, chat_idx, tok, exc) from None
         for i, n in zip(chat_idx, chat_counts):
             counts[i] = n
         output_counts = bar.run(tok.count, outputs)
@@ -338,11 +340,12 @@ def tokenize_sample(sample_path: Path | str, tokenizer_ref: str, progress: bool 
                         chat_template_note=tok.chat_template_note if chat_idx else None)
 
 
-def _chat_error(sample: Sample, chat_idx: list[int], tok: Tokenizer, exc: ChatRejected) -> SpecError:
+def _chat_error(sample: Sample, prompts: list[str | list[Message]], chat_idx: list[int], tok: Tokenizer,
+                exc: ChatRejected) -> SpecError:
     """Find the first chat the template refuses, to name its record."""
     for i in chat_idx:
         try:
-            tok.count_chats([sample.prompts[i]])  # type: ignore[list-item]
+            tok.count_chats([prompts[i]])  # type: ignore[list-item]
         except ChatRejected as first:
             return SpecError(f"{sample.locations[i]}: {first}", where=str(sample.path),
                              hint="fix the record's messages (role order, roles the template knows)")
@@ -357,7 +360,7 @@ class _Progress:
         self._bar: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> _Progress:  # noqa: PYI034 - private, never subclassed
         if self.enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

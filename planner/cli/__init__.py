@@ -7,9 +7,9 @@ anything else is a bug and keeps its traceback (`PLANNER_DEBUG=1` shows it for e
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -20,16 +20,16 @@ from planner.errors import PlannerError
 class _PlannerGroup(TyperGroup):
     """Typer group whose `invoke` is the single place planner errors become exit codes."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PlannerError as exc:
             if os.environ.get("PLANNER_DEBUG", "").lower() in ("1", "true", "yes"):
                 raise
-            click.echo(f"Error: {exc.line()}", err=True)
+            sys.stderr.write(f"Error: {exc.line()}\n")
             if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            raise click.exceptions.Exit(exc.exit_code) from None
+                sys.stderr.write(f"hint: {exc.hint}\n")
+            raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(

@@ -57,6 +57,8 @@ def memory(
         print_json(memory_json(dep, mem))
     else:
         stdout_console().print(memory_view(dep, mem))
+    if not mem.fits:
+        raise typer.Exit(1)  # the answer is no: CI can branch on it
 
 
 def register(app: typer.Typer) -> None:

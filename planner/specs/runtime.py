@@ -27,6 +27,7 @@ PERF_FIELDS = (
     "step_overhead_s",
     "per_seq_overhead_s",
     "per_layer_overhead_s",
+    "request_overhead_s",
     "allreduce_bw_efficiency",
     "weight_only_int4_compute_penalty",
     "moe_gemm_efficiency_factor",
@@ -121,6 +122,9 @@ class PerfDefaults(Frozen):
     """Extra time per running sequence per iteration (sampling, detokenization), seconds."""
     per_layer_overhead_s: float = Field(default=0.0, ge=0)
     """Kernel-launch / framework time per layer per iteration (eager execution without graphs), seconds."""
+    request_overhead_s: float = Field(default=0.0, ge=0)
+    """Latency each request spends outside engine iterations (API server, tokenization, detokenization),
+    added to TTFT and end-to-end latency, seconds."""
     allreduce_bw_efficiency: float = Field(gt=0, le=1)
     """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
     weight_only_int4_compute_penalty: float = Field(ge=1)
@@ -148,6 +152,8 @@ class PerfOverride(Frozen):
     """See `PerfDefaults.per_seq_overhead_s`."""
     per_layer_overhead_s: float | None = Field(default=None, ge=0)
     """See `PerfDefaults.per_layer_overhead_s`."""
+    request_overhead_s: float | None = Field(default=None, ge=0)
+    """See `PerfDefaults.request_overhead_s`."""
     allreduce_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfDefaults.allreduce_bw_efficiency`."""
     weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -94,7 +95,15 @@ class LengthDistribution(Frozen):
         return float(min(self.mean, self.max_tokens or self.mean))
 
     def quantile(self, q: float) -> float:
-        """The `q` quantile (0..1) of the distribution."""
+        """The `q` quantile (0..1) of the distribution, capped at `max_tokens`."""
+        value = self._quantile(q)
+        return min(value, float(self.max_tokens)) if self.max_tokens else value
+
+    def upper_tokens(self) -> int:
+        """Longest length to plan memory for: the max (or the 99.9th percentile of a lognormal)."""
+        return int(math.ceil(self.quantile(0.999 if self.kind == "lognormal" else 1.0)))
+
+    def _quantile(self, q: float) -> float:
         if self.kind == "fixed":
             return self.expected()
         if self.kind == "empirical":

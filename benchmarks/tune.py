@@ -1,0 +1,142 @@
+"""Fit a runtime profile's perf constants to the published measurements in public.csv.
+
+Coordinate descent in log space over the runtime's `perf` fields (and per-architecture
+overrides of the two main efficiencies), minimising a robust error over that runtime's rows:
+mean of |ln(predicted / measured)| clipped at ln 4, plus its median. Prints the fitted values
+to paste into runtime_profiles/<runtime>.yaml with a `source:` naming this script.
+
+    python benchmarks/tune.py trtllm [--archs ampere ada] [--workers 2] [--every 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import DEFAULT_CSV, evaluate, runtime_id  # noqa: E402
+
+from planner.catalog import Catalog  # noqa: E402
+from planner.specs._base import Source  # noqa: E402
+from planner.specs.runtime import PerfOverride  # noqa: E402
+
+BOUNDS: dict[str, tuple[float, float]] = {
+    "gemm_compute_efficiency": (0.25, 0.95),
+    "gemm_half_efficiency_tokens": (4.0, 1024.0),
+    "weight_bw_efficiency": (0.4, 0.97),
+    "kv_bw_efficiency": (0.2, 0.97),
+    "attention_compute_efficiency": (0.1, 0.9),
+    "step_overhead_s": (1e-4, 5e-2),
+    "per_seq_overhead_s": (1e-7, 2e-4),
+    "per_layer_overhead_s": (1e-7, 2e-3),
+    "request_overhead_s": (1e-4, 0.2),
+    "allreduce_bw_efficiency": (0.2, 0.97),
+    "moe_gemm_efficiency_factor": (0.2, 1.0),
+    "weight_only_int4_compute_penalty": (1.0, 3.0),
+}
+ARCH_FIELDS = ("gemm_compute_efficiency", "weight_bw_efficiency")
+
+_CATALOG: Catalog | None = None
+_DF: pd.DataFrame | None = None
+
+
+def _init(csv: str) -> None:
+    global _CATALOG, _DF
+    _CATALOG = Catalog.load()
+    _DF = pd.read_csv(csv)
+
+
+def _with(catalog: Catalog, rid: str, params: dict[str, Any]) -> Catalog:
+    rt = catalog.runtimes[rid]
+    perf = rt.perf.model_copy(update={k: v for k, v in params.items() if "." not in k})
+    overrides = dict(rt.perf_overrides)
+    for key, value in params.items():
+        if "." in key:
+            arch, field = key.split(".", 1)
+            overrides[arch] = (overrides.get(arch) or PerfOverride()).model_copy(update={field: value})
+    sources = {**rt.sources, "perf_overrides": Source(ref="benchmarks/tune.py trial", as_of=dt.date.today())}
+    new_rt = rt.model_copy(update={"perf": perf, "perf_overrides": overrides, "sources": sources})
+    return Catalog(gpus=catalog.gpus, runtimes={**catalog.runtimes, rid: new_rt},
+                   calibration_dir=catalog.calibration_dir)
+
+
+def _errors(args: tuple[list[int], str, dict[str, Any]]) -> list[float]:
+    ids, rid, params = args
+    assert _CATALOG is not None and _DF is not None
+    rows, _ = evaluate(_DF[_DF.row_id.isin(ids)], _with(_CATALOG, rid, params))
+    return [abs(math.log(pred / meas)) for row in rows for meas, pred in row.metrics.values() if pred > 0]
+
+
+def loss(errs: list[float]) -> float:
+    clip = math.log(4)
+    return statistics.fmean(min(e, clip) for e in errs) + statistics.median(errs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runtime")
+    ap.add_argument("--csv", default=str(DEFAULT_CSV))
+    ap.add_argument("--archs", nargs="*", default=[], help="architectures to give their own efficiencies")
+    ap.add_argument("--fields", nargs="*", default=list(BOUNDS), help="perf fields to fit")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--every", type=int, default=1, help="use every n-th row (faster, coarser)")
+    args = ap.parse_args(argv)
+    df = pd.read_csv(args.csv)
+    ids = []
+    for _, r in df.iterrows():
+        try:
+            if runtime_id(str(r.runtime)) == args.runtime:
+                ids.append(int(r.row_id))
+        except Exception:
+            continue
+    ids = ids[:: args.every]
+    catalog = Catalog.load()
+    rt = catalog.runtimes[args.runtime]
+    params: dict[str, Any] = {f: getattr(rt.perf, f) for f in args.fields}
+    for arch in args.archs:
+        eff = rt.perf_for(arch)  # type: ignore[arg-type]
+        for f in ARCH_FIELDS:
+            params[f"{arch}.{f}"] = getattr(eff, f)
+    chunks = [ids[i:: args.workers] for i in range(args.workers)]
+    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.csv,)) as pool:
+
+        def score(p: dict[str, Any]) -> tuple[float, list[float]]:
+            errs = [e for part in pool.map(_errors, [(c, args.runtime, p) for c in chunks]) for e in part]
+            return loss(errs), errs
+
+        best, errs = score(params)
+        print(f"{len(ids)} rows, {len(errs)} metrics, start loss {best:.4f} "
+              f"(MdAPE {100 * (math.exp(statistics.median(errs)) - 1):.1f}%)", flush=True)
+        for factor in (1.6, 1.25, 1.1):
+            improved = True
+            while improved:
+                improved = False
+                for key in list(params):
+                    field = key.split(".")[-1]
+                    lo, hi = BOUNDS[field]
+                    for direction in (factor, 1 / factor):
+                        trial = dict(params)
+                        trial[key] = min(hi, max(lo, params[key] * direction))
+                        if trial[key] == params[key]:
+                            continue
+                        value, trial_errs = score(trial)
+                        if value < best - 1e-4:
+                            best, params, errs, improved = value, trial, trial_errs, True
+                            print(f"  x{direction:.3f} {key} = {params[key]:.4g}  loss {best:.4f}", flush=True)
+                            break
+        print(f"\nfinal loss {best:.4f}, MdAPE {100 * (math.exp(statistics.median(errs)) - 1):.1f}%")
+        for key, value in params.items():
+            print(f"{key}: {value:.4g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""planner: pre-deployment capacity planning for LLM inference.
+
+The public API is re-exported here and resolved lazily, so importing a pure core module
+(`planner.memory`, `planner.perf`, ...) never pulls in file or terminal libraries.
+
+    >>> import planner
+    >>> catalog = planner.Catalog.load()
+    >>> model = planner.load_model("examples/models/llama-3.1-8b")
+    >>> dep = planner.make_deployment(model, catalog.gpu("h100"), catalog.runtime("vllm"))
+    >>> planner.memory_breakdown(dep).fits
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # errors
+    "PlannerError": "planner.errors", "SpecError": "planner.errors", "DataError": "planner.errors",
+    "InfeasibleError": "planner.errors", "CalibrationError": "planner.errors",
+    # specs
+    "ModelSpec": "planner.specs.model", "Gpu": "planner.specs.hardware", "Runtime": "planner.specs.runtime",
+    "Deployment": "planner.specs.deployment", "Workload": "planner.specs.workload",
+    "LengthDistribution": "planner.specs.workload", "Slo": "planner.specs.workload",
+    "SloTarget": "planner.specs.workload",
+    # loading
+    "Catalog": "planner.catalog", "load_model": "planner.loaders", "make_deployment": "planner.compat",
+    # model core
+    "count_params": "planner.arch", "ParamCounts": "planner.arch",
+    "memory_breakdown": "planner.memory", "MemoryBreakdown": "planner.memory",
+    "PerfModel": "planner.perf", "Efficiency": "planner.perf", "IterationTime": "planner.perf",
+    "ServingResult": "planner.serving",
+    "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from planner.arch import ParamCounts, count_params
+    from planner.catalog import Catalog
+    from planner.compat import make_deployment
+    from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
+    from planner.estimate import EstimateResult, LoadSpec, estimate
+    from planner.loaders import load_model
+    from planner.memory import MemoryBreakdown, memory_breakdown
+    from planner.perf import Efficiency, IterationTime, PerfModel
+    from planner.serving import ServingResult
+    from planner.specs.deployment import Deployment
+    from planner.specs.hardware import Gpu
+    from planner.specs.model import ModelSpec
+    from planner.specs.runtime import Runtime
+    from planner.specs.workload import LengthDistribution, Slo, SloTarget, Workload

@@ -1,0 +1,1 @@
+"""Validated, frozen spec models: model architecture, hardware, runtimes, deployments, workloads."""

@@ -1,0 +1,53 @@
+"""Shared fixtures: the shipped catalog, real model configs, a tiny Llama."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import Catalog
+from planner.loaders import load_model
+from planner.specs.model import ModelSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "examples" / "models"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.json")
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped hardware_db and runtime_profiles."""
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def model() -> "ModelLoader":
+    """Load a shipped real config by folder name (cached)."""
+    return ModelLoader()
+
+
+class ModelLoader:
+    def __init__(self) -> None:
+        self._cache: dict[str, ModelSpec] = {}
+
+    def __call__(self, name: str) -> ModelSpec:
+        if name not in self._cache:
+            self._cache[name] = load_model(str(MODELS / name))
+        return self._cache[name]
+
+
+TINY_LLAMA = {
+    "model_type": "llama", "hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 4,
+    "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 1000,
+    "max_position_embeddings": 2048, "torch_dtype": "bfloat16", "tie_word_embeddings": False,
+}
+
+
+@pytest.fixture()
+def tiny_config() -> dict[str, object]:
+    """A small Llama-style config dict (fresh copy per test)."""
+    return dict(TINY_LLAMA)
