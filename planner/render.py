@@ -12,6 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from planner.estimate import EstimateResult
 from planner.memory import MemoryBreakdown
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
@@ -126,5 +127,45 @@ def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
     summary.add_row("params total / active", f"{human_count(mem.params_total)} / {human_count(mem.params_active)}")
     summary.add_row("KV bytes per token (model)", f"{mem.kv_bytes_per_token:,.0f}")
     parts: list[Any] = [verdict, table, summary]
+    parts += [Text(f"warning: {w}", style="yellow") for w in dep.model.warnings]
+    return Group(*parts)
+
+
+def estimate_json(result: EstimateResult) -> dict[str, Any]:
+    """`planner estimate --format json`: the stable summary keys plus the deployment and memory."""
+    return {
+        **result.summary(), "deployment": deployment_json(result.deployment),
+        "load": result.load.model_dump(mode="json"),
+        "input_tokens": result.input_tokens.describe(), "output_tokens": result.output_tokens.describe(),
+        "memory": {k: v for k, v in result.memory.model_dump(mode="json").items()
+                   if k in ("weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_capacity_tokens", "fits")},
+        "efficiency_source": result.efficiency_source,
+        "warnings": list(result.deployment.model.warnings),
+    }
+
+
+def estimate_view(result: EstimateResult) -> Group:
+    """Latency and throughput table with the dominating bounds."""
+    s, dep = result.serving, result.deployment
+    load = result.load
+    what = {"batch": f"static batch of {load.value:g}", "concurrency": f"{load.value:g} requests in flight",
+            "offline": "offline (all requests queued at once)", "rps": f"{load.value:g} requests/s (Poisson)"}
+    title = Text(f"{dep.label()}  ·  {what[load.kind]}  ·  {result.input_tokens.describe()} in / "
+                 f"{result.output_tokens.describe()} out", style="bold")
+    lat = Table(box=box.SIMPLE, header_style="bold")
+    for col in ("latency", "mean", "p50", "p95", "p99"):
+        lat.add_column(col, justify="left" if col == "latency" else "right")
+    for name, stats in (("TTFT", s.ttft), ("TPOT", s.tpot), ("end-to-end", s.e2e), ("queue", s.queue)):
+        lat.add_row(name, ms(stats.mean_s), ms(stats.p50_s), ms(stats.p95_s), ms(stats.p99_s))
+    thr = Table.grid(padding=(0, 2))
+    thr.add_row("output tokens/s", f"{s.output_tokens_per_s:,.0f} total, "
+                f"{s.output_tokens_per_s / dep.num_gpus:,.0f} per GPU")
+    thr.add_row("requests/s", f"{s.requests_per_s:,.2f}")
+    thr.add_row("concurrency", f"{s.concurrency:,.1f}")
+    thr.add_row("KV cache in use", f"{100 * s.kv_utilization:.0f}%")
+    thr.add_row("bound", f"prefill {s.prefill_bound}, decode {s.decode_bound}")
+    thr.add_row("efficiencies", result.efficiency_source)
+    parts: list[Any] = [title, lat, thr]
+    parts += [Text(f"note: {n}", style="yellow") for n in s.notes]
     parts += [Text(f"warning: {w}", style="yellow") for w in dep.model.warnings]
     return Group(*parts)

@@ -1,0 +1,96 @@
+"""`planner estimate`: latency and throughput of one deployment under one load."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import typer
+
+from planner.catalog import Catalog
+from planner.cli._options import (
+    FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
+    print_json, stdout_console,
+)
+from planner.cli.memory import KV_DTYPES, QUANTS
+from planner.compat import make_deployment
+from planner.errors import SpecError
+from planner.estimate import LoadSpec, estimate
+from planner.loaders import load_model
+from planner.render import estimate_json, estimate_view
+from planner.specs.runtime import KvDtype, Quant
+from planner.specs.workload import LengthDistribution
+
+EXAMPLES = """
+Examples:
+
+  planner estimate examples/models/llama-3.1-8b --gpu h100 --runtime vllm --isl 1000 --osl 200 --concurrency 32
+
+  planner estimate examples/models/llama-3.1-70b --gpu h200 --tp 4 --runtime trtllm --quant fp8 --isl 2048 --osl 128 --concurrency max
+
+  planner estimate examples/models/mixtral-8x7b --gpu h100 --tp 2 --runtime sglang --isl 512 --osl 256 --batch 64
+
+  planner estimate examples/models/llama-3.1-8b --gpu l40s --runtime vllm --isl 800 --osl 150 --rps 4 --format json
+"""
+
+
+def _load(concurrency: str | None, batch: int | None, rps: float | None, num_requests: int | None) -> LoadSpec:
+    given = [name for name, value in (("--concurrency", concurrency), ("--batch", batch), ("--rps", rps))
+             if value is not None]
+    if len(given) != 1:
+        raise SpecError("give exactly one of --concurrency, --batch and --rps", where=" ".join(given) or "load",
+                        hint="--concurrency 32 (closed loop), --concurrency max (offline), --batch 8, --rps 5")
+    if batch is not None:
+        return LoadSpec(kind="batch", value=batch)
+    if rps is not None:
+        return LoadSpec(kind="rps", value=rps, num_requests=num_requests)
+    assert concurrency is not None
+    if concurrency.lower() == "max":
+        return LoadSpec(kind="offline", num_requests=num_requests)
+    if not concurrency.isdigit() or int(concurrency) < 1:
+        raise SpecError("--concurrency must be a positive integer or `max`", where="--concurrency",
+                        value=concurrency, hint="e.g. --concurrency 64, or --concurrency max for offline throughput")
+    return LoadSpec(kind="concurrency", value=int(concurrency), num_requests=num_requests)
+
+
+def estimate_cmd(
+    model: ModelArg,
+    gpu: GpuOpt,
+    isl: Annotated[int, typer.Option("--isl", min=1, help="Input (prompt) tokens per request.")],
+    osl: Annotated[int, typer.Option("--osl", min=1, help="Output tokens per request.")],
+    runtime: RuntimeOpt = "vllm",
+    tp: TpOpt = 1,
+    pp: PpOpt = 1,
+    quant: QuantOpt = None,
+    kv_dtype: KvDtypeOpt = "auto",
+    concurrency: Annotated[str | None, typer.Option(
+        "--concurrency", "-c", help="Requests always in flight (closed loop), or `max` for offline throughput.")] = None,
+    batch: Annotated[int | None, typer.Option("--batch", "-b", min=1,
+                                              help="Static batch of requests that start together.")] = None,
+    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Open-loop Poisson arrival rate.")] = None,
+    num_requests: Annotated[int | None, typer.Option(
+        "--num-requests", min=1, help="Requests in the simulated run (default: enough for a steady state).")] = None,
+    max_num_seqs: Annotated[int | None, typer.Option(
+        "--max-num-seqs", min=1, help="Scheduler cap on running sequences (default: the runtime's).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation.")] = 0,
+    format: FormatOpt = TableOrJson.table,
+) -> None:
+    """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
+    load = _load(concurrency, batch, rps, num_requests)
+    catalog = Catalog.load()
+    spec = load_model(model)
+    dep = make_deployment(
+        spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp,
+        quant=cast(Quant | None, choice(quant, QUANTS, "--quant")),
+        kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
+        max_num_seqs=max_num_seqs, max_model_len=min(spec.max_position_embeddings, isl + osl),
+    )
+    result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load, seed=seed)
+    if format is TableOrJson.json:
+        print_json(estimate_json(result))
+    else:
+        stdout_console().print(estimate_view(result))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `estimate` to the app."""
+    app.command("estimate", epilog=EXAMPLES)(estimate_cmd)
