@@ -81,18 +81,12 @@ class Simulator:
     def __init__(self, pm: PerfModel, cfg: SimConfig) -> None:
         self.pm = pm
         self.cfg = cfg
-        self._decode_cache: dict[tuple[int, int], float] = {}
 
-    # decode-only step time, cached on (batch, mean context rounded to a block)
     def _decode_s(self, n: int, ctx_sum: float) -> float:
-        mean = ctx_sum / n
-        key = (n, int(mean // self.cfg.block_tokens))
-        hit = self._decode_cache.get(key)
-        if hit is None:
-            mean_r = (key[1] + 0.5) * self.cfg.block_tokens
-            hit = self.pm.step_s(IterationShape(decode_seqs=n, decode_context_tokens=n * mean_r, sampled_seqs=n))
-            self._decode_cache[key] = hit
-        return hit
+        """Decode-only step time (exact; the perf model caches the batch-dependent part)."""
+        if self.pm.dep.pp_size == 1:
+            return self.pm.decode_s(n, ctx_sum)
+        return self.pm.step_s(IterationShape(decode_seqs=n, decode_context_tokens=ctx_sum, sampled_seqs=n))
 
     def run(self, arrivals_s: np.ndarray, prompt_tokens: np.ndarray, output_tokens: np.ndarray,
             cached_tokens: np.ndarray | None = None, closed_loop_clients: int = 0,

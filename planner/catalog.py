@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.loaders import load_gpus, load_runtimes, resolve
+from planner.loaders import load_gpus, load_runtimes, read_structured, resolve, validate
 from planner.settings import Settings, data_paths
-from planner.specs.hardware import Gpu
+from planner.perf import Efficiency
+from planner.specs.deployment import Deployment
+from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.runtime import Runtime
 
 
@@ -29,6 +31,21 @@ class Catalog:
     def gpu(self, name: str, flag: str = "--gpu") -> Gpu:
         """Resolve a GPU by id or alias (did-you-mean on a miss)."""
         return resolve(name, self.gpus, "gpu", flag)
+
+    def with_prices(self, path: Path) -> Catalog:
+        """A catalog whose GPUs named in a prices file carry only that file's prices."""
+        data = validate(PricesFile, read_structured(path), str(path))
+        replaced: dict[str, list[Price]] = {}
+        for entry in data.prices:
+            gpu = self.gpu(entry.gpu, f"{path}: gpu")
+            replaced.setdefault(gpu.id, []).append(Price(**entry.model_dump(exclude={"gpu"})))
+        gpus = {gid: g.model_copy(update={"prices": replaced[gid]}) if gid in replaced else g
+                for gid, g in self.gpus.items()}
+        return Catalog(gpus=gpus, runtimes=self.runtimes, calibration_dir=self.calibration_dir)
+
+    def efficiency_for(self, dep: Deployment) -> Efficiency | None:
+        """Measured efficiencies for `dep` from a calibration profile of its GPU, or None (runtime defaults)."""
+        return None
 
     def runtime(self, name: str, flag: str = "--runtime") -> Runtime:
         """Resolve a runtime by id or alias (did-you-mean on a miss)."""

@@ -45,7 +45,7 @@ def read_structured(path: Path, error: type[PlannerError] = SpecError) -> Any:
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                     where=str(path), hint="validate it with `python -m json.tool`") from None

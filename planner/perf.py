@@ -9,6 +9,7 @@ Efficiencies come from the runtime profile, or from a measured calibration profi
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -195,6 +196,21 @@ class _Gemm:
     per_token_rows: bool = True
     """False for lm_head-like layers that only see sampled rows."""
 
+    @property
+    def flops_per_row(self) -> float:
+        """FLOPs per token row over all layers (and the active experts)."""
+        return 2.0 * self.n_local * self.k_local * self.layers * self.active
+
+    @property
+    def act_bytes_per_row(self) -> float:
+        """Activation bytes in and out per token row over all layers (16-bit activations)."""
+        return (self.n_local + self.k_local) * 2.0 * self.layers * self.active
+
+    @property
+    def s_per_flop(self) -> float:
+        """Seconds per FLOP at 100% efficiency, weight-only dequantization penalty included."""
+        return self.penalty / self.peak_flops
+
 
 @dataclass(frozen=True)
 class PerfModel:
@@ -208,10 +224,21 @@ class PerfModel:
     _kv_bytes_token_layer: float
     _attn_flops_pair_layer: float
     _decode_flops_ctx_layer: float
-    _windows: tuple[int | None, ...]
+    _full_layers: int
+    _window_counts: tuple[tuple[int, int], ...]
+    _allreduces: int
     _allreduce_s_per_byte: float
     _allreduce_latency_s: float
     _act_bytes: float
+    _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def _decode_s_per_token_layer(self) -> float:
+        """Roofline seconds per (context token x layer) of decode attention."""
+        eff = self.eff
+        t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute)
+        t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw)
+        return max(t_c, t_m)
 
     @classmethod
     def build(cls, dep: Deployment, eff: Efficiency | None = None) -> PerfModel:
@@ -264,7 +291,10 @@ class PerfModel:
             _attn_peak_flops=(gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12,
             _kv_bytes_token_layer=arch.kv_bytes_per_token_layer(model, kvb, tp),
             _attn_flops_pair_layer=attn_pair, _decode_flops_ctx_layer=decode_ctx,
-            _windows=tuple(layer.window_tokens for layer in model.layers),
+            _full_layers=sum(1 for layer in model.layers if layer.window_tokens is None),
+            _window_counts=tuple(sorted(Counter(layer.window_tokens for layer in model.layers
+                                                if layer.window_tokens is not None).items())),
+            _allreduces=2 * model.num_layers,
             _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw) if tp > 1 else 0.0,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=2.0,
@@ -272,11 +302,21 @@ class PerfModel:
 
     # ------------------------------------------------------------------ timing
 
+    def _ctx_layers(self, mean_ctx: float) -> float:
+        """Sum over layers of the context a token attends to (sliding layers capped at their window)."""
+        total = self._full_layers * mean_ctx
+        for window, count in self._window_counts:
+            total += count * min(mean_ctx, window)
+        return total
+
     def _stage(self, s: IterationShape) -> tuple[float, float, float, float, float]:
         """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
-        eff, model = self.eff, self.dep.model
+        eff = self.eff
         rows = s.tokens
         gemm_s = compute_s = memory_s = 0.0
+        inv_bw = 1.0 / (self._bw * eff.weight_bw)
+        eff_rows = eff.gemm(rows) if rows > 0 else 0.0
+        eff_sampled = eff.gemm(s.sampled_seqs) if s.sampled_seqs > 0 else 0.0
         for g in self._gemms:
             m = rows if g.per_token_rows else s.sampled_seqs
             if m <= 0:
@@ -285,32 +325,31 @@ class PerfModel:
                 # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
                 touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
                 per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
-                flops = 2.0 * m * g.active * g.n_local * g.k_local * g.layers
-                c_eff = eff.gemm(max(per_expert_rows, 1e-9)) * eff.moe_factor
+                c_eff = eff.gemm(per_expert_rows) * eff.moe_factor
                 w_bytes = g.weight_bytes * touched / g.copies
             else:
-                flops = 2.0 * m * g.n_local * g.k_local * g.layers
-                c_eff = eff.gemm(m)
+                c_eff = eff_rows if g.per_token_rows else eff_sampled
                 w_bytes = g.weight_bytes
-            act_bytes = m * (g.n_local + g.k_local) * self._act_bytes * g.layers * (g.active if g.copies > 1 else 1)
-            t_c = flops * g.penalty / (g.peak_flops * c_eff)
-            t_m = (w_bytes + act_bytes) / (self._bw * eff.weight_bw)
+            t_c = m * g.flops_per_row * g.s_per_flop / c_eff
+            t_m = (w_bytes + m * g.act_bytes_per_row) * inv_bw
             if t_c >= t_m:
                 compute_s += t_c
+                gemm_s += t_c
             else:
                 memory_s += t_m
-            gemm_s += max(t_c, t_m)
+                gemm_s += t_m
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs:
-            layers = len(self._windows)
+            layers = self._full_layers + sum(c for _, c in self._window_counts)
             mean_ctx = s.decode_context_tokens / s.decode_seqs if s.decode_seqs else 0.0
-            ctx_layers = sum(min(mean_ctx, w) if w else mean_ctx for w in self._windows)
-            decode_ctx = s.decode_seqs * ctx_layers  # token-layers of KV read by decode
+            decode_ctx = s.decode_seqs * self._ctx_layers(mean_ctx)  # token-layers of KV read by decode
+            pair_layers = s.prefill_attention_pairs * self._full_layers
+            for window, count in self._window_counts:
+                pair_layers += count * min(s.prefill_attention_pairs, s.prefill_tokens * window)
             past = s.prefill_past_tokens * layers
             kv_bytes = (decode_ctx + past + s.prefill_tokens * layers) * self._kv_bytes_token_layer
-            flops = (s.prefill_attention_pairs * self._attn_flops_pair_layer * layers
-                     + decode_ctx * self._decode_flops_ctx_layer)
+            flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer
             t_c = flops / (self._attn_peak_flops * eff.attention_compute)
             t_m = kv_bytes / (self._bw * eff.kv_bw)
             attn_s = max(t_c, t_m)
@@ -320,8 +359,8 @@ class PerfModel:
                 memory_s += t_m
         comm_s = 0.0
         if self._allreduce_s_per_byte:
-            msg = rows * model.hidden_size * self._act_bytes
-            comm_s = 2 * len(self._windows) * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+            msg = rows * self.dep.model.hidden_size * self._act_bytes
+            comm_s = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
         return gemm_s, attn_s, comm_s, compute_s, memory_s
 
     def iteration(self, shape: IterationShape) -> IterationTime:
@@ -351,8 +390,43 @@ class PerfModel:
                              bound=bound)
 
     def step_s(self, shape: IterationShape) -> float:
-        """Just the seconds of `iteration(shape)` (the simulator's hot path)."""
-        return self.iteration(shape).total_s
+        """Just the seconds of `iteration(shape)` (the simulator's hot path, no result object)."""
+        if shape.prefill_tokens == 0 and self.dep.pp_size == 1:
+            return self.decode_s(shape.decode_seqs, shape.decode_context_tokens)
+        return self._total(shape)
+
+    def _total(self, shape: IterationShape) -> float:
+        pp = self.dep.pp_size
+        micro = shape.split(pp)
+        gemm_s, attn_s, comm_s, _, _ = self._stage(micro)
+        if pp > 1:
+            link = self.dep.gpu.interconnect
+            hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
+            comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
+        eff = self.eff
+        seqs = shape.decode_seqs + shape.prefill_seqs
+        return (gemm_s + attn_s + comm_s + eff.step_overhead_s + eff.per_seq_overhead_s * seqs
+                + eff.per_layer_overhead_s * self.dep.model.num_layers)
+
+    def decode_s(self, batch: int, context_sum: float) -> float:
+        """Seconds of a decode-only step (no pipeline stages): cached per batch, attention added exactly.
+
+        Decode attention FLOPs and KV bytes are both linear in the context read, so its roofline
+        time is a per-token constant times the (window-capped) context; the rest depends only on
+        the batch size.
+        """
+        if batch <= 0:
+            return 0.0
+        fixed = self._decode_fixed.get(batch)
+        if fixed is None:
+            no_ctx = IterationShape(decode_seqs=batch, decode_context_tokens=0.0, sampled_seqs=batch)
+            gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
+            eff = self.eff
+            fixed = (gemm_s + comm_s + eff.step_overhead_s + eff.per_seq_overhead_s * batch
+                     + eff.per_layer_overhead_s * self.dep.model.num_layers)
+            self._decode_fixed[batch] = fixed
+        token_layers = batch * self._ctx_layers(context_sum / batch)
+        return fixed + token_layers * self._decode_s_per_token_layer
 
     def prefill(self, batch: int, prompt_tokens: int) -> IterationTime:
         """Prefill of `batch` prompts of `prompt_tokens` in one iteration (no chunking)."""

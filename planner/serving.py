@@ -47,8 +47,10 @@ class LatencyStats(Frozen):
         """Summarise an array of seconds (infinite values count as missed)."""
         if values.size == 0:
             return cls(mean_s=0, p50_s=0, p90_s=0, p95_s=0, p99_s=0)
-        q = np.quantile(values, [0.5, 0.9, 0.95, 0.99])
-        mean = float(values.mean()) if np.all(np.isfinite(values)) else math.inf
+        finite = bool(np.all(np.isfinite(values)))
+        # Interpolating between inf values gives nan: pick order statistics when any request missed.
+        q = np.quantile(values, [0.5, 0.9, 0.95, 0.99], method="linear" if finite else "inverted_cdf")
+        mean = float(values.mean()) if finite else math.inf
         return cls(mean_s=mean, p50_s=float(q[0]), p90_s=float(q[1]), p95_s=float(q[2]), p99_s=float(q[3]))
 
     @classmethod
@@ -86,6 +88,8 @@ class ServingResult(Frozen):
     """Completed requests per second."""
     kv_utilization: float = Field(ge=0)
     """Time-averaged fraction of KV-cache capacity in use."""
+    busy_fraction: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of wall time the replica runs iterations."""
     preemptions: int = Field(default=0, ge=0)
     """Sequences evicted for lack of KV cache (recomputed later)."""
     stable: bool = True
@@ -205,6 +209,7 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
         input_tokens_per_s=float(trace.prompt_tokens[sel].sum()) / span, requests_per_s=int(sel.sum()) / span,
         kv_utilization=(trace.kv_token_seconds / trace.end_s / capacity_tokens) if trace.end_s and capacity_tokens else 0.0,
         preemptions=trace.preemptions, stable=stable, prefill_bound=pre_b, decode_bound=dec_b,
+        busy_fraction=min(1.0, trace.busy_s / trace.end_s) if trace.end_s else 0.0,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from planner.cli import catalog, estimate, memory, tokens
+from planner.cli import catalog, estimate, memory, recommend, tokens
 from planner.errors import PlannerError
 
 
@@ -43,7 +43,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (catalog, memory, estimate, tokens):
+for _module in (recommend, estimate, memory, tokens, catalog):
     _module.register(app)
 
 

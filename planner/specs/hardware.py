@@ -122,3 +122,17 @@ class Gpu(Sourced):
         """Lowest published price of `kind` (optionally at one provider), or None."""
         prices = [p for p in self.prices if p.kind == kind and (provider is None or p.provider == provider)]
         return min(prices, key=lambda p: p.price_usd_per_gpu_hour, default=None)
+
+
+class PriceEntry(Price):
+    """A user-supplied price (`--prices file.yaml`) for one GPU."""
+
+    gpu: str
+    """GPU id or alias the price is for."""
+
+
+class PricesFile(Frozen):
+    """`--prices` file: prices that replace the shipped ones for the GPUs they name."""
+
+    prices: list[PriceEntry] = Field(min_length=1)
+    """The prices."""

@@ -173,3 +173,28 @@ class Slo(Frozen):
     """The bounds; each must hold."""
     notes: tuple[str, ...] = ()
     """How bare targets were interpreted (e.g. `p95=80ms` read as TTFT p95)."""
+
+
+class Constraints(Frozen):
+    """What the search may choose from, and the cost and headroom rules."""
+
+    gpus: tuple[str, ...] = ()
+    """GPU ids to consider (empty: every GPU in hardware_db)."""
+    runtimes: tuple[str, ...] = ()
+    """Runtime ids to consider (empty: every runtime profile)."""
+    quants: tuple[str, ...] = ()
+    """Weight precisions (empty: the checkpoint's own, plus fp8 for 16-bit checkpoints)."""
+    kv_dtypes: tuple[str, ...] = ()
+    """KV-cache precisions (empty: auto, plus fp8 alongside fp8 weights)."""
+    providers: tuple[str, ...] = ()
+    """Providers whose prices may be used (empty: any)."""
+    price_kind: Literal["on_demand", "spot", "reserved_1y", "reserved_3y"] = "on_demand"
+    """Billing kind of the prices used."""
+    max_gpus_per_replica: int = Field(default=8, ge=1, le=72)
+    """Largest replica, GPUs."""
+    budget_usd_per_month: float | None = Field(default=None, gt=0)
+    """Monthly budget (None: unlimited)."""
+    headroom: float = Field(default=0.2, ge=0, le=4)
+    """Every SLO must hold at (1 + headroom) x the target RPS."""
+    max_replicas: int = Field(default=256, ge=1)
+    """Largest replica count the search will consider."""

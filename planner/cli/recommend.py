@@ -1,0 +1,123 @@
+"""`planner recommend` (the main job) and `planner schema`."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.catalog import Catalog
+from planner.cli._options import ModelArg, print_json, stdout_console, write_atomic
+from planner.inputs import Flags, resolve
+from planner.parse import csv_list
+from planner.report import terminal, to_data, to_json, to_markdown
+from planner.search import plan
+from planner.specs.report import Report
+
+EXAMPLES = """
+Examples:
+
+  planner recommend examples/chat-llama-3.1-8b/model.yaml
+
+  planner recommend examples/chat-llama-3.1-8b/model.yaml --slo p95=80ms --rps 20
+
+  planner recommend examples/models/llama-3.1-70b --rps 5 --isl 4000:0.5 --osl 300 --slo ttft_p95=2s --slo tpot_p99=60ms
+
+  planner recommend model.yaml --gpus h100,l40s --runtimes vllm,sglang --budget-usd-per-month 20000 -o plan.json
+
+  planner recommend model.yaml --format markdown >> "$GITHUB_STEP_SUMMARY"
+"""
+
+SCHEMA_EXAMPLES = """
+Examples:
+
+  planner schema > report.schema.json
+"""
+
+
+class ReportFormat(str, Enum):
+    """Output formats of `recommend`."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def recommend(
+    model: ModelArg,
+    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Target requests per second.")] = None,
+    slo: Annotated[list[str] | None, typer.Option(
+        "--slo", help="Latency target, repeatable: ttft_p95=300ms, tpot_p99=40ms, e2e_p95=4s; bare p95=80ms "
+                      "means TTFT p95 (end-to-end for prefill-only models).")] = None,
+    sample: Annotated[str | None, typer.Option("--sample", help="Prompt sample (.txt/.jsonl/.json).")] = None,
+    tokenizer: Annotated[str | None, typer.Option(
+        "--tokenizer", "-t", help="Tokenizer for the sample (file, folder, pkg: ref or repo id).")] = None,
+    chat: Annotated[bool, typer.Option("--chat", help="Apply the chat template to plain-text prompts.")] = False,
+    isl: Annotated[str | None, typer.Option(
+        "--isl", help="Prompt tokens: 512 (fixed), 512:0.8 (lognormal mean:cv) or 128-2048 (uniform).")] = None,
+    osl: Annotated[str | None, typer.Option("--osl", help="Output tokens, same forms as --isl.")] = None,
+    arrival: Annotated[str | None, typer.Option("--arrival", help="poisson (default) or gamma.")] = None,
+    burstiness: Annotated[float | None, typer.Option(
+        "--burstiness", min=0.01, max=10, help="Inter-arrival CV (1 = Poisson; > 1 bursty; implies gamma).")] = None,
+    prefix_cache_share: Annotated[float | None, typer.Option(
+        "--prefix-cache-share", min=0, max=0.99, help="Fraction of prompt tokens found in the prefix cache.")] = None,
+    gpus: Annotated[list[str] | None, typer.Option("--gpus", help="GPUs to consider, comma-separated.")] = None,
+    runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes to consider.")] = None,
+    quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions to consider.")] = None,
+    kv_dtype: Annotated[list[str] | None, typer.Option("--kv-dtype", help="KV precisions to consider.")] = None,
+    provider: Annotated[list[str] | None, typer.Option("--provider", help="Price providers to use.")] = None,
+    price_kind: Annotated[str | None, typer.Option(
+        "--price-kind", help="on_demand (default), spot, reserved_1y or reserved_3y.")] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
+    max_gpus_per_replica: Annotated[int | None, typer.Option("--max-gpus-per-replica", min=1, max=72)] = None,
+    budget_usd_per_month: Annotated[float | None, typer.Option("--budget-usd-per-month", min=0.01)] = None,
+    headroom: Annotated[float | None, typer.Option(
+        "--headroom", min=0, max=4, help="SLOs must hold at (1 + headroom) x RPS (default 0.2).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 0,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
+) -> None:
+    """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
+    catalog = Catalog.load()
+    if prices is not None:
+        catalog = catalog.with_prices(prices)
+    flags = Flags(rps=rps, arrival=arrival, burstiness_cv=burstiness, sample=sample, tokenizer=tokenizer, chat=chat,
+                  isl=isl, osl=osl, prefix_cache_share=prefix_cache_share, slo=list(slo or []),
+                  gpus=csv_list(gpus), runtimes=csv_list(runtimes), quant=csv_list(quant),
+                  kv_dtype=csv_list(kv_dtype), providers=csv_list(provider), price_kind=price_kind,
+                  max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
+                  headroom=headroom)
+    inputs = resolve(model, flags, catalog)
+    c = inputs.constraints
+    report = plan(
+        inputs.model, inputs.workload, inputs.slo,
+        [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
+        [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
+        c, model_ref=inputs.model_ref, seed=seed, efficiency=catalog.efficiency_for,
+        assumptions=inputs.assumptions,
+    )
+    if output is not None:
+        write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
+    if format is ReportFormat.json:
+        print_json(to_data(report))
+    elif format is ReportFormat.markdown:
+        typer.echo(to_markdown(report), nl=False)
+    else:
+        stdout_console().print(terminal(report))
+    if report.recommendation is None:
+        raise typer.Exit(1)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the recommend report (`--format json`, `-o plan.json`)."""
+    typer.echo(json.dumps(Report.model_json_schema(), indent=2, sort_keys=True))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `recommend` and `schema` to the app."""
+    app.command(epilog=EXAMPLES)(recommend)
+    app.command(epilog=SCHEMA_EXAMPLES)(schema)

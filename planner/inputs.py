@@ -1,0 +1,180 @@
+"""Resolve what a user brings (model.yaml and/or flags, prompt sample, tokenizer) into plan inputs.
+
+Flags win over model.yaml. This is an edge module: it reads files and tokenizes samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner import parse
+from planner.catalog import Catalog
+from planner.errors import SpecError
+from planner.loaders import load_model, load_model_file, model_from_file
+from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
+from planner.specs.model import ModelSpec
+from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
+
+QUANTS = ("bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4")
+KV_DTYPES = ("auto", "fp8")
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Command-line overrides; None (or empty) means "not given"."""
+
+    rps: float | None = None
+    arrival: str | None = None
+    burstiness_cv: float | None = None
+    sample: str | None = None
+    tokenizer: str | None = None
+    chat: bool = False
+    isl: str | None = None
+    osl: str | None = None
+    prefix_cache_share: float | None = None
+    slo: list[str] = field(default_factory=list)
+    gpus: list[str] = field(default_factory=list)
+    runtimes: list[str] = field(default_factory=list)
+    quant: list[str] = field(default_factory=list)
+    kv_dtype: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    price_kind: str | None = None
+    max_gpus_per_replica: int | None = None
+    budget_usd_per_month: float | None = None
+    headroom: float | None = None
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything `plan()` needs, resolved."""
+
+    model: ModelSpec
+    model_ref: str
+    workload: Workload
+    slo: Slo
+    constraints: Constraints
+    assumptions: tuple[str, ...]
+
+
+def _choices(values: list[str], allowed: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    for value in values:
+        if value not in allowed:
+            raise SpecError(f"unknown value for {flag}", where=flag, value=value,
+                            hint="choose from " + ", ".join(allowed))
+    return tuple(dict.fromkeys(values))
+
+
+def _model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:
+    """What launch commands should name: the model.yaml repo_id, a repo id the user gave, else the path."""
+    if mf and mf.repo_id:
+        return mf.repo_id
+    target = mf.model if mf and mf.model else model_arg
+    local = (base / target) if mf else Path(target)
+    return str(local) if local.exists() else target
+
+
+def _lengths(flag: str | None, file_value: Any, where_flag: str, where_file: str) -> LengthDistribution | None:
+    if flag is not None:
+        return parse.lengths(flag, where_flag)
+    if file_value is not None:
+        return parse.lengths(file_value, where_file)
+    return None
+
+
+def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = True) -> PlanInputs:
+    """Merge model.yaml (when MODEL is one) with flags and tokenize the sample.
+
+    Raises:
+        SpecError: Missing RPS or lengths, bad units, unknown GPUs/runtimes, bad files.
+    """
+    path = Path(model_arg).expanduser()
+    mf: ModelFile | None = None
+    base = Path(".")
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        mf = load_model_file(path)
+        base = path.parent
+        model = model_from_file(mf, path)
+    else:
+        model = load_model(model_arg)
+    wf = (mf.workload if mf else None) or WorkloadFile()
+    cf = (mf.constraints if mf else None) or ConstraintsFile()
+    assumptions: list[str] = []
+    where = str(path) if mf else "flags"
+
+    rps = flags.rps if flags.rps is not None else wf.rps
+    if rps is None:
+        raise SpecError("no request rate given", where="--rps", hint="pass --rps 20, or set workload.rps in model.yaml")
+    sample = flags.sample or (str(base / wf.sample) if wf.sample else None)
+    input_dist = _lengths(flags.isl, wf.input_tokens, "--isl", f"{where}: workload.input_tokens")
+    output_dist = _lengths(flags.osl, wf.output_tokens, "--osl", f"{where}: workload.output_tokens")
+    if sample:
+        tokenizer = flags.tokenizer or (mf.tokenizer if mf else None)
+        if tokenizer is None and path.is_dir():
+            tokenizer = str(path)
+        if tokenizer is None:
+            raise SpecError("a prompt sample needs a tokenizer", where="--sample", value=sample,
+                            hint="pass --tokenizer (tokenizer.json, .model, .tiktoken, tekken.json, a folder, "
+                                 "a pkg: ref or a repo id), or set `tokenizer:` in model.yaml")
+        if mf and mf.tokenizer and not flags.tokenizer and not mf.tokenizer.startswith("pkg:"):
+            local = base / mf.tokenizer
+            tokenizer = str(local) if local.exists() else mf.tokenizer
+        from planner.tokens import tokenize_sample
+
+        stats = tokenize_sample(sample, tokenizer, progress=progress, as_chat=flags.chat or wf.chat)
+        if input_dist is None:
+            input_dist = stats.input_tokens
+            assumptions.append(f"prompt lengths from {stats.num_prompts} prompts in {Path(sample).name} tokenized "
+                               f"with {tokenizer} (mean {stats.prompt_tokens_mean:.0f}, p95 "
+                               f"{stats.prompt_tokens_p95:.0f})")
+            if stats.chat_template_note:
+                assumptions.append(stats.chat_template_note)
+        if output_dist is None and stats.output_tokens is not None:
+            output_dist = stats.output_tokens
+            assumptions.append(f"output lengths from {stats.num_outputs} outputs in the sample")
+    if model.encoder_only:
+        output_dist = LengthDistribution.fixed(1)
+        assumptions.append("prefill-only (encoder) model: one forward pass per request, no decode")
+    if input_dist is None:
+        raise SpecError("no prompt lengths given", where="--isl",
+                        hint="pass --sample prompts.jsonl --tokenizer T, or --isl 512 (fixed), 512:0.8 "
+                             "(lognormal mean:cv) or 128-2048 (uniform)")
+    if output_dist is None:
+        raise SpecError("no output lengths given", where="--osl",
+                        hint="add outputs to the sample, or pass --osl 256 (fixed), 256:0.8 or 64-512")
+    limit = model.max_position_embeddings
+    input_dist = input_dist.model_copy(update={"max_tokens": min(input_dist.max_tokens or limit, limit - 1)})
+    output_dist = output_dist.model_copy(update={"max_tokens": min(output_dist.max_tokens or limit, limit)})
+    arrival = flags.arrival or wf.arrival
+    if arrival not in ("poisson", "gamma"):
+        raise SpecError("unknown arrival process", where="--arrival", value=arrival, hint="poisson or gamma")
+    cv = flags.burstiness_cv if flags.burstiness_cv is not None else wf.burstiness_cv
+    if flags.burstiness_cv is not None and flags.arrival is None and abs(cv - 1.0) > 1e-9:
+        arrival = "gamma"
+    share = flags.prefix_cache_share if flags.prefix_cache_share is not None else wf.prefix_cache_share
+    workload = Workload(rps=rps, arrival=arrival, burstiness_cv=cv,  # type: ignore[arg-type]
+                        input_tokens=input_dist, output_tokens=output_dist, prefix_cache_share=share)
+
+    slo_items: list[str] | dict[str, Any] | None = flags.slo or (mf.slo if mf else None)
+    slo = parse.slo(slo_items, encoder_only=model.encoder_only, where="--slo" if flags.slo else f"{where}: slo")
+
+    gpus = [catalog.gpu(g, "--gpus").id for g in (flags.gpus or cf.gpus)]
+    runtimes = [catalog.runtime(r, "--runtimes").id for r in (flags.runtimes or cf.runtimes)]
+    quants = list(flags.quant) or list(cf.quant) or ([mf.quant] if mf and mf.quant else [])
+    kvs = list(flags.kv_dtype) or list(cf.kv_dtype) or ([mf.kv_dtype] if mf and mf.kv_dtype else [])
+    price_kind = flags.price_kind or cf.price_kind
+    if price_kind not in ("on_demand", "spot", "reserved_1y", "reserved_3y"):
+        raise SpecError("unknown price kind", where="--price-kind", value=price_kind,
+                        hint="on_demand, spot, reserved_1y or reserved_3y")
+    constraints = Constraints(
+        gpus=tuple(dict.fromkeys(gpus)), runtimes=tuple(dict.fromkeys(runtimes)),
+        quants=_choices(quants, QUANTS, "--quant"), kv_dtypes=_choices(kvs, KV_DTYPES, "--kv-dtype"),
+        providers=tuple(p.lower() for p in (flags.providers or cf.providers)),
+        price_kind=price_kind,  # type: ignore[arg-type]
+        max_gpus_per_replica=flags.max_gpus_per_replica or cf.max_gpus_per_replica or 8,
+        budget_usd_per_month=flags.budget_usd_per_month or cf.budget_usd_per_month,
+        headroom=flags.headroom if flags.headroom is not None else (cf.headroom if cf.headroom is not None else 0.2),
+    )
+    return PlanInputs(model=model, model_ref=_model_ref(model_arg, mf, base), workload=workload, slo=slo,
+                      constraints=constraints, assumptions=tuple(assumptions))

@@ -1,0 +1,111 @@
+"""Parsing of the small text syntaxes users type: SLOs, durations, length distributions, lists.
+
+Pure functions raising `SpecError` with the offending text and a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from planner.errors import SpecError
+from planner.specs.workload import LengthDistribution, Percentile, Slo, SloMetric, SloTarget
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$", re.IGNORECASE)
+_SLO_KEY = re.compile(r"^(?:(ttft|tpot|itl|e2e)_)?p(50|90|95|99)$", re.IGNORECASE)
+SLO_HINT = "write METRIC_pNN=VALUE with METRIC ttft, tpot or e2e, NN 50/90/95/99 and a unit, e.g. ttft_p95=300ms"
+
+
+def duration_s(text: str | float | int, where: str) -> float:
+    """'300ms' -> 0.3, '4s' -> 4.0; a bare number is seconds. Must be > 0."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value, unit = float(text), "s"
+    else:
+        match = _DURATION.match(str(text))
+        if not match:
+            raise SpecError("not a duration", where=where, value=text, hint="use a number with ms or s, e.g. 80ms or 4s")
+        value, unit = float(match.group(1)), (match.group(2) or "s").lower()
+    if value <= 0:
+        raise SpecError("a latency limit must be > 0", where=where, value=text, hint="e.g. 300ms")
+    return value * {"ms": 1e-3, "s": 1.0, "us": 1e-6}[unit]
+
+
+def slo_target(text: str, *, encoder_only: bool = False, where: str = "--slo") -> tuple[SloTarget, str | None]:
+    """Parse one `METRIC_pNN=VALUE` (or bare `pNN=VALUE`); returns the target and a note for bare forms."""
+    if "=" not in text:
+        raise SpecError("an SLO needs KEY=VALUE", where=where, value=text, hint=SLO_HINT)
+    key, _, value = text.partition("=")
+    match = _SLO_KEY.match(key.strip())
+    if not match:
+        raise SpecError("unknown SLO key", where=where, value=key.strip(), hint=SLO_HINT)
+    metric, pct = match.group(1), int(match.group(2))
+    note = None
+    if metric is None:
+        metric = "e2e" if encoder_only else "ttft"
+        note = (f"`{key.strip()}={value.strip()}` read as {metric.upper()} p{pct} "
+                f"({'end-to-end for a prefill-only model' if encoder_only else 'time to first token'})")
+    metric = "tpot" if metric.lower() == "itl" else metric.lower()
+    if encoder_only and metric == "tpot":
+        raise SpecError("a prefill-only model has no TPOT", where=where, value=text, hint="use e2e_pNN or ttft_pNN")
+    target = SloTarget(metric=cast(SloMetric, metric), percentile=cast(Percentile, pct),
+                       limit_s=duration_s(value.strip(), f"{where} {key.strip()}"))
+    return target, note
+
+
+def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False, where: str = "--slo") -> Slo:
+    """Parse a list of `KEY=VALUE` strings (flags) or a mapping (model.yaml) into an `Slo`.
+
+    A later target for the same metric and percentile replaces an earlier one.
+    """
+    if not items:
+        return Slo()
+    pairs = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)
+    targets: dict[tuple[str, int], SloTarget] = {}
+    notes: list[str] = []
+    for text in pairs:
+        target, note = slo_target(text, encoder_only=encoder_only, where=where)
+        targets[(target.metric, target.percentile)] = target
+        if note:
+            notes.append(note)
+    return Slo(targets=tuple(targets.values()), notes=tuple(notes))
+
+
+_LOGNORMAL = re.compile(r"^\s*(\d+)\s*[:~]\s*(\d*\.?\d+)\s*$")
+_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+def lengths(value: Any, where: str) -> LengthDistribution:
+    """A token-length distribution from a flag or model.yaml value.
+
+    Forms: `512` (fixed), `512:0.8` (lognormal with mean 512 and CV 0.8), `128-2048` (uniform),
+    or a mapping with the `LengthDistribution` fields (`{kind: lognormal, mean: 512, cv: 0.8}`).
+    """
+    hint = "use 512 (fixed), 512:0.8 (lognormal mean:cv) or 128-2048 (uniform)"
+    if isinstance(value, dict):
+        from planner.loaders import validate
+
+        return validate(LengthDistribution, value, where)
+    if isinstance(value, bool):
+        raise SpecError("not a token length", where=where, value=value, hint=hint)
+    if isinstance(value, int):
+        if value < 1:
+            raise SpecError("token lengths must be >= 1", where=where, value=value, hint=hint)
+        return LengthDistribution.fixed(value)
+    text = str(value)
+    if text.strip().isdigit():
+        return lengths(int(text), where)
+    match = _LOGNORMAL.match(text)
+    if match and int(match.group(1)) >= 1 and float(match.group(2)) > 0:
+        return LengthDistribution(kind="lognormal", mean=float(match.group(1)), cv=float(match.group(2)))
+    match = _RANGE.match(text)
+    if match and 1 <= int(match.group(1)) <= int(match.group(2)):
+        return LengthDistribution(kind="uniform", low=int(match.group(1)), high=int(match.group(2)))
+    raise SpecError("not a token length", where=where, value=value, hint=hint)
+
+
+def csv_list(values: list[str] | None) -> list[str]:
+    """Flatten repeated and comma-separated option values: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    out: list[str] = []
+    for value in values or []:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out

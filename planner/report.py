@@ -1,0 +1,155 @@
+"""Render a `Report`: deterministic JSON, Markdown for pull requests, and a rich terminal view."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from planner.specs.report import CandidateSummary, Report
+
+GIB = 1024**3
+
+
+def _round(value: Any) -> Any:
+    """Round floats to 6 significant digits so reports are byte-stable and readable."""
+    if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            return None
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round(v) for v in value]
+    return value
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    """The JSON-ready dict of a report (rounded)."""
+    return _round(report.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+
+def to_json(report: Report) -> str:
+    """Deterministic JSON text: sorted keys, rounded floats, trailing newline."""
+    return json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None or math.isinf(seconds):
+        return "-"
+    if seconds >= 10:
+        return f"{seconds:,.1f} s"
+    return f"{seconds * 1e3:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1e3:,.1f} ms"
+
+
+def _usd(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"${value:,.{digits}f}"
+
+
+def _latency_rows(c: CandidateSummary) -> list[tuple[str, str, str, str]]:
+    return [("TTFT", _ms(c.ttft_p50_s), _ms(c.ttft_p95_s), _ms(c.ttft_p99_s)),
+            ("TPOT", _ms(c.tpot_p50_s), _ms(c.tpot_p95_s), _ms(c.tpot_p99_s)),
+            ("end-to-end", _ms(c.e2e_p50_s), _ms(c.e2e_p95_s), _ms(c.e2e_p99_s))]
+
+
+def _slo_line(report: Report) -> str:
+    return ", ".join(s.description for s in report.slo) or "none (capacity only)"
+
+
+def terminal(report: Report) -> Group:
+    """A view a person reads at a glance: verdict, latency, cost, memory, launch, alternatives, rejections."""
+    w = report.workload
+    head = Text(f"{report.model.name}: {w.rps:g} RPS, prompts {w.input_tokens.description}, outputs "
+                f"{w.output_tokens.description}; SLO {_slo_line(report)}", style="bold")
+    parts: list[Any] = [head]
+    rec = report.recommendation
+    if rec is None:
+        parts.append(Text("NO DEPLOYMENT MEETS THE SLO", style="bold red"))
+        parts += [Text(f"  suggestion: {s}", style="yellow") for s in report.suggestions]
+    else:
+        parts.append(Text(f"RECOMMENDED  {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name} "
+                          f"({rec.runtime} {rec.runtime_version}, {rec.quant}"
+                          + (", kv fp8" if rec.kv_dtype == "fp8" else "")
+                          + f", TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "")
+                          + f")  {_usd(rec.cost_usd_per_hour)}/h  {_usd(rec.cost_usd_per_month, 0)}/month",
+                          style="bold green"))
+        lat = Table(box=box.SIMPLE, header_style="bold", title=f"predicted at {w.rps:g} RPS", title_justify="left")
+        for col in ("latency", "p50", "p95", "p99"):
+            lat.add_column(col, justify="left" if col == "latency" else "right")
+        for row in _latency_rows(rec):
+            lat.add_row(*row)
+        facts = Table.grid(padding=(0, 2))
+        facts.add_row("replicas", f"{rec.replicas} x {rec.gpus_per_replica} GPU = {rec.total_gpus} GPUs, sized for "
+                      f"{rec.requests_per_s_capacity:g} RPS ({100 * report.headroom:.0f}% headroom)")
+        facts.add_row("utilization", f"{100 * rec.utilization:.0f}% of capacity, KV cache "
+                      f"{100 * rec.kv_utilization:.0f}%, {rec.concurrency_per_replica:.1f} requests in flight/replica")
+        facts.add_row("throughput", f"{rec.output_tokens_per_s:,.0f} output tokens/s")
+        facts.add_row("cost", f"{_usd(rec.cost_usd_per_hour)}/h, {_usd(rec.cost_usd_per_month, 0)}/month, "
+                      f"{_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens, "
+                      f"{_usd(rec.cost_usd_per_request, 5)}/request")
+        if rec.price:
+            facts.add_row("price", f"{_usd(rec.price.price_usd_per_gpu_hour)}/GPU-h {rec.price.provider} "
+                          f"{rec.price.instance} ({rec.price.kind}, {rec.price.as_of})")
+        m = rec.memory
+        facts.add_row("memory/GPU", f"weights {m.weights_bytes_per_gpu / GIB:.1f} GiB, activations "
+                      f"{m.activation_bytes_per_gpu / GIB:.1f} GiB, overhead {m.overhead_bytes_per_gpu / GIB:.1f} GiB, "
+                      f"KV {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB ({m.kv_capacity_tokens:,} tokens) of "
+                      f"{m.gpu_memory_bytes / GIB:.1f} GiB")
+        facts.add_row("efficiencies", rec.efficiency_source)
+        parts += [lat, facts, Text("launch:", style="bold"), Text(f"  {rec.launch.command}")]
+        parts += [Text(f"  note: {n}", style="yellow") for n in rec.launch.notes + rec.notes]
+    if report.alternatives:
+        alt = Table(box=box.SIMPLE, header_style="bold", title="alternatives", title_justify="left")
+        for col in ("deployment", "GPUs", "$/h", "$/month", "TTFT p95", "TPOT p95", "e2e p95"):
+            alt.add_column(col, justify="left" if col == "deployment" else "right")
+        for c in report.alternatives:
+            alt.add_row(f"{c.gpu} {c.runtime} {c.quant}" + (" kv-fp8" if c.kv_dtype == "fp8" else "")
+                        + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else ""),
+                        f"{c.replicas}x{c.gpus_per_replica}", _usd(c.cost_usd_per_hour),
+                        _usd(c.cost_usd_per_month, 0), _ms(c.ttft_p95_s), _ms(c.tpot_p95_s), _ms(c.e2e_p95_s))
+        parts.append(alt)
+    if report.rejected:
+        rej = Table(box=box.SIMPLE, header_style="bold", title="rejected", title_justify="left")
+        rej.add_column("GPU / runtime / precision")
+        rej.add_column("reason")
+        for r in report.rejected:
+            rej.add_row(f"{r.gpu} {r.runtime} {r.quant}", r.reason)
+        parts.append(rej)
+    parts += [Text(f"assumption: {a}", style="dim") for a in report.assumptions]
+    parts += [Text(f"warning: {w}", style="yellow") for w in report.warnings]
+    return Group(*parts)
+
+
+def to_markdown(report: Report) -> str:
+    """A Markdown summary for pull requests and CI step summaries."""
+    w = report.workload
+    lines = [f"## planner: {report.model.name}", "",
+             f"**Traffic** {w.rps:g} RPS, prompts {w.input_tokens.description}, outputs "
+             f"{w.output_tokens.description}. **SLO** {_slo_line(report)}.", ""]
+    rec = report.recommendation
+    if rec is None:
+        lines += ["**No deployment meets the SLO.**", ""] + [f"- {s}" for s in report.suggestions] + [""]
+    else:
+        lines += [f"**Recommended:** {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
+                  f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {_usd(rec.cost_usd_per_hour)}/h, "
+                  f"{_usd(rec.cost_usd_per_month, 0)}/month, {_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens",
+                  "", "| latency | p50 | p95 | p99 |", "|---|---:|---:|---:|"]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _latency_rows(rec)]
+        lines += ["", "```bash", rec.launch.command, "```", ""]
+    if report.alternatives:
+        lines += ["| alternative | GPUs | $/month | TTFT p95 | TPOT p95 |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size} | {c.replicas}x{c.gpus_per_replica} | "
+                  f"{_usd(c.cost_usd_per_month, 0)} | {_ms(c.ttft_p95_s)} | {_ms(c.tpot_p95_s)} |"
+                  for c in report.alternatives]
+        lines.append("")
+    if report.rejected:
+        lines += ["<details><summary>Rejected</summary>", ""]
+        lines += [f"- {r.gpu} {r.runtime} {r.quant}: {r.reason}" for r in report.rejected]
+        lines += ["", "</details>", ""]
+    lines += [f"- {a}" for a in report.assumptions + report.warnings]
+    return "\n".join(lines) + "\n"
