@@ -170,13 +170,18 @@ def predict(row: pd.Series, catalog: Catalog, models: dict[str, ModelSpec]) -> R
     if math.isnan(row.tp) if isinstance(row.tp, float) else False:
         raise Skip("parallelism not stated")
     load, max_seqs = load_of(row)
+    # A memory fraction the source states (TRT-LLM kv_cache_free_gpu_mem_fraction, vLLM gpu_memory_utilization).
+    stated = re.search(r"(?:kv_cache_free_gpu_mem_fraction|gpu[-_]memory[-_]utilization)\D{0,3}(0\.\d+)",
+                       f"{row.notes} {row.runtime_version} {row.ep_dp}")
+    memory_fraction = float(stated.group(1)) if stated else None
     default_osl = 128 if row.load_type == "batch1_decode" else None
     isl = lengths(row.isl, "input length")
     osl = lengths(row.osl, "output length", default_osl)
     longest = int(isl.quantile(1.0) + osl.quantile(1.0))
     try:
         dep = make_deployment(spec, gpu, runtime, tp_size=tp, pp_size=pp, quant=quant, kv_dtype=kv,  # type: ignore[arg-type]
-                              max_num_seqs=max_seqs, max_model_len=min(spec.max_position_embeddings, max(longest, 1)))
+                              max_num_seqs=max_seqs, max_model_len=min(spec.max_position_embeddings, max(longest, 1)),
+                              memory_fraction=memory_fraction)
     except PlannerError as exc:
         raise Skip(f"incompatible: {exc.message}") from None
     try:

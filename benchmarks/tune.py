@@ -29,10 +29,10 @@ from planner.specs._base import Source  # noqa: E402
 from planner.specs.runtime import PerfOverride  # noqa: E402
 
 BOUNDS: dict[str, tuple[float, float]] = {
-    "gemm_compute_efficiency": (0.25, 0.95),
+    "gemm_compute_efficiency": (0.25, 0.92),
     "gemm_half_efficiency_tokens": (4.0, 1024.0),
-    "weight_bw_efficiency": (0.4, 0.97),
-    "kv_bw_efficiency": (0.2, 0.97),
+    "weight_bw_efficiency": (0.4, 0.92),
+    "kv_bw_efficiency": (0.2, 0.92),
     "attention_compute_efficiency": (0.1, 0.9),
     "step_overhead_s": (1e-4, 5e-2),
     "per_seq_overhead_s": (1e-7, 2e-4),
