@@ -1,0 +1,153 @@
+"""`planner recommend` end to end: output formats, files, exit codes and the golden report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import MODELS, ROOT
+
+runner = CliRunner()
+PLAN = ROOT / "tests" / "data" / "plan" / "model.yaml"
+GOLDEN = ROOT / "tests" / "golden" / "recommend_llama8b.json"
+L8 = str(MODELS / "llama-3.1-8b")
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "140", "NO_COLOR": "1"})
+
+
+def test_golden_report(request):
+    """The JSON report of a fixed plan matches tests/golden (rewrite with --update-golden and review the diff)."""
+    result = run("recommend", str(PLAN), "--format", "json")
+    assert result.exit_code == 0, result.output
+    if request.config.getoption("--update-golden"):
+        GOLDEN.write_text(result.stdout)
+    assert json.loads(result.stdout) == json.loads(GOLDEN.read_text())
+
+
+def test_json_is_byte_identical_across_runs():
+    """Same inputs and seed give byte-identical JSON."""
+    assert run("recommend", str(PLAN), "-f", "json").stdout == run("recommend", str(PLAN), "-f", "json").stdout
+
+
+def test_report_contract_keys():
+    """The JSON carries schema_version, recommendation, alternatives and rejected with unit-suffixed keys."""
+    data = json.loads(run("recommend", str(PLAN), "-f", "json").stdout)
+    assert data["schema_version"] == "1.0"
+    rec = data["recommendation"]
+    for key in ("replicas", "ttft_p95_s", "tpot_p99_s", "e2e_p99_s", "cost_usd_per_hour", "cost_usd_per_month",
+                "cost_usd_per_1m_output_tokens", "cost_usd_per_request", "utilization", "launch", "memory"):
+        assert key in rec
+    assert isinstance(data["alternatives"], list) and isinstance(data["rejected"], list)
+
+
+def test_flags_override_model_yaml():
+    """--rps on the command line wins over workload.rps in model.yaml."""
+    data = json.loads(run("recommend", str(PLAN), "--rps", "1", "-f", "json").stdout)
+    assert data["workload"]["rps"] == 1
+
+
+def test_output_file_written_atomically(tmp_path):
+    """-o writes the JSON report (Markdown for .md) and leaves no temp files."""
+    out = tmp_path / "plan.json"
+    assert run("recommend", str(PLAN), "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["schema_version"] == "1.0"
+    md = tmp_path / "plan.md"
+    assert run("recommend", str(PLAN), "-o", str(md)).exit_code == 0
+    assert md.read_text().startswith("## planner: golden-llama-8b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.md"]
+
+
+def test_terminal_and_markdown_views():
+    """The terminal view leads with the recommendation; Markdown renders tables and the launch command."""
+    table = run("recommend", str(PLAN)).stdout
+    assert table.splitlines()[1].startswith("RECOMMENDED")
+    md = run("recommend", str(PLAN), "--format", "markdown").stdout
+    assert "| latency | p50 | p95 | p99 |" in md and "```bash" in md
+
+
+def test_config_folder_without_sample():
+    """A config folder with explicit lengths and a bare SLO works, and the interpretation is reported."""
+    result = run("recommend", L8, "--rps", "2", "--isl", "512", "--osl", "128", "--slo", "p95=500ms",
+                 "--gpus", "l40s", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert any("read as TTFT p95" in a for a in data["assumptions"])
+
+
+def test_config_json_path():
+    """A config.json path works as the model argument."""
+    result = run("recommend", str(MODELS / "llama-3.1-8b" / "config.json"), "--rps", "1", "--isl", "256",
+                 "--osl", "64", "--gpus", "l4", "--runtimes", "vllm")
+    assert result.exit_code == 0, result.output
+
+
+def test_infeasible_exits_1():
+    """An impossible SLO prints suggestions and exits 1."""
+    result = run("recommend", str(PLAN), "--slo", "ttft_p95=1ms")
+    assert result.exit_code == 1
+    assert "NO DEPLOYMENT MEETS THE SLO" in result.stdout and "suggestion:" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("--rps", "0"), "Invalid value for '--rps'"),
+    (("--slo", "ttft_p95=fast"), "Error: --slo ttft_p95: not a duration (got 'fast')"),
+    (("--slo", "latency=3s"), "Error: --slo: unknown SLO key (got 'latency')"),
+    (("--gpus", "h1000"), "Error: --gpus: unknown gpu (got 'h1000')"),
+    (("--runtimes", "vllm,tensorrt"), "Error: --runtimes: unknown runtime (got 'tensorrt')"),
+    (("--quant", "fp7"), "Error: --quant: unknown value for --quant (got 'fp7')"),
+    (("--isl", "abc"), "Error: --isl: not a token length (got 'abc')"),
+    (("--sample", "prompts.jsonl"), "Error: --sample: a prompt sample needs a tokenizer (got 'prompts.jsonl')"),
+    (("--price-kind", "cheap"), "Error: --price-kind: unknown price kind (got 'cheap')"),
+])
+def test_bad_inputs(args, line):
+    """Each bad input exits 2 with one clear line and no traceback."""
+    result = run("recommend", L8 + "/config.json", "--rps", "1", *args) if "--isl" in args or "--sample" in args else \
+        run("recommend", str(PLAN), *args)
+    assert result.exit_code == 2, result.output
+    assert line in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_rps_and_lengths():
+    """A bare config needs --rps and lengths; each missing one is named."""
+    assert "no request rate given" in run("recommend", L8).stderr
+    assert "no prompt lengths given" in run("recommend", L8, "--rps", "1").stderr
+    assert "no output lengths given" in run("recommend", L8, "--rps", "1", "--isl", "100").stderr
+
+
+def test_prices_override(tmp_path):
+    """--prices replaces the shipped prices of the GPUs it names."""
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("prices:\n  - {gpu: l40s, provider: internal, instance: rack-7, price_usd_per_gpu_hour: 0.5,"
+                      " as_of: 2026-11-01, source: contract}\n")
+    data = json.loads(run("recommend", str(PLAN), "--gpus", "l40s", "--prices", str(prices), "-f", "json").stdout)
+    assert data["recommendation"]["price"]["provider"] == "internal"
+    assert data["recommendation"]["cost_usd_per_hour"] == pytest.approx(0.5 * data["recommendation"]["total_gpus"])
+
+
+def test_bad_prices_file(tmp_path):
+    """A malformed prices file names the field."""
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("prices:\n  - {gpu: l40s, provider: x1, instance: a, price_usd_per_gpu_hour: -1, as_of: 2026-11-01,"
+                      " source: s}\n")
+    result = run("recommend", str(PLAN), "--prices", str(prices))
+    assert result.exit_code == 2 and "price_usd_per_gpu_hour" in result.stderr
+
+
+def test_schema_command():
+    """`planner schema` prints the report JSON Schema."""
+    schema = json.loads(run("schema").stdout)
+    assert schema["title"] == "Report" and "recommendation" in schema["properties"]
+
+
+def test_unwritable_output_dir(tmp_path):
+    """-o into a missing directory fails cleanly without a partial file."""
+    result = run("recommend", str(PLAN), "-o", str(tmp_path / "nope" / "plan.json"))
+    assert result.exit_code == 2 and "output directory does not exist" in result.stderr
+    assert not any(Path(tmp_path).rglob("*.json"))

@@ -1,0 +1,113 @@
+"""Search and ranking: feasibility, rejections in words, and the invariants users rely on."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.parse import slo
+from planner.search import plan
+from planner.specs.workload import Constraints, LengthDistribution, Workload
+
+FIXED = LengthDistribution.fixed
+
+
+def small_plan(model, catalog, *, rps=4.0, slo_items=("ttft_p95=500ms",), gpus=("l40s",), runtimes=("vllm",),
+               isl=800, osl=200, name="llama-3.1-8b", **constraints):
+    w = Workload(rps=rps, input_tokens=FIXED(isl), output_tokens=FIXED(osl))
+    return plan(model(name), w, slo(list(slo_items)), [catalog.gpu(g) for g in gpus],
+                [catalog.runtime(r) for r in runtimes], Constraints(**constraints), sim_requests=400)
+
+
+def test_recommends_and_meets_slo(model, catalog):
+    """A feasible plan recommends a deployment whose predicted TTFT p95 meets the SLO."""
+    report = small_plan(model, catalog)
+    rec = report.recommendation
+    assert rec is not None and rec.meets_slo and rec.ttft_p95_s <= 0.5
+    assert rec.cost_usd_per_hour == pytest.approx(rec.total_gpus * rec.price.price_usd_per_gpu_hour)
+    assert rec.launch.command.startswith("vllm serve")
+    assert "--tensor-parallel-size" in rec.launch.args
+
+
+def test_oom_rejection_in_words(model, catalog):
+    """A model that fits nowhere is rejected with needed and available memory."""
+    report = small_plan(model, catalog, name="llama-3.1-70b", gpus=("l4",), max_gpus_per_replica=1)
+    assert report.recommendation is None
+    assert {r.quant for r in report.rejected} == {"bf16", "fp8"}  # the native precision and fp8 were tried
+    for rej in report.rejected:
+        assert rej.kind == "oom" and rej.reason.startswith("OOM: needs ") and "GiB per GPU, has 22.5 GiB" in rej.reason
+    assert report.suggestions and "memory" in report.suggestions[0]
+
+
+def test_incompatible_rejection(model, catalog):
+    """TensorRT-LLM on MI300X is rejected as incompatible, in words."""
+    report = small_plan(model, catalog, gpus=("mi300x",), runtimes=("trtllm", "vllm"))
+    kinds = {(r.runtime, r.kind) for r in report.rejected}
+    assert ("trtllm", "incompatible") in kinds and report.recommendation is not None
+
+
+def test_unreachable_slo_suggests(model, catalog):
+    """A TTFT target below the unloaded prefill time is rejected and a looser target suggested."""
+    report = small_plan(model, catalog, slo_items=("ttft_p95=5ms",), isl=4000)
+    assert report.recommendation is None
+    assert any("even unloaded" in r.reason for r in report.rejected)
+    assert report.suggestions
+
+
+def test_budget_respected(model, catalog):
+    """A budget below the cheapest passing plan leaves no recommendation and says what it would cost."""
+    report = small_plan(model, catalog, rps=20, budget_usd_per_month=100)
+    assert report.recommendation is None
+    assert any(r.kind == "budget" for r in report.rejected)
+    assert any("raise the budget" in s for s in report.suggestions)
+
+
+def test_alternatives_per_gpu_and_runtime(model, catalog):
+    """Alternatives include the cheapest passing plan on each other GPU type."""
+    report = small_plan(model, catalog, gpus=("l40s", "h100-sxm", "a100-80gb"), slo_items=("ttft_p95=1s",))
+    shown = {report.recommendation.gpu} | {a.gpu for a in report.alternatives}
+    assert shown == {"l40s", "h100-sxm", "a100-80gb"}
+
+
+def test_report_is_deterministic(model, catalog):
+    """Same inputs and seed give an identical report."""
+    assert small_plan(model, catalog) == small_plan(model, catalog)
+
+
+@settings(max_examples=5, deadline=None)
+@given(rps=st.floats(min_value=1.0, max_value=20.0), factor=st.floats(min_value=1.2, max_value=3.0))
+def test_more_rps_never_fewer_replicas(model, catalog, rps, factor):
+    """More RPS never needs fewer replicas (same GPU and runtime)."""
+    a = small_plan(model, catalog, rps=rps).recommendation
+    b = small_plan(model, catalog, rps=rps * factor).recommendation
+    assert a is not None and b is not None
+    assert b.total_gpus >= a.total_gpus
+
+
+@settings(max_examples=5, deadline=None)
+@given(limit_ms=st.integers(min_value=150, max_value=2000), tighter=st.floats(min_value=0.3, max_value=0.9))
+def test_tighter_slo_never_costs_less(model, catalog, limit_ms, tighter):
+    """A tighter SLO never yields a cheaper plan."""
+    loose = small_plan(model, catalog, rps=8, slo_items=(f"ttft_p95={limit_ms}ms",), gpus=("l40s", "h100-sxm"))
+    tight = small_plan(model, catalog, rps=8, slo_items=(f"ttft_p95={int(limit_ms * tighter)}ms",),
+                       gpus=("l40s", "h100-sxm"))
+    if tight.recommendation is None:
+        return
+    assert loose.recommendation is not None
+    assert tight.recommendation.cost_usd_per_hour >= loose.recommendation.cost_usd_per_hour - 1e-9
+
+
+@settings(max_examples=5, deadline=None)
+@given(extra_gib=st.integers(min_value=0, max_value=100))
+def test_more_memory_never_fits_less(model, catalog, extra_gib):
+    """A GPU with more memory never turns a fitting plan into an OOM rejection."""
+    gpu = catalog.gpu("l40s")
+    big = gpu.model_copy(update={"memory_bytes": gpu.memory_bytes + extra_gib * 2**30})
+    w = Workload(rps=1, input_tokens=FIXED(2000), output_tokens=FIXED(200))
+    args = (model("llama-3.1-70b"), w, slo([]))
+    small = plan(*args, [gpu], [catalog.runtime("vllm")], Constraints(max_gpus_per_replica=2), sim_requests=200)
+    large = plan(*args, [big], [catalog.runtime("vllm")], Constraints(max_gpus_per_replica=2), sim_requests=200)
+    if small.recommendation is not None:
+        assert large.recommendation is not None
+    assert sum(r.kind == "oom" for r in large.rejected) <= sum(r.kind == "oom" for r in small.rejected)
