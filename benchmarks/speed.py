@@ -1,0 +1,62 @@
+"""Wall time of `planner recommend` (and `planner --help`) on the shipped Llama-3.1-8B chat example.
+
+Runs the real CLI in fresh processes (import, data loading, tokenizing the sample, the full default
+search, rendering) and prints the median and spread over several runs, plus an in-process breakdown.
+
+    python benchmarks/speed.py [--runs 5] [--model examples/chat-llama-3.1-8b/model.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--model", default="examples/chat-llama-3.1-8b/model.yaml")
+    args = ap.parse_args()
+    exe = [sys.executable, "-m", "planner"]
+    for label, cmd in (("planner --help", [*exe, "--help"]),
+                       (f"planner recommend {args.model}", [*exe, "recommend", args.model, "--format", "json"])):
+        times = [timed(cmd) for _ in range(args.runs)]
+        print(f"{label:60s} median {statistics.median(times):6.2f} s  min {min(times):6.2f} s  "
+              f"max {max(times):6.2f} s  ({args.runs} runs)")
+
+    # In-process breakdown of one run.
+    t0 = time.perf_counter()
+    from planner.catalog import Catalog
+    from planner.inputs import Flags, resolve
+    from planner.search import plan
+    t1 = time.perf_counter()
+    catalog = Catalog.load()
+    t2 = time.perf_counter()
+    inputs = resolve(args.model, Flags(), catalog, progress=False)
+    t3 = time.perf_counter()
+    c = inputs.constraints
+    report = plan(inputs.model, inputs.workload, inputs.slo,
+                  [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
+                  [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
+                  c, model_ref=inputs.model_ref, efficiency=catalog.efficiency_for)
+    t4 = time.perf_counter()
+    print(f"breakdown: imports {t1 - t0:.2f} s, data {t2 - t1:.2f} s, model+sample {t3 - t2:.2f} s, "
+          f"search {t4 - t3:.2f} s ({report.candidates_evaluated} candidates, {report.candidates_simulated} "
+          f"simulations)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
