@@ -21,12 +21,15 @@ from planner.launch import launch
 from planner.memory import MemoryBreakdown, memory_breakdown
 from planner.perf import Efficiency, PerfModel, decode_shape, prefill_shape
 from planner.serving import LatencyStats, ServingResult, max_fitting_seqs, meets_slo, open_loop, sim_config
+from pydantic import Field
+
+from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu, Price
 from planner.specs.model import ModelSpec
 from planner.specs.report import (
-    CandidateSummary, LengthSummary, MemorySummary, ModelSummary, PriceSummary, Rejection, RejectionKind, Report,
-    SloSummary, WorkloadSummary,
+    CandidateSummary, LengthSummary, MemorySummary, ModelSummary, PlanInputs, PriceSummary, Rejection, RejectionKind,
+    Report, SloSummary, WorkloadSummary,
 )
 from planner.specs.runtime import KvDtype, Quant, Runtime
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
@@ -182,7 +185,6 @@ class _Search:
         pm = PerfModel.build(dep, self.efficiency(dep))
         causal = not model.encoder_only
         share = 1 - w.prefix_cache_share
-        floors: dict[str, float] = {}
         for target in self.slo.targets:
             q = target.percentile / 100
             isl_q = max(1, int(w.input_tokens.quantile(q) * share))
@@ -195,32 +197,7 @@ class _Search:
                 self.reject(dep, "slo", f"{target.metric.upper()} p{target.percentile} is at least "
                             f"{_fmt_s(floor)} even unloaded (> {_fmt_s(target.limit_s)}) on {dep.label()}")
                 return None
-            floors[target.key] = floor
-        # Capacity: the largest batch within KV, max_num_seqs and the TPOT target.
-        isl, osl = w.input_tokens.expected(), w.output_tokens.expected()
-        cfg = sim_config(pm, mem, isl + osl)
-        b_max = max(1, max_fitting_seqs(cfg, isl, osl if cfg.reserve_full else osl / 2))
-        ctx = isl + osl / 2
-        tpot_limit = min((t.limit_s for t in self.slo.targets if t.metric == "tpot"), default=math.inf)
-        if causal and pm.step_s(decode_shape(b_max, ctx)) > tpot_limit:
-            lo, hi = 1, b_max
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if pm.step_s(decode_shape(mid, ctx)) <= tpot_limit:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            b_max = lo
-            cap = 1 << (b_max.bit_length() - 1)  # a power of two at or under the TPOT-limited batch
-            if cap < dep.max_num_seqs:
-                dep = dep.model_copy(update={"max_num_seqs": cap})
-                pm = PerfModel.build(dep, self.efficiency(dep))
-        chunk = min(dep.max_num_batched_tokens, max(1, int(isl * share)) * 8)
-        pre_tok_s = pm.iteration(prefill_shape(1, chunk, causal=causal)).total_s / chunk
-        busy = pre_tok_s * isl * share
-        if causal:
-            busy += osl * pm.step_s(decode_shape(b_max, ctx)) / b_max
-        rps_max = 1.0 / busy
+        dep, pm, rps_max = self.capacity(dep, mem, pm)
         load = (w.rps or 0.0) * (1 + self.constraints.headroom)
         replicas_lb = max(1, math.ceil(load / rps_max - 1e-9))
         if replicas_lb > self.constraints.max_replicas:
@@ -236,17 +213,52 @@ class _Search:
                 return True
         return False
 
+    def capacity(self, dep: Deployment, mem: MemoryBreakdown, pm: PerfModel,
+                 cap_batch: bool = True) -> tuple[Deployment, PerfModel, float]:
+        """Analytic requests/s one replica sustains at the largest batch KV, max_num_seqs and the TPOT target
+        allow; with `cap_batch`, max_num_seqs is lowered to a power of two under the TPOT-limited batch."""
+        w, causal = self.workload, not self.model.encoder_only
+        share = 1 - w.prefix_cache_share
+        isl, osl = w.input_tokens.expected(), w.output_tokens.expected()
+        cfg = sim_config(pm, mem, isl + osl)
+        b_max = max(1, max_fitting_seqs(cfg, isl, osl if cfg.reserve_full else osl / 2))
+        ctx = isl + osl / 2
+        tpot_limit = min((t.limit_s for t in self.slo.targets if t.metric == "tpot"), default=math.inf)
+        if causal and pm.step_s(decode_shape(b_max, ctx)) > tpot_limit:
+            lo, hi = 1, b_max
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if pm.step_s(decode_shape(mid, ctx)) <= tpot_limit:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            b_max = lo
+            cap = 1 << (b_max.bit_length() - 1)  # a power of two at or under the TPOT-limited batch
+            if cap_batch and cap < dep.max_num_seqs:
+                dep = dep.model_copy(update={"max_num_seqs": cap})
+                pm = PerfModel.build(dep, self.efficiency(dep))
+        chunk = min(dep.max_num_batched_tokens, max(1, int(isl * share)) * 8)
+        pre_tok_s = pm.iteration(prefill_shape(1, chunk, causal=causal)).total_s / chunk
+        busy = pre_tok_s * isl * share
+        if causal:
+            busy += osl * pm.step_s(decode_shape(b_max, ctx)) / b_max
+        return dep, pm, 1.0 / busy
+
+    def trial(self, cand: _Cand, r: int) -> tuple[bool, list[str], ServingResult]:
+        """Simulate `r` replicas at (1 + headroom) x RPS; (passes, misses in words, result)."""
+        load = (self.workload.rps or 0.0) * (1 + self.constraints.headroom)
+        # A short run decides clear cases; runs within 15% of a limit are repeated at full length.
+        result = self.simulate(cand, r, load, max(200, self.sim_requests // 2))
+        if result.stable and self._near_limit(result):
+            result = self.simulate(cand, r, load)
+        misses = meets_slo(result, self.slo) if result.stable else [f"overloaded at {load / r:.2f} RPS per replica"]
+        return not misses, misses, result
+
     def evaluate(self, cand: _Cand) -> _Eval:
         """Fewest replicas meeting every SLO at (1 + headroom) x RPS, by simulation."""
-        load = (self.workload.rps or 0.0) * (1 + self.constraints.headroom)
 
         def trial(r: int) -> tuple[bool, list[str], ServingResult]:
-            # A short run decides clear cases; runs within 15% of a limit are repeated at full length.
-            result = self.simulate(cand, r, load, max(200, self.sim_requests // 2))
-            if result.stable and self._near_limit(result):
-                result = self.simulate(cand, r, load)
-            misses = meets_slo(result, self.slo) if result.stable else [f"overloaded at {load / r:.2f} RPS per replica"]
-            return not misses, misses, result
+            return self.trial(cand, r)
 
         r = cand.replicas_lb
         ok, misses, result = trial(r)
@@ -431,7 +443,10 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
             *(ev.cand for ev in passing[:1])]):
         warnings.append("the recommendation quantizes the weights: check output quality on your evals first")
     counts = sorted(s.rejected.items())
+    compact = workload.model_copy(update={"input_tokens": workload.input_tokens.compact(),
+                                          "output_tokens": workload.output_tokens.compact()})
     return Report(
+        inputs=PlanInputs(workload=compact, slo=slo, constraints=constraints),
         model=ModelSummary(
             name=model.name, ref=ref, family=model.family, params_total=_params(model)[0],
             params_active=_params(model)[1], num_layers=model.num_layers, hidden_size=model.hidden_size,
@@ -455,6 +470,53 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                      + f"; each replica simulated with {sim_requests} requests, seed {seed}"],
         warnings=warnings, candidates_evaluated=len(cands), candidates_simulated=s.simulated,
     )
+
+
+class Assessment(Frozen):
+    """How one fixed deployment (GPU, runtime, precision, parallelism, replicas) serves a workload."""
+
+    fits: bool
+    """The model fits in memory under this deployment (and the combination is legal)."""
+    reason: str | None = None
+    """Why it does not fit or cannot run, in words."""
+    meets_slo: bool = False
+    """Every SLO holds at (1 + headroom) x RPS with these replicas."""
+    misses: list[str] = Field(default_factory=list)
+    """The SLO targets missed, in words."""
+    candidate: CandidateSummary | None = None
+    """Predicted latency, cost and memory at the target RPS (None when it does not fit)."""
+
+
+def assess(model: ModelSpec, workload: Workload, slo: Slo, gpu: Gpu, runtime: Runtime, *, tp_size: int,
+           pp_size: int, quant: Quant, kv_dtype: KvDtype, replicas: int, max_num_seqs: int | None = None,
+           constraints: Constraints | None = None, model_ref: str | None = None, seed: int = 0,
+           sim_requests: int = 1200, efficiency: Callable[[Deployment], Efficiency | None] | None = None
+           ) -> Assessment:
+    """Predict how a fixed deployment serves `workload` (e.g. the baseline deployment of a new checkpoint).
+
+    Unlike `plan`, nothing is chosen: the replica count and scheduler cap are given.
+    """
+    constraints = constraints or Constraints()
+    s = _Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
+                sim_requests=sim_requests, efficiency=efficiency or (lambda dep: None))
+    reasons = incompatibilities(model, gpu, runtime, tp_size=tp_size, pp_size=pp_size, quant=quant, kv_dtype=kv_dtype)
+    if reasons:
+        return Assessment(fits=False, reason="; ".join(reasons))
+    max_len = min(model.max_position_embeddings,
+                  workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens())
+    dep = make_deployment(model, gpu, runtime, tp_size=tp_size, pp_size=pp_size, quant=quant, kv_dtype=kv_dtype,
+                          max_num_seqs=max_num_seqs, max_model_len=max_len)
+    mem = memory_breakdown(dep, max_len)
+    if not mem.fits:
+        return Assessment(fits=False, reason=f"OOM: needs {mem.needed_bytes / GIB:.1f} GiB per GPU, has "
+                                             f"{mem.gpu_memory_bytes / GIB:.1f} GiB ({max_len:,}-token context)")
+    pm = PerfModel.build(dep, s.efficiency(dep))
+    dep, pm, rps_max = s.capacity(dep, mem, pm, cap_batch=False)
+    cand = _Cand(dep=dep, mem=mem, pm=pm, price=pick_price(gpu, constraints.price_kind, constraints.providers),
+                 rps_max=rps_max, replicas_lb=replicas)
+    ok, misses, result = s.trial(cand, replicas)
+    summary = _summary(s, _Eval(cand, replicas, ok, misses, result), model_ref or model.name)
+    return Assessment(fits=True, meets_slo=ok, misses=misses, candidate=summary)
 
 
 def _params(model: ModelSpec) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from planner.specs._base import Frozen
+from planner.specs.workload import Constraints, Slo, Workload
 
 SCHEMA_VERSION = "1.0"
 """Version of the report JSON layout; bumped on any incompatible change."""
@@ -245,11 +246,24 @@ class Rejection(Frozen):
     """The reason in words, e.g. "OOM: needs 91.2 GiB of 79.6 GiB at TP8"."""
 
 
+class PlanInputs(Frozen):
+    """The resolved inputs of the plan, so `planner check` can re-plan a new checkpoint the same way."""
+
+    workload: Workload
+    """Traffic (a sample's lengths kept as at most 1,000 quantiles)."""
+    slo: Slo
+    """Latency targets."""
+    constraints: Constraints
+    """Search constraints."""
+
+
 class Report(Frozen):
     """Everything `planner recommend` decided and why."""
 
     schema_version: str = SCHEMA_VERSION
     """Layout version of this JSON."""
+    inputs: PlanInputs
+    """Resolved inputs (traffic, SLOs, constraints) for re-planning."""
     model: ModelSummary
     """The model."""
     workload: WorkloadSummary

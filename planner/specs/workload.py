@@ -117,6 +117,14 @@ class LengthDistribution(Frozen):
         sigma = float(np.sqrt(np.log1p(self.cv**2)))
         return float(lognorm.ppf(q, sigma, scale=self.mean / np.exp(sigma**2 / 2)))
 
+    def compact(self, points: int = 1000) -> LengthDistribution:
+        """The same distribution with an empirical sample reduced to at most `points` evenly spaced quantiles."""
+        if self.kind != "empirical" or len(self.samples) <= points:
+            return self
+        ordered = np.sort(np.asarray(self.samples, dtype=np.int64))
+        idx = np.linspace(0, len(ordered) - 1, points).round().astype(int)
+        return self.model_copy(update={"samples": tuple(int(v) for v in ordered[idx])})
+
     def describe(self) -> str:
         """Short human description ("fixed 512", "empirical n=1000 mean 431")."""
         if self.kind == "fixed":
@@ -159,6 +167,14 @@ class SloTarget(Frozen):
     def key(self) -> str:
         """Report key of the bounded metric, e.g. `ttft_p95_s`."""
         return f"{self.metric}_p{self.percentile}_s"
+
+    def compact(self, points: int = 1000) -> LengthDistribution:
+        """The same distribution with an empirical sample reduced to at most `points` evenly spaced quantiles."""
+        if self.kind != "empirical" or len(self.samples) <= points:
+            return self
+        ordered = np.sort(np.asarray(self.samples, dtype=np.int64))
+        idx = np.linspace(0, len(ordered) - 1, points).round().astype(int)
+        return self.model_copy(update={"samples": tuple(int(v) for v in ordered[idx])})
 
     def describe(self) -> str:
         """"TTFT p95 <= 300 ms"."""
