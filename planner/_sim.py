@@ -320,10 +320,11 @@ class Simulator:
             # Decode finishes.
             while finish_heap and finish_heap[0][0] <= step:
                 _, rid, started = heapq.heappop(finish_heap)
-                r = decoding.get(rid)
-                if r is None or r.preemptions != started:
+                done = decoding.get(rid)
+                if done is None or done.preemptions != started:
                     continue  # preempted since: a newer entry tracks it
                 del decoding[rid]
+                r = done
                 ctx_base -= r.prompt_tokens + 1 - r.decode_start_step
                 r.finish_s = t
                 if not cfg.reserve_full:

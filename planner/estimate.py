@@ -91,9 +91,11 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
             result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=load.num_requests)
         else:
             workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens)
-            result = open_loop(pm, mem, workload, seed=seed,
-                               **({"max_requests": load.num_requests, "duration_s": load.num_requests / load.value}
-                                  if load.num_requests and load.value else {}))
+            if load.num_requests and load.value:
+                result = open_loop(pm, mem, workload, seed=seed, max_requests=load.num_requests,
+                                   duration_s=load.num_requests / load.value)
+            else:
+                result = open_loop(pm, mem, workload, seed=seed)
     except ValueError as exc:
         raise InfeasibleError(str(exc), hint="shorten the sequences or add GPUs") from None
     return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,

@@ -153,7 +153,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     if flags.burstiness_cv is not None and flags.arrival is None and abs(cv - 1.0) > 1e-9:
         arrival = "gamma"
     share = flags.prefix_cache_share if flags.prefix_cache_share is not None else wf.prefix_cache_share
-    workload = Workload(rps=rps, arrival=arrival, burstiness_cv=cv,  # type: ignore[arg-type]
+    workload = Workload(rps=rps, arrival=arrival, burstiness_cv=cv,
                         input_tokens=input_dist, output_tokens=output_dist, prefix_cache_share=share)
 
     slo_items: list[str] | dict[str, Any] | None = flags.slo or (mf.slo if mf else None)
@@ -171,7 +171,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         gpus=tuple(dict.fromkeys(gpus)), runtimes=tuple(dict.fromkeys(runtimes)),
         quants=_choices(quants, QUANTS, "--quant"), kv_dtypes=_choices(kvs, KV_DTYPES, "--kv-dtype"),
         providers=tuple(p.lower() for p in (flags.providers or cf.providers)),
-        price_kind=price_kind,  # type: ignore[arg-type]
+        price_kind=price_kind,
         max_gpus_per_replica=flags.max_gpus_per_replica or cf.max_gpus_per_replica or 8,
         budget_usd_per_month=flags.budget_usd_per_month or cf.budget_usd_per_month,
         headroom=flags.headroom if flags.headroom is not None else (cf.headroom if cf.headroom is not None else 0.2),

@@ -246,7 +246,7 @@ class PerfModel:
         eff = eff or default_efficiency(dep)
         model, gpu, tp = dep.model, dep.gpu, dep.tp_size
         arch_name = gpu.architecture
-        sixteen = _quant.sixteen_bit(arch_name)
+        sixteen: ComputeDtype = "fp16" if arch_name == "turing" else "bf16"
         quant_dtype = _quant.compute_dtype(dep.quant, arch_name)
         kv_local = arch.kv_heads_per_gpu(model, tp)
         group_size = model.quantization.group_size if model.quantization else None
@@ -256,11 +256,17 @@ class PerfModel:
         for lin in arch.linears(model):
             module = {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(lin.group, "mlp")
             q = _module_quant(dep, module)
-            dtype: ComputeDtype = quant_dtype if q == dep.quant else sixteen
-            if q in ("bf16", "fp16"):
-                dtype = sixteen if q == "bf16" else "fp16"
+            dtype: ComputeDtype
+            if q == dep.quant and q not in ("bf16", "fp16"):
+                dtype = quant_dtype
+            elif q == "fp16":
+                dtype = "fp16"
+            else:
+                dtype = sixteen
             peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
             penalty = eff.int4_penalty if _quant.is_weight_only(q, arch_name) else 1.0
+            n_local: float
+            k_local: float
             if lin.tp == "replicated":
                 n_local, k_local = lin.out_features, lin.in_features
             elif lin.tp == "column":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import cast
 from dataclasses import dataclass, field
 
 from planner import _quant
@@ -91,7 +92,7 @@ class _Search:
     efficiency: Callable[[Deployment], Efficiency | None]
     rejected: dict[tuple[str, str, str], tuple[RejectionKind, str]] = field(default_factory=dict)
     simulated: int = 0
-    _cache: dict[tuple[int, int], ServingResult] = field(default_factory=dict)
+    _cache: dict[tuple[int, int, int, int], ServingResult] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- helpers
 
@@ -122,8 +123,9 @@ class _Search:
 
     def quant_options(self, gpu: Gpu, runtime: Runtime) -> list[tuple[Quant, KvDtype]]:
         ckpt = self.model.quantization.format if self.model.quantization else None
+        quants: list[Quant]
         if self.constraints.quants:
-            quants = [q for q in self.constraints.quants]
+            quants = [cast(Quant, q) for q in self.constraints.quants]
         elif ckpt:
             quants = [ckpt]
         else:
@@ -402,7 +404,9 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
             break  # equal bounds may still win the tie on SLO margin
         consider(c)
     # Alternatives: the cheapest passing deployment per GPU type and per runtime.
-    for key_of in (lambda c: f"gpu:{c.dep.gpu.id}", lambda c: f"runtime:{c.dep.runtime.id}"):
+    group_keys: list[Callable[[_Cand], str]] = [lambda c: f"gpu:{c.dep.gpu.id}",
+                                                lambda c: f"runtime:{c.dep.runtime.id}"]
+    for key_of in group_keys:
         groups: dict[str, list[_Cand]] = {}
         for c in cands:
             groups.setdefault(key_of(c), []).append(c)

@@ -270,7 +270,8 @@ def arrivals(workload: Workload, n: int, rng: np.random.Generator) -> np.ndarray
     else:
         shape = 1.0 / workload.burstiness_cv**2
         gaps = rng.gamma(shape, mean_gap / shape, size=n)
-    return np.cumsum(gaps) - gaps[0]
+    times: np.ndarray = np.cumsum(gaps) - gaps[0]
+    return times
 
 
 def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: int = 0,

@@ -67,6 +67,10 @@ class Plan:
     """Prompt lengths of the causal prefill attention benchmark (batch 1)."""
     decode_points: tuple[tuple[int, int], ...]
     """(batch, context tokens) of the decode attention benchmark."""
+    moe_shape: tuple[int, int, int, int]
+    """(hidden, expert intermediate, experts, top-k) of the eager MoE block benchmark."""
+    moe_tokens: tuple[int, ...]
+    """Token counts of the MoE block benchmark (enough rows per expert to be compute bound)."""
     bandwidth_bytes: int
     """Size of each buffer of the copy and read benchmarks, bytes."""
     flush_bytes: int
@@ -96,6 +100,7 @@ def make_plan(kind: str, quick: bool, cache_bytes: int | None = None) -> Plan:
             prefill_lengths=(1024, 4096) if quick else (512, 1024, 2048, 4096, 8192),
             decode_points=((1, 4096), (16, 4096), (64, 2048)) if quick else
             ((1, 1024), (1, 8192), (8, 4096), (32, 1024), (32, 8192), (128, 2048)),
+            moe_shape=(4096, 14336, 8, 2), moe_tokens=(1024, 4096) if quick else (512, 1024, 2048, 4096, 8192),
             bandwidth_bytes=(512 if quick else 2048) * 2**20, flush_bytes=flush,
             allreduce_bytes=(2**13, 2**20, 2**26) if quick else tuple(2**p for p in range(3, 29, 2)),
             effort=Effort(warmup=3, repeats=5 if quick else 9, min_sample_s=2e-3 if quick else 5e-3),
@@ -108,6 +113,7 @@ def make_plan(kind: str, quick: bool, cache_bytes: int | None = None) -> Plan:
         heads=16, kv_heads=4, head_dim=64,
         prefill_lengths=(128, 512) if quick else (128, 256, 512, 1024),
         decode_points=((1, 512), (8, 1024)) if quick else ((1, 256), (1, 2048), (8, 512), (8, 2048)),
+        moe_shape=(512, 1024, 8, 2), moe_tokens=(128, 512) if quick else (128, 256, 512, 1024),
         bandwidth_bytes=(128 if quick else 512) * 2**20, flush_bytes=flush, allreduce_bytes=(),
         effort=Effort(warmup=1 if quick else 2, repeats=3 if quick else 5, min_sample_s=2e-3 if quick else 1e-2),
     )
@@ -117,7 +123,7 @@ def count(plan: Plan, fp8: bool, allreduce: bool) -> int:
     """Number of progress ticks `run_all` will report."""
     dtypes = [d for d in plan.gemm_dtypes if d != "fp8" or fp8]
     gemms = len(dtypes) * len(plan.gemm_shapes) * len(plan.gemm_rows)
-    return (gemms + 2 + len(plan.prefill_lengths) + len(plan.decode_points) + 2
+    return (gemms + 2 + len(plan.prefill_lengths) + len(plan.decode_points) + len(plan.moe_tokens) + 2
             + (len(plan.allreduce_bytes) if allreduce else 0))
 
 
@@ -282,6 +288,33 @@ def bench_attention(device: torch.device, plan: Plan, timer: Timer, progress: Pr
     return out
 
 
+def bench_moe(device: torch.device, plan: Plan, timer: Timer, progress: Progress) -> list[Sample]:
+    """The eager MoE block (router, top-k, a loop over the experts hit) at several token counts.
+
+    Fitted against the dense GEMM curve, it gives how much slower expert GEMMs run in an eager
+    runtime than dense GEMMs of the same rows (gathers, scatters, small per-expert launches).
+    """
+    hidden, inter, experts, top_k = plan.moe_shape
+    dtype = _model.TORCH_DTYPES[plan.attention_dtype]
+    cfg = _model.DecoderConfig(hidden_size=hidden, intermediate_size=inter, num_layers=1, num_heads=1,
+                               num_kv_heads=1, head_dim=hidden, vocab_size=1, num_experts=experts,
+                               num_experts_per_tok=top_k, expert_intermediate_size=inter)
+    with torch.device("meta"):
+        block = _model.Moe(cfg).to(dtype=dtype)
+    block = block.to_empty(device=device)
+    for param in block.parameters():
+        param.data.normal_(0.0, 0.02)
+    out: list[Sample] = []
+    for tokens in plan.moe_tokens:
+        x = torch.randn(1, tokens, hidden, device=device, dtype=dtype)
+        ops = count_ops(lambda: block(x))
+        seconds = timer.measure(lambda: block(x), plan.effort, wall=True)
+        out.append({"tokens": tokens, "hidden": hidden, "inter": inter, "experts": experts, "top_k": top_k,
+                    "dtype": plan.attention_dtype, "ops": ops, "seconds": seconds})
+        progress(f"MoE block {tokens} tokens")
+    return out
+
+
 # ---------------------------------------------------------------- eager overheads
 
 
@@ -307,7 +340,8 @@ def bench_overheads(device: torch.device, plan: Plan, timer: Timer, progress: Pr
     `launch`: a tiny in-place add, host wall clock per op. `eager_step`: one greedy decode step
     (batch 1, 16 cached tokens) of tiny decoders with 1 and 3 layers, so small that every op is
     launch/dispatch bound; the difference per layer is the eager per-layer overhead, the rest the
-    per-step overhead (embedding, final norm, lm_head, argmax). ATen ops are counted for each.
+    per-step overhead (embedding, final norm, lm_head, argmax). `eager_moe_step`: the same with
+    one MoE layer, for the op count of an MoE layer. ATen ops are counted for each.
     """
     out: list[Sample] = []
     x = torch.zeros(1, device=device)
@@ -322,8 +356,8 @@ def bench_overheads(device: torch.device, plan: Plan, timer: Timer, progress: Pr
     progress("launch overhead")
     dtype = _model.TORCH_DTYPES[plan.attention_dtype]
     with torch.no_grad():
-        for layers in (1, 3):
-            cfg = _model.tiny_config(layers)
+        for layers, moe in ((1, False), (3, False), (1, True)):
+            cfg = _model.tiny_config(layers, moe=moe)
             model = _model.build(cfg, 32, device, dtype)
             cache = _model.KvCache(cfg, 1, 32, device, dtype)
             tokens = torch.zeros(1, 1, dtype=torch.long, device=device)
@@ -333,7 +367,8 @@ def bench_overheads(device: torch.device, plan: Plan, timer: Timer, progress: Pr
 
             n_ops = count_ops(step)
             seconds = timer.measure(step, plan.effort, wall=True)
-            out.append({"kind": "eager_step", "layers": layers, "ops": n_ops, "seconds": seconds})
+            out.append({"kind": "eager_moe_step" if moe else "eager_step", "layers": layers, "ops": n_ops,
+                        "seconds": seconds})
     progress("eager layer overhead")
     return out
 

@@ -130,12 +130,51 @@ def eager_overheads(samples: Sequence[Sample]) -> dict[str, float]:
     ops_step = max(one["ops"] - ops_layer, 0.0)
     layer_s = (three["seconds"] - one["seconds"]) / 2
     op_s = layer_s / ops_layer if layer_s > 0 and ops_layer > 0 else launch
+    moe = next((s for s in samples if s["kind"] == "eager_moe_step"), None)
     return {
         "launch_overhead_s": launch, "eager_op_overhead_s": op_s,
         "eager_ops_per_layer": ops_layer, "eager_ops_per_step": ops_step,
+        "eager_ops_per_moe_layer": moe["ops"] - ops_step if moe else None,
         "eager_layer_overhead_s": op_s * ops_layer,
         "eager_step_overhead_s": max(one["seconds"] - op_s * ops_layer, 0.0),
     }
+
+
+def interp_log(points: Sequence[tuple[float, float]], x: float) -> float:
+    """Piecewise-linear interpolation in log(x), clamped at the ends: `planner.perf._interp_log`."""
+    if x <= points[0][0]:
+        return points[0][1] * max(x, 1e-9) / points[0][0]
+    if x >= points[-1][0]:
+        return points[-1][1]
+    lx = math.log(x)
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x <= x1:
+            t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
+            return y0 + t * (y1 - y0)
+    return points[-1][1]
+
+
+def moe_factor(samples: Sequence[Sample], curve: Sequence[tuple[float, float]], peak_tflops: float,
+               op_overhead_s: float, notes: list[str]) -> float | None:
+    """Eager expert-GEMM efficiency relative to dense GEMMs of the same rows (median over token counts).
+
+    For T tokens routed top-k over E experts, the perf model expects E(1 - (1 - k/E)^T) experts
+    to be hit with Tk/touched rows each, and times their FLOPs at the dense curve's efficiency
+    for those rows times this factor. The measured block time, less its ops' launch overhead
+    (which the per-layer overhead already counts), gives the factor.
+    """
+    factors = []
+    for s in samples:
+        experts, top_k, tokens = s["experts"], s["top_k"], s["tokens"]
+        touched = experts * (1 - (1 - top_k / experts) ** tokens)
+        rows = tokens * top_k / touched
+        flops = 2.0 * tokens * top_k * 3 * s["hidden"] * s["inter"]
+        dense_s = flops / (peak_tflops * 1e12 * interp_log(curve, rows))
+        net_s = max(s["seconds"] - s["ops"] * op_overhead_s, 0.1 * s["seconds"])
+        factors.append(dense_s / net_s)
+    if not factors:
+        return None
+    return _clamp(statistics.median(factors), notes, "eager MoE expert GEMMs relative to dense")
 
 
 def allreduce_fit(samples: Sequence[Sample], link_bidir_bw_bytes_per_s: float | None,
@@ -180,15 +219,19 @@ def fit_all(raw: dict[str, Any], peak: dict[str, Any], attention_dtype: str) -> 
     attn_peak = peak["tflops"].get(attention_dtype)
     if not attn_peak:
         raise ValueError(f"no {attention_dtype} peak to divide attention throughput by")
+    gemm = gemm_curves(raw["gemm"], peak["tflops"], notes)
+    overheads = eager_overheads(raw["launch"])
     fitted: dict[str, Any] = {
-        "gemm": gemm_curves(raw["gemm"], peak["tflops"], notes),
+        "gemm": gemm,
         "copy_bw_bytes_per_s": bandwidth["copy"], "read_bw_bytes_per_s": bandwidth["read"],
         "weight_stream_bw_bytes_per_s": weights, "kv_read_bw_bytes_per_s": kv,
         "weight_bw": _clamp(weights / bw_peak, notes, "weight streaming bandwidth"),
         "kv_bw": _clamp(kv / bw_peak, notes, "KV read bandwidth"),
         "attention_tflops": attn,
         "attention_compute": _clamp(attn / attn_peak, notes, "prefill attention"),
-        **eager_overheads(raw["launch"]),
+        **overheads,
+        "moe_factor": moe_factor(raw.get("moe", []), gemm[attention_dtype]["points"], attn_peak,
+                                 overheads["eager_op_overhead_s"], notes) if attention_dtype in gemm else None,
         "allreduce": allreduce_fit(raw["allreduce"], peak.get("link_bidir_bw_bytes_per_s"), notes),
     }
     return fitted, notes

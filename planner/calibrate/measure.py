@@ -183,7 +183,7 @@ def calibrate(device: str | None = None, *, quick: bool = False, gpu_id: str | N
     reporter.start(_bench.count(plan, fp8, world > 1))
     timer = _bench.Timer(dev)
     torch.manual_seed(0)
-    raw: dict[str, Any] = {"gemm": [], "bandwidth": [], "attention": [], "launch": [], "allreduce": []}
+    raw: dict[str, Any] = {"gemm": [], "bandwidth": [], "attention": [], "moe": [], "launch": [], "allreduce": []}
     with torch.no_grad():
         for dtype in plan.gemm_dtypes:
             if dtype != "fp8" or fp8:
@@ -192,6 +192,8 @@ def calibrate(device: str | None = None, *, quick: bool = False, gpu_id: str | N
         raw["bandwidth"] = _bench.bench_bandwidth(dev, plan, timer, reporter.advance)
         _free(dev)
         raw["attention"] = _bench.bench_attention(dev, plan, timer, reporter.advance)
+        _free(dev)
+        raw["moe"] = _bench.bench_moe(dev, plan, timer, reporter.advance)
         _free(dev)
         raw["launch"] = _bench.bench_overheads(dev, plan, timer, reporter.advance)
     if world > 1:

@@ -46,7 +46,8 @@ def efficiency_from_profile(dep: Deployment, profile: CalibrationProfile,
     more than one GPU was measured. The runtime's own overheads (scheduler, sampling,
     API server) stay from `base`, except in runtimes that execute eagerly (no CUDA graphs),
     where launches dominate: there the measured per-op overhead x the ops of a decoder layer
-    becomes `per_layer_overhead_s`.
+    becomes `per_layer_overhead_s`, the measured eager step overhead `step_overhead_s`, and
+    the measured eager expert-loop efficiency `moe_factor`.
 
     Args:
         dep: The deployment; its GPU must be the one the profile calibrates.
@@ -68,11 +69,30 @@ def efficiency_from_profile(dep: Deployment, profile: CalibrationProfile,
         "weight_bw": fitted.weight_bw, "kv_bw": fitted.kv_bw, "attention_compute": fitted.attention_compute,
     }
     if not dep.runtime.features.cuda_graphs:
-        update["per_layer_overhead_s"] = fitted.eager_op_overhead_s * fitted.eager_ops_per_layer
+        update.update(_eager_overheads(dep, profile))
     if fitted.allreduce is not None and fitted.allreduce.bw_fraction is not None:
         update["allreduce_bw"] = fitted.allreduce.bw_fraction
     update["source"] = f"calibration {profile.label}, {dtype} GEMM curve"
     return base.model_copy(update=update)
+
+
+def _eager_overheads(dep: Deployment, profile: CalibrationProfile) -> dict[str, float]:
+    """Overheads of an eager runtime from the measured per-op time and op counts.
+
+    Per layer: per-op overhead x the ops of a dense or MoE layer (averaged over the model's
+    layers). Per step: the measured step overhead outside the layers (embedding, final norm,
+    lm_head, greedy sampling), which in eager execution is launches too. MoE: the measured
+    eager expert-loop factor.
+    """
+    fitted = profile.fitted
+    layers = dep.model.layers
+    moe_ops = fitted.eager_ops_per_moe_layer or fitted.eager_ops_per_layer
+    ops = sum(moe_ops if layer.moe else fitted.eager_ops_per_layer for layer in layers) / len(layers)
+    out = {"per_layer_overhead_s": fitted.eager_op_overhead_s * ops,
+           "step_overhead_s": fitted.eager_step_overhead_s}
+    if fitted.moe_factor is not None:
+        out["moe_factor"] = fitted.moe_factor
+    return out
 
 
 def cpu_gpu(profile: CalibrationProfile) -> Gpu:

@@ -20,7 +20,7 @@ from planner.errors import PlannerError
 class _PlannerGroup(TyperGroup):
     """Typer group whose `invoke` is the single place planner errors become exit codes."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except PlannerError as exc:

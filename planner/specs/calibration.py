@@ -143,6 +143,11 @@ class Fitted(Frozen):
     """ATen ops one Llama-style decoder layer dispatches in a decode step."""
     eager_ops_per_step: float = Field(ge=0)
     """ATen ops a decode step dispatches outside the layers (embedding, final norm, lm_head, argmax)."""
+    eager_ops_per_moe_layer: float | None = Field(default=None, gt=0)
+    """ATen ops one eager MoE layer dispatches in a batch-1 decode step (top-k experts hit)."""
+    moe_factor: float | None = Field(default=None, gt=0, le=1)
+    """Eager expert-GEMM efficiency relative to dense GEMMs of the same rows (transformers-style
+    loop over the experts hit), launch overhead excluded."""
     eager_layer_overhead_s: float = Field(ge=0)
     """`eager_op_overhead_s` x `eager_ops_per_layer`: eager launch time per layer, seconds."""
     eager_step_overhead_s: float = Field(ge=0)
@@ -207,10 +212,32 @@ class AttentionSample(Frozen):
 class LaunchSample(Frozen):
     """One timed overhead probe."""
 
-    kind: Literal["launch", "eager_step"]
-    """`launch`: one tiny op; `eager_step`: a greedy decode step of a tiny decoder."""
+    kind: Literal["launch", "eager_step", "eager_moe_step"]
+    """`launch`: one tiny op; `eager_step`: a greedy decode step of a tiny decoder; `eager_moe_step`:
+    the same with an MoE layer."""
     layers: int = Field(ge=0)
     """Decoder layers of the tiny model (0 for `launch`)."""
+    ops: int = Field(ge=1)
+    """ATen ops per call."""
+    seconds: float = Field(gt=0)
+    """Median host time per call, seconds."""
+
+
+class MoeSample(Frozen):
+    """One timed eager MoE block."""
+
+    tokens: int = Field(ge=1)
+    """Tokens routed."""
+    hidden: int = Field(ge=1)
+    """Hidden size."""
+    inter: int = Field(ge=1)
+    """Expert intermediate size."""
+    experts: int = Field(ge=1)
+    """Routed experts."""
+    top_k: int = Field(ge=1)
+    """Experts per token."""
+    dtype: CurveDtype
+    """Precision."""
     ops: int = Field(ge=1)
     """ATen ops per call."""
     seconds: float = Field(gt=0)
@@ -239,6 +266,8 @@ class RawMeasurements(Frozen):
     """Copy and read timings."""
     attention: tuple[AttentionSample, ...]
     """Attention timings."""
+    moe: tuple[MoeSample, ...] = ()
+    """Eager MoE block timings."""
     launch: tuple[LaunchSample, ...]
     """Overhead timings."""
     allreduce: tuple[AllReduceSample, ...] = ()

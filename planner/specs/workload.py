@@ -168,14 +168,6 @@ class SloTarget(Frozen):
         """Report key of the bounded metric, e.g. `ttft_p95_s`."""
         return f"{self.metric}_p{self.percentile}_s"
 
-    def compact(self, points: int = 1000) -> LengthDistribution:
-        """The same distribution with an empirical sample reduced to at most `points` evenly spaced quantiles."""
-        if self.kind != "empirical" or len(self.samples) <= points:
-            return self
-        ordered = np.sort(np.asarray(self.samples, dtype=np.int64))
-        idx = np.linspace(0, len(ordered) - 1, points).round().astype(int)
-        return self.model_copy(update={"samples": tuple(int(v) for v in ordered[idx])})
-
     def describe(self) -> str:
         """"TTFT p95 <= 300 ms"."""
         value = f"{self.limit_s * 1e3:g} ms" if self.limit_s < 1 else f"{self.limit_s:g} s"
