@@ -99,9 +99,9 @@ def test_more_replicas_never_raise_p95(setup, rps, seed):
     dist_in = LengthDistribution(kind="lognormal", mean=600, cv=0.8, max_tokens=3000)
     dist_out = LengthDistribution(kind="lognormal", mean=150, cv=0.8, max_tokens=1000)
     one = open_loop(pm, mem, Workload(rps=rps, input_tokens=dist_in, output_tokens=dist_out), seed=seed,
-                    max_requests=400)
+                    max_requests=400, duration_s=400 / rps)
     two = open_loop(pm, mem, Workload(rps=rps / 2, input_tokens=dist_in, output_tokens=dist_out), seed=seed,
-                    max_requests=400)
+                    max_requests=400, duration_s=800 / rps)
     assert two.ttft.p95_s <= one.ttft.p95_s * 1.05 + 1e-3
     assert two.e2e.p95_s <= one.e2e.p95_s * 1.05 + 1e-3
 
