@@ -10,6 +10,7 @@ from planner.settings import Settings, data_paths
 from planner.perf import Efficiency
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu, Price, PricesFile
+from planner.specs.calibration import CalibrationProfile
 from planner.specs.runtime import Runtime
 
 
@@ -43,9 +44,24 @@ class Catalog:
                 for gid, g in self.gpus.items()}
         return Catalog(gpus=gpus, runtimes=self.runtimes, calibration_dir=self.calibration_dir)
 
+    def calibration_for(self, gpu_id: str) -> CalibrationProfile | None:
+        """The newest calibration profile in `calibration_dir` measured on `gpu_id`, or None.
+
+        Raises:
+            DataError: A profile in the directory is malformed (the message names file and field).
+        """
+        from planner.calibrate.use import newest_matching, profiles_in
+
+        return newest_matching(list(profiles_in(self.calibration_dir)), gpu_id)
+
     def efficiency_for(self, dep: Deployment) -> Efficiency | None:
         """Measured efficiencies for `dep` from a calibration profile of its GPU, or None (runtime defaults)."""
-        return None
+        profile = self.calibration_for(dep.gpu.id)
+        if profile is None:
+            return None
+        from planner.calibrate.use import efficiency_from_profile
+
+        return efficiency_from_profile(dep, profile)
 
     def runtime(self, name: str, flag: str = "--runtime") -> Runtime:
         """Resolve a runtime by id or alias (did-you-mean on a miss)."""

@@ -39,6 +39,10 @@ def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: 
         reasons.append(f"{runtime.name} does not run on {gpu.name} ({_ARCH_NAMES[arch]}); "
                        f"it supports {_archs(list(runtime.architectures))}")
         return reasons
+    if model.encoder_only and not runtime.features.embedding_models:
+        reasons.append(f"{runtime.name} does not serve encoder-only (embedding) models")
+    if model.encoder_only and kv_dtype != "auto":
+        reasons.append("an encoder keeps no KV cache; a KV precision does not apply")
     if not runtime.supports_quant(quant, arch):
         supported = runtime.quantization.get(quant)
         where = f"only on {_archs(list(supported))}" if supported else "on no GPU"

@@ -49,6 +49,7 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000) -> LaunchSummary:
                 "--port", str(port)]
         args += ["--quantization", quant_flag] if quant_flag else []
         args += ["--kv-cache-dtype", "fp8"] if fp8_kv else []
+        args += ["--runner", "pooling"] if dep.model.encoder_only else []
         program = "vllm"
     elif rid == "sglang":
         args = ["-m", "sglang.launch_server", "--model-path", model_ref, "--tp-size", str(dep.tp_size),
@@ -58,6 +59,7 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000) -> LaunchSummary:
                 "--host", "0.0.0.0", "--port", str(port)]
         args += ["--quantization", quant_flag] if quant_flag else []
         args += ["--kv-cache-dtype", "fp8_e4m3"] if fp8_kv else []
+        args += ["--is-embedding"] if dep.model.encoder_only else []
         program = "python3"
     elif rid == "trtllm":
         args = ["serve", model_ref, "--backend", "pytorch", "--tp_size", str(dep.tp_size), "--pp_size",

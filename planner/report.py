@@ -48,13 +48,18 @@ def _ms(seconds: float | None) -> str:
 
 
 def _usd(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"${value:,.{digits}f}"
+    if value is None:
+        return "-"
+    if 0 < value < 0.01:
+        return f"${value:.2g}"  # sub-cent amounts keep two significant digits
+    return f"${value:,.{digits}f}"
 
 
-def _latency_rows(c: CandidateSummary) -> list[tuple[str, str, str, str]]:
-    return [("TTFT", _ms(c.ttft_p50_s), _ms(c.ttft_p95_s), _ms(c.ttft_p99_s)),
+def _latency_rows(c: CandidateSummary, encoder: bool = False) -> list[tuple[str, str, str, str]]:
+    rows = [("TTFT", _ms(c.ttft_p50_s), _ms(c.ttft_p95_s), _ms(c.ttft_p99_s)),
             ("TPOT", _ms(c.tpot_p50_s), _ms(c.tpot_p95_s), _ms(c.tpot_p99_s)),
             ("end-to-end", _ms(c.e2e_p50_s), _ms(c.e2e_p95_s), _ms(c.e2e_p99_s))]
+    return rows[2:] if encoder else rows
 
 
 def _slo_line(report: Report) -> str:
@@ -64,8 +69,10 @@ def _slo_line(report: Report) -> str:
 def terminal(report: Report) -> Group:
     """A view a person reads at a glance: verdict, latency, cost, memory, launch, alternatives, rejections."""
     w = report.workload
-    head = Text(f"{report.model.name}: {w.rps:g} RPS, prompts {w.input_tokens.description}, outputs "
-                f"{w.output_tokens.description}; SLO {_slo_line(report)}", style="bold")
+    cached = f", {100 * w.prefix_cache_share:.0f}% prefix-cached" if w.prefix_cache_share else ""
+    outputs = "" if report.model.kv_bytes_per_token == 0 else f", outputs {w.output_tokens.description}"
+    head = Text(f"{report.model.name}: {w.rps:g} RPS, prompts {w.input_tokens.description}{cached}{outputs}; "
+                f"SLO {_slo_line(report)}", style="bold")
     parts: list[Any] = [head]
     rec = report.recommendation
     if rec is None:
@@ -81,25 +88,29 @@ def terminal(report: Report) -> Group:
         lat = Table(box=box.SIMPLE, header_style="bold", title=f"predicted at {w.rps:g} RPS", title_justify="left")
         for col in ("latency", "p50", "p95", "p99"):
             lat.add_column(col, justify="left" if col == "latency" else "right")
-        for row in _latency_rows(rec):
+        encoder = report.model.kv_bytes_per_token == 0
+        for row in _latency_rows(rec, encoder):
             lat.add_row(*row)
         facts = Table.grid(padding=(0, 2))
         facts.add_row("replicas", f"{rec.replicas} x {rec.gpus_per_replica} GPU = {rec.total_gpus} GPUs, sized for "
                       f"{rec.requests_per_s_capacity:g} RPS ({100 * report.headroom:.0f}% headroom)")
         facts.add_row("utilization", f"{100 * rec.utilization:.0f}% of capacity, KV cache "
                       f"{100 * rec.kv_utilization:.0f}%, {rec.concurrency_per_replica:.1f} requests in flight/replica")
-        facts.add_row("throughput", f"{rec.output_tokens_per_s:,.0f} output tokens/s")
+        if not encoder:
+            facts.add_row("throughput", f"{rec.output_tokens_per_s:,.0f} output tokens/s")
+        per_tokens = (f"{_usd(rec.cost_usd_per_1m_input_tokens)}/1M input tokens" if encoder
+                      else f"{_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens")
         facts.add_row("cost", f"{_usd(rec.cost_usd_per_hour)}/h, {_usd(rec.cost_usd_per_month, 0)}/month, "
-                      f"{_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens, "
-                      f"{_usd(rec.cost_usd_per_request, 5)}/request")
+                      f"{per_tokens}, {_usd(rec.cost_usd_per_request)}/request")
         if rec.price:
             facts.add_row("price", f"{_usd(rec.price.price_usd_per_gpu_hour)}/GPU-h {rec.price.provider} "
                           f"{rec.price.instance} ({rec.price.kind}, {rec.price.as_of})")
         m = rec.memory
         facts.add_row("memory/GPU", f"weights {m.weights_bytes_per_gpu / GIB:.1f} GiB, activations "
                       f"{m.activation_bytes_per_gpu / GIB:.1f} GiB, overhead {m.overhead_bytes_per_gpu / GIB:.1f} GiB, "
-                      f"KV {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB ({m.kv_capacity_tokens:,} tokens) of "
-                      f"{m.gpu_memory_bytes / GIB:.1f} GiB")
+                      + (f"free {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB (encoder: no KV cache)" if encoder else
+                         f"KV {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB ({m.kv_capacity_tokens:,} tokens)")
+                      + f" of {m.gpu_memory_bytes / GIB:.1f} GiB")
         facts.add_row("efficiencies", rec.efficiency_source)
         parts += [lat, facts, Text("launch:", style="bold"), Text(f"  {rec.launch.command}")]
         parts += [Text(f"  note: {n}", style="yellow") for n in rec.launch.notes + rec.notes]

@@ -70,11 +70,15 @@ class _Eval:
             return math.inf
         return self.replicas * self.cand.dep.num_gpus * self.cand.price.price_usd_per_gpu_hour
 
-    def rank(self, slo: Slo) -> tuple[float, int, float, str]:
-        """Sort key: cost, then fewer GPUs, then the larger SLO margin, then the label (deterministic)."""
+    def rank(self, slo: Slo) -> tuple[float, int, int, float, str]:
+        """Sort key: cost, fewer GPUs, the checkpoint's own precision over a conversion, the larger SLO
+        margin, then the label (deterministic)."""
         margin = min((t.limit_s / max(1e-12, _stat(self.at_load, t.metric).at(t.percentile)) for t in slo.targets),
                      default=1.0)
-        return self.cost_per_hour, self.replicas * self.cand.dep.num_gpus, -margin, self.cand.dep.label()
+        dep = self.cand.dep
+        ckpt = dep.model.quantization.format if dep.model.quantization else None
+        converted = int(dep.quant != ckpt and dep.quant not in ("bf16", "fp16")) + int(dep.kv_dtype != "auto")
+        return self.cost_per_hour, self.replicas * dep.num_gpus, converted, -margin, dep.label()
 
 
 def _stat(result: ServingResult, metric: str) -> LatencyStats:
@@ -133,6 +137,9 @@ class _Search:
             quants = [native] + (["fp8"] if runtime.supports_quant("fp8", gpu.architecture) else [])
         out: list[tuple[Quant, KvDtype]] = []
         for q in quants:
+            if self.model.encoder_only:
+                out.append((q, "auto"))  # no KV cache to quantize
+                continue
             kvs = list(self.constraints.kv_dtypes) or (["fp8"] if q == "fp8" and runtime.supports_kv_dtype(
                 "fp8", gpu.architecture) else ["auto"])
             out += [(q, kv) for kv in kvs]  # type: ignore[misc]
@@ -287,6 +294,13 @@ class _Search:
         return _Eval(cand, best[0], True, [], best[1])
 
 
+def launch_context(model: ModelSpec, workload: Workload) -> int:
+    """Longest sequence the server should accept: the workload's longest request and reply plus 25%,
+    rounded up to a power of two, within the model's context (the plan's memory is checked at it)."""
+    longest = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
+    return min(model.max_position_embeddings, 1 << math.ceil(math.log2(max(16, longest * 1.25))))
+
+
 def _fmt_s(seconds: float) -> str:
     if math.isinf(seconds):
         return "inf"
@@ -305,7 +319,8 @@ def _summary(s: _Search, ev: _Eval, model_ref: str) -> CandidateSummary:
     c: Cost | None = None
     if cand.price is not None:
         c = cost(cand.price, ev.replicas * dep.num_gpus, target.requests_per_s * ev.replicas,
-                 s.workload.output_tokens.expected())
+                 0.0 if dep.model.encoder_only else s.workload.output_tokens.expected(),
+                 s.workload.input_tokens.expected())
     m = cand.mem
     price = cand.price
     return CandidateSummary(
@@ -324,6 +339,7 @@ def _summary(s: _Search, ev: _Eval, model_ref: str) -> CandidateSummary:
         concurrency_per_replica=target.concurrency,
         cost_usd_per_hour=c.cost_usd_per_hour if c else None, cost_usd_per_month=c.cost_usd_per_month if c else None,
         cost_usd_per_1m_output_tokens=c.cost_usd_per_1m_output_tokens if c else None,
+        cost_usd_per_1m_input_tokens=c.cost_usd_per_1m_input_tokens if c else None,
         cost_usd_per_request=c.cost_usd_per_request if c else None,
         price=PriceSummary(provider=price.provider, instance=price.instance, kind=price.kind,
                            price_usd_per_gpu_hour=price.price_usd_per_gpu_hour, as_of=price.as_of.isoformat(),
@@ -366,21 +382,21 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     s = _Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
                 sim_requests=sim_requests, efficiency=efficiency or (lambda dep: None))
     warnings: list[str] = list(model.warnings)
-    max_len = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
-    if max_len > model.max_position_embeddings:
-        warnings.append(f"longest requests ({max_len:,} tokens) exceed the model context "
+    max_len = launch_context(model, workload)
+    longest = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
+    if longest > model.max_position_embeddings:
+        warnings.append(f"longest requests ({longest:,} tokens) exceed the model context "
                         f"({model.max_position_embeddings:,}); planned at the model context")
-        max_len = model.max_position_embeddings
     cands: list[_Cand] = []
     for gpu in gpus:
         for runtime in runtimes:
             for quant, kv in s.quant_options(gpu, runtime):
                 cands += s.build(gpu, runtime, quant, kv, max_len)
-    for gpu in gpus:
-        if pick_price(gpu, constraints.price_kind, constraints.providers) is None:
-            warnings.append(f"no {constraints.price_kind} price for {gpu.id}"
-                            + (f" at {', '.join(constraints.providers)}" if constraints.providers else "")
-                            + "; its deployments are ranked after priced ones")
+    unpriced = [gpu.id for gpu in gpus if pick_price(gpu, constraints.price_kind, constraints.providers) is None]
+    if unpriced:
+        warnings.append(f"no {constraints.price_kind.replace('_', '-')} price"
+                        + (f" at {', '.join(constraints.providers)}" if constraints.providers else "")
+                        + f" for {', '.join(unpriced)}; their deployments rank after priced ones")
     cands.sort(key=lambda c: (c.cost_lb, c.replicas_lb * c.dep.num_gpus, c.dep.label()))
     evals: list[_Eval] = []
     best: _Eval | None = None
@@ -418,7 +434,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                     break
                 if any(ev.cand is c for ev in evals):
                     continue
-                if tried >= 2:
+                if tried >= 4:
                     break
                 consider(c)
                 tried += 1
@@ -440,8 +456,12 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         if id(ev) not in seen and any(best_by.get(k) is ev for k in keys):
             alternatives.append(_summary(s, ev, ref))
             seen.add(id(ev))
-    for ev in passing:  # families that passed are not rejected
-        s.rejected.pop((ev.cand.dep.gpu.id, ev.cand.dep.runtime.id, ev.cand.dep.quant), None)
+    # A family is rejected only if none of its shapes is viable: drop families that passed, and families
+    # with shapes the branch and bound never needed to simulate (dearer than the recommendation).
+    evaluated = {id(ev.cand) for ev in evals}
+    unexplored = [c for c in cands if id(c) not in evaluated]
+    for c in [*unexplored, *(ev.cand for ev in passing)]:
+        s.rejected.pop((c.dep.gpu.id, c.dep.runtime.id, c.dep.quant), None)
     suggestions = [] if recommendation else _suggest(s, evals, cands, budget)
     if any(c.dep.quant not in ("bf16", "fp16") and model.quantization is None for c in [
             *(ev.cand for ev in passing[:1])]):
@@ -471,7 +491,10 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                      f"{workload.rps:g} RPS; latencies reported at {workload.rps:g} RPS",
                      f"{workload.arrival} arrivals" + (f" (CV {workload.burstiness_cv:g})"
                                                         if workload.arrival == "gamma" else "")
-                     + f"; each replica simulated with {sim_requests} requests, seed {seed}"],
+                     + f"; each replica simulated with {sim_requests} requests, seed {seed}",
+                     f"{len(cands)} deployments passed the memory and latency-floor checks; {s.simulated} "
+                     f"simulations; {len(unexplored)} deployments were not simulated because their lowest possible "
+                     "cost exceeds a passing alternative"],
         warnings=warnings, candidates_evaluated=len(cands), candidates_simulated=s.simulated,
     )
 

@@ -7,13 +7,17 @@ package is installed (`planner calibrate --verify --measured FILE`).
 
 from __future__ import annotations
 
+import functools
 import gc
+import json
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from planner.calibrate import _bench, _model
 from planner.calibrate.measure import Reporter, resolve_device
+from planner.errors import CalibrationError
 
 Point = dict[str, Any]
 """`{"model", "phase", "batch", "tokens"}`, plus `measured_s` once timed."""
@@ -74,6 +78,55 @@ def default_points(device_kind: str, model: str) -> list[Point]:
     return [{"model": model, "phase": phase, "batch": batch, "tokens": tokens} for phase, batch, tokens in points]
 
 
+def load_config(path: Path) -> tuple[str, dict[str, Any]]:
+    """(name, config dict) from a config.json or a folder holding one.
+
+    Raises:
+        CalibrationError: The file is missing or not a JSON object.
+    """
+    file = path / "config.json" if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CalibrationError(f"cannot read the model config: {exc.strerror}", where=str(file),
+                               hint="pass a config.json or a folder holding one") from None
+    except ValueError as exc:
+        raise CalibrationError(f"malformed JSON: {exc}", where=str(file)) from None
+    if not isinstance(data, dict):
+        raise CalibrationError("a config.json must hold a JSON object", where=str(file))
+    name = file.parent.name if file.name == "config.json" and file.parent.name else file.stem
+    return name, data
+
+
+def sixteen_bit(config: dict[str, Any], device: torch.device) -> str:
+    """The 16-bit format the planner serves this unquantized model in on this device.
+
+    Mirrors `planner.compat.default_quant`: fp16 for fp16 checkpoints and on GPUs without bf16
+    (compute capability below 8.0), bf16 otherwise.
+    """
+    if config.get("quantization_config"):
+        raise CalibrationError("the verification decoder runs unquantized 16-bit models only",
+                               where="quantization_config", hint="pass the config of the unquantized model")
+    if str(config.get("torch_dtype") or config.get("dtype") or "") in ("float16", "fp16", "half"):
+        return "fp16"
+    if device.type == "cuda" and torch.cuda.get_device_capability(device)[0] < 8:
+        return "fp16"
+    return "bf16"
+
+
+def measure_models(models: dict[str, dict[str, Any]], device: str | None, reporter: Reporter) -> list[Point]:
+    """Time the default points of every model on the device (points carry their `dtype`)."""
+    dev = resolve_device(device)
+    plans = {name: default_points(dev.type, name) for name in models}
+    reporter.start(sum(len(points) for points in plans.values()))
+    out: list[Point] = []
+    for name, config in models.items():
+        dtype = sixteen_bit(config, dev)
+        points = [{**p, "dtype": dtype} for p in plans[name]]
+        out += measure_model(name, config, points, device, dtype, verify_effort(dev.type), reporter)
+    return out
+
+
 def measure_model(name: str, config: dict[str, Any], points: list[Point], device: str | None, dtype: str,
                   effort: _bench.Effort, reporter: Reporter, seed: int = 0) -> list[Point]:
     """Time each point of one model: a greedy prefill of the whole prompt, or one decode step.
@@ -100,9 +153,7 @@ def measure_model(name: str, config: dict[str, Any], points: list[Point], device
                 ids = torch.randint(0, cfg.vocab_size, (batch, 1), generator=gen).to(dev)
                 pos = tokens - 1
 
-            def step(ids: torch.Tensor = ids, cache: _model.KvCache = cache, pos: int = pos) -> None:
-                model.step(ids, cache, pos)
-
+            step = functools.partial(model.step, ids, cache, pos)
             out.append({**point, "measured_s": timer.measure(step, effort)})
             reporter.advance(f"verify {name} {point['phase']} {batch}x{tokens}")
             del cache, step
@@ -117,4 +168,4 @@ def verify_effort(device_kind: str) -> _bench.Effort:
     """Warm-up and repeats of the verification timings (whole model steps, so few)."""
     if device_kind == "cuda":
         return _bench.Effort(warmup=2, repeats=5, min_sample_s=0.0)
-    return _bench.Effort(warmup=1, repeats=3, min_sample_s=0.0)
+    return _bench.Effort(warmup=2, repeats=5, min_sample_s=0.0)

@@ -157,7 +157,8 @@ class Attention(nn.Module):
         cache_k[:, :, pos:pos + t] = k
         cache_v[:, :, pos:pos + t] = v
         out = sdpa(q, cache_k[:, :, :pos + t], cache_v[:, :, :pos + t], causal=t > 1)
-        return self.o_proj(out.transpose(1, 2).reshape(b, t, self.heads * self.head_dim))
+        result: torch.Tensor = self.o_proj(out.transpose(1, 2).reshape(b, t, self.heads * self.head_dim))
+        return result
 
 
 class Mlp(nn.Module):
@@ -170,7 +171,8 @@ class Mlp(nn.Module):
         self.down_proj = nn.Linear(inter, hidden, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        out: torch.Tensor = self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        return out
 
 
 class Moe(nn.Module):
@@ -217,6 +219,9 @@ class Layer(nn.Module):
 
 class Decoder(nn.Module):
     """Embedding, layers, final norm and lm_head; `step` is one greedy generation step."""
+
+    cos: torch.Tensor
+    sin: torch.Tensor
 
     def __init__(self, cfg: DecoderConfig, max_tokens: int) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ hardware_db entry, the peaks are the measured maxima (`cpu_peaks`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -84,7 +85,7 @@ def weight_stream_bw(samples: Sequence[Sample], dtype: str) -> float:
     if not rows1:
         raise ValueError(f"no single-row {dtype} GEMM samples to fit the weight-streaming bandwidth")
     total = sum(s["n"] * s["k"] * ELEMENT_BYTES[s["torch_dtype"]] for s in rows1)
-    return total / sum(s["seconds"] for s in rows1)
+    return float(total / sum(s["seconds"] for s in rows1))
 
 
 def kv_read_bw(samples: Sequence[Sample]) -> float:
@@ -94,7 +95,7 @@ def kv_read_bw(samples: Sequence[Sample]) -> float:
         raise ValueError("no decode attention samples")
     total = sum(2 * s["batch"] * s["kv_heads"] * s["kv_tokens"] * s["head_dim"] * ELEMENT_BYTES[_torch_name(s["dtype"])]
                 for s in decode)
-    return total / sum(s["seconds"] for s in decode)
+    return float(total / sum(s["seconds"] for s in decode))
 
 
 def _torch_name(dtype: str) -> str:
@@ -104,13 +105,14 @@ def _torch_name(dtype: str) -> str:
 def prefill_attention_flops(sample: Sample) -> float:
     """FLOPs of causal prefill attention as the perf model counts them: 4 x heads x head_dim per
     query-key pair (QK^T and PV), L(L+1)/2 pairs."""
-    length = sample["q_tokens"]
-    return 4.0 * sample["heads"] * sample["head_dim"] * length * (length + 1) / 2 * sample["batch"]
+    length = float(sample["q_tokens"])
+    per_pair = 4.0 * float(sample["heads"]) * float(sample["head_dim"])
+    return per_pair * length * (length + 1) / 2 * float(sample["batch"])
 
 
 def attention_tflops(samples: Sequence[Sample]) -> float:
     """Median achieved TFLOP/s of causal prefill attention over the measured lengths."""
-    prefill = [prefill_attention_flops(s) / s["seconds"] / 1e12 for s in samples if s["phase"] == "prefill"]
+    prefill = [prefill_attention_flops(s) / float(s["seconds"]) / 1e12 for s in samples if s["phase"] == "prefill"]
     if not prefill:
         raise ValueError("no prefill attention samples")
     return statistics.median(prefill)
@@ -147,7 +149,7 @@ def interp_log(points: Sequence[tuple[float, float]], x: float) -> float:
     if x >= points[-1][0]:
         return points[-1][1]
     lx = math.log(x)
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if x <= x1:
             t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
             return y0 + t * (y1 - y0)

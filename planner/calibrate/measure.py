@@ -83,6 +83,20 @@ def resolve_device(name: str | None) -> torch.device:
     return torch.device("cuda", index)
 
 
+def default_cpu_threads() -> int:
+    """CPU threads to use: the cores not already busy (1-minute load average), at least one.
+
+    On a shared machine an OpenMP parallel region waits for its slowest thread; a thread that
+    competes with another process for a core stalls every GEMM, so only idle cores are used.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        busy = round(os.getloadavg()[0])
+    except (OSError, AttributeError):
+        busy = 0
+    return max(1, cores - busy)
+
+
 def _nvidia_driver() -> str | None:
     """NVIDIA kernel driver version from /proc, else nvidia-smi, else None."""
     try:
@@ -140,6 +154,7 @@ def device_info(device: torch.device) -> dict[str, Any]:
         info.update(name=_cpu_name(), count=1, memory_bytes=int(pages * os.sysconf("SC_PAGE_SIZE")) or None,
                     multiprocessors=os.cpu_count(), threads=torch.get_num_threads(),
                     cache_bytes=_cpu_last_level_cache_bytes())
+    info["timer"] = _bench.timer_kind(device)
     return info
 
 
@@ -152,7 +167,7 @@ def calibrate(device: str | None = None, *, quick: bool = False, gpu_id: str | N
         device: `cuda`, `cuda:N` or `cpu` (None: the first GPU, else the CPU).
         quick: Fewer points and repeats (under a minute on a GPU).
         gpu_id: hardware_db id of the GPU when its device name matches no alias.
-        threads: CPU threads torch may use (CPU only; default: torch's choice).
+        threads: CPU threads torch may use (CPU only; default: `default_cpu_threads`).
         peak: Peaks to divide by, overriding the hardware_db lookup (the CLI passes the
             validated catalog entry).
         reporter: Progress sink.
@@ -167,8 +182,7 @@ def calibrate(device: str | None = None, *, quick: bool = False, gpu_id: str | N
         if gpu_id:
             raise CalibrationError("--gpu names a hardware_db GPU; a CPU is described by its measured maxima",
                                    where="--gpu", value=gpu_id, hint="drop --gpu, or use --device cuda")
-        if threads:
-            torch.set_num_threads(threads)
+        torch.set_num_threads(threads or default_cpu_threads())
     else:
         torch.cuda.set_device(dev)
     info = device_info(dev)

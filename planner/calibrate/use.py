@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 from planner import _quant
-from planner.errors import PlannerError, SpecError
+from planner.errors import DataError, PlannerError, SpecError
 from planner.loaders import read_structured, validate
 from planner.perf import Efficiency, default_efficiency
 from planner.specs.calibration import CalibrationProfile, CurveDtype, GemmCurve
@@ -24,6 +25,23 @@ def load_profile(path: Path, error: type[PlannerError] = SpecError) -> Calibrati
     return validate(CalibrationProfile, read_structured(path, error), str(path), error)
 
 
+def profiles_in(directory: Path) -> tuple[CalibrationProfile, ...]:
+    """Every `*.json` profile in a directory (none if it does not exist), cached while the files are unchanged.
+
+    Raises:
+        DataError: A profile is malformed; the message names the file and the field.
+    """
+    if not directory.is_dir():
+        return ()
+    files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.json")))
+    return _load_all(files)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_all(files: tuple[tuple[str, int, int], ...]) -> tuple[CalibrationProfile, ...]:
+    return tuple(load_profile(Path(name), DataError) for name, _, _ in files)
+
+
 def _curve_for(profile: CalibrationProfile, dep: Deployment) -> tuple[CurveDtype, GemmCurve]:
     """The GEMM curve of the deployment's compute precision, else its 16-bit one."""
     compute = _quant.compute_dtype(dep.quant, dep.gpu.architecture)
@@ -31,7 +49,7 @@ def _curve_for(profile: CalibrationProfile, dep: Deployment) -> tuple[CurveDtype
     gemm = profile.fitted.gemm
     for dtype in (compute, sixteen, "bf16", "fp16"):
         if dtype in gemm:
-            return dtype, gemm[dtype]  # type: ignore[index,return-value]  # dtype is a CurveDtype here
+            return dtype, gemm[dtype]
     dtype, curve = next(iter(gemm.items()))
     return dtype, curve
 

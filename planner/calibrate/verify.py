@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
@@ -18,6 +19,7 @@ from planner.calibrate.use import cpu_gpu, efficiency_from_profile
 from planner.catalog import Catalog
 from planner.compat import make_deployment
 from planner.errors import CalibrationError
+from planner.loaders import read_structured, validate
 from planner.perf import PerfModel
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile
@@ -67,6 +69,41 @@ class VerifyResult(Frozen):
     """Median of `abs_pct_error` over the points."""
 
 
+class MeasuredPoint(Frozen):
+    """A step timed by `python -m planner.calibrate --verify` on a host without the full planner."""
+
+    model: str
+    """Verification model name (a key of `models`)."""
+    phase: Literal["prefill", "decode"]
+    """Prefill of the whole prompt, or one decode step."""
+    batch: int = Field(ge=1)
+    """Sequences in the step."""
+    tokens: int = Field(ge=1)
+    """Prompt tokens (prefill) or context tokens read (decode)."""
+    dtype: Literal["bf16", "fp16"]
+    """Precision the model ran in."""
+    measured_s: float = Field(gt=0)
+    """Median measured time of the step, seconds."""
+
+
+class MeasuredBundle(Frozen):
+    """The JSON `python -m planner.calibrate --verify` prints where predictions cannot be made."""
+
+    models: dict[str, dict[str, Any]] = Field(min_length=1)
+    """Verification model configs (`config.json` dicts) by name."""
+    measured: tuple[MeasuredPoint, ...] = Field(min_length=1)
+    """Timed points."""
+
+
+def load_measured(path: Path) -> MeasuredBundle:
+    """Read the measurements `python -m planner.calibrate --verify` printed.
+
+    Raises:
+        SpecError: The file is missing or a field is invalid (the message names it).
+    """
+    return validate(MeasuredBundle, read_structured(path), str(path))
+
+
 def gpu_for(profile: CalibrationProfile, catalog: Catalog) -> Gpu:
     """The `Gpu` a profile calibrates: the hardware_db entry, or a description of the CPU."""
     if profile.device.kind == "cpu":
@@ -105,6 +142,10 @@ def predict(profile: CalibrationProfile, models: dict[str, dict[str, Any]], meas
             perf[name] = PerfModel.build(dep, eff)
             source, dtype = eff.source, dep.quant
         pm = perf[name]
+        if m.get("dtype", pm.dep.quant) != pm.dep.quant:
+            raise CalibrationError(f"{name} was measured in {m['dtype']} but the planner serves it in "
+                                   f"{pm.dep.quant} on {gpu.id}", where="measured",
+                                   hint="measure on the device the calibration profile describes")
         step = pm.prefill(m["batch"], m["tokens"]) if m["phase"] == "prefill" else pm.decode(m["batch"], m["tokens"])
         error = abs(step.total_s - m["measured_s"]) / m["measured_s"] * 100
         points.append(VerifyPoint(model=name, phase=m["phase"], batch=m["batch"], tokens=m["tokens"],
@@ -117,15 +158,26 @@ def predict(profile: CalibrationProfile, models: dict[str, dict[str, Any]], meas
                         median_abs_pct_error=statistics.median(p.abs_pct_error for p in points))
 
 
-def verify_dtype(profile: CalibrationProfile, models: dict[str, dict[str, Any]],
-                 catalog: Catalog | None = None) -> str:
-    """The precision the verification models must run in: the deployment's 16-bit format on this device."""
-    catalog = catalog or Catalog.load()
-    gpu = gpu_for(profile, catalog)
-    from planner.compat import default_quant
+def run(profile: CalibrationProfile, models: dict[str, dict[str, Any]], device: str | None,
+        reporter: Any = None, measured: Sequence[dict[str, Any]] | None = None,
+        catalog: Catalog | None = None) -> VerifyResult:
+    """Measure the verification models on `device` (unless `measured` is given) and predict them.
 
-    quants = {default_quant(parse_hf_config(cfg, name, where=name), gpu) for name, cfg in models.items()}
-    if len(quants) != 1 or not quants <= {"bf16", "fp16"}:
-        raise CalibrationError("verification models must all be 16-bit checkpoints of one precision",
-                               value=sorted(quants), hint="pass unquantized bf16 or fp16 configs")
-    return quants.pop()
+    Raises:
+        CalibrationError: The device is not the one the profile was measured on.
+    """
+    if measured is None:
+        import torch
+
+        from planner.calibrate import _decode_bench
+        from planner.calibrate.measure import _Silent, resolve_device
+
+        dev = resolve_device(device)
+        if dev.type != profile.device.kind or (dev.type == "cuda" and torch.cuda.get_device_name(dev)
+                                               != profile.device.name):
+            raise CalibrationError("verify on the device the calibration was measured on", where="--device",
+                                   value=str(dev), hint=f"the profile describes {profile.device.name}")
+        if dev.type == "cpu" and profile.device.threads:
+            torch.set_num_threads(profile.device.threads)  # time the models as the benchmarks were timed
+        measured = _decode_bench.measure_models(models, device, reporter or _Silent())
+    return predict(profile, models, measured, catalog)

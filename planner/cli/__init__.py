@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from planner.cli import catalog, estimate, memory, recommend, tokens
+from planner.cli import calibrate, catalog, check, estimate, export, memory, recommend, tokens
 from planner.errors import PlannerError
 
 
@@ -43,7 +43,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (recommend, estimate, memory, tokens, catalog):
+for _module in (recommend, check, export, estimate, memory, tokens, catalog, calibrate):
     _module.register(app)
 
 

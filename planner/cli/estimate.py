@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, cast
 
 import typer
 
+from planner.calibrate.use import efficiency_from_profile, load_profile
 from planner.catalog import Catalog
 from planner.cli._options import (
     FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
@@ -72,6 +74,9 @@ def estimate_cmd(
     max_num_seqs: Annotated[int | None, typer.Option(
         "--max-num-seqs", min=1, help="Scheduler cap on running sequences (default: the runtime's).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation.")] = 0,
+    calibration: Annotated[Path | None, typer.Option(
+        "--calibration", help="Calibration profile JSON from `planner calibrate` (default: the newest shipped "
+                              "profile of this GPU, else the runtime's default efficiencies).")] = None,
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
@@ -84,7 +89,9 @@ def estimate_cmd(
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
         max_num_seqs=max_num_seqs, max_model_len=min(spec.max_position_embeddings, isl + osl),
     )
-    result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load, seed=seed)
+    efficiency = efficiency_from_profile(dep, load_profile(calibration)) if calibration else catalog.efficiency_for(dep)
+    result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load,
+                      efficiency=efficiency, seed=seed)
     if format is TableOrJson.json:
         print_json(estimate_json(result))
     else:

@@ -48,6 +48,8 @@ class DeviceInfo(Frozen):
     """NVIDIA kernel driver version, when readable."""
     platform: str
     """`platform.platform()` of the host."""
+    timer: Literal["cuda_events", "process_time", "perf_counter"]
+    """Clock of the timings: CUDA events (GPU), process CPU time (one CPU thread), wall clock (CPU threads)."""
 
 
 class Peak(Frozen):

@@ -217,6 +217,8 @@ class CandidateSummary(Frozen):
     """All GPUs, 730 hours."""
     cost_usd_per_1m_output_tokens: float | None = None
     """Cost per million output tokens at the target RPS."""
+    cost_usd_per_1m_input_tokens: float | None = None
+    """Cost per million prompt tokens at the target RPS."""
     cost_usd_per_request: float | None = None
     """Cost per request at the target RPS."""
     price: PriceSummary | None = None

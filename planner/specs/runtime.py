@@ -88,6 +88,8 @@ class Features(Frozen):
     """Decode iterations replayed from captured CUDA/HIP graphs by default."""
     sliding_window: bool
     """Sliding-window layers keep only the window in the KV cache by default (else full context)."""
+    embedding_models: bool
+    """Serves encoder-only (embedding / classification) models through its API."""
 
 
 class Parallelism(Frozen):

@@ -1,0 +1,520 @@
+"""`planner check`: does a new checkpoint still fit and meet the SLO on the deployment of a baseline plan?
+
+A baseline is the JSON report of `planner recommend -o plan.json`. The check re-plans the new
+checkpoint with the baseline's traffic, SLO and constraints (each overridable), predicts how the
+baseline deployment (same GPU, GPUs per replica, runtime, precision, replicas, max_num_seqs)
+serves it, and compares: model changes, their effect on memory and latency, and the cost of the
+new cheapest plan. Each regression is stated in words; `CheckResult.passed` is the CI verdict.
+
+Reading files happens in `load_report` and `load_checkpoint`; `check` itself only computes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from planner.catalog import Catalog
+from planner.compat import default_quant, incompatibilities, make_deployment
+from planner.errors import SpecError
+from planner.memory import MemoryBreakdown, memory_breakdown
+from planner.specs._base import Frozen
+from planner.specs.hardware import Gpu
+from planner.specs.model import ModelSpec
+from planner.specs.report import (
+    SCHEMA_VERSION as REPORT_SCHEMA_VERSION, CandidateSummary, ModelSummary, Report, SloSummary, WorkloadSummary,
+)
+from planner.specs.runtime import KvDtype, Quant, Runtime
+from planner.specs.workload import Constraints, Slo, Workload
+
+SCHEMA_VERSION = "1.0"
+"""Version of the `CheckResult` JSON layout."""
+
+READABLE_REPORT_VERSIONS = (REPORT_SCHEMA_VERSION,)
+"""Baseline report layouts this planner reads."""
+
+LATENCY_WARN_RATIO = 0.10
+"""A latency at the baseline deployment that grows by more than this (but still meets the SLO) is a warning."""
+
+GIB = 2**30
+
+RegressionKind = Literal["oom", "incompatible", "slo", "infeasible", "cost"]
+"""Why a check fails: the baseline deployment no longer fits / cannot run / misses an SLO, nothing meets
+the SLO any more, or the cheapest plan costs more than allowed."""
+
+
+class Change(Frozen):
+    """One quantity compared between the baseline and the new checkpoint."""
+
+    key: str
+    """Field name, with its unit (`num_layers`, `weights_bytes_per_gpu`, `ttft_p95_s`)."""
+    label: str
+    """Name shown to people ("layers", "weights per GPU", "TTFT p95")."""
+    before: float | int | str | None
+    """Baseline value, in the unit of `key` (None: not available)."""
+    after: float | int | str | None
+    """New value, in the unit of `key` (None: not available, e.g. the deployment no longer fits)."""
+    change_ratio: float | None = None
+    """after / before - 1 for numbers (None for text or missing values)."""
+
+
+class Regression(Frozen):
+    """One reason the check fails."""
+
+    kind: RegressionKind
+    """Category of the reason."""
+    message: str
+    """The reason in words, with the numbers."""
+
+
+class DeploymentCheck(Frozen):
+    """How the baseline deployment serves the new checkpoint."""
+
+    label: str
+    """The baseline deployment, e.g. `2 x (1x h100-sxm tp1 vllm fp8 kv-fp8)`."""
+    quant: str
+    """Weight precision assessed (the baseline's, or the new checkpoint's own format)."""
+    kv_dtype: str
+    """KV-cache precision assessed."""
+    load_rps: float = Field(ge=0)
+    """Request rate the SLOs were checked at: (1 + headroom) x RPS, requests/s."""
+    fits: bool
+    """The new checkpoint fits in memory on this deployment (and the combination can run)."""
+    reason: str | None = None
+    """Why it does not fit or cannot run."""
+    meets_slo: bool
+    """Every SLO holds at `load_rps`."""
+    misses: list[str] = Field(default_factory=list)
+    """SLO targets missed, in words."""
+    weights_bytes_per_gpu: float | None = None
+    """Weights of the new checkpoint per GPU (None when the combination cannot run)."""
+    needed_bytes_per_gpu: float | None = None
+    """Memory one GPU needs for weights, activations, overheads and one sequence of KV."""
+    gpu_memory_bytes: int | None = None
+    """Device memory of one GPU."""
+    predicted: CandidateSummary | None = None
+    """Predicted latency, memory and cost of the new checkpoint here, at the target RPS (None when it does not fit)."""
+
+
+class CostComparison(Frozen):
+    """Monthly cost of the baseline deployment against the new cheapest plan."""
+
+    baseline_usd_per_month: float | None
+    """Cost of the baseline deployment as planned (None: no price)."""
+    new_usd_per_month: float | None
+    """Cost of the new checkpoint's cheapest plan (None: no plan or no price)."""
+    change_ratio: float | None
+    """new / baseline - 1 (None when either is missing)."""
+    max_increase_ratio: float | None
+    """Allowed increase (`--max-cost-increase`; None: cost is reported, not gated)."""
+
+
+class CheckResult(Frozen):
+    """The verdict of `planner check` and the evidence behind it."""
+
+    schema_version: str = SCHEMA_VERSION
+    """Layout version of this JSON."""
+    passed: bool
+    """No regression: the CI gate passes (exit 0)."""
+    regressions: list[Regression]
+    """Every reason the check fails (empty when it passes)."""
+    baseline_model: ModelSummary
+    """The checkpoint the baseline was planned for."""
+    model: ModelSummary
+    """The new checkpoint."""
+    model_changes: list[Change]
+    """Architecture and precision fields that differ (empty: the same architecture)."""
+    effects: list[Change]
+    """Memory and latency at the baseline deployment, baseline plan against the new checkpoint."""
+    baseline: CandidateSummary
+    """The baseline deployment as the baseline report recorded it."""
+    baseline_deployment: DeploymentCheck
+    """How the baseline deployment serves the new checkpoint."""
+    recommendation: CandidateSummary | None
+    """The cheapest deployment of the new checkpoint meeting every SLO (None: nothing does)."""
+    suggestions: list[str]
+    """When nothing meets the SLO: what would."""
+    cost: CostComparison
+    """Baseline cost against the new cheapest plan."""
+    workload: WorkloadSummary
+    """The traffic checked."""
+    slo: list[SloSummary]
+    """The latency targets checked."""
+    headroom: float = Field(ge=0)
+    """SLOs were checked at (1 + headroom) x RPS."""
+    seed: int
+    """Simulation seed."""
+    warnings: list[str]
+    """Things to look at that do not fail the check (latency growth within the SLO, cost growth, drift)."""
+    notes: list[str]
+    """How the check was done (inputs overridden, precision assessed)."""
+
+
+class CheckInputs(Frozen):
+    """Traffic, SLO and constraints for the re-plan: the baseline's, with overrides applied."""
+
+    workload: Workload
+    """Traffic."""
+    slo: Slo
+    """Latency targets."""
+    constraints: Constraints
+    """Search constraints."""
+    seed: int
+    """Simulation seed."""
+    notes: tuple[str, ...] = ()
+    """What was overridden or adapted, in words."""
+
+
+# ---------------------------------------------------------------- reading inputs
+
+
+def load_report(path: Path) -> Report:
+    """Read a plan (`planner recommend -o plan.json`), e.g. the baseline of `check` or the input of `export`.
+
+    Raises:
+        SpecError: The file is missing, not JSON, not a planner report, of an unknown schema_version,
+            or fails validation (each field named).
+    """
+    from planner.loaders import validate
+
+    hint = "pass the JSON written by `planner recommend MODEL -o plan.json`"
+    try:
+        text = path.expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("file not found", where=str(path), hint=hint) from None
+    except IsADirectoryError:
+        raise SpecError("expected a file, got a directory", where=str(path), hint=hint) from None
+    except UnicodeDecodeError:
+        raise SpecError("file is not UTF-8 text", where=str(path), hint=hint) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", where=str(path),
+                        hint=hint) from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise SpecError("not a planner report (no schema_version)", where=str(path), hint=hint)
+    version = data["schema_version"]
+    if version not in READABLE_REPORT_VERSIONS:
+        raise SpecError("unknown report schema_version", where=str(path), value=version,
+                        hint=f"this planner reads schema_version {', '.join(READABLE_REPORT_VERSIONS)}; "
+                             "upgrade planner or re-create the plan with `planner recommend -o plan.json`")
+    missing = [key for key in ("inputs", "model", "recommendation") if key not in data]
+    if missing:
+        raise SpecError(f"not a planner report (no {', '.join(missing)})", where=str(path), hint=hint)
+    return validate(Report, data, str(path))
+
+
+def load_checkpoint(ref: str) -> tuple[ModelSpec, str]:
+    """Load the new checkpoint (config.json, folder, model.yaml or repo id) and the name launch commands use."""
+    from planner.inputs import _model_ref
+    from planner.loaders import load_model, load_model_file, model_from_file
+
+    path = Path(ref).expanduser()
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        mf = load_model_file(path)
+        return model_from_file(mf, path), _model_ref(ref, mf, path.parent)
+    return load_model(ref), _model_ref(ref, None, Path("."))
+
+
+_FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
+
+
+def parse_fraction(text: str, where: str = "--max-cost-increase") -> float:
+    """'10%' -> 0.1, '0.1' -> 0.1; a bare number above 1 is refused as ambiguous."""
+    match = _FRACTION.match(text)
+    if not match:
+        raise SpecError("not a percentage or fraction", where=where, value=text, hint="write 10% or 0.1")
+    value = float(match.group(1))
+    if match.group(2):
+        return value / 100
+    if value > 1:
+        raise SpecError("ambiguous: a bare number is a fraction", where=where, value=text,
+                        hint=f"write {value:g}% for {value:g} percent, or {value / 100:g}")
+    return value
+
+
+def check_inputs(baseline: Report, model: ModelSpec, catalog: Catalog, *, rps: float | None = None,
+                 slo: Slo | None = None, headroom: float | None = None, gpus: tuple[str, ...] = (),
+                 runtimes: tuple[str, ...] = (), quants: tuple[str, ...] = (), kv_dtypes: tuple[str, ...] = (),
+                 seed: int | None = None) -> CheckInputs:
+    """The baseline's inputs with overrides applied (flags win), adapted to the new checkpoint.
+
+    A pre-quantized checkpoint is re-planned in its own format when the baseline's precision constraint
+    excludes it; length caps shrink to a shorter context.
+    """
+    base = baseline.inputs
+    notes: list[str] = []
+    workload = base.workload
+    if rps is not None and rps != workload.rps:
+        notes.append(f"RPS {rps:g} (baseline {workload.rps:g})")
+        workload = workload.model_copy(update={"rps": rps})
+    limit = model.max_position_embeddings
+    caps = {"input_tokens": limit - 1, "output_tokens": limit}
+    for name, cap in caps.items():
+        dist = getattr(workload, name)
+        if dist.max_tokens is not None and dist.max_tokens > cap:
+            workload = workload.model_copy(update={name: dist.model_copy(update={"max_tokens": cap})})
+    if slo is not None and slo.targets:
+        notes.append("SLO " + ", ".join(t.describe() for t in slo.targets) + " (overrides the baseline's)")
+    update: dict[str, Any] = {}
+    if headroom is not None:
+        update["headroom"] = headroom
+    if gpus:
+        update["gpus"] = tuple(dict.fromkeys(catalog.gpu(g, "--gpus").id for g in gpus))
+    if runtimes:
+        update["runtimes"] = tuple(dict.fromkeys(catalog.runtime(r, "--runtimes").id for r in runtimes))
+    if kv_dtypes:
+        update["kv_dtypes"] = tuple(dict.fromkeys(kv_dtypes))
+    if quants:
+        update["quants"] = tuple(dict.fromkeys(quants))
+    elif model.quantization is not None and base.constraints.quants \
+            and model.quantization.format not in base.constraints.quants:
+        update["quants"] = ()
+        notes.append(f"the checkpoint ships {model.quantization.format} weights: re-planned in that format, not the "
+                     f"baseline's {', '.join(base.constraints.quants)}")
+    constraints = base.constraints.model_copy(update=update)
+    return CheckInputs(workload=workload, slo=slo if slo is not None and slo.targets else base.slo,
+                       constraints=constraints, seed=baseline.seed if seed is None else seed, notes=tuple(notes))
+
+
+# ---------------------------------------------------------------- the check
+
+
+def check(baseline: Report, model: ModelSpec, catalog: Catalog, inputs: CheckInputs | None = None, *,
+          model_ref: str | None = None, max_cost_increase: float | None = None,
+          sim_requests: int = 1200) -> CheckResult:
+    """Compare a new checkpoint with a baseline plan.
+
+    Args:
+        baseline: The baseline report (its recommendation is the deployment in production).
+        model: The new checkpoint.
+        catalog: GPUs and runtimes (the baseline's GPU and runtime must be in it).
+        inputs: Traffic, SLO and constraints (default: the baseline's, see `check_inputs`).
+        model_ref: How launch commands name the checkpoint.
+        max_cost_increase: Largest allowed growth of the cheapest plan's monthly cost, as a fraction
+            (None: reported, not gated).
+        sim_requests: Requests per simulation.
+
+    Returns:
+        The result; `passed` is False when any regression was found.
+
+    Raises:
+        SpecError: The baseline has no recommendation, or names a GPU or runtime the catalog lacks.
+    """
+    from planner.search import assess, plan
+
+    rec0 = baseline.recommendation
+    if rec0 is None:
+        raise SpecError("the baseline plan has no recommendation to compare against", where="--baseline",
+                        hint="re-run `planner recommend ... -o plan.json` until it recommends a deployment")
+    inputs = inputs or check_inputs(baseline, model, catalog)
+    gpu = _known(catalog.gpus, rec0.gpu, "GPU", "planner gpus")
+    runtime = _known(catalog.runtimes, rec0.runtime, "runtime", "planner runtimes")
+    quant, kv_dtype, notes = _precision(baseline, model, gpu, rec0)
+    notes = [*inputs.notes, *notes]
+    c, w = inputs.constraints, inputs.workload
+    ref = model_ref or model.name
+    new = plan(model, w, inputs.slo,
+               [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
+               [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
+               c, model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, efficiency=catalog.efficiency_for)
+    found = assess(model, w, inputs.slo, gpu, runtime, tp_size=rec0.tp_size, pp_size=rec0.pp_size, quant=quant,
+                   kv_dtype=kv_dtype, replicas=rec0.replicas, max_num_seqs=rec0.max_num_seqs, constraints=c,
+                   model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, efficiency=catalog.efficiency_for)
+    mem = _memory(model, gpu, runtime, rec0, quant, kv_dtype, w)
+    load = (w.rps or 0.0) * (1 + c.headroom)
+    deployment = DeploymentCheck(
+        label=rec0.label, quant=quant, kv_dtype=kv_dtype, load_rps=load, fits=found.fits, reason=found.reason,
+        meets_slo=found.fits and found.meets_slo, misses=list(found.misses),
+        weights_bytes_per_gpu=mem.weights_bytes_per_gpu if mem else None,
+        needed_bytes_per_gpu=mem.needed_bytes if mem else None, gpu_memory_bytes=gpu.memory_bytes,
+        predicted=found.candidate)
+    cost = _cost(rec0, new.recommendation, max_cost_increase)
+    regressions = _regressions(deployment, new, cost, load)
+    warnings = _warnings(baseline, deployment, cost, new.recommendation, runtime, inputs.slo)
+    return CheckResult(
+        passed=not regressions, regressions=regressions, baseline_model=baseline.model, model=new.model,
+        model_changes=model_changes(baseline.model, new.model),
+        effects=_effects(rec0, deployment, baseline.model, new.model, inputs.slo),
+        baseline=rec0, baseline_deployment=deployment, recommendation=new.recommendation,
+        suggestions=list(new.suggestions), cost=cost, workload=new.workload, slo=new.slo, headroom=c.headroom,
+        seed=inputs.seed, warnings=warnings, notes=notes + [a for a in new.assumptions if "replicas sized" in a])
+
+
+def _known(items: dict[str, Any], key: str, kind: str, command: str) -> Any:
+    if key not in items:
+        raise SpecError(f"the baseline's {kind} is not in the catalog", where="--baseline: recommendation",
+                        value=key, hint=f"`{command}` lists the known ones; pass --hardware-db / profiles that have it")
+    return items[key]
+
+
+def _precision(baseline: Report, model: ModelSpec, gpu: Gpu, rec0: CandidateSummary) -> tuple[Quant, KvDtype, list[str]]:
+    """Weight and KV precision to assess the baseline deployment at: the baseline's, unless the checkpoint's
+    own format changed and the baseline simply served the checkpoint as shipped."""
+    quant: Quant = rec0.quant  # type: ignore[assignment]
+    kv: KvDtype = rec0.kv_dtype  # type: ignore[assignment]
+    ckpt = model.quantization.format if model.quantization else None
+    old_ckpt = baseline.model.checkpoint_quant
+    if ckpt is not None and ckpt != quant:
+        return ckpt, kv, [f"the baseline deployment is assessed with the checkpoint's {ckpt} weights "
+                          f"(the baseline served {quant})"]
+    if ckpt is None and old_ckpt is not None and old_ckpt == quant:
+        native = default_quant(model, gpu)
+        return native, kv, [f"the new checkpoint is not quantized: the baseline deployment is assessed with "
+                            f"{native} weights (the baseline served the {old_ckpt} checkpoint)"]
+    return quant, kv, []
+
+
+def _memory(model: ModelSpec, gpu: Gpu, runtime: Runtime, rec0: CandidateSummary, quant: Quant, kv: KvDtype,
+            workload: Workload) -> MemoryBreakdown | None:
+    """Per-GPU memory of the new checkpoint on the baseline deployment (also when it does not fit)."""
+    if incompatibilities(model, gpu, runtime, tp_size=rec0.tp_size, pp_size=rec0.pp_size, quant=quant, kv_dtype=kv):
+        return None
+    max_len = min(model.max_position_embeddings,
+                  workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens())
+    dep = make_deployment(model, gpu, runtime, tp_size=rec0.tp_size, pp_size=rec0.pp_size, quant=quant, kv_dtype=kv,
+                          max_num_seqs=rec0.max_num_seqs, max_model_len=max_len)
+    return memory_breakdown(dep, max_len)
+
+
+def _ratio(before: Any, after: Any) -> float | None:
+    if isinstance(before, (int, float)) and isinstance(after, (int, float)) and before and \
+            not isinstance(before, bool) and math.isfinite(before) and math.isfinite(after):
+        return after / before - 1
+    return None
+
+
+def _change(key: str, label: str, before: Any, after: Any) -> Change:
+    return Change(key=key, label=label, before=before, after=after, change_ratio=_ratio(before, after))
+
+
+MODEL_FIELDS = (
+    ("params_total", "parameters"), ("params_active", "active parameters"), ("num_layers", "layers"),
+    ("hidden_size", "hidden size"), ("vocab_size", "vocabulary"), ("max_position_embeddings", "context length"),
+    ("kv_bytes_per_token", "KV bytes per token (16-bit)"), ("checkpoint_quant", "checkpoint quantization"),
+    ("dtype", "weight dtype"), ("family", "architecture family"),
+)
+"""ModelSummary fields compared, with their labels."""
+
+
+def model_changes(before: ModelSummary, after: ModelSummary) -> list[Change]:
+    """The architecture and precision fields that differ between two model summaries."""
+    out = []
+    for key, label in MODEL_FIELDS:
+        a, b = getattr(before, key), getattr(after, key)
+        if key == "params_active" and before.params_active == before.params_total \
+                and after.params_active == after.params_total:
+            continue  # dense models: the same as params_total
+        if a != b:
+            out.append(_change(key, label, a, b))
+    return out
+
+
+def _effects(rec0: CandidateSummary, dep: DeploymentCheck, m0: ModelSummary, m1: ModelSummary,
+             slo: Slo) -> list[Change]:
+    new = dep.predicted
+    out = [_change("weights_bytes_per_gpu", "weights per GPU", rec0.memory.weights_bytes_per_gpu,
+                   dep.weights_bytes_per_gpu),
+           _change("kv_capacity_tokens", "KV cache capacity, tokens", rec0.memory.kv_capacity_tokens,
+                   new.memory.kv_capacity_tokens if new else (0 if dep.weights_bytes_per_gpu is not None else None))]
+    keys = ["ttft_p95_s", "tpot_p95_s", "e2e_p95_s"] + [t.key for t in slo.targets]
+    for key in dict.fromkeys(keys):
+        metric, pct = key[:-2].split("_p")
+        out.append(_change(key, f"{metric.upper()} p{pct}", getattr(rec0, key), getattr(new, key) if new else None))
+    return out
+
+
+def _cost(rec0: CandidateSummary, rec1: CandidateSummary | None, limit: float | None) -> CostComparison:
+    before = rec0.cost_usd_per_month
+    after = rec1.cost_usd_per_month if rec1 else None
+    return CostComparison(baseline_usd_per_month=before, new_usd_per_month=after, change_ratio=_ratio(before, after),
+                          max_increase_ratio=limit)
+
+
+def cost_line(cost: CostComparison) -> str:
+    """"cheapest plan costs +35% ($577 -> $779/month)"."""
+    if cost.change_ratio is None:
+        return "cost not compared (no price or no plan)"
+    return (f"cheapest plan costs {100 * cost.change_ratio:+.0f}% (${cost.baseline_usd_per_month:,.0f} -> "
+            f"${cost.new_usd_per_month:,.0f}/month)")
+
+
+def _regressions(dep: DeploymentCheck, new: Report, cost: CostComparison, load: float) -> list[Regression]:
+    out: list[Regression] = []
+    if not dep.fits:
+        reason = dep.reason or "unknown reason"
+        if reason.startswith("OOM"):
+            out.append(Regression(kind="oom", message=f"baseline deployment no longer fits: {reason}"))
+        else:
+            out.append(Regression(kind="incompatible", message=f"baseline deployment cannot serve the new checkpoint: "
+                                                               f"{reason}"))
+    for miss in dep.misses:
+        if miss.startswith("overloaded"):  # the queue grows without bound: no percentile is meaningful
+            out.append(Regression(kind="slo", message=f"the baseline {dep.label} is {miss} ({load:g} RPS in all): "
+                                                      f"requests queue without bound"))
+        else:
+            out.append(Regression(kind="slo", message=f"{miss} at {load:g} RPS with the baseline {dep.label}"))
+    if new.recommendation is None:
+        hint = f": {new.suggestions[0]}" if new.suggestions else ""
+        out.append(Regression(kind="infeasible", message=f"no deployment of the new checkpoint meets the SLO{hint}"))
+    elif cost.max_increase_ratio is not None and cost.change_ratio is not None \
+            and cost.change_ratio > cost.max_increase_ratio + 1e-9:
+        out.append(Regression(kind="cost", message=f"{cost_line(cost)}, over the "
+                                                   f"{100 * cost.max_increase_ratio:g}% allowed"))
+    return out
+
+
+def _warnings(baseline: Report, dep: DeploymentCheck, cost: CostComparison, rec1: CandidateSummary | None,
+              runtime: Runtime, slo: Slo) -> list[str]:
+    rec0 = baseline.recommendation
+    assert rec0 is not None
+    out: list[str] = []
+    new = dep.predicted
+    if new is not None and dep.meets_slo:
+        for key in ("ttft_p95_s", "tpot_p95_s", "e2e_p95_s"):
+            a, b = getattr(rec0, key), getattr(new, key)
+            if a > 0 and b / a - 1 > LATENCY_WARN_RATIO:
+                metric, pct = key[:-2].split("_p")
+                out.append(f"{metric.upper()} p{pct} {100 * (b / a - 1):+.0f}% at the baseline deployment "
+                           f"({_fmt_s(a)} -> {_fmt_s(b)}), still within the SLO")
+        if new.price and rec0.price and new.price.price_usd_per_gpu_hour != rec0.price.price_usd_per_gpu_hour:
+            out.append(f"the {rec0.gpu} price changed since the baseline (${rec0.price.price_usd_per_gpu_hour:g} -> "
+                       f"${new.price.price_usd_per_gpu_hour:g}/GPU-hour)")
+    if cost.change_ratio is not None and cost.change_ratio > 1e-9 and (
+            cost.max_increase_ratio is None or cost.change_ratio <= cost.max_increase_ratio + 1e-9):
+        limit = "no --max-cost-increase set" if cost.max_increase_ratio is None else \
+            f"within the {100 * cost.max_increase_ratio:g}% allowed"
+        out.append(f"{cost_line(cost)}, {limit}")
+    if runtime.version != rec0.runtime_version:
+        out.append(f"the {runtime.id} profile is now {runtime.version} (the baseline was planned with "
+                   f"{rec0.runtime_version})")
+    if rec1 is not None and dep.meets_slo and rec1.label != rec0.label and cost.change_ratio is not None \
+            and cost.change_ratio < -0.05:
+        out.append(f"a cheaper deployment now meets the SLO: {rec1.label}, {cost_line(cost)}")
+    return out
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds * 1e3:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+# ---------------------------------------------------------------- rendering (no I/O)
+
+
+def to_data(result: CheckResult) -> dict[str, Any]:
+    """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
+    from planner.report import _round
+
+    return _round(result.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+
+def to_json(result: CheckResult) -> str:
+    """Deterministic JSON: sorted keys, rounded floats, trailing newline."""
+    return json.dumps(to_data(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

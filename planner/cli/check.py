@@ -1,0 +1,114 @@
+"""`planner check`: a CI gate comparing a new checkpoint with a baseline plan."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.catalog import Catalog
+from planner.cli._options import ModelArg, stdout_console, write_atomic
+from planner.parse import csv_list
+
+EXAMPLES = """
+Examples:
+
+  planner check checkpoints/v2/config.json --baseline plan.json
+
+  planner check model.yaml --baseline plan.json --max-cost-increase 10%
+
+  planner check org/model-v2 --baseline plan.json --rps 30 --slo ttft_p95=300ms --format json
+
+  planner check model.yaml --baseline deploy/plan.json --format github   # in a GitHub Actions step
+
+Exit codes: 0 pass, 1 regression (each reason printed), 2 bad input (e.g. a baseline that is not a
+planner report). Traffic, SLO and constraints come from the baseline; flags override them.
+"""
+
+
+class CheckFormat(str, Enum):
+    """Output formats of `check`."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+
+
+def check(
+    model: ModelArg,
+    baseline: Annotated[Path, typer.Option(
+        "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.")],
+    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Target RPS (default: the baseline's).")] = None,
+    slo: Annotated[list[str] | None, typer.Option(
+        "--slo", help="Latency targets replacing the baseline's, repeatable: ttft_p95=300ms, tpot_p99=40ms.")] = None,
+    max_cost_increase: Annotated[str | None, typer.Option(
+        "--max-cost-increase", help="Fail when the cheapest plan costs more than this over the baseline: 10% or 0.1 "
+                                    "(default: cost is reported, not gated).")] = None,
+    headroom: Annotated[float | None, typer.Option("--headroom", min=0, max=4, help="SLO headroom override.")] = None,
+    gpus: Annotated[list[str] | None, typer.Option("--gpus", help="GPUs the re-plan may use.")] = None,
+    runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes the re-plan may use.")] = None,
+    quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions the re-plan may use.")] = None,
+    kv_dtype: Annotated[list[str] | None, typer.Option("--kv-dtype", help="KV precisions the re-plan may use.")] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Simulation seed (default: the baseline's).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).")] = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
+) -> None:
+    """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
+    from planner import _check_render as render
+    from planner import parse
+    from planner.check import check_inputs, load_checkpoint, load_report, parse_fraction, to_data, to_json
+    from planner.check import check as run_check
+    from planner.cli._options import print_json
+    from planner.inputs import KV_DTYPES, QUANTS, _choices
+
+    limit = parse_fraction(max_cost_increase) if max_cost_increase is not None else None
+    report = load_report(baseline)
+    catalog = Catalog.load()
+    if prices is not None:
+        catalog = catalog.with_prices(prices)
+    spec, ref = load_checkpoint(model)
+    inputs = check_inputs(
+        report, spec, catalog, rps=rps, headroom=headroom, seed=seed,
+        slo=parse.slo(list(slo), encoder_only=spec.encoder_only) if slo else None,
+        gpus=tuple(csv_list(gpus)), runtimes=tuple(csv_list(runtimes)),
+        quants=_choices(csv_list(quant), QUANTS, "--quant"), kv_dtypes=_choices(csv_list(kv_dtype), KV_DTYPES,
+                                                                                   "--kv-dtype"))
+    result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
+    if output is not None:
+        write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result))
+    if format is CheckFormat.json:
+        print_json(to_data(result))
+    elif format is CheckFormat.markdown:
+        typer.echo(render.to_markdown(result), nl=False)
+    elif format is CheckFormat.github:
+        typer.echo(render.github_commands(result), nl=False)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            append_text(Path(summary), render.to_markdown(result))
+    else:
+        stdout_console().print(render.terminal(result))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
+    data = text.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):  # a short write (rare on regular files): finish it
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `check` to the app."""
+    app.command(epilog=EXAMPLES)(check)
