@@ -460,8 +460,14 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     # with shapes the branch and bound never needed to simulate (dearer than the recommendation).
     evaluated = {id(ev.cand) for ev in evals}
     unexplored = [c for c in cands if id(c) not in evaluated]
-    for c in [*unexplored, *(ev.cand for ev in passing)]:
-        s.rejected.pop((c.dep.gpu.id, c.dep.runtime.id, c.dep.quant), None)
+    for c in unexplored:
+        if budget is not None and c.cost_lb * 730.0 > budget:
+            s.reject(c.dep, "budget", f"at least ${c.cost_lb * 730.0:,.0f}/month for {c.replicas_lb} x "
+                     f"{c.dep.label()}, over the ${budget:,.0f} budget")
+        else:
+            s.rejected.pop((c.dep.gpu.id, c.dep.runtime.id, c.dep.quant), None)
+    for ev in passing:
+        s.rejected.pop((ev.cand.dep.gpu.id, ev.cand.dep.runtime.id, ev.cand.dep.quant), None)
     suggestions = [] if recommendation else _suggest(s, evals, cands, budget)
     if any(c.dep.quant not in ("bf16", "fp16") and model.quantization is None for c in [
             *(ev.cand for ev in passing[:1])]):
