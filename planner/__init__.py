@@ -35,6 +35,10 @@ _EXPORTS: dict[str, str] = {
     "PerfModel": "planner.perf", "Efficiency": "planner.perf", "IterationTime": "planner.perf",
     "ServingResult": "planner.serving",
     "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
+    "plan": "planner.search", "assess": "planner.search", "Assessment": "planner.search",
+    "Report": "planner.specs.report", "Constraints": "planner.specs.workload",
+    "check": "planner.check", "CheckResult": "planner.check", "load_report": "planner.check",
+    "export": "planner.export",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -56,15 +60,19 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from planner.arch import ParamCounts, count_params
     from planner.catalog import Catalog
+    from planner.check import CheckResult, check, load_report
     from planner.compat import make_deployment
     from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
     from planner.estimate import EstimateResult, LoadSpec, estimate
+    from planner.export import export
     from planner.loaders import load_model
     from planner.memory import MemoryBreakdown, memory_breakdown
     from planner.perf import Efficiency, IterationTime, PerfModel
+    from planner.search import Assessment, assess, plan
     from planner.serving import ServingResult
     from planner.specs.deployment import Deployment
     from planner.specs.hardware import Gpu
     from planner.specs.model import ModelSpec
     from planner.specs.runtime import Runtime
-    from planner.specs.workload import LengthDistribution, Slo, SloTarget, Workload
+    from planner.specs.report import Report
+    from planner.specs.workload import Constraints, LengthDistribution, Slo, SloTarget, Workload

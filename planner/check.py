@@ -26,9 +26,8 @@ from planner.memory import MemoryBreakdown, memory_breakdown
 from planner.specs._base import Frozen
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
-from planner.specs.report import (
-    SCHEMA_VERSION as REPORT_SCHEMA_VERSION, CandidateSummary, ModelSummary, Report, SloSummary, WorkloadSummary,
-)
+from planner.specs.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
+from planner.specs.report import CandidateSummary, ModelSummary, Report, SloSummary, WorkloadSummary
 from planner.specs.runtime import KvDtype, Quant, Runtime
 from planner.specs.workload import Constraints, Slo, Workload
 
@@ -213,14 +212,14 @@ def load_report(path: Path) -> Report:
 
 def load_checkpoint(ref: str) -> tuple[ModelSpec, str]:
     """Load the new checkpoint (config.json, folder, model.yaml or repo id) and the name launch commands use."""
-    from planner.inputs import _model_ref
+    from planner.inputs import model_ref
     from planner.loaders import load_model, load_model_file, model_from_file
 
     path = Path(ref).expanduser()
     if path.suffix in (".yaml", ".yml") and path.is_file():
         mf = load_model_file(path)
-        return model_from_file(mf, path), _model_ref(ref, mf, path.parent)
-    return load_model(ref), _model_ref(ref, None, Path("."))
+        return model_from_file(mf, path), model_ref(ref, mf, path.parent)
+    return load_model(ref), model_ref(ref, None, Path("."))
 
 
 _FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
@@ -363,12 +362,12 @@ def _precision(baseline: Report, model: ModelSpec, gpu: Gpu, rec0: CandidateSumm
     ckpt = model.quantization.format if model.quantization else None
     old_ckpt = baseline.model.checkpoint_quant
     if ckpt is not None and ckpt != quant:
-        return ckpt, kv, [f"the baseline deployment is assessed with the checkpoint's {ckpt} weights "
-                          f"(the baseline served {quant})"]
+        return ckpt, kv, [(f"the baseline deployment is assessed with the checkpoint's {ckpt} weights "
+                           f"(the baseline served {quant})")]
     if ckpt is None and old_ckpt is not None and old_ckpt == quant:
         native = default_quant(model, gpu)
-        return native, kv, [f"the new checkpoint is not quantized: the baseline deployment is assessed with "
-                            f"{native} weights (the baseline served the {old_ckpt} checkpoint)"]
+        return native, kv, [(f"the new checkpoint is not quantized: the baseline deployment is assessed with "
+                             f"{native} weights (the baseline served the {old_ckpt} checkpoint)")]
     return quant, kv, []
 
 
@@ -425,7 +424,7 @@ def _effects(rec0: CandidateSummary, dep: DeploymentCheck, m0: ModelSummary, m1:
            _change("kv_capacity_tokens", "KV cache capacity, tokens", rec0.memory.kv_capacity_tokens,
                    new.memory.kv_capacity_tokens if new else (0 if dep.weights_bytes_per_gpu is not None else None))]
     keys = ["ttft_p95_s", "tpot_p95_s", "e2e_p95_s"] + [t.key for t in slo.targets]
-    for key in dict.fromkeys(keys):
+    for key in dict.fromkeys(k for k in keys if k in CandidateSummary.model_fields):  # no p90 in the summary
         metric, pct = key[:-2].split("_p")
         out.append(_change(key, f"{metric.upper()} p{pct}", getattr(rec0, key), getattr(new, key) if new else None))
     return out
@@ -510,9 +509,9 @@ def _fmt_s(seconds: float) -> str:
 
 def to_data(result: CheckResult) -> dict[str, Any]:
     """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
-    from planner.report import _round
+    from planner.report import round_floats
 
-    return _round(result.model_dump(mode="json"))  # type: ignore[no-any-return]
+    return round_floats(result.model_dump(mode="json"))  # type: ignore[no-any-return]
 
 
 def to_json(result: CheckResult) -> str:

@@ -224,10 +224,10 @@ def _summary_comments(report: Report, rec: CandidateSummary) -> list[str]:
     par = f"TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "")
     cost = f", ${rec.cost_usd_per_month:,.0f}/month" if rec.cost_usd_per_month is not None else ""
     return [f"planner export: {report.model.name}",
-            f"plan: {rec.replicas} replica(s) x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
-            f"{rec.runtime_version}, {rec.quant} weights{kv}, {par}{cost}",
-            f"predicted at {report.workload.rps:g} RPS: TTFT p95 {rec.ttft_p95_s * 1e3:,.0f} ms, "
-            f"TPOT p95 {rec.tpot_p95_s * 1e3:,.1f} ms"]
+            (f"plan: {rec.replicas} replica(s) x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
+             f"{rec.runtime_version}, {rec.quant} weights{kv}, {par}{cost}"),
+            (f"predicted at {report.workload.rps:g} RPS: TTFT p95 {rec.ttft_p95_s * 1e3:,.0f} ms, "
+             f"TPOT p95 {rec.tpot_p95_s * 1e3:,.1f} ms")]
 
 
 def _script_lines(program: str, args: list[str]) -> list[str]:
@@ -399,7 +399,7 @@ class _Kube:
         header = self.header()
         if self.metrics is not None:
             header += ["# KEDA queries select pods by the `namespace` and `pod` labels of the usual kubernetes-pods "
-                       "scrape job;", "# adjust them (and serverAddress) to your Prometheus."]
+                       + "scrape job;", "# adjust them (and serverAddress) to your Prometheus."]
         return "\n".join(header) + "\n" + "---\n".join(_dump(d) for d in docs)
 
     def scaled_object(self) -> dict[str, Any]:

@@ -58,7 +58,8 @@ class PlanInputs:
     assumptions: tuple[str, ...]
 
 
-def _choices(values: list[str], allowed: tuple[str, ...], flag: str) -> tuple[str, ...]:
+def choices(values: list[str], allowed: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    """Check each value against `allowed` (SpecError naming the flag otherwise); de-duplicated, in order."""
     for value in values:
         if value not in allowed:
             raise SpecError(f"unknown value for {flag}", where=flag, value=value,
@@ -66,7 +67,7 @@ def _choices(values: list[str], allowed: tuple[str, ...], flag: str) -> tuple[st
     return tuple(dict.fromkeys(values))
 
 
-def _model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:
+def model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:
     """What launch commands should name: the model.yaml repo_id, a repo id the user gave, else the path."""
     if mf and mf.repo_id:
         return mf.repo_id
@@ -169,12 +170,12 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
                         hint="on_demand, spot, reserved_1y or reserved_3y")
     constraints = Constraints(
         gpus=tuple(dict.fromkeys(gpus)), runtimes=tuple(dict.fromkeys(runtimes)),
-        quants=_choices(quants, QUANTS, "--quant"), kv_dtypes=_choices(kvs, KV_DTYPES, "--kv-dtype"),
+        quants=choices(quants, QUANTS, "--quant"), kv_dtypes=choices(kvs, KV_DTYPES, "--kv-dtype"),
         providers=tuple(p.lower() for p in (flags.providers or cf.providers)),
         price_kind=price_kind,
         max_gpus_per_replica=flags.max_gpus_per_replica or cf.max_gpus_per_replica or 8,
         budget_usd_per_month=flags.budget_usd_per_month or cf.budget_usd_per_month,
         headroom=flags.headroom if flags.headroom is not None else (cf.headroom if cf.headroom is not None else 0.2),
     )
-    return PlanInputs(model=model, model_ref=_model_ref(model_arg, mf, base), workload=workload, slo=slo,
+    return PlanInputs(model=model, model_ref=model_ref(model_arg, mf, base), workload=workload, slo=slo,
                       constraints=constraints, assumptions=tuple(assumptions))

@@ -16,22 +16,22 @@ from planner.specs.report import CandidateSummary, Report
 GIB = 1024**3
 
 
-def _round(value: Any) -> Any:
+def round_floats(value: Any) -> Any:
     """Round floats to 6 significant digits so reports are byte-stable and readable."""
     if isinstance(value, float):
         if math.isinf(value) or math.isnan(value):
             return None
         return float(f"{value:.6g}")
     if isinstance(value, dict):
-        return {k: _round(v) for k, v in value.items()}
+        return {k: round_floats(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_round(v) for v in value]
+        return [round_floats(v) for v in value]
     return value
 
 
 def to_data(report: Report) -> dict[str, Any]:
     """The JSON-ready dict of a report (rounded)."""
-    return _round(report.model_dump(mode="json"))  # type: ignore[no-any-return]
+    return round_floats(report.model_dump(mode="json"))  # type: ignore[no-any-return]
 
 
 def to_json(report: Report) -> str:

@@ -206,7 +206,9 @@ class _Search:
                 self.reject(dep, "slo", f"{target.metric.upper()} p{target.percentile} is at least "
                             f"{_fmt_s(floor)} even unloaded (> {_fmt_s(target.limit_s)}) on {dep.label()}")
                 return None
-        dep, pm, rps_max = self.capacity(dep, mem, pm)
+        capped, pm, rps_max = self.capacity(dep, mem, pm)
+        if capped is not dep:  # a lower max_num_seqs shrinks the activation reserve: recompute memory
+            dep, mem = capped, memory_breakdown(capped, dep.max_model_len)
         load = (w.rps or 0.0) * (1 + self.constraints.headroom)
         replicas_lb = max(1, math.ceil(load / rps_max - 1e-9))
         if replicas_lb > self.constraints.max_replicas:

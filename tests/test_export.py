@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 runner = CliRunner()
 MULTI = ROOT / "tests" / "data" / "check" / "model.yaml"  # 3 x L40S, vLLM, bf16
-SMALL = ROOT / "tests" / "data" / "plan" / "model.yaml"  # 1 x L40S, vLLM, fp8 + fp8 KV
+SMALL = ROOT / "tests" / "data" / "plan" / "model.yaml"  # one replica
 
 
 def run(*args: str):
@@ -30,11 +30,12 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real plans made with `planner recommend -o`: vLLM (3 and 1 replicas), SGLang, TensorRT-LLM, AMD, none."""
+    """Real plans made with `planner recommend -o`: vLLM (3 and 1 replicas, fp8), SGLang, TensorRT-LLM, AMD, none."""
     root = tmp_path_factory.mktemp("plans")
     specs = {
         "multi": (MULTI,),
         "small": (SMALL,),
+        "fp8": (SMALL, "--gpus", "l40s", "--runtimes", "vllm", "--quant", "fp8", "--kv-dtype", "fp8"),
         "sglang": (SMALL, "--gpus", "l40s", "--runtimes", "sglang"),
         "trtllm": (SMALL, "--gpus", "h100-sxm", "--runtimes", "trtllm"),
         "amd": (SMALL, "--gpus", "mi300x"),
@@ -56,7 +57,7 @@ def rec_of(path: Path) -> CandidateSummary:
 
 def script_argv(text: str) -> list[str]:
     """The command of an exported script: comments, `set` and the here-document dropped, continuations joined."""
-    text = re.sub(r"cat > \S+ <<'EOF'\n.*?\nEOF\n", "", text, flags=re.S)
+    text = re.sub(r"cat > \S+ <<'EOF'\n.*?\nEOF\n", "", text, flags=re.DOTALL)
     lines = [line for line in text.replace("\\\n", " ").splitlines()
              if line.strip() and not line.startswith("#") and not line.startswith("set ")]
     assert len(lines) == 1, lines
@@ -96,8 +97,8 @@ def test_runtime_scripts_carry_the_plan(plans, runtime):
 
 def test_plan_runtime_script_is_the_planned_command(plans):
     """Exporting to the plan's own runtime reproduces report.recommendation.launch exactly."""
-    rec = rec_of(plans["small"])
-    argv = script_argv(run("export", str(plans["small"]), "--to", "vllm").stdout)
+    rec = rec_of(plans["fp8"])
+    argv = script_argv(run("export", str(plans["fp8"]), "--to", "vllm").stdout)
     assert argv == [rec.launch.program, *rec.launch.args]
     assert "--kv-cache-dtype" in argv and flag(argv, "--quantization") == "fp8"
 
@@ -110,11 +111,11 @@ def test_other_runtime_script_says_it_was_not_planned(plans):
 
 def test_trtllm_script_writes_llm_api_options(plans):
     """The TensorRT-LLM script writes its LLM-API YAML (KV dtype and fraction) and passes it to trtllm-serve."""
-    text = run("export", str(plans["small"]), "--to", "trtllm").stdout
-    options = yaml.safe_load(re.search(r"<<'EOF'\n(.*?)\nEOF\n", text, flags=re.S).group(1))
+    text = run("export", str(plans["fp8"]), "--to", "trtllm").stdout
+    options = yaml.safe_load(re.search(r"<<'EOF'\n(.*?)\nEOF\n", text, flags=re.DOTALL).group(1))
     assert options["kv_cache_config"]["dtype"] == "fp8"  # the plan stores the KV cache in fp8
     assert 0 < options["kv_cache_config"]["free_gpu_memory_fraction"] <= 1
-    assert options["cuda_graph_config"]["max_batch_size"] == rec_of(plans["small"]).max_num_seqs
+    assert options["cuda_graph_config"]["max_batch_size"] == rec_of(plans["fp8"]).max_num_seqs
     argv = script_argv(text)
     assert argv[:2] == ["trtllm-serve", "serve"]
     assert flag(argv, "--extra_llm_api_options") == "extra_llm_api_options.yaml"

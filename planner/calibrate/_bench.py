@@ -337,7 +337,11 @@ def bench_moe(device: torch.device, plan: Plan, timer: Timer, progress: Progress
         x = torch.randn(1, tokens, hidden, device=device, dtype=dtype)
         ops = count_ops(functools.partial(blocks[0], x))
         cycle = itertools.cycle(blocks)
-        seconds = timer.measure(lambda x=x, cycle=cycle: next(cycle)(x), plan.effort, wall=True)
+
+        def call(x: torch.Tensor = x, cycle: Iterator[torch.nn.Module] = cycle) -> object:
+            return next(cycle)(x)
+
+        seconds = timer.measure(call, plan.effort, wall=True)
         out.append({"tokens": tokens, "hidden": hidden, "inter": inter, "experts": experts, "top_k": top_k,
                     "dtype": plan.attention_dtype, "ops": ops, "seconds": seconds})
         progress(f"MoE block {tokens} tokens")

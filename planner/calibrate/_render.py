@@ -26,7 +26,7 @@ def profile_view(profile: CalibrationProfile) -> Group:
         (f", driver {d.driver_version}" if d.driver_version else "") + (f", {d.threads} threads" if d.threads else "")
     title = Text(f"{d.name} -> {profile.gpu_id}  ·  {versions}  ·  {profile.created_at:%Y-%m-%d %H:%M}"
                  f"{'  ·  quick' if profile.quick else ''}", style="bold")
-    gemm = Table(box=box.SIMPLE, header_style="bold", title="GEMM efficiency (achieved / peak) by token rows")
+    gemm = Table(box=box.SIMPLE, header_style="bold", title="GEMM achieved / peak")
     gemm.add_column("rows", justify="right")
     for dtype, curve in f.gemm.items():
         gemm.add_column(f"{dtype} ({curve.torch_dtype})", justify="right")

@@ -67,6 +67,9 @@ def write_atomic(path: Path, text: str) -> None:
         raise SpecError("output directory does not exist", where="-o", value=str(path),
                         hint="create the directory first")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

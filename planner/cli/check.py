@@ -16,16 +16,16 @@ from planner.parse import csv_list
 EXAMPLES = """
 Examples:
 
+\b
   planner check checkpoints/v2/config.json --baseline plan.json
-
   planner check model.yaml --baseline plan.json --max-cost-increase 10%
+  planner check org/model-v2 -b plan.json --rps 30 --slo ttft_p95=300ms -f json
+  planner check model.yaml -b deploy/plan.json --format github
 
-  planner check org/model-v2 --baseline plan.json --rps 30 --slo ttft_p95=300ms --format json
-
-  planner check model.yaml --baseline deploy/plan.json --format github   # in a GitHub Actions step
-
-Exit codes: 0 pass, 1 regression (each reason printed), 2 bad input (e.g. a baseline that is not a
-planner report). Traffic, SLO and constraints come from the baseline; flags override them.
+Exit codes: 0 pass, 1 regression (each reason printed), 2 bad input (e.g. a
+baseline that is not a planner report). Traffic, SLO and constraints come from
+the baseline; flags override them. In GitHub Actions, --format github prints
+annotations and appends a summary to $GITHUB_STEP_SUMMARY.
 """
 
 
@@ -62,10 +62,10 @@ def check(
     """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
     from planner import _check_render as render
     from planner import parse
-    from planner.check import check_inputs, load_checkpoint, load_report, parse_fraction, to_data, to_json
     from planner.check import check as run_check
+    from planner.check import check_inputs, load_checkpoint, load_report, parse_fraction, to_data, to_json
     from planner.cli._options import print_json
-    from planner.inputs import KV_DTYPES, QUANTS, _choices
+    from planner.inputs import KV_DTYPES, QUANTS, choices
 
     limit = parse_fraction(max_cost_increase) if max_cost_increase is not None else None
     report = load_report(baseline)
@@ -77,7 +77,7 @@ def check(
         report, spec, catalog, rps=rps, headroom=headroom, seed=seed,
         slo=parse.slo(list(slo), encoder_only=spec.encoder_only) if slo else None,
         gpus=tuple(csv_list(gpus)), runtimes=tuple(csv_list(runtimes)),
-        quants=_choices(csv_list(quant), QUANTS, "--quant"), kv_dtypes=_choices(csv_list(kv_dtype), KV_DTYPES,
+        quants=choices(csv_list(quant), QUANTS, "--quant"), kv_dtypes=choices(csv_list(kv_dtype), KV_DTYPES,
                                                                                    "--kv-dtype"))
     result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
     if output is not None:

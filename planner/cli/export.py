@@ -15,18 +15,18 @@ from planner.cli._options import write_atomic
 EXAMPLES = """
 Examples:
 
+\b
   planner export plan.json --to vllm
-
   planner export plan.json --to trtllm -o serve.sh
-
-  planner export plan.json --to k8s --namespace llm -o deploy.yaml && kubectl apply -f deploy.yaml
-
+  planner export plan.json --to k8s --namespace llm -o deploy.yaml
   planner export plan.json --to kserve --name chat-8b -o isvc.yaml
 
-Targets vllm, sglang, trtllm and tgi print a shell script starting one replica (for a runtime other than
-the plan's, the equivalent command, or exit 2 when that runtime cannot run the plan); k8s prints a
-Deployment, a Service and a KEDA ScaledObject scaling on the runtime's queue depth between the planned
-replicas and 3x that; kserve prints an InferenceService. A plan with no recommendation exits 2.
+Targets vllm, sglang, trtllm and tgi print a shell script starting one replica
+(for a runtime other than the plan's, the equivalent command, or exit 2 when
+that runtime cannot run the plan); k8s prints a Deployment, a Service and a
+KEDA ScaledObject scaling on the runtime's queue depth between the planned
+replicas and 3x that; kserve prints an InferenceService. A plan with no
+recommendation exits 2.
 """
 
 
