@@ -51,7 +51,8 @@ def _usd(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "-"
     if 0 < value < 0.01:
-        return f"${value:.2g}"  # sub-cent amounts keep two significant digits
+        digits = max(2, 1 - math.floor(math.log10(value)))  # two significant digits for sub-cent amounts
+        return f"${value:.{digits}f}"
     return f"${value:,.{digits}f}"
 
 
