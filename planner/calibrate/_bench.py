@@ -86,12 +86,13 @@ class Plan:
     """Warm-up, repeats and sample length of every timing."""
 
 
-def make_plan(kind: str, quick: bool, cache_bytes: int | None = None) -> Plan:
+def make_plan(kind: str, quick: bool, cache_bytes: int | None = None, bf16: bool = True) -> Plan:
     """The benchmark plan for a `cuda` or `cpu` device, full or `--quick`.
 
     GPU shapes are those of Llama-3.1-8B (q/o 4096x4096, k/v 1024x4096, MLP 14336x4096 and
     4096x14336); CPU shapes those of the default CPU verification model (hidden 1024,
-    intermediate 2816), so the curve describes the layers that are later predicted.
+    intermediate 2816), so the curve describes the layers that are later predicted. GPUs
+    without bf16 (compute capability below 8.0, `bf16=False`) are measured in fp16.
     """
     rows: tuple[int, ...]
     shapes: tuple[tuple[int, int], ...]
@@ -101,7 +102,8 @@ def make_plan(kind: str, quick: bool, cache_bytes: int | None = None) -> Plan:
         shapes = ((4096, 4096), (14336, 4096)) if quick else ((4096, 4096), (1024, 4096), (14336, 4096), (4096, 14336))
         flush = max(2 * (cache_bytes or 0), 256 * 2**20)
         return Plan(
-            gemm_dtypes=("bf16", "fp16", "fp8"), gemm_shapes=shapes, gemm_rows=rows, attention_dtype="bf16",
+            gemm_dtypes=("bf16", "fp16", "fp8") if bf16 else ("fp16", "fp8"), gemm_shapes=shapes, gemm_rows=rows,
+            attention_dtype="bf16" if bf16 else "fp16",
             heads=32, kv_heads=8, head_dim=128,
             prefill_lengths=(1024, 4096) if quick else (512, 1024, 2048, 4096, 8192),
             decode_points=((1, 4096), (16, 4096), (64, 2048)) if quick else

@@ -138,6 +138,15 @@ def measure_model(name: str, config: dict[str, Any], points: list[Point], device
     cfg = _model.DecoderConfig.from_hf(config, where=name)
     torch_dtype = _model.TORCH_DTYPES[dtype]
     max_tokens = max(p["tokens"] for p in points) + 1
+    if dev.type == "cuda":
+        elem = torch.empty((), dtype=torch_dtype).element_size()
+        need = _model.weight_bytes(cfg, elem) + max(_model.kv_bytes(cfg, p["batch"], p["tokens"] + 1, elem)
+                                                    for p in points)
+        have = torch.cuda.get_device_properties(dev).total_memory
+        if need > 0.9 * have:
+            raise CalibrationError(f"verification model {name} needs {need / 2**30:.1f} GiB with its largest KV "
+                                   f"cache; the GPU has {have / 2**30:.1f} GiB", where="--model",
+                                   hint="verify with a smaller config (--model)")
     timer = _bench.Timer(dev)
     out: list[Point] = []
     with torch.no_grad():

@@ -188,7 +188,8 @@ def calibrate(device: str | None = None, *, quick: bool = False, gpu_id: str | N
     info = device_info(dev)
     if dev.type == "cuda" and peak is None:
         peak = _hwdb.peak_of(_hwdb.match(info["name"], _hwdb.load(), gpu_id))
-    plan = _bench.make_plan(dev.type, quick, info.get("cache_bytes"))
+    bf16 = dev.type == "cpu" or torch.cuda.get_device_capability(dev)[0] >= 8
+    plan = _bench.make_plan(dev.type, quick, info.get("cache_bytes"), bf16=bf16)
     notes: list[str] = []
     fp8 = "fp8" in plan.gemm_dtypes and _bench.fp8_supported(dev) and bool(peak and peak["tflops"].get("fp8"))
     if "fp8" in plan.gemm_dtypes and not fp8:

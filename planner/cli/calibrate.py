@@ -70,6 +70,9 @@ def calibrate_cmd(
     if (calibration or measured or model) and not verify:
         raise SpecError("--model, --calibration and --measured go with --verify", where="--verify",
                         hint="add --verify, or drop them to just calibrate")
+    if output is not None and calibration is not None:
+        raise SpecError("-o writes a profile this run measures; --calibration measures none", where="-o",
+                        hint="drop -o, or drop --calibration to measure a new profile")
     if measured is not None and calibration is None:
         raise SpecError("--measured needs the profile the points were measured with", where="--measured",
                         hint="add --calibration PROFILE.json")
@@ -90,13 +93,10 @@ def calibrate_cmd(
             models = bundle.models if bundle else _models(model or [], profile.device.kind)
             points = [p.model_dump() for p in bundle.measured] if bundle else None
             result = verify_mod.run(profile, models, device, reporter, points)
-    if verify:
-        print_json(result.model_dump(mode="json")) if format is TableOrJson.json else \
-            stdout_console().print(_render.verify_view(result))
-    elif format is TableOrJson.json:
-        print_json(profile.model_dump(mode="json"))
+    if format is TableOrJson.json:
+        print_json((result if verify else profile).model_dump(mode="json"))
     else:
-        stdout_console().print(_render.profile_view(profile))
+        stdout_console().print(_render.verify_view(result) if verify else _render.profile_view(profile))
 
 
 def register(app: typer.Typer) -> None:
