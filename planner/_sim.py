@@ -129,6 +129,8 @@ class Simulator:
         iterations = preemptions = completed = 0
         kv_token_s = busy_s = 0.0
         block = cfg.block_tokens
+        dec_s = self.pm.decode_s if self.pm.dep.pp_size == 1 else self._decode_s
+        step_s = self.pm.step_s
 
         def blocks(tokens: int) -> int:
             return -(-tokens // block) * block
@@ -215,7 +217,7 @@ class Simulator:
             chunks: list[tuple[_Req, int]] = []
             running = n_dec + len(prefilling)
             batch_open = not cfg.static or (not decoding and not prefilling)
-            for r in list(prefilling):
+            for r in prefilling:
                 if budget <= 0:
                     break
                 take = min(r.prompt_tokens - r.prefilled, budget) if cfg.chunked_prefill else \
@@ -287,10 +289,10 @@ class Simulator:
                 shape = IterationShape(decode_seqs=n_dec, decode_context_tokens=ctx_sum, prefill_tokens=tokens,
                                        prefill_seqs=len(chunks), prefill_attention_pairs=pairs,
                                        prefill_past_tokens=past, sampled_seqs=n_dec + finishing)
-                dt = self.pm.step_s(shape)
+                dt = step_s(shape)
                 k = 1
             else:
-                dt = self._decode_s(n_dec, ctx_sum)
+                dt = dec_s(n_dec, ctx_sum)
                 # Jump: nothing changes until the next finish, arrival, admission or KV overflow.
                 k = finish_heap[0][0] - step if finish_heap else 1
                 if pending:
@@ -302,7 +304,7 @@ class Simulator:
                     k = min(k, max(1, (capacity - kv_in_use()) // n_dec))
                 k = max(1, k)
                 if k > 1:
-                    dt = self._decode_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
+                    dt = dec_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
             span = dt * k
             kv_token_s += kv_in_use() * span
             busy_s += span

@@ -231,14 +231,28 @@ class PerfModel:
     _allreduce_latency_s: float
     _act_bytes: float
     _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _row_gemms: tuple[tuple[float, float, float], ...] = ()
+    """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row)."""
+    _sampled_gemms: tuple[tuple[float, float, float], ...] = ()
+    """Groups that see only sampled rows (lm_head), same layout."""
+    _expert_gemms: tuple[_Gemm, ...] = ()
+    """Routed-expert groups."""
+    _decode_s_per_token_layer: float = 0.0
+    """Roofline seconds per (context token x layer) of decode attention."""
 
-    @property
-    def _decode_s_per_token_layer(self) -> float:
-        """Roofline seconds per (context token x layer) of decode attention."""
+    def __post_init__(self) -> None:
+        # Hot-path constants of the simulator, derived once from the operator groups.
+        def packed(g: _Gemm) -> tuple[float, float, float]:
+            return g.flops_per_row * g.s_per_flop, g.weight_bytes, g.act_bytes_per_row
+
         eff = self.eff
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute)
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw)
-        return max(t_c, t_m)
+        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in self._gemms
+                                                     if g.copies == 1 and g.per_token_rows))
+        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in self._gemms if not g.per_token_rows))
+        object.__setattr__(self, "_expert_gemms", tuple(g for g in self._gemms if g.copies > 1))
+        object.__setattr__(self, "_decode_s_per_token_layer", max(t_c, t_m))
 
     @classmethod
     def build(cls, dep: Deployment, eff: Efficiency | None = None) -> PerfModel:
@@ -323,21 +337,29 @@ class PerfModel:
         inv_bw = 1.0 / (self._bw * eff.weight_bw)
         eff_rows = eff.gemm(rows) if rows > 0 else 0.0
         eff_sampled = eff.gemm(s.sampled_seqs) if s.sampled_seqs > 0 else 0.0
-        for g in self._gemms:
-            m = rows if g.per_token_rows else s.sampled_seqs
+        for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (s.sampled_seqs, eff_sampled, self._sampled_gemms)):
             if m <= 0:
                 continue
-            if g.copies > 1:
-                # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
-                touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
-                per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
-                c_eff = eff.gemm(per_expert_rows) * eff.moe_factor
-                w_bytes = g.weight_bytes * touched / g.copies
-            else:
-                c_eff = eff_rows if g.per_token_rows else eff_sampled
-                w_bytes = g.weight_bytes
+            scale = m / c_eff
+            for flop_s, w_bytes, act in group:  # (seconds per row at 100%, weight bytes, act bytes per row)
+                t_c = scale * flop_s
+                t_m = (w_bytes + m * act) * inv_bw
+                if t_c >= t_m:
+                    compute_s += t_c
+                    gemm_s += t_c
+                else:
+                    memory_s += t_m
+                    gemm_s += t_m
+        for g in self._expert_gemms:
+            m = rows
+            if m <= 0:
+                continue
+            # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
+            touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
+            per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
+            c_eff = eff.gemm(per_expert_rows) * eff.moe_factor
             t_c = m * g.flops_per_row * g.s_per_flop / c_eff
-            t_m = (w_bytes + m * g.act_bytes_per_row) * inv_bw
+            t_m = (g.weight_bytes * touched / g.copies + m * g.act_bytes_per_row) * inv_bw
             if t_c >= t_m:
                 compute_s += t_c
                 gemm_s += t_c

@@ -96,6 +96,8 @@ class _Search:
     efficiency: Callable[[Deployment], Efficiency | None]
     rejected: dict[tuple[str, str, str], tuple[RejectionKind, str]] = field(default_factory=dict)
     simulated: int = 0
+    quick: bool = False
+    """Shorter simulations (used while looking for alternatives)."""
     _cache: dict[tuple[int, int, int, int], ServingResult] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- helpers
@@ -217,6 +219,12 @@ class _Search:
             return None
         return _Cand(dep=dep, mem=mem, pm=pm, price=price, rps_max=rps_max, replicas_lb=replicas_lb)
 
+    def _worst_ratio(self, result: ServingResult) -> float:
+        """Largest achieved / limit over the SLO targets (inf when overloaded)."""
+        if not result.stable:
+            return math.inf
+        return max((_stat(result, t.metric).at(t.percentile) / t.limit_s for t in self.slo.targets), default=0.0)
+
     def _near_limit(self, result: ServingResult) -> bool:
         for t in self.slo.targets:
             ratio = _stat(result, t.metric).at(t.percentile) / t.limit_s
@@ -259,9 +267,11 @@ class _Search:
         """Simulate `r` replicas at (1 + headroom) x RPS; (passes, misses in words, result)."""
         load = (self.workload.rps or 0.0) * (1 + self.constraints.headroom)
         # A short run decides clear cases; runs within 15% of a limit are repeated at full length.
-        result = self.simulate(cand, r, load, max(200, self.sim_requests // 2))
+        # Alternatives (quick mode) use runs of a third and half the length.
+        full = self.sim_requests // 2 if self.quick else self.sim_requests
+        result = self.simulate(cand, r, load, max(200, full // 2 if not self.quick else self.sim_requests // 3))
         if result.stable and self._near_limit(result):
-            result = self.simulate(cand, r, load)
+            result = self.simulate(cand, r, load, max(200, full))
         misses = meets_slo(result, self.slo) if result.stable else [f"overloaded at {load / r:.2f} RPS per replica"]
         return not misses, misses, result
 
@@ -275,13 +285,16 @@ class _Search:
         ok, misses, result = trial(r)
         last_fail = r - 1
         grown = 0
+        worst = self._worst_ratio(result)
         while not ok and grown < 6:
             last_fail = r
             r = min(self.constraints.max_replicas, max(r + 1, math.ceil(r * 1.5)))
             ok, misses, result = trial(r)
             grown += 1
-            if r == self.constraints.max_replicas:
-                break
+            ratio = self._worst_ratio(result)
+            if r == self.constraints.max_replicas or (not ok and ratio > 0.9 * worst):
+                break  # more replicas barely help: the SLO is bound by single-request latency
+            worst = ratio
         if not ok:
             return _Eval(cand, r, False, misses, result)
         lo, hi = last_fail + 1, r  # bisect down to the fewest passing replicas
@@ -315,9 +328,9 @@ def _lengths(dist: LengthDistribution) -> LengthSummary:
                          max_tokens=float(dist.upper_tokens()))
 
 
-def _summary(s: _Search, ev: _Eval, model_ref: str) -> CandidateSummary:
+def _summary(s: _Search, ev: _Eval, model_ref: str, requests: int | None = None) -> CandidateSummary:
     cand, dep = ev.cand, ev.cand.dep
-    target = s.simulate(cand, ev.replicas, s.workload.rps or 0.0)
+    target = s.simulate(cand, ev.replicas, s.workload.rps or 0.0, requests)
     c: Cost | None = None
     if cand.price is not None:
         c = cost(cand.price, ev.replicas * dep.num_gpus, target.requests_per_s * ev.replicas,
@@ -421,7 +434,8 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         if best is not None and c.cost_lb > best.cost_per_hour:
             break  # equal bounds may still win the tie on SLO margin
         consider(c)
-    # Alternatives: the cheapest passing deployment per GPU type and per runtime.
+    # Alternatives: the cheapest passing deployment per GPU type and per runtime (shorter simulations).
+    s.quick = True
     group_keys: list[Callable[[_Cand], str]] = [lambda c: f"gpu:{c.dep.gpu.id}",
                                                 lambda c: f"runtime:{c.dep.runtime.id}"]
     for key_of in group_keys:
@@ -456,7 +470,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     for ev in passing[1:]:
         keys = {f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"}
         if id(ev) not in seen and any(best_by.get(k) is ev for k in keys):
-            alternatives.append(_summary(s, ev, ref))
+            alternatives.append(_summary(s, ev, ref, max(200, sim_requests // 2)))
             seen.add(id(ev))
     # A family is rejected only if none of its shapes is viable: drop families that passed, and families
     # with shapes the branch and bound never needed to simulate (dearer than the recommendation).
