@@ -398,17 +398,7 @@ class PerfModel:
         each micro-batch over its share of layers, so an iteration takes the time of all layers
         at one micro-batch, times `pp` micro-batches, over `pp` stages.
         """
-        pp = self.dep.pp_size
-        micro = shape.split(pp)
-        gemm_s, attn_s, comm_s, compute_s, memory_s = self._stage(micro)
-        if pp > 1:
-            link = self.dep.gpu.interconnect
-            hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
-            comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
-        eff = self.eff
-        seqs = shape.decode_seqs + shape.prefill_seqs
-        overhead_s = (eff.step_overhead_s + eff.per_seq_overhead_s * seqs
-                      + eff.per_layer_overhead_s * self.dep.model.num_layers)
+        gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s = self._parts(shape)
         total = gemm_s + attn_s + comm_s + overhead_s
         parts: dict[Bound, float] = {"compute": compute_s, "memory": memory_s,
                                      "communication": comm_s, "overhead": overhead_s}
@@ -417,6 +407,24 @@ class PerfModel:
                              overhead_s=overhead_s, compute_bound_s=compute_s, memory_bound_s=memory_s,
                              bound=bound)
 
+    def _overhead_s(self, seqs: int) -> float:
+        """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer)."""
+        eff = self.eff
+        return (eff.step_overhead_s + eff.per_seq_overhead_s * seqs
+                + eff.per_layer_overhead_s * self.dep.model.num_layers)
+
+    def _parts(self, shape: IterationShape) -> tuple[float, float, float, float, float, float]:
+        """(gemm, attention, communication, compute-bound, memory-bound, overhead) seconds of an iteration."""
+        pp = self.dep.pp_size
+        micro = shape.split(pp)
+        gemm_s, attn_s, comm_s, compute_s, memory_s = self._stage(micro)
+        if pp > 1:
+            link = self.dep.gpu.interconnect
+            hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
+            comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
+        overhead_s = self._overhead_s(shape.decode_seqs + shape.prefill_seqs)
+        return gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s
+
     def step_s(self, shape: IterationShape) -> float:
         """Just the seconds of `iteration(shape)` (the simulator's hot path, no result object)."""
         if shape.prefill_tokens == 0 and self.dep.pp_size == 1:
@@ -424,17 +432,8 @@ class PerfModel:
         return self._total(shape)
 
     def _total(self, shape: IterationShape) -> float:
-        pp = self.dep.pp_size
-        micro = shape.split(pp)
-        gemm_s, attn_s, comm_s, _, _ = self._stage(micro)
-        if pp > 1:
-            link = self.dep.gpu.interconnect
-            hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
-            comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
-        eff = self.eff
-        seqs = shape.decode_seqs + shape.prefill_seqs
-        return (gemm_s + attn_s + comm_s + eff.step_overhead_s + eff.per_seq_overhead_s * seqs
-                + eff.per_layer_overhead_s * self.dep.model.num_layers)
+        gemm_s, attn_s, comm_s, _, _, overhead_s = self._parts(shape)
+        return gemm_s + attn_s + comm_s + overhead_s
 
     def decode_s(self, batch: int, context_sum: float) -> float:
         """Seconds of a decode-only step (no pipeline stages): cached per batch, attention added exactly.
@@ -449,9 +448,7 @@ class PerfModel:
         if fixed is None:
             no_ctx = IterationShape(decode_seqs=batch, decode_context_tokens=0.0, sampled_seqs=batch)
             gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
-            eff = self.eff
-            fixed = (gemm_s + comm_s + eff.step_overhead_s + eff.per_seq_overhead_s * batch
-                     + eff.per_layer_overhead_s * self.dep.model.num_layers)
+            fixed = gemm_s + comm_s + self._overhead_s(batch)
             self._decode_fixed[batch] = fixed
         token_layers = batch * self._ctx_layers(context_sum / batch)
         return fixed + token_layers * self._decode_s_per_token_layer
