@@ -1,0 +1,101 @@
+"""`planner estimate`: every family on every GPU its runtime supports; load regimes; JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.compat import incompatibilities, make_deployment
+from planner.errors import InfeasibleError, SpecError
+from planner.estimate import LoadSpec, estimate
+from planner.memory import memory_breakdown
+from planner.specs.workload import LengthDistribution
+from tests.conftest import MODELS
+
+runner = CliRunner()
+FAMILY_MODELS = ["llama-2-7b", "llama-3.1-8b", "mistral-7b-v0.1", "mixtral-8x7b", "qwen2.5-7b", "qwen3-8b",
+                 "qwen3-30b-a3b", "gemma-2-9b", "gemma-3-27b", "phi-3-mini", "phi-4", "deepseek-v2-lite",
+                 "gpt-oss-20b", "bge-large-en-v1.5"]
+GPUS = ["t4", "l4", "a10g", "l40s", "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "gh200", "b200",
+        "gb200", "mi300x", "mi325x"]
+
+
+@pytest.mark.parametrize("name", FAMILY_MODELS)
+@pytest.mark.parametrize("runtime", ["vllm", "trtllm"])
+def test_every_family_on_every_supported_gpu(model, catalog, name, runtime):
+    """Each family estimates on each GPU the runtime supports (smallest TP that fits); others are SpecErrors."""
+    spec = model(name)
+    rt = catalog.runtime(runtime)
+    for gpu_id in GPUS:
+        gpu = catalog.gpu(gpu_id)
+        if incompatibilities(spec, gpu, rt):
+            with pytest.raises(SpecError):
+                make_deployment(spec, gpu, rt, max_model_len=512)
+            continue
+        for tp in (1, 2, 4, 8):
+            if incompatibilities(spec, gpu, rt, tp_size=tp) or tp > gpu.interconnect.gpus_per_node:
+                continue
+            dep = make_deployment(spec, gpu, rt, tp_size=tp, max_model_len=512)
+            if memory_breakdown(dep, 512).fits:
+                out = 1 if spec.encoder_only else 32
+                result = estimate(dep, LengthDistribution.fixed(256), LengthDistribution.fixed(out),
+                                  LoadSpec(kind="batch", value=4))
+                assert result.serving.e2e.mean_s > 0 and result.serving.requests_per_s > 0
+                break
+
+
+def test_load_regimes_are_consistent(model, catalog):
+    """Offline throughput >= closed loop at 64 >= closed loop at 1, and a static batch of 1 has TPOT ~ one step."""
+    dep = make_deployment(model("llama-3.1-8b"), catalog.gpu("h100"), catalog.runtime("vllm"), max_model_len=2048)
+    isl, osl = LengthDistribution.fixed(512), LengthDistribution.fixed(128)
+    offline = estimate(dep, isl, osl, LoadSpec(kind="offline", num_requests=1000)).serving
+    c64 = estimate(dep, isl, osl, LoadSpec(kind="concurrency", value=64)).serving
+    c1 = estimate(dep, isl, osl, LoadSpec(kind="concurrency", value=1)).serving
+    assert offline.output_tokens_per_s >= c64.output_tokens_per_s * 0.95 >= c1.output_tokens_per_s
+    b1 = estimate(dep, isl, osl, LoadSpec(kind="batch", value=1)).serving
+    assert c1.tpot.mean_s == pytest.approx(b1.tpot.mean_s, rel=0.1)
+
+
+def test_does_not_fit_is_infeasible(model, catalog):
+    """A deployment that cannot hold one sequence is an InfeasibleError (exit 1), not a crash."""
+    dep = make_deployment(model("llama-3.1-70b"), catalog.gpu("l40s"), catalog.runtime("vllm"), tp_size=1,
+                          max_model_len=1024)
+    with pytest.raises(InfeasibleError, match="does not fit"):
+        estimate(dep, LengthDistribution.fixed(512), LengthDistribution.fixed(128), LoadSpec(kind="batch", value=1))
+
+
+def test_cli_json_contract():
+    """`planner estimate --format json` carries the stable keys."""
+    result = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--gpu", "h100", "--isl", "1000",
+                                 "--osl", "200", "--concurrency", "16", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("ttft_s", "tpot_s", "e2e_s", "output_tokens_per_s", "output_tokens_per_s_per_gpu", "requests_per_s",
+                "prefill_bound", "decode_bound"):
+        assert key in data
+    assert data["output_tokens_per_s_per_gpu"] == data["output_tokens_per_s"]
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("--gpu", "a100-80gb", "--quant", "fp8", "-c", "4"), "Error: vLLM serves fp8 weights only on"),
+    (("--gpu", "mi300x", "--runtime", "trtllm", "-c", "4"), "Error: TensorRT-LLM does not run on"),
+    (("--gpu", "h100", "-c", "4", "--batch", "2"), "Error: --concurrency --batch: give exactly one of"),
+    (("--gpu", "h100",), "Error: load: give exactly one of --concurrency, --batch and --rps"),
+    (("--gpu", "h100", "-c", "many"), "Error: --concurrency: --concurrency must be a positive integer or `max`"),
+])
+def test_cli_errors(args, line):
+    """Unsupported combinations and bad loads exit 2 with a clear line."""
+    result = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--isl", "100", "--osl", "10", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(line)
+
+
+def test_cli_concurrency_capped_note():
+    """--concurrency beyond what fits is capped and the output says so."""
+    result = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--gpu", "l4", "--isl", "4000", "--osl",
+                                 "1000", "-c", "5000", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert any("capped" in n for n in json.loads(result.stdout)["notes"])
