@@ -96,7 +96,7 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
     if max_model_len is not None and max_model_len > model.max_position_embeddings:
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
-    sched = runtime.scheduler
+    sched = runtime.scheduler_for(gpu.architecture, gpu.memory_bytes)
     if not runtime.features.sliding_window and any(layer.window_tokens for layer in model.layers):
         model = model.model_copy(update={
             "layers": tuple(layer.model_copy(update={"window_tokens": None}) for layer in model.layers),

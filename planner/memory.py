@@ -186,12 +186,21 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
     ctx = float(policy.cuda_context_bytes)
     mem = dep.gpu.memory_bytes
     fixed = weights + activation + ctx + graphs
+    fraction = dep.memory_fraction
+    # Memory the runtime's fraction does not cover but that must still exist on the device.
+    outside = ctx if policy.context_outside_fraction else 0.0
     if policy.fraction_basis == "total":
-        usable = dep.memory_fraction * mem
-        kv_avail = usable - fixed
+        usable = fraction * mem
+        kv_avail = usable - (fixed - outside)
+    elif policy.fraction_basis == "weights_and_kv":
+        # SGLang: the static pool (weights + KV) gets the fraction; activations, graphs and the context
+        # must fit in the rest, else the pool shrinks by the overflow.
+        usable = fraction * mem
+        overflow = max(0.0, (activation + graphs + ctx) - (1 - fraction) * mem)
+        kv_avail = usable - weights - overflow
     else:
-        usable = mem - (1 - dep.memory_fraction) * max(0.0, mem - fixed)
-        kv_avail = dep.memory_fraction * (mem - fixed)
+        usable = mem - (1 - fraction) * max(0.0, mem - fixed)
+        kv_avail = fraction * (mem - fixed)
     kvb = _quant.kv_dtype_bytes(dep.kv_dtype)
     per_token_gpu = arch.kv_bytes_per_token(model, kvb, dep.tp_size) / dep.pp_size
     block = dep.runtime.scheduler.kv_block_size_tokens
@@ -205,11 +214,12 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
         seqs = max(0, math.floor(kv_avail / seq_bytes)) if seq_bytes > 0 else 0
         capacity = int(max(0.0, kv_avail) / (seq_bytes / context)) if seq_bytes > 0 else 0
         need_kv = seq_bytes
-    needed_usable = fixed + need_kv
     if policy.fraction_basis == "total":
-        needed = needed_usable / dep.memory_fraction
+        needed = (fixed - outside + need_kv) / fraction + outside
+    elif policy.fraction_basis == "weights_and_kv":
+        needed = max((weights + need_kv) / fraction, weights + need_kv + activation + graphs + ctx)
     else:
-        needed = fixed + need_kv / dep.memory_fraction
+        needed = fixed + need_kv / fraction
     fits = kv_avail >= need_kv and kv_avail >= 0
     return MemoryBreakdown(
         params_total=counts.total, params_active=counts.active, gpu_memory_bytes=mem,

@@ -222,11 +222,14 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
     if fit == 0:
         raise ValueError("not even one sequence fits in the KV cache")
     if clients > fit:
+        # Clients beyond what the replica can run keep requests waiting in its queue (their wait counts in
+        # TTFT), as a real server with a benchmark client at that concurrency behaves.
         why = "max_num_seqs" if fit == cfg.max_num_seqs else "KV-cache memory"
-        notes.append(f"concurrency {clients} capped at {fit} by {why}")
-        clients = fit
-    n = num_requests or int(min(20000, max(200, 8 * clients)))
-    n = max(n, 2 * clients)
+        notes.append(f"concurrency {clients} capped at {fit} running sequences by {why}; "
+                     f"the other {clients - fit} requests wait in the queue (included in TTFT)")
+    n = num_requests or int(min(20000, max(200, 8 * min(clients, fit))))
+    n = min(max(n, 2 * clients), 20000)
+    clients = min(clients, n)
     rng = np.random.default_rng(seed)
     prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
     # Steady state of a closed loop: clients are out of phase. Start them spread over one
@@ -235,7 +238,7 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
     causal = not pm.dep.model.encoder_only
     one = pm.iteration(prefill_shape(1, max(1, int(prompt.expected())), causal=causal)).total_s
     if causal:
-        one += output.expected() * pm.step_s(decode_shape(clients, prompt.expected() + output.expected() / 2))
+        one += output.expected() * pm.step_s(decode_shape(min(clients, fit), prompt.expected() + output.expected() / 2))
     starts = np.zeros(n)
     starts[:clients] = np.sort(rng.uniform(0.0, one, size=clients))
     trace = Simulator(pm, cfg).run(starts, prompts, outputs, closed_loop_clients=clients)

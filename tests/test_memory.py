@@ -136,9 +136,26 @@ def test_more_memory_never_fits_less(model, catalog, extra_gib, ctx):
 @settings(max_examples=20, deadline=None)
 @given(tp=TP, ctx=CTX)
 def test_parts_sum_to_usable(model, catalog, tp, ctx):
-    """Weights + activations + context + graphs + KV equal the runtime's usable memory."""
+    """vLLM: weights + activations + graphs + KV fill the usable fraction (the CUDA context sits outside it)."""
     dep = make_deployment(model("llama-3.1-70b"), catalog.gpu("h200"), catalog.runtime("vllm"), tp_size=tp,
                           max_model_len=ctx)
     m = memory_breakdown(dep)
-    parts = m.weights_bytes_per_gpu + m.activation_bytes_per_gpu + m.cuda_context_bytes + m.cuda_graph_bytes
+    parts = m.weights_bytes_per_gpu + m.activation_bytes_per_gpu + m.cuda_graph_bytes
     assert parts + m.kv_cache_bytes_per_gpu == pytest.approx(m.usable_bytes, rel=1e-9)
+    assert m.usable_bytes + m.cuda_context_bytes <= m.gpu_memory_bytes
+
+
+def test_sglang_fraction_covers_weights_and_kv(model, catalog):
+    """SGLang: mem_fraction_static x memory holds weights + KV (Llama-3.1-8B on H100: ~51 GiB of KV)."""
+    dep = make_deployment(model("llama-3.1-8b"), catalog.gpu("h100"), catalog.runtime("sglang"), max_model_len=8192)
+    m = memory_breakdown(dep)
+    assert m.weights_bytes_per_gpu + m.kv_cache_bytes_per_gpu == pytest.approx(0.83 * m.gpu_memory_bytes, rel=1e-9)
+    assert 49 * GIB < m.kv_cache_bytes_per_gpu < 53 * GIB
+
+
+def test_vllm_small_gpu_defaults(model, catalog):
+    """vLLM defaults to 256 sequences / 2048 batched tokens under 70 GiB and on A100, 1024 / 8192 on H100."""
+    spec, rt = model("llama-3.1-8b"), catalog.runtime("vllm")
+    for gpu, seqs, tokens in (("l40s", 256, 2048), ("a100-80gb", 256, 2048), ("h100", 1024, 8192), ("b200", 1024, 16384)):
+        dep = make_deployment(spec, catalog.gpu(gpu), rt, max_model_len=4096)
+        assert (dep.max_num_seqs, dep.max_num_batched_tokens) == (seqs, tokens)

@@ -39,9 +39,14 @@ class MemoryPolicy(Frozen):
 
     memory_fraction: float = Field(gt=0, le=1)
     """Fraction the runtime may use (vLLM `gpu_memory_utilization`, SGLang `mem_fraction_static`, ...)."""
-    fraction_basis: Literal["total", "free_after_load"]
-    """`total`: fraction of device memory caps everything (vLLM, SGLang); `free_after_load`: fraction
-    of memory still free after weights and activations goes to KV (TensorRT-LLM, TGI)."""
+    fraction_basis: Literal["total", "free_after_load", "weights_and_kv"]
+    """`total`: the fraction of device memory caps weights, activations, graphs and KV (vLLM);
+    `weights_and_kv`: the fraction holds only weights and KV, activations and graphs live in the rest
+    (SGLang `mem_fraction_static`); `free_after_load`: the fraction of memory still free after weights
+    and activations goes to KV (TensorRT-LLM, TGI)."""
+    context_outside_fraction: bool = False
+    """The CUDA context exists before the runtime measures memory, so it sits in the slack outside the
+    fraction instead of reducing the KV cache (vLLM)."""
     cuda_context_bytes: int = Field(ge=0)
     """CUDA/HIP context, cuBLAS workspaces and allocator slack outside the runtime's pools, bytes."""
     cuda_graph_bytes: int = Field(ge=0)
@@ -73,6 +78,27 @@ class Scheduler(Frozen):
     """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
     (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM
     GUARANTEED_NO_EVICT)."""
+
+
+class SchedulerOverride(Frozen):
+    """Scheduler defaults that differ by GPU (the first matching rule applies)."""
+
+    architectures: list[Architecture] = Field(default_factory=list)
+    """Applies to these architectures (empty: any)."""
+    min_memory_bytes: int | None = Field(default=None, gt=0)
+    """Applies to GPUs with at least this much memory, bytes."""
+    max_memory_bytes: int | None = Field(default=None, gt=0)
+    """Applies to GPUs with less than this much memory, bytes."""
+    max_num_seqs: int | None = Field(default=None, ge=1)
+    """Replacement for `Scheduler.max_num_seqs`."""
+    max_num_batched_tokens: int | None = Field(default=None, ge=1)
+    """Replacement for `Scheduler.max_num_batched_tokens`."""
+
+    def matches(self, architecture: str, memory_bytes: int) -> bool:
+        """Whether a GPU of this architecture and memory falls under the rule."""
+        return ((not self.architectures or architecture in self.architectures)
+                and (self.min_memory_bytes is None or memory_bytes >= self.min_memory_bytes)
+                and (self.max_memory_bytes is None or memory_bytes < self.max_memory_bytes))
 
 
 class Features(Frozen):
@@ -189,6 +215,8 @@ class Runtime(Sourced):
     """Memory carving."""
     scheduler: Scheduler
     """Scheduler defaults."""
+    scheduler_overrides: list[SchedulerOverride] = Field(default_factory=list)
+    """GPU-dependent scheduler defaults, first match wins."""
     features: Features
     """Serving features."""
     perf: PerfDefaults
@@ -213,6 +241,14 @@ class Runtime(Sourced):
             return self.perf
         changes = override.model_dump(exclude_none=True)
         return self.perf.model_copy(update=changes)
+
+    def scheduler_for(self, architecture: Architecture, memory_bytes: int) -> Scheduler:
+        """Scheduler defaults on a GPU of this architecture and memory (first matching override applied)."""
+        for rule in self.scheduler_overrides:
+            if rule.matches(architecture, memory_bytes):
+                changes = rule.model_dump(include={"max_num_seqs", "max_num_batched_tokens"}, exclude_none=True)
+                return self.scheduler.model_copy(update=changes)
+        return self.scheduler
 
     def supports_quant(self, quant: Quant, architecture: Architecture) -> bool:
         """Whether `quant` weights can be served on `architecture`."""
