@@ -79,7 +79,8 @@ def lengths(text: object, what: str, default: int | None = None) -> LengthDistri
         if default is not None:
             return LengthDistribution.fixed(default)
         raise Skip(f"{what} not stated" if not raw or "not stated" in raw else f"{what} is a sweep ({raw})")
-    value = _num(raw)
+    kilo = re.match(r"\s*(\d+(?:\.\d+)?)\s*[kK]\b", raw)  # "63K (~63000)"
+    value = float(kilo.group(1)) * 1000 if kilo else _num(raw)
     if value is None:
         raise Skip(f"{what} unreadable ({raw})")
     spread = re.search(r"\+-\s*(\d+)%", raw)

@@ -51,6 +51,8 @@ class SimConfig:
     block_tokens: int = 16
     mixed: bool = True
     """Prefill chunks share iterations with decodes (else prefill iterations pause decoding)."""
+    watermark_fraction: float = 0.0
+    """Share of KV capacity kept free when admitting (on-demand reservation only)."""
     static: bool = False
     """Static batching: a new batch starts only when the previous one has fully finished."""
 
@@ -129,6 +131,9 @@ class Simulator:
         iterations = preemptions = completed = 0
         kv_token_s = busy_s = 0.0
         block = cfg.block_tokens
+        # On-demand runtimes may keep a share of blocks free when admitting, so running sequences can grow
+        # without an immediate preemption.
+        watermark = 0 if cfg.reserve_full else int(cfg.watermark_fraction * cfg.kv_capacity_tokens)
         dec_s = self.pm.decode_s if self.pm.dep.pp_size == 1 else self._decode_s
         step_s = self.pm.step_s
 
@@ -229,7 +234,7 @@ class Simulator:
             while batch_open and waiting and running < cfg.max_num_seqs and (budget > 0 or not chunks and n_dec == 0):
                 r = waiting[0]
                 need = blocks(r.prompt_tokens + (r.output_tokens if cfg.reserve_full else 1))
-                if kv_in_use() + need > capacity:
+                if kv_in_use() + need + watermark > capacity:
                     if need > capacity and not decoding and not prefilling:
                         # Can never fit: drop it as failed (counted as finished at infinity).
                         waiting.popleft()

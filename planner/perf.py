@@ -50,7 +50,8 @@ class Efficiency(Frozen):
     allreduce_bw: float = Field(gt=0, le=1)
     """Fraction of link bandwidth an all-reduce reaches."""
     int4_penalty: float = Field(ge=1)
-    """Slow-down of compute-bound weight-only int4 GEMMs."""
+    """Slow-down of compute-bound weight-only int4 GEMMs (dequantization); tapers off at small row counts,
+    where the kernels are bandwidth-bound."""
     moe_factor: float = Field(gt=0, le=1)
     """Grouped expert GEMM efficiency relative to dense GEMMs."""
     source: str
@@ -194,6 +195,9 @@ class _Gemm:
     peak_flops: float
     penalty: float
     per_token_rows: bool = True
+    row_scale: float = 1.0
+    """GEMM rows count as this many 16-bit rows on the efficiency curve: weight-only int4 kernels stream a
+    quarter of the bytes per FLOP, so they leave the bandwidth-bound regime at a quarter of the rows."""
     """False for lm_head-like layers that only see sampled rows."""
 
     @property
@@ -208,8 +212,8 @@ class _Gemm:
 
     @property
     def s_per_flop(self) -> float:
-        """Seconds per FLOP at 100% efficiency, weight-only dequantization penalty included."""
-        return self.penalty / self.peak_flops
+        """Seconds per FLOP at 100% efficiency (before any dequantization penalty)."""
+        return 1.0 / self.peak_flops
 
 
 @dataclass(frozen=True)
@@ -231,9 +235,10 @@ class PerfModel:
     _allreduce_latency_s: float
     _act_bytes: float
     _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
-    _row_gemms: tuple[tuple[float, float, float], ...] = ()
-    """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row)."""
-    _sampled_gemms: tuple[tuple[float, float, float], ...] = ()
+    _row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
+    """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row,
+    dequantization penalty - 1, row scale on the efficiency curve)."""
+    _sampled_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Groups that see only sampled rows (lm_head), same layout."""
     _expert_gemms: tuple[_Gemm, ...] = ()
     """Routed-expert groups."""
@@ -242,8 +247,8 @@ class PerfModel:
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
-        def packed(g: _Gemm) -> tuple[float, float, float]:
-            return g.flops_per_row * g.s_per_flop, g.weight_bytes, g.act_bytes_per_row
+        def packed(g: _Gemm) -> tuple[float, float, float, float, float]:
+            return g.flops_per_row * g.s_per_flop, g.weight_bytes, g.act_bytes_per_row, g.penalty - 1.0, g.row_scale
 
         eff = self.eff
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute)
@@ -278,7 +283,8 @@ class PerfModel:
             else:
                 dtype = sixteen
             peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
-            penalty = eff.int4_penalty if _quant.is_weight_only(q, arch_name) else 1.0
+            weight_only = _quant.is_weight_only(q, arch_name)
+            penalty = eff.int4_penalty if weight_only else 1.0
             n_local: float
             k_local: float
             if lin.tp == "replicated":
@@ -292,7 +298,8 @@ class PerfModel:
             bpw = _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
             weight_bytes = n_local * k_local * bpw * lin.copies * lin.num_layers
             gemms.append(_Gemm(lin.name, n_local, k_local, weight_bytes, lin.num_layers, lin.copies,
-                               lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head"))
+                               lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head",
+                               row_scale=2.0 / bpw if weight_only else 1.0))
         a = model.attention
         heads_local = a.num_heads / tp
         if a.kind == "mla":
@@ -322,6 +329,11 @@ class PerfModel:
 
     # ------------------------------------------------------------------ timing
 
+    def _penalty_taper(self, rows: float) -> float:
+        """Share of the weight-only dequantization penalty paid at `rows` rows: none for GEMV-like shapes
+        (bandwidth-bound kernels such as Marlin hide it), all of it for large GEMMs."""
+        return rows / (rows + self.eff.gemm_half_tokens)
+
     def _ctx_layers(self, mean_ctx: float) -> float:
         """Sum over layers of the context a token attends to (sliding layers capped at their window)."""
         total = self._full_layers * mean_ctx
@@ -341,8 +353,12 @@ class PerfModel:
             if m <= 0:
                 continue
             scale = m / c_eff
-            for flop_s, w_bytes, act in group:  # (seconds per row at 100%, weight bytes, act bytes per row)
-                t_c = scale * flop_s
+            taper = self._penalty_taper(m)
+            for flop_s, w_bytes, act, extra, row_scale in group:
+                if row_scale == 1.0:
+                    t_c = scale * flop_s * (1.0 + extra * taper)
+                else:
+                    t_c = m / eff.gemm(m * row_scale) * flop_s * (1.0 + extra * self._penalty_taper(m * row_scale))
                 t_m = (w_bytes + m * act) * inv_bw
                 if t_c >= t_m:
                     compute_s += t_c
@@ -357,8 +373,9 @@ class PerfModel:
             # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
             touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
             per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
-            c_eff = eff.gemm(per_expert_rows) * eff.moe_factor
-            t_c = m * g.flops_per_row * g.s_per_flop / c_eff
+            c_eff = eff.gemm(per_expert_rows * g.row_scale) * eff.moe_factor
+            penalty = 1.0 + (g.penalty - 1.0) * self._penalty_taper(per_expert_rows * g.row_scale)
+            t_c = m * g.flops_per_row * g.s_per_flop * penalty / c_eff
             t_m = (g.weight_bytes * touched / g.copies + m * g.act_bytes_per_row) * inv_bw
             if t_c >= t_m:
                 compute_s += t_c

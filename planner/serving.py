@@ -112,7 +112,7 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         max_num_seqs=dep.max_num_seqs, max_num_batched_tokens=dep.max_num_batched_tokens,
         kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
         reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
-        mixed=sched.mixed_batches, static=sched.batching == "static",
+        mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
     )
 
 

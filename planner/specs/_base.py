@@ -54,7 +54,8 @@ class Sourced(Frozen):
 
     @model_validator(mode="after")
     def _every_number_has_a_source(self) -> Sourced:
-        dumped = self.model_dump(exclude=set(self._unsourced_exempt), exclude_none=True)
+        # Only numbers written in the file need a source (defaults the file leaves out do not).
+        dumped = self.model_dump(exclude=set(self._unsourced_exempt), exclude_none=True, exclude_unset=True)
         missing = []
         for path in _numeric_paths(dumped):
             parts = path.split(".")

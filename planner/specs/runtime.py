@@ -74,6 +74,9 @@ class Scheduler(Frozen):
     mixed_batches: bool = True
     """Prefill chunks share iterations with decode tokens; if False, prefill iterations pause decoding
     (SGLang without --enable-mixed-chunk, TGI)."""
+    kv_watermark_fraction: float = Field(default=0.0, ge=0, lt=0.5)
+    """Share of KV blocks an on-demand scheduler keeps free when admitting new requests, so running sequences
+    can grow without immediate preemption."""
     kv_reservation: Literal["on_demand", "full"] = "on_demand"
     """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
     (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM
