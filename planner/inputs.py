@@ -17,6 +17,11 @@ from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.model import ModelSpec
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
 
+DEFAULT_INPUT_TOKENS = "512:1.0"
+"""Prompt lengths assumed without a sample or --isl: chat-like, lognormal mean 512 tokens, CV 1.0."""
+DEFAULT_OUTPUT_TOKENS = "256:0.8"
+"""Output lengths assumed without sample outputs or --osl: lognormal mean 256 tokens, CV 0.8."""
+
 QUANTS = ("bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4")
 KV_DTYPES = ("auto", "fp8")
 
@@ -138,12 +143,13 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         output_dist = LengthDistribution.fixed(1)
         assumptions.append("prefill-only (encoder) model: one forward pass per request, no decode")
     if input_dist is None:
-        raise SpecError("no prompt lengths given", where="--isl",
-                        hint="pass --sample prompts.jsonl --tokenizer T, or --isl 512 (fixed), 512:0.8 "
-                             "(lognormal mean:cv) or 128-2048 (uniform)")
+        input_dist = parse.lengths(DEFAULT_INPUT_TOKENS, "default input lengths")
+        assumptions.append(f"no prompt sample or --isl: assumed chat-like prompts ({input_dist.describe()} tokens); "
+                           "pass --sample (with --tokenizer) or --isl for a real plan")
     if output_dist is None:
-        raise SpecError("no output lengths given", where="--osl",
-                        hint="add outputs to the sample, or pass --osl 256 (fixed), 256:0.8 or 64-512")
+        output_dist = parse.lengths(DEFAULT_OUTPUT_TOKENS, "default output lengths")
+        assumptions.append(f"no output lengths in the sample or --osl: assumed {output_dist.describe()} tokens; "
+                           "pass --osl or add outputs to the sample")
     limit = model.max_position_embeddings
     input_dist = input_dist.model_copy(update={"max_tokens": min(input_dist.max_tokens or limit, limit - 1)})
     output_dist = output_dist.model_copy(update={"max_tokens": min(output_dist.max_tokens or limit, limit)})

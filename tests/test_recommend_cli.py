@@ -114,11 +114,37 @@ def test_bad_inputs(args, line):
     assert "Traceback" not in result.output
 
 
-def test_missing_rps_and_lengths():
-    """A bare config needs --rps and lengths; each missing one is named."""
-    assert "no request rate given" in run("recommend", L8).stderr
-    assert "no prompt lengths given" in run("recommend", L8, "--rps", "1").stderr
-    assert "no output lengths given" in run("recommend", L8, "--rps", "1", "--isl", "100").stderr
+def test_missing_rps():
+    """A bare config needs --rps."""
+    result = run("recommend", L8)
+    assert result.exit_code == 2 and "no request rate given" in result.stderr
+
+
+@pytest.mark.parametrize("model_arg", [L8, L8 + "/config.json", str(PLAN)])
+def test_issue_command_on_every_model_form(model_arg):
+    """`planner recommend MODEL --slo p95=80ms --rps 20` works on a folder, a config.json and a model.yaml."""
+    result = run("recommend", model_arg, "--slo", "p95=80ms", "--rps", "20", "--gpus", "h100,l40s", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["recommendation"]["ttft_p95_s"] <= 0.08
+
+
+def test_model_yaml_with_prompt_sample():
+    """The shipped chat example (Llama-3.1-8B, real Llama 3 tokenizer, prompt sample) plans at 20 RPS."""
+    pytest.importorskip("llama_models")
+    result = run("recommend", str(ROOT / "examples" / "chat-llama-3.1-8b" / "model.yaml"), "--slo", "p95=80ms",
+                 "--rps", "20", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["workload"]["input_tokens"]["description"].startswith("sample of 420")
+    assert any("tokenized with pkg:llama_models/llama3/tokenizer.model" in a for a in data["assumptions"])
+
+
+def test_default_lengths_are_stated():
+    """Without a sample or --isl/--osl, chat-like lengths are assumed and the report says so."""
+    data = json.loads(run("recommend", L8, "--rps", "2", "--gpus", "l40s", "-f", "json").stdout)
+    assert any("assumed chat-like prompts" in a for a in data["assumptions"])
+    assert data["workload"]["input_tokens"]["mean_tokens"] == 512
 
 
 def test_prices_override(tmp_path):
