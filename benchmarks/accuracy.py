@@ -224,7 +224,27 @@ def predict(row: pd.Series, catalog: Catalog, models: dict[str, ModelSpec]) -> R
         out.metrics["e2e_latency_ms"] = (float(row.e2e_latency_ms), 1e3 * stat(row.e2e_stat, s.e2e))
     if not out.metrics:
         raise Skip("no comparable metric")
+    _check_littles_law(row, load, osl)
     return out
+
+
+def _check_littles_law(row: pd.Series, load: LoadSpec, osl: LengthDistribution) -> None:
+    """Skip closed-loop rows whose own numbers contradict Little's law by more than 1.5x.
+
+    With C requests in flight, output throughput = C x osl / (TTFT + (osl - 1) x TPOT). A reported
+    throughput far below that means the stated concurrency was never reached (a client-bound run), so
+    the row's latencies describe a different load than its label.
+    """
+    if load.kind != "concurrency" or load.value is None:
+        return
+    if pd.isna(row.output_tok_s) or pd.isna(row.ttft_ms) or pd.isna(row.tpot_itl_ms):
+        return
+    n_out = osl.expected()
+    implied = load.value * n_out / ((float(row.ttft_ms) + (n_out - 1) * float(row.tpot_itl_ms)) / 1e3)
+    ratio = implied / float(row.output_tok_s)
+    if not 1 / 1.5 <= ratio <= 1.5:
+        raise Skip("measurement inconsistent with Little's law: its concurrency, TTFT and TPOT imply 1.5x+ "
+                   "the reported throughput (a client-bound run)")
 
 
 def evaluate(df: pd.DataFrame, catalog: Catalog, models: dict[str, ModelSpec] | None = None

@@ -38,7 +38,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "per_seq_overhead_s": (1e-7, 2e-4),
     "per_layer_overhead_s": (1e-7, 2e-3),
     "request_overhead_s": (1e-4, 0.2),
-    "allreduce_bw_efficiency": (0.2, 0.97),
+    "allreduce_bw_efficiency": (0.2, 0.9),
     "moe_gemm_efficiency_factor": (0.5, 1.0),
     "weight_only_int4_compute_penalty": (1.0, 3.0),
 }

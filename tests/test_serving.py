@@ -71,14 +71,17 @@ def test_offline_beats_single_stream(setup):
 
 
 def test_trtllm_reserves_full_sequences(model, catalog):
-    """TensorRT-LLM reserves prompt + output KV at admission: fewer concurrent sequences than vLLM."""
+    """TensorRT-LLM reserves prompt + output KV at admission: with long outputs it admits fewer requests at once
+    than vLLM's on-demand blocks, so queued requests start later and throughput is lower."""
     spec, gpu = model("llama-3.1-8b"), catalog.gpu("l40s")
     results = {}
     for rid in ("vllm", "trtllm"):
         dep = make_deployment(spec, gpu, catalog.runtime(rid), max_model_len=4096, max_num_seqs=4096)
         results[rid] = offline(PerfModel.build(dep), memory_breakdown(dep, 4096), FIXED(200), FIXED(3000),
                                num_requests=600)
-    assert results["trtllm"].kv_utilization < results["vllm"].kv_utilization
+    assert results["vllm"].ttft.p50_s < results["trtllm"].ttft.p50_s
+    assert results["vllm"].output_tokens_per_s > results["trtllm"].output_tokens_per_s
+    assert results["trtllm"].preemptions == 0 < results["vllm"].preemptions
 
 
 def test_steady_state_agrees_with_simulation(setup):
