@@ -20,7 +20,7 @@ import numpy as np
 from planner.perf import IterationShape, PerfModel
 
 
-@dataclass
+@dataclass(slots=True)
 class _Req:
     rid: int
     arrival_s: float

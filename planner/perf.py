@@ -235,6 +235,8 @@ class PerfModel:
     _allreduce_latency_s: float
     _act_bytes: float
     _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _gemm_cache: dict[tuple[int, int], tuple[float, float, float]] = field(default_factory=dict, repr=False,
+                                                                           compare=False)
     _row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row,
     dequantization penalty - 1, row scale on the efficiency curve)."""
@@ -341,15 +343,15 @@ class PerfModel:
             total += count * min(mean_ctx, window)
         return total
 
-    def _stage(self, s: IterationShape) -> tuple[float, float, float, float, float]:
-        """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
+    def _gemm_parts(self, rows: int, sampled: int) -> tuple[float, float, float]:
+        """(gemm, compute-bound, memory-bound) seconds of the linear layers for `rows` token rows, of which
+        `sampled` go through the lm_head; depends on nothing else, so it is cached per shape."""
         eff = self.eff
-        rows = s.tokens
         gemm_s = compute_s = memory_s = 0.0
         inv_bw = 1.0 / (self._bw * eff.weight_bw)
         eff_rows = eff.gemm(rows) if rows > 0 else 0.0
-        eff_sampled = eff.gemm(s.sampled_seqs) if s.sampled_seqs > 0 else 0.0
-        for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (s.sampled_seqs, eff_sampled, self._sampled_gemms)):
+        eff_sampled = eff.gemm(sampled) if sampled > 0 else 0.0
+        for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (sampled, eff_sampled, self._sampled_gemms)):
             if m <= 0:
                 continue
             scale = m / c_eff
@@ -383,6 +385,18 @@ class PerfModel:
             else:
                 memory_s += t_m
                 gemm_s += t_m
+        return gemm_s, compute_s, memory_s
+
+    def _stage(self, s: IterationShape) -> tuple[float, float, float, float, float]:
+        """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
+        eff = self.eff
+        rows = s.tokens
+        key = (rows, s.sampled_seqs)
+        cached = self._gemm_cache.get(key)
+        if cached is None:
+            cached = self._gemm_parts(rows, s.sampled_seqs)
+            self._gemm_cache[key] = cached
+        gemm_s, compute_s, memory_s = cached
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs:

@@ -25,6 +25,8 @@ from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution, Slo, Workload
 
 Mode = Literal["static_batch", "concurrency", "offline", "rps"]
+
+_QS = np.array([0.5, 0.9, 0.95, 0.99])
 """Load regime."""
 
 
@@ -47,10 +49,19 @@ class LatencyStats(Frozen):
         """Summarise an array of seconds (infinite values count as missed)."""
         if values.size == 0:
             return cls(mean_s=0, p50_s=0, p90_s=0, p95_s=0, p99_s=0)
-        finite = bool(np.all(np.isfinite(values)))
-        # Interpolating between inf values gives nan: pick order statistics when any request missed.
-        q = np.quantile(values, [0.5, 0.9, 0.95, 0.99], method="linear" if finite else "inverted_cdf")
-        mean = float(values.mean()) if finite else math.inf
+        ordered = np.sort(values)
+        finite = bool(np.isfinite(ordered[-1]))
+        n = ordered.size
+        if finite:
+            # Linear interpolation between order statistics (numpy's default quantile method).
+            pos = _QS * (n - 1)
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, n - 1)
+            q = ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+        else:
+            # Interpolating towards an infinite (missed) value gives nan: take order statistics instead.
+            q = ordered[np.maximum(np.ceil(_QS * n).astype(np.int64) - 1, 0)]
+        mean = float(ordered.mean()) if finite else math.inf
         return cls(mean_s=mean, p50_s=float(q[0]), p90_s=float(q[1]), p95_s=float(q[2]), p99_s=float(q[3]))
 
     @classmethod

@@ -22,9 +22,27 @@ class Settings(BaseSettings):
     """Directory of calibration profiles replacing the shipped calibration/ (`PLANNER_CALIBRATION_DIR`)."""
     debug: bool = Field(default=False)
     """Show full tracebacks for every error (`PLANNER_DEBUG=1`)."""
+    cache_dir: Path | None = None
+    """Where token counts of samples are cached (`PLANNER_CACHE_DIR`; default $XDG_CACHE_HOME/planner or
+    ~/.cache/planner)."""
+    cache: bool = True
+    """Cache token counts of samples between runs (`PLANNER_CACHE=0` turns it off)."""
 
 
 _DATA_DIRS = ("hardware_db", "runtime_profiles", "calibration")
+
+
+def cache_dir(settings: Settings | None = None) -> Path | None:
+    """The cache directory, or None when caching is off."""
+    settings = settings or Settings()
+    if not settings.cache:
+        return None
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "planner"
 
 
 def data_paths(settings: Settings | None = None) -> dict[str, Path]:

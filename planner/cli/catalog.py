@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from planner.catalog import Catalog
 from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console
-from planner.render import gpu_json, gpus_table, runtimes_table
 
 GPUS_EXAMPLES = """
 Examples:
@@ -27,6 +25,8 @@ Examples:
 
 def gpus(format: FormatOpt = TableOrJson.table) -> None:
     """List the GPUs in hardware_db with memory, bandwidth, dense peaks and prices."""
+    from planner.catalog import Catalog
+    from planner.render import gpu_json, gpus_table
     catalog = Catalog.load()
     items = sorted(catalog.gpus.values(), key=lambda g: (g.vendor, g.memory_bytes, g.id))
     if format is TableOrJson.json:
@@ -37,6 +37,8 @@ def gpus(format: FormatOpt = TableOrJson.table) -> None:
 
 def runtimes(format: FormatOpt = TableOrJson.table) -> None:
     """List the serving runtimes with their hardware, quantization and scheduler defaults."""
+    from planner.catalog import Catalog
+    from planner.render import runtimes_table
     catalog = Catalog.load()
     items = sorted(catalog.runtimes.values(), key=lambda r: r.id)
     if format is TableOrJson.json:

@@ -9,9 +9,7 @@ from typing import Annotated
 
 import typer
 
-from planner.catalog import Catalog
 from planner.cli._options import ModelArg, stdout_console, write_atomic
-from planner.parse import csv_list
 
 EXAMPLES = """
 Examples:
@@ -60,6 +58,8 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
 ) -> None:
     """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
+    from planner.catalog import Catalog
+    from planner.parse import csv_list
     from planner import _check_render as render
     from planner import parse
     from planner.check import check as run_check

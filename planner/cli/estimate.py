@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from planner.calibrate.use import efficiency_from_profile, load_profile
-from planner.catalog import Catalog
 from planner.cli._options import (
     FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
     print_json, stdout_console,
 )
 from planner.cli.memory import KV_DTYPES, QUANTS
-from planner.compat import make_deployment
 from planner.errors import SpecError
-from planner.estimate import LoadSpec, estimate
-from planner.loaders import load_model
-from planner.render import estimate_json, estimate_view
-from planner.specs.runtime import KvDtype, Quant
-from planner.specs.workload import LengthDistribution
+
+if TYPE_CHECKING:
+    from planner.estimate import LoadSpec
 
 EXAMPLES = """
 Examples:
@@ -36,6 +31,7 @@ Examples:
 
 
 def _load(concurrency: str | None, batch: int | None, rps: float | None, num_requests: int | None) -> LoadSpec:
+    from planner.estimate import LoadSpec
     given = [name for name, value in (("--concurrency", concurrency), ("--batch", batch), ("--rps", rps))
              if value is not None]
     if len(given) != 1:
@@ -80,6 +76,14 @@ def estimate_cmd(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
+    from planner.calibrate.use import efficiency_from_profile, load_profile
+    from planner.catalog import Catalog
+    from planner.compat import make_deployment
+    from planner.estimate import estimate
+    from planner.loaders import load_model
+    from planner.render import estimate_json, estimate_view
+    from planner.specs.runtime import KvDtype, Quant
+    from planner.specs.workload import LengthDistribution
     load = _load(concurrency, batch, rps, num_requests)
     catalog = Catalog.load()
     spec = load_model(model)

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from planner.catalog import Catalog
 from planner.cli._options import write_atomic
 
 EXAMPLES = """
@@ -53,6 +52,7 @@ def export(
         "--prometheus-url", help="Prometheus the KEDA triggers query.")] = None,
 ) -> None:
     """Export a plan: runtime launch command, Kubernetes manifests (KEDA autoscaling) or a KServe InferenceService."""
+    from planner.catalog import Catalog
     from planner.check import load_report
     from planner.export import DEFAULT_PROMETHEUS_URL
     from planner.export import export as render

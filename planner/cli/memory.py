@@ -6,16 +6,10 @@ from typing import Annotated, cast
 
 import typer
 
-from planner.catalog import Catalog
 from planner.cli._options import (
     FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
     print_json, stdout_console,
 )
-from planner.compat import make_deployment
-from planner.loaders import load_model
-from planner.memory import memory_breakdown
-from planner.render import memory_json, memory_view
-from planner.specs.runtime import KvDtype, Quant
 
 QUANTS = ("bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4")
 KV_DTYPES = ("auto", "fp8")
@@ -44,6 +38,12 @@ def memory(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Per-GPU memory breakdown: weights, activations, overheads, KV capacity, and whether it fits."""
+    from planner.catalog import Catalog
+    from planner.compat import make_deployment
+    from planner.loaders import load_model
+    from planner.memory import memory_breakdown
+    from planner.render import memory_json, memory_view
+    from planner.specs.runtime import KvDtype, Quant
     catalog = Catalog.load()
     spec = load_model(model)
     dep = make_deployment(

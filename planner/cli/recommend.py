@@ -9,13 +9,7 @@ from typing import Annotated
 
 import typer
 
-from planner.catalog import Catalog
 from planner.cli._options import ModelArg, print_json, stdout_console, write_atomic
-from planner.inputs import Flags, resolve
-from planner.parse import csv_list
-from planner.report import terminal, to_data, to_json, to_markdown
-from planner.search import plan
-from planner.specs.report import Report
 
 EXAMPLES = """
 Examples:
@@ -82,6 +76,11 @@ def recommend(
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
 ) -> None:
     """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
+    from planner.catalog import Catalog
+    from planner.inputs import Flags, resolve
+    from planner.parse import csv_list
+    from planner.report import terminal, to_data, to_json, to_markdown
+    from planner.search import plan
     catalog = Catalog.load()
     if prices is not None:
         catalog = catalog.with_prices(prices)
@@ -114,6 +113,7 @@ def recommend(
 
 def schema() -> None:
     """Print the JSON Schema of the recommend report (`--format json`, `-o plan.json`)."""
+    from planner.specs.report import Report
     typer.echo(json.dumps(Report.model_json_schema(), indent=2, sort_keys=True))
 
 

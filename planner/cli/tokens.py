@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
 
 from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console
-from planner.tokens import SampleStats, tokenize_sample
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from planner.tokens import SampleStats
 
 EXAMPLES = """
 Examples:
@@ -44,6 +46,7 @@ def tokens(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Count prompt (and output) tokens of a sample with the model's real tokenizer: mean, p50-p99, max."""
+    from planner.tokens import tokenize_sample
     stats = tokenize_sample(sample, tokenizer, progress=True, as_chat=chat)
     if format is TableOrJson.json:
         print_json(stats_json(stats))
@@ -62,6 +65,8 @@ def stats_json(stats: SampleStats) -> dict[str, Any]:
 
 def stats_table(stats: SampleStats) -> Table:
     """One row each for prompts and outputs: count, mean, percentiles, max."""
+    from rich import box
+    from rich.table import Table
     table = Table(title=f"Token lengths ({stats.tokenizer})", box=box.SIMPLE_HEAVY, header_style="bold",
                   caption=_caption(stats))
     for col in ("", "count", "mean", "p50", "p90", "p95", "p99", "max"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 class Frozen(BaseModel):
@@ -51,9 +51,12 @@ class Sourced(Frozen):
     """Source of each number, keyed by dotted field path; a parent path covers its children."""
 
     _unsourced_exempt: tuple[str, ...] = ("sources", "prices")
+    _sources_checked: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _every_number_has_a_source(self) -> Sourced:
+        if self._sources_checked:
+            return self  # an instance passed into another model is not re-checked
         # Only numbers written in the file need a source (defaults the file leaves out do not).
         dumped = self.model_dump(exclude=set(self._unsourced_exempt), exclude_none=True, exclude_unset=True)
         missing = []
@@ -70,6 +73,7 @@ class Sourced(Frozen):
         unknown = [key for key in self.sources if not _path_exists(dumped, key)]
         if unknown:
             raise ValueError("sources name fields that do not exist: " + ", ".join(unknown))
+        self._sources_checked = True
         return self
 
 
