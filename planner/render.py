@@ -49,37 +49,46 @@ def gpu_json(gpu: Gpu) -> dict[str, Any]:
 
 
 def gpus_table(gpus: list[Gpu]) -> Table:
-    """One row per GPU with memory, bandwidth, peaks and the cheapest on-demand price."""
-    table = Table(title="GPUs (hardware_db)", box=box.SIMPLE_HEAVY, header_style="bold")
-    for col in ("id", "name", "arch", "memory", "HBM TB/s", "bf16/fp16 TF", "fp8 TF", "fp4 TF",
-                "link GB/s", "$/GPU-h (cheapest)"):
-        table.add_column(col, justify="left" if col in ("id", "name", "arch") else "right")
+    """One row per GPU with memory, bandwidth, dense peaks and the cheapest on-demand price."""
+    table = Table(title="GPUs (hardware_db)", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
+                  padding=(0, 1))
+    for col in ("id", "arch", "GiB", "TB/s", "bf16", "fp8", "fp4", "link GB/s", "$/h"):
+        table.add_column(col, justify="left" if col in ("id", "arch") else "right")
+    link_names = {"nvlink": "NVLink", "pcie": "PCIe", "xgmi": "xGMI"}
     for gpu in gpus:
         peak = gpu.peak_dense_tflops
         price = gpu.cheapest_price()
         table.add_row(
-            gpu.id, gpu.name, gpu.architecture, gib(gpu.memory_bytes), f"{gpu.hbm_bw_bytes_per_s / 1e12:.2f}",
+            gpu.id, gpu.architecture, f"{gpu.memory_bytes / GIB:,.0f}", f"{gpu.hbm_bw_bytes_per_s / 1e12:.2f}",
             f"{(peak.bf16 or peak.fp16):,.0f}", f"{peak.fp8:,.0f}" if peak.fp8 else "-",
             f"{peak.fp4:,.0f}" if peak.fp4 else "-",
-            f"{gpu.interconnect.link_bidir_bw_bytes_per_s / 1e9:,.0f} {gpu.interconnect.kind}",
-            f"{price.price_usd_per_gpu_hour:.2f} {price.provider}" if price else "-",
+            f"{gpu.interconnect.link_bidir_bw_bytes_per_s / 1e9:,.0f} {link_names[gpu.interconnect.kind]}",
+            f"{price.price_usd_per_gpu_hour:.2f}" if price else "-",
         )
+    table.caption = "dense peak TFLOP/s; cheapest on-demand $/GPU-hour (all prices: --format json)"
     return table
 
 
-def runtimes_table(runtimes: list[Runtime]) -> Table:
-    """One row per runtime with hardware, quantization, parallelism and scheduler defaults."""
-    table = Table(title="Runtimes (runtime_profiles)", box=box.SIMPLE_HEAVY, header_style="bold")
-    for col in ("id", "version", "architectures", "weights", "kv", "par", "mem frac", "max seqs",
-                "batch tok", "features"):
-        table.add_column(col)
+def runtimes_table(runtimes: list[Runtime]) -> Group:
+    """One block per runtime: hardware, precisions, parallelism, memory policy, scheduler and features."""
+    parts: list[Any] = [Text("Runtimes (runtime_profiles)", style="bold")]
     for rt in runtimes:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
         par = "/".join(k.upper() for k in ("tp", "pp", "ep") if getattr(rt.parallelism, k))
-        feats = ", ".join(k.replace("_", " ") for k, v in rt.features.model_dump().items() if v)
-        table.add_row(rt.id, rt.version, ", ".join(rt.architectures), ", ".join(rt.quantization),
-                      ", ".join(rt.kv_cache_dtypes), par, f"{rt.memory.memory_fraction:.2f}",
-                      str(rt.scheduler.max_num_seqs), str(rt.scheduler.max_num_batched_tokens), feats)
-    return table
+        feats = ", ".join(k.replace("_", " ") for k, v in rt.features.model_dump().items() if v) or "-"
+        sched = rt.scheduler
+        grid.add_row("hardware", f"{', '.join(rt.vendors)}: {', '.join(rt.architectures)}")
+        grid.add_row("weights", ", ".join(rt.quantization))
+        grid.add_row("KV cache", ", ".join(rt.kv_cache_dtypes))
+        grid.add_row("parallelism", f"{par} up to {rt.parallelism.max_gpus_per_replica} GPUs per replica")
+        grid.add_row("memory", f"fraction {rt.memory.memory_fraction:.2f} ({rt.memory.fraction_basis.replace('_', ' ')})")
+        grid.add_row("scheduler", f"{sched.batching}, max {sched.max_num_seqs} seqs, {sched.max_num_batched_tokens} "
+                     f"tokens/iteration, {sched.kv_block_size_tokens}-token blocks, KV {sched.kv_reservation.replace('_', ' ')}")
+        grid.add_row("features", feats)
+        parts += [Text(""), Text(f"{rt.id}  {rt.name} {rt.version}", style="bold"), grid]
+    return Group(*parts)
 
 
 def deployment_json(dep: Deployment) -> dict[str, Any]:

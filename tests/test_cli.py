@@ -19,10 +19,10 @@ def run(*args: str, env: dict[str, str] | None = None):
 
 
 def test_gpus_table():
-    """`planner gpus` lists every GPU with its memory."""
+    """`planner gpus` lists every GPU with its bandwidth."""
     result = run("gpus")
     assert result.exit_code == 0
-    assert "h100-sxm" in result.stdout and "mi300x" in result.stdout and "79.6 GiB" in result.stdout
+    assert "h100-sxm" in result.stdout and "mi300x" in result.stdout and "3.35" in result.stdout
 
 
 def test_gpus_json():

@@ -28,7 +28,7 @@ def gpus(format: FormatOpt = TableOrJson.table) -> None:
     from planner.catalog import Catalog
     from planner.render import gpu_json, gpus_table
     catalog = Catalog.load()
-    items = sorted(catalog.gpus.values(), key=lambda g: (g.vendor, g.memory_bytes, g.id))
+    items = sorted(catalog.gpus.values(), key=lambda g: (g.vendor != "nvidia", g.memory_bytes, g.id))
     if format is TableOrJson.json:
         print_json([gpu_json(g) for g in items])
     else:
