@@ -6,8 +6,13 @@ runtimes, so they live in code with the layout that defines each number.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from planner.specs.hardware import Architecture, ComputeDtype
 from planner.specs.runtime import Quant
+
+if TYPE_CHECKING:
+    from planner.specs.deployment import Deployment
 
 #: Default scale-group sizes when a checkpoint does not state one.
 DEFAULT_GROUP_SIZE: dict[Quant, int] = {
@@ -73,3 +78,29 @@ def sixteen_bit(architecture: Architecture) -> Quant:
 def kv_dtype_bytes(kv_dtype: str) -> float:
     """Bytes per KV-cache element: `fp8` stores one byte, `auto` the 16-bit activation dtype."""
     return 1.0 if kv_dtype == "fp8" else 2.0
+
+
+_CHECKPOINT_MODULE_PATTERNS = {
+    "attention": ("self_attn", "attn", "attention"),
+    "lm_head": ("lm_head",),
+    "embedding": ("embed",),
+    "router": ("router", "mlp.gate", ".gate"),
+}
+
+
+def module_quant(dep: Deployment, module: str) -> Quant:
+    """Precision a module is stored in: 16-bit if the runtime or checkpoint keeps it unquantized."""
+    sixteen = sixteen_bit(dep.gpu.architecture) if dep.model.dtype != "fp16" else "fp16"
+    if dep.quant in ("bf16", "fp16"):
+        return dep.quant
+    ckpt = dep.model.quantization
+    if ckpt is not None and ckpt.format == dep.quant and ckpt.unquantized_modules:
+        patterns = _CHECKPOINT_MODULE_PATTERNS.get(module, ())
+        if any(p in name for name in ckpt.unquantized_modules for p in patterns):
+            return sixteen
+        if module in ("embedding", "lm_head", "router"):
+            return sixteen
+        return dep.quant
+    if module in dep.runtime.memory.unquantized_modules or module in ("embedding", "router", "norms"):
+        return sixteen
+    return dep.quant

@@ -15,15 +15,6 @@ from planner import _quant, arch
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.model import ModelSpec
-from planner.specs.runtime import Quant
-
-_CHECKPOINT_MODULE_PATTERNS = {
-    "attention": ("self_attn", "attn", "attention"),
-    "lm_head": ("lm_head",),
-    "embedding": ("embed",),
-    "router": ("router", "mlp.gate", ".gate"),
-}
-
 
 class MemoryBreakdown(Frozen):
     """Per-GPU memory of one deployment (the busiest GPU when pipeline stages differ)."""
@@ -68,24 +59,6 @@ class MemoryBreakdown(Frozen):
     """How much more device memory one GPU would need to fit (0 when it fits)."""
 
 
-def _module_quant(dep: Deployment, module: str) -> Quant:
-    """Precision a module is stored in: 16-bit if the runtime or checkpoint keeps it unquantized."""
-    sixteen = _quant.sixteen_bit(dep.gpu.architecture) if dep.model.dtype != "fp16" else "fp16"
-    if dep.quant in ("bf16", "fp16"):
-        return dep.quant
-    ckpt = dep.model.quantization
-    if ckpt is not None and ckpt.format == dep.quant and ckpt.unquantized_modules:
-        patterns = _CHECKPOINT_MODULE_PATTERNS.get(module, ())
-        if any(p in name for name in ckpt.unquantized_modules for p in patterns):
-            return sixteen
-        if module in ("embedding", "lm_head", "router"):
-            return sixteen
-        return dep.quant
-    if module in dep.runtime.memory.unquantized_modules or module in ("embedding", "router", "norms"):
-        return sixteen
-    return dep.quant
-
-
 def _group_module(group: str) -> str:
     return {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(group, "mlp")
 
@@ -102,7 +75,7 @@ def weights_bytes_per_gpu(dep: Deployment) -> float:
     kv_local = arch.kv_heads_per_gpu(model, tp)
 
     def bpw(module: str) -> float:
-        q = _module_quant(dep, module)
+        q = _quant.module_quant(dep, module)
         return _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
 
     per_layer = 0.0  # bytes of one average layer on one rank

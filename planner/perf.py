@@ -272,11 +272,9 @@ class PerfModel:
         kv_local = arch.kv_heads_per_gpu(model, tp)
         group_size = model.quantization.group_size if model.quantization else None
         gemms: list[_Gemm] = []
-        from planner.memory import _module_quant  # shared rule for which modules stay 16-bit
-
         for lin in arch.linears(model):
             module = {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(lin.group, "mlp")
-            q = _module_quant(dep, module)
+            q = _quant.module_quant(dep, module)
             dtype: ComputeDtype
             if q == dep.quant and q not in ("bf16", "fp16"):
                 dtype = quant_dtype

@@ -4,8 +4,8 @@ Four load regimes, as benchmarks run them:
   * static batch: B requests start together (classic latency benchmark), analytic;
   * closed loop: C requests always in flight (benchmark clients with max concurrency), simulated;
   * offline: every request queued at t=0 (max throughput, trtllm-bench / MLPerf Offline), simulated;
-  * open loop: Poisson or bursty arrivals at an RPS, simulated, with an analytic steady state
-    (utilization and Little's law) used to prune candidates before simulating.
+  * open loop: Poisson or bursty arrivals at an RPS, simulated (the search prunes candidates
+    before simulating with an analytic saturation bound, see `planner.search`).
 """
 
 from __future__ import annotations
@@ -312,69 +312,6 @@ def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: 
     finished = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)
     in_flight = float(np.sum(trace.finish_s[finished] - trace.arrival_s[finished]) / max(trace.end_s, 1e-9))
     return _summarise(pm, trace, "rps", in_flight, notes, 0.05, cfg.kv_capacity_tokens, stable)
-
-
-class SteadyState(Frozen):
-    """Analytic open-loop estimate (means only), used to prune before simulating."""
-
-    utilization: float = Field(ge=0)
-    """Fraction of time the replica is busy at this RPS (>= 1: overloaded)."""
-    concurrency: float = Field(ge=0)
-    """Mean requests in flight (Little's law)."""
-    ttft_s: float = Field(ge=0)
-    """Mean time to first token (prefill plus an M/G/1-style wait)."""
-    tpot_s: float = Field(ge=0)
-    """Mean decode step at the steady batch."""
-    e2e_s: float = Field(ge=0)
-    """Mean end-to-end latency."""
-    max_rps: float = Field(ge=0)
-    """Arrival rate at which the replica saturates (batch at its cap)."""
-
-
-def steady_state(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, rps: float) -> SteadyState:
-    """Fixed point of Little's law: batch B = rps x e2e(B), with decode steps at batch B.
-
-    Work per second: prefill of rps x prompt tokens plus rps x output decode tokens; a decode
-    step at batch B emits B tokens. Returns utilization >= 1 when no fixed point exists.
-    """
-    prompt = workload.input_tokens.expected() * (1 - workload.prefix_cache_share)
-    full_prompt = workload.input_tokens.expected()
-    output = workload.output_tokens.expected()
-    cfg = sim_config(pm, mem, full_prompt + output)
-    cap = max(1, max_fitting_seqs(cfg, full_prompt, output / 2 + 1))
-    causal = not pm.dep.model.encoder_only
-    pre = pm.iteration(prefill_shape(1, max(1, int(prompt)), causal=causal)).total_s
-    ctx = full_prompt + output / 2
-
-    def step(batch: float) -> float:
-        return pm.step_s(decode_shape(max(1, int(math.ceil(batch))), ctx))
-
-    def busy(batch: float, rate: float) -> float:
-        # Fraction of wall time spent in prefills plus decode steps.
-        prefill_s = rate * pre
-        decode_s = rate * output / max(batch, 1.0) * step(batch) if causal else 0.0
-        return prefill_s + decode_s
-
-    max_rps = cap / (pre + output * step(cap)) if causal else 1.0 / pre
-    batch = 1.0
-    for _ in range(60):
-        util = busy(batch, rps)
-        tpot = step(batch) / max(1e-9, 1 - min(0.95, rps * pre)) if causal else 0.0
-        wait = pre * util / max(1e-9, 2 * (1 - util)) if util < 1 else math.inf
-        e2e = pre + wait + output * tpot
-        new_batch = min(float(cap), max(1.0, rps * e2e))
-        if abs(new_batch - batch) < 1e-3 * batch:
-            batch = new_batch
-            break
-        batch = 0.5 * batch + 0.5 * new_batch
-    util = busy(batch, rps)
-    if util >= 1 or batch >= cap and rps > max_rps:
-        return SteadyState(utilization=max(util, rps / max_rps), concurrency=float(cap), ttft_s=math.inf,
-                           tpot_s=step(cap), e2e_s=math.inf, max_rps=max_rps)
-    tpot = step(batch)
-    wait = pre * util / (2 * (1 - util))
-    return SteadyState(utilization=util, concurrency=batch, ttft_s=pre + wait, tpot_s=tpot,
-                       e2e_s=pre + wait + output * tpot, max_rps=max_rps)
 
 
 def meets_slo(result: ServingResult, slo: Slo) -> list[str]:

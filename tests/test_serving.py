@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from planner.compat import make_deployment
 from planner.memory import memory_breakdown
 from planner.perf import PerfModel
-from planner.serving import closed_loop, offline, open_loop, static_batch, steady_state
+from planner.serving import closed_loop, offline, open_loop, static_batch
 from planner.specs.workload import LengthDistribution, Workload
 
 pytestmark = pytest.mark.unit
@@ -82,16 +82,6 @@ def test_trtllm_reserves_full_sequences(model, catalog):
     assert results["vllm"].ttft.p50_s < results["trtllm"].ttft.p50_s
     assert results["vllm"].output_tokens_per_s > results["trtllm"].output_tokens_per_s
     assert results["trtllm"].preemptions == 0 < results["vllm"].preemptions
-
-
-def test_steady_state_agrees_with_simulation(setup):
-    """The analytic steady state and the simulator agree on utilization order and latency scale."""
-    pm, mem = setup
-    w = Workload(rps=1.0, input_tokens=FIXED(800), output_tokens=FIXED(150))
-    ss = steady_state(pm, mem, w, 1.0)
-    sim = open_loop(pm, mem, w, max_requests=600)
-    assert ss.utilization < 1 and ss.max_rps > 1.0
-    assert 0.5 < ss.e2e_s / sim.e2e.mean_s < 2.0
 
 
 @settings(max_examples=8, deadline=None)

@@ -80,10 +80,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
-    """Check a free-text option against its allowed values with a clear error."""
-    if value is None or value in allowed:
-        return value
-    from planner.errors import SpecError
+    """Check one free-text option against its allowed values (None passes through)."""
+    if value is None:
+        return None
+    from planner.inputs import choices
 
-    raise SpecError(f"unknown value for {flag}", where=flag, value=value,
-                    hint="choose one of " + ", ".join(allowed))
+    return choices([value], allowed, flag)[0]
