@@ -11,19 +11,6 @@ import shlex
 from planner.specs.deployment import Deployment
 from planner.specs.report import LaunchSummary
 
-IMAGES = {
-    ("vllm", "nvidia"): "vllm/vllm-openai:latest",
-    ("vllm", "amd"): "rocm/vllm:latest",
-    ("sglang", "nvidia"): "lmsysorg/sglang:latest",
-    ("sglang", "amd"): "lmsysorg/sglang:latest-rocm",
-    ("trtllm", "nvidia"): "nvcr.io/nvidia/tensorrt-llm/release:latest",
-    ("tgi", "nvidia"): "ghcr.io/huggingface/text-generation-inference:latest",
-    ("tgi", "amd"): "ghcr.io/huggingface/text-generation-inference:latest-rocm",
-    ("transformers", "nvidia"): "huggingface/transformers-pytorch-gpu:latest",
-    ("transformers", "amd"): "huggingface/transformers-pytorch-amd-gpu:latest",
-}
-"""Container images per runtime and vendor (the runtimes' official registries)."""
-
 # Formats a runtime quantizes on the fly from a 16-bit checkpoint, and the flag value it takes.
 _ONLINE_QUANT = {"vllm": {"fp8": "fp8"}, "sglang": {"fp8": "fp8"}, "tgi": {"fp8": "fp8"}}
 _PREQUANT_FLAG = {"tgi": {"int4-awq": "awq", "int4-gptq": "gptq"}}
@@ -85,5 +72,6 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000) -> LaunchSummary:
         notes.append("transformers serves static batches without paged KV cache: a baseline, not for production")
         program = "transformers"
     command = " ".join(shlex.quote(part) for part in (program, *args))
-    image = IMAGES.get((rid, dep.gpu.vendor), IMAGES.get((rid, "nvidia"), "unknown"))
+    images = dep.runtime.images
+    image = images.get(dep.gpu.vendor) or images.get("nvidia") or "unknown"
     return LaunchSummary(command=command, image=image, program=program, args=args, notes=notes)

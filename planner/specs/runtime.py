@@ -206,6 +206,8 @@ class Runtime(Sourced):
     """Other spellings users type (case-insensitive)."""
     vendors: list[Vendor] = Field(min_length=1)
     """GPU vendors the runtime runs on."""
+    images: dict[Vendor, str] = Field(default_factory=dict)
+    """Official container image per GPU vendor, used in launch commands and Kubernetes exports."""
     architectures: list[Architecture] = Field(min_length=1)
     """GPU architectures the runtime supports at all."""
     quantization: dict[Quant, list[Architecture]]
