@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.catalog import Catalog
-from planner.compat import make_deployment
+from planner.io.catalog import Catalog
+from planner.core.compat import make_deployment
 from planner.errors import PlannerError
 from planner.estimate import LoadSpec, estimate
-from planner.loaders import load_model
+from planner.io.loaders import load_model
 from planner.specs.model import ModelSpec
 from planner.specs.workload import LengthDistribution
 

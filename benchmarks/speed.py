@@ -43,9 +43,9 @@ def main() -> int:
 
     # In-process breakdown of one run.
     t0 = time.perf_counter()
-    from planner.catalog import Catalog
-    from planner.inputs import Flags, resolve
-    from planner.search import plan
+    from planner.io.catalog import Catalog
+    from planner.io.inputs import Flags, resolve
+    from planner.core.search import plan
     t1 = time.perf_counter()
     catalog = Catalog.load()
     t2 = time.perf_counter()

@@ -24,7 +24,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import DEFAULT_CSV, evaluate, runtime_id  # noqa: E402
 
-from planner.catalog import Catalog  # noqa: E402
+from planner.io.catalog import Catalog  # noqa: E402
 from planner.specs._base import Source  # noqa: E402
 from planner.specs.runtime import PerfOverride  # noqa: E402
 

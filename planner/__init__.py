@@ -1,7 +1,7 @@
 """planner: pre-deployment capacity planning for LLM inference.
 
 The public API is re-exported here and resolved lazily, so importing a pure core module
-(`planner.memory`, `planner.perf`, ...) never pulls in file or terminal libraries.
+(`planner.core.memory`, `planner.core.perf`, ...) never pulls in file or terminal libraries.
 
     >>> import planner
     >>> catalog = planner.Catalog.load()
@@ -28,17 +28,17 @@ _EXPORTS: dict[str, str] = {
     "LengthDistribution": "planner.specs.workload", "Slo": "planner.specs.workload",
     "SloTarget": "planner.specs.workload",
     # loading
-    "Catalog": "planner.catalog", "load_model": "planner.loaders", "make_deployment": "planner.compat",
+    "Catalog": "planner.io.catalog", "load_model": "planner.io.loaders", "make_deployment": "planner.core.compat",
     # model core
-    "count_params": "planner.arch", "ParamCounts": "planner.arch",
-    "memory_breakdown": "planner.memory", "MemoryBreakdown": "planner.memory",
-    "PerfModel": "planner.perf", "Efficiency": "planner.perf", "IterationTime": "planner.perf",
-    "ServingResult": "planner.serving",
+    "count_params": "planner.core.arch", "ParamCounts": "planner.core.arch",
+    "memory_breakdown": "planner.core.memory", "MemoryBreakdown": "planner.core.memory",
+    "PerfModel": "planner.core.perf", "Efficiency": "planner.core.perf", "IterationTime": "planner.core.perf",
+    "ServingResult": "planner.core.serving",
     "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
-    "plan": "planner.search", "assess": "planner.search", "Assessment": "planner.search",
+    "plan": "planner.core.search", "assess": "planner.core.search", "Assessment": "planner.core.search",
     "Report": "planner.specs.report", "Constraints": "planner.specs.workload",
     "check": "planner.check", "CheckResult": "planner.check", "load_report": "planner.check",
-    "export": "planner.export",
+    "export": "planner.deploy.export",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -58,18 +58,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from planner.arch import ParamCounts, count_params
-    from planner.catalog import Catalog
+    from planner.core.arch import ParamCounts, count_params
+    from planner.io.catalog import Catalog
     from planner.check import CheckResult, check, load_report
-    from planner.compat import make_deployment
+    from planner.core.compat import make_deployment
     from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
     from planner.estimate import EstimateResult, LoadSpec, estimate
-    from planner.export import export
-    from planner.loaders import load_model
-    from planner.memory import MemoryBreakdown, memory_breakdown
-    from planner.perf import Efficiency, IterationTime, PerfModel
-    from planner.search import Assessment, assess, plan
-    from planner.serving import ServingResult
+    from planner.deploy.export import export
+    from planner.io.loaders import load_model
+    from planner.core.memory import MemoryBreakdown, memory_breakdown
+    from planner.core.perf import Efficiency, IterationTime, PerfModel
+    from planner.core.search import Assessment, assess, plan
+    from planner.core.serving import ServingResult
     from planner.specs.deployment import Deployment
     from planner.specs.hardware import Gpu
     from planner.specs.model import ModelSpec

@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from planner.catalog import Catalog
-from planner.compat import default_quant, incompatibilities, make_deployment
+from planner.io.catalog import Catalog
+from planner.core.compat import default_quant, incompatibilities, make_deployment
 from planner.errors import SpecError
-from planner.memory import MemoryBreakdown, memory_breakdown
+from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.specs._base import Frozen
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
@@ -179,7 +179,7 @@ def load_report(path: Path) -> Report:
         SpecError: The file is missing, not JSON, not a planner report, of an unknown schema_version,
             or fails validation (each field named).
     """
-    from planner.loaders import validate
+    from planner.io.loaders import validate
 
     hint = "pass the JSON written by `planner recommend MODEL -o plan.json`"
     try:
@@ -212,8 +212,8 @@ def load_report(path: Path) -> Report:
 
 def load_checkpoint(ref: str) -> tuple[ModelSpec, str]:
     """Load the new checkpoint (config.json, folder, model.yaml or repo id) and the name launch commands use."""
-    from planner.inputs import model_ref
-    from planner.loaders import load_model, load_model_file, model_from_file
+    from planner.io.inputs import model_ref
+    from planner.io.loaders import load_model, load_model_file, model_from_file
 
     path = Path(ref).expanduser()
     if path.suffix in (".yaml", ".yml") and path.is_file():
@@ -307,7 +307,7 @@ def check(baseline: Report, model: ModelSpec, catalog: Catalog, inputs: CheckInp
     Raises:
         SpecError: The baseline has no recommendation, or names a GPU or runtime the catalog lacks.
     """
-    from planner.search import assess, plan
+    from planner.core.search import assess, plan
 
     rec0 = baseline.recommendation
     if rec0 is None:
@@ -509,7 +509,7 @@ def _fmt_s(seconds: float) -> str:
 
 def to_data(result: CheckResult) -> dict[str, Any]:
     """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
-    from planner.report import round_floats
+    from planner.render.report import round_floats
 
     return round_floats(result.model_dump(mode="json"))  # type: ignore[no-any-return]
 

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from planner.memory import MemoryBreakdown, memory_breakdown
-from planner.perf import Efficiency, PerfModel
-from planner.serving import ServingResult, closed_loop, offline, open_loop, static_batch
+from planner.core.memory import MemoryBreakdown, memory_breakdown
+from planner.core.perf import Efficiency, PerfModel
+from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.workload import LengthDistribution, Workload

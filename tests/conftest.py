@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import Catalog
-from planner.loaders import load_model
+from planner.io.catalog import Catalog
+from planner.io.loaders import load_model
 from planner.specs.model import ModelSpec
 
 ROOT = Path(__file__).resolve().parent.parent

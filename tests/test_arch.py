@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planner.arch import count_params, kv_bytes_for_context, kv_bytes_per_token, kv_heads_per_gpu
+from planner.core.arch import count_params, kv_bytes_for_context, kv_bytes_per_token, kv_heads_per_gpu
 from tests.conftest import MODELS
 
 pytestmark = pytest.mark.unit
@@ -112,7 +112,7 @@ def test_deepseek_leading_dense_layers(model):
 @pytest.mark.parametrize(("kv", "tp", "expected"), [(8, 1, 8), (8, 4, 2), (8, 8, 1), (8, 16, 1), (2, 8, 1)])
 def test_kv_heads_replicated_beyond_tp(model, tiny_config, kv, tp, expected):
     """Each rank keeps kv/tp heads, and one replicated head when ranks outnumber KV heads."""
-    from planner._hf_config import parse_hf_config
+    from planner.io.hf_config import parse_hf_config
 
     spec = parse_hf_config({**tiny_config, "num_attention_heads": 16, "num_key_value_heads": kv}, "t")
     assert kv_heads_per_gpu(spec, tp) == expected

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from planner.calibrate import fit
-from planner.perf import _interp_log
+from planner.core.perf import _interp_log
 from planner.specs.calibration import CalibrationProfile
 
 PEAK_TFLOPS = 100.0
@@ -170,7 +170,7 @@ def test_cpu_peaks_are_the_measured_maxima():
 
 @pytest.mark.parametrize("x", [0.5, 1, 3, 16, 100, 4096, 10_000])
 def test_interp_log_matches_the_perf_model(x):
-    """The stdlib copy of the curve interpolation agrees with `planner.perf`."""
+    """The stdlib copy of the curve interpolation agrees with `planner.core.perf`."""
     points = ((1.0, 0.02), (16.0, 0.3), (256.0, 0.7), (4096.0, 0.85))
     assert fit.interp_log(points, x) == pytest.approx(_interp_log(points, x))
 

@@ -14,11 +14,11 @@ import planner.calibrate.verify
 import planner.specs.calibration
 from planner.calibrate import _hwdb
 from planner.calibrate.use import cpu_gpu, efficiency_from_profile, load_profile, profiles_in
-from planner.catalog import Catalog
+from planner.io.catalog import Catalog
 from planner.cli import app
-from planner.compat import make_deployment
+from planner.core.compat import make_deployment
 from planner.errors import CalibrationError, DataError, SpecError
-from planner.perf import PerfModel, default_efficiency
+from planner.core.perf import PerfModel, default_efficiency
 from planner.specs.calibration import CalibrationProfile
 from tests.conftest import MODELS, ROOT
 from tests.test_calibrate_fit import PEAK_TFLOPS, synthetic_profile
@@ -212,7 +212,7 @@ def test_cpu_profile_describes_a_gpu_the_perf_model_runs_on(catalog, tiny_config
     profile = CalibrationProfile.model_validate(data)
     gpu = cpu_gpu(profile)
     assert gpu.id == "cpu" and gpu.peak_tflops("bf16") == PEAK_TFLOPS and gpu.hbm_bw_bytes_per_s == 2e12
-    from planner._hf_config import parse_hf_config
+    from planner.io.hf_config import parse_hf_config
 
     dep = make_deployment(parse_hf_config(tiny_config, "tiny"), gpu, catalog.runtime("transformers"))
     assert dep.quant == "bf16"

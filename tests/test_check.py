@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.catalog import Catalog
+from planner.io.catalog import Catalog
 from planner.check import (
     Change, CheckResult, CostComparison, DeploymentCheck, Regression, check, check_inputs, load_checkpoint,
     load_report, parse_fraction,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.cost import HOURS_PER_MONTH, cost, pick_price
+from planner.core.cost import HOURS_PER_MONTH, cost, pick_price
 from planner.specs.hardware import Price
 
 pytestmark = pytest.mark.unit

@@ -30,11 +30,11 @@ def test_top_level_help_lists_commands():
 
 
 def _spec_models() -> list[type[BaseModel]]:
-    import planner.arch
+    import planner.core.arch
     import planner.estimate
-    import planner.memory
-    import planner.perf
-    import planner.serving
+    import planner.core.memory
+    import planner.core.perf
+    import planner.core.serving
     import planner.specs.deployment
     import planner.specs.hardware
     import planner.specs.model
@@ -43,8 +43,8 @@ def _spec_models() -> list[type[BaseModel]]:
     import planner.specs.workload
 
     modules = [planner.specs.hardware, planner.specs.runtime, planner.specs.model, planner.specs.deployment,
-               planner.specs.workload, planner.specs.modelfile, planner.memory, planner.perf, planner.serving,
-               planner.arch, planner.estimate]
+               planner.specs.workload, planner.specs.modelfile, planner.core.memory, planner.core.perf, planner.core.serving,
+               planner.core.arch, planner.estimate]
     seen: list[type[BaseModel]] = []
     for module in modules:
         for obj in vars(module).values():

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.compat import incompatibilities, make_deployment
+from planner.core.compat import incompatibilities, make_deployment
 from planner.errors import InfeasibleError, SpecError
 from planner.estimate import LoadSpec, estimate
-from planner.memory import memory_breakdown
+from planner.core.memory import memory_breakdown
 from planner.specs.workload import LengthDistribution
 from tests.conftest import MODELS
 

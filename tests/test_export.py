@@ -12,10 +12,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.catalog import Catalog
+from planner.io.catalog import Catalog
 from planner.check import load_report
 from planner.cli import app
-from planner.export import MAX_REPLICAS_FACTOR, METRICS, export, scaling
+from planner.deploy.export import MAX_REPLICAS_FACTOR, METRICS, export, scaling
 from planner.specs.report import CandidateSummary
 from tests.conftest import ROOT
 

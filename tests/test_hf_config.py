@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner._hf_config import parse_hf_config
+from planner.io.hf_config import parse_hf_config
 from planner.errors import SpecError
 
 pytestmark = pytest.mark.unit

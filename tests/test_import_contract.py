@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-CORE = ["planner.arch", "planner.memory", "planner.perf", "planner.serving", "planner._sim", "planner.compat",
+CORE = ["planner.core.arch", "planner.core.memory", "planner.core.perf", "planner.core.serving", "planner.core.sim", "planner.core.compat",
         "planner.estimate"]
 FORBIDDEN = ["yaml", "typer", "rich", "torch", "click", "huggingface_hub", "tokenizers", "pandas"]
 
@@ -33,7 +33,7 @@ def test_cli_does_not_import_torch():
 
 def test_core_is_deterministic(model, catalog):
     """The same inputs and seed give the same simulated result."""
-    from planner.compat import make_deployment
+    from planner.core.compat import make_deployment
     from planner.estimate import LoadSpec, estimate
     from planner.specs.workload import LengthDistribution
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.compat import make_deployment
+from planner.core.compat import make_deployment
 from planner.errors import SpecError
-from planner.memory import memory_breakdown
+from planner.core.memory import memory_breakdown
 
 pytestmark = pytest.mark.unit
 GIB = 2**30

@@ -47,7 +47,7 @@ def test_installed_wheel_finds_data_from_any_directory(wheel, tmp_path):
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "h100-sxm" in result.stdout
-    located = subprocess.run([sys.executable, "-c", "import planner.settings as s; print(s.__file__); "
+    located = subprocess.run([sys.executable, "-c", "import planner.io.settings as s; print(s.__file__); "
                               "print(s.data_paths()['hardware_db'])"], cwd=elsewhere, capture_output=True, text=True,
                              env=env)
     module_file, data_dir = located.stdout.split()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner import parse
+from planner.io import parse
 from planner.errors import SpecError
 
 pytestmark = pytest.mark.unit

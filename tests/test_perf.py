@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.compat import make_deployment
-from planner.perf import PerfModel, decode_shape, prefill_shape
+from planner.core.compat import make_deployment
+from planner.core.perf import PerfModel, decode_shape, prefill_shape
 
 pytestmark = pytest.mark.unit
 

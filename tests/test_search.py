@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.parse import slo
-from planner.search import plan
+from planner.io.parse import slo
+from planner.core.search import plan
 from planner.specs.workload import Constraints, LengthDistribution, Workload
 
 FIXED = LengthDistribution.fixed

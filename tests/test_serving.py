@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.compat import make_deployment
-from planner.memory import memory_breakdown
-from planner.perf import PerfModel
-from planner.serving import closed_loop, offline, open_loop, static_batch
+from planner.core.compat import make_deployment
+from planner.core.memory import memory_breakdown
+from planner.core.perf import PerfModel
+from planner.core.serving import closed_loop, offline, open_loop, static_batch
 from planner.specs.workload import LengthDistribution, Workload
 
 pytestmark = pytest.mark.unit

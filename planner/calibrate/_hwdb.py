@@ -26,7 +26,7 @@ _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+):\s*(?P<value>.*?)\s*$"
 def hardware_db_dir() -> Path:
     """Where hardware_db/ is: `PLANNER_HARDWARE_DB`, the wheel's `planner/_data`, or the checkout root.
 
-    The same order as `planner.settings.data_paths`, repeated here because that module needs
+    The same order as `planner.io.settings.data_paths`, repeated here because that module needs
     pydantic-settings.
     """
     override = os.environ.get("PLANNER_HARDWARE_DB")

@@ -143,7 +143,7 @@ def eager_overheads(samples: Sequence[Sample]) -> dict[str, float]:
 
 
 def interp_log(points: Sequence[tuple[float, float]], x: float) -> float:
-    """Piecewise-linear interpolation in log(x), clamped at the ends: `planner.perf._interp_log`."""
+    """Piecewise-linear interpolation in log(x), clamped at the ends: `planner.core.perf._interp_log`."""
     if x <= points[0][0]:
         return points[0][1] * max(x, 1e-9) / points[0][0]
     if x >= points[-1][0]:

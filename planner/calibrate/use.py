@@ -6,10 +6,10 @@ import datetime as dt
 import functools
 from pathlib import Path
 
-from planner import _quant
+from planner.core import formats as _quant
 from planner.errors import DataError, PlannerError, SpecError
-from planner.loaders import read_structured, validate
-from planner.perf import Efficiency, default_efficiency
+from planner.io.loaders import read_structured, validate
+from planner.core.perf import Efficiency, default_efficiency
 from planner.specs.calibration import CalibrationProfile, CurveDtype, GemmCurve
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu

@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from planner._hf_config import parse_hf_config
+from planner.io.hf_config import parse_hf_config
 from planner.calibrate.use import cpu_gpu, efficiency_from_profile
-from planner.catalog import Catalog
-from planner.compat import make_deployment
+from planner.io.catalog import Catalog
+from planner.core.compat import make_deployment
 from planner.errors import CalibrationError
-from planner.loaders import read_structured, validate
-from planner.perf import PerfModel
+from planner.io.loaders import read_structured, validate
+from planner.core.perf import PerfModel
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile
 from planner.specs.hardware import Gpu

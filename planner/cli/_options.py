@@ -83,6 +83,6 @@ def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None
     """Check one free-text option against its allowed values (None passes through)."""
     if value is None:
         return None
-    from planner.inputs import choices
+    from planner.io.inputs import choices
 
     return choices([value], allowed, flag)[0]

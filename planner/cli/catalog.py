@@ -25,8 +25,8 @@ Examples:
 
 def gpus(format: FormatOpt = TableOrJson.table) -> None:
     """List the GPUs in hardware_db with memory, bandwidth, dense peaks and prices."""
-    from planner.catalog import Catalog
-    from planner.render import gpu_json, gpus_table
+    from planner.io.catalog import Catalog
+    from planner.render.views import gpu_json, gpus_table
     catalog = Catalog.load()
     items = sorted(catalog.gpus.values(), key=lambda g: (g.vendor != "nvidia", g.memory_bytes, g.id))
     if format is TableOrJson.json:
@@ -37,8 +37,8 @@ def gpus(format: FormatOpt = TableOrJson.table) -> None:
 
 def runtimes(format: FormatOpt = TableOrJson.table) -> None:
     """List the serving runtimes with their hardware, quantization and scheduler defaults."""
-    from planner.catalog import Catalog
-    from planner.render import runtimes_table
+    from planner.io.catalog import Catalog
+    from planner.render.views import runtimes_table
     catalog = Catalog.load()
     items = sorted(catalog.runtimes.values(), key=lambda r: r.id)
     if format is TableOrJson.json:

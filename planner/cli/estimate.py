@@ -77,11 +77,11 @@ def estimate_cmd(
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
     from planner.calibrate.use import efficiency_from_profile, load_profile
-    from planner.catalog import Catalog
-    from planner.compat import make_deployment
+    from planner.io.catalog import Catalog
+    from planner.core.compat import make_deployment
     from planner.estimate import estimate
-    from planner.loaders import load_model
-    from planner.render import estimate_json, estimate_view
+    from planner.io.loaders import load_model
+    from planner.render.views import estimate_json, estimate_view
     from planner.specs.runtime import KvDtype, Quant
     from planner.specs.workload import LengthDistribution
     load = _load(concurrency, batch, rps, num_requests)

@@ -38,11 +38,11 @@ def memory(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Per-GPU memory breakdown: weights, activations, overheads, KV capacity, and whether it fits."""
-    from planner.catalog import Catalog
-    from planner.compat import make_deployment
-    from planner.loaders import load_model
-    from planner.memory import memory_breakdown
-    from planner.render import memory_json, memory_view
+    from planner.io.catalog import Catalog
+    from planner.core.compat import make_deployment
+    from planner.io.loaders import load_model
+    from planner.core.memory import memory_breakdown
+    from planner.render.views import memory_json, memory_view
     from planner.specs.runtime import KvDtype, Quant
     catalog = Catalog.load()
     spec = load_model(model)

@@ -76,11 +76,11 @@ def recommend(
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
 ) -> None:
     """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
-    from planner.catalog import Catalog
-    from planner.inputs import Flags, resolve
-    from planner.parse import csv_list
-    from planner.report import terminal, to_data, to_json, to_markdown
-    from planner.search import plan
+    from planner.io.catalog import Catalog
+    from planner.io.inputs import Flags, resolve
+    from planner.io.parse import csv_list
+    from planner.render.report import terminal, to_data, to_json, to_markdown
+    from planner.core.search import plan
     catalog = Catalog.load()
     if prices is not None:
         catalog = catalog.with_prices(prices)

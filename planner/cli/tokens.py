@@ -12,7 +12,7 @@ from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_cons
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from planner.tokens import SampleStats
+    from planner.io.tokens import SampleStats
 
 EXAMPLES = """
 Examples:
@@ -46,7 +46,7 @@ def tokens(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Count prompt (and output) tokens of a sample with the model's real tokenizer: mean, p50-p99, max."""
-    from planner.tokens import tokenize_sample
+    from planner.io.tokens import tokenize_sample
     stats = tokenize_sample(sample, tokenizer, progress=True, as_chat=chat)
     if format is TableOrJson.json:
         print_json(stats_json(stats))

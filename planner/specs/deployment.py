@@ -13,7 +13,7 @@ from planner.specs.runtime import KvDtype, Quant, Runtime
 class Deployment(Frozen):
     """One replica: model x GPU x parallelism x runtime x precision x scheduler limits.
 
-    Build it with `planner.compat.make_deployment`, which checks that the combination is legal.
+    Build it with `planner.core.compat.make_deployment`, which checks that the combination is legal.
     """
 
     model: ModelSpec

@@ -1,6 +1,6 @@
 """Model architecture spec: what the planner needs to know about a checkpoint.
 
-A `ModelSpec` is built from a Hugging Face `config.json` (see `planner._hf_config`) or a
+A `ModelSpec` is built from a Hugging Face `config.json` (see `planner.io.hf_config`) or a
 model.yaml; every count the planner derives (parameters, KV bytes, FLOPs) comes from it.
 """
 

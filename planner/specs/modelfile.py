@@ -1,6 +1,6 @@
 """The model.yaml a user writes: which model, its traffic, its SLOs and the search constraints.
 
-Values stay as written here (strings like "300ms" or "512:0.8"); `planner.inputs` resolves them,
+Values stay as written here (strings like "300ms" or "512:0.8"); `planner.io.inputs` resolves them,
 with command-line flags taking precedence.
 """
 

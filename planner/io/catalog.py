@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.loaders import load_gpus, load_runtimes, read_structured, resolve, validate
-from planner.settings import Settings, data_paths
-from planner.perf import Efficiency
+from planner.io.loaders import load_gpus, load_runtimes, read_structured, resolve, validate
+from planner.io.settings import Settings, data_paths
+from planner.core.perf import Efficiency
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.calibration import CalibrationProfile

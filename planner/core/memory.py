@@ -11,7 +11,8 @@ import math
 
 from pydantic import Field
 
-from planner import _quant, arch
+from planner.core import formats as _quant
+from planner.core import arch
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.model import ModelSpec

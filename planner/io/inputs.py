@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner import parse
-from planner.catalog import Catalog
+from planner.io import parse
+from planner.io.catalog import Catalog
 from planner.errors import SpecError
-from planner.loaders import load_model, load_model_file, model_from_file
+from planner.io.loaders import load_model, load_model_file, model_from_file
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.model import ModelSpec
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
@@ -126,7 +126,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         if mf and mf.tokenizer and not flags.tokenizer and not mf.tokenizer.startswith("pkg:"):
             local = base / mf.tokenizer
             tokenizer = str(local) if local.exists() else mf.tokenizer
-        from planner.tokens import tokenize_sample
+        from planner.io.tokens import tokenize_sample
 
         stats = tokenize_sample(sample, tokenizer, progress=progress, as_chat=flags.chat or wf.chat)
         if input_dist is None:

@@ -1,6 +1,6 @@
 """Measure a prompt sample's token lengths with the model's own tokenizer (`planner tokens`).
 
-An edge module: it reads sample files and tokenizer files (through `planner._tokenizers`, which
+An edge module: it reads sample files and tokenizer files (through `planner.io._tokenizers`, which
 imports the tokenizer libraries lazily) and returns a frozen `SampleStats`.
 
 Counting rules:
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from planner._chat_formats import ChatRejected, Message
-from planner._tokenizers import Tokenizer, load_tokenizer
+from planner.io._chat_formats import ChatRejected, Message
+from planner.io._tokenizers import Tokenizer, load_tokenizer
 from planner.errors import SpecError
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution
@@ -360,7 +360,7 @@ def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | No
         return None
     ident = tokenizer_ref
     try:
-        from planner._tokenizers import _package_file
+        from planner.io._tokenizers import _package_file
 
         target = _package_file(tokenizer_ref) if tokenizer_ref.startswith("pkg:") else Path(tokenizer_ref)
         if target.exists():
@@ -373,7 +373,7 @@ def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | No
 
 
 def _cache_file(key: str) -> Path | None:
-    from planner.settings import cache_dir
+    from planner.io.settings import cache_dir
 
     base = cache_dir()
     return None if base is None else base / "token-counts" / f"{key}.json"

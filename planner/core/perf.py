@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner import _quant, arch
+from planner.core import formats as _quant
+from planner.core import arch
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import ComputeDtype

@@ -53,7 +53,7 @@ def data_paths(settings: Settings | None = None) -> dict[str, Path]:
     """
     settings = settings or Settings()
     packaged = Path(str(resources.files("planner"))) / "_data"
-    base = packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
+    base = packaged if packaged.is_dir() else Path(__file__).resolve().parents[2]
     paths = {name: base / name for name in _DATA_DIRS}
     overrides = {"hardware_db": settings.hardware_db, "runtime_profiles": settings.runtime_profiles,
                  "calibration": settings.calibration_dir}

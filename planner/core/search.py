@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import cast
 from dataclasses import dataclass, field
 
-from planner import _quant
-from planner.compat import incompatibilities, make_deployment
-from planner.cost import Cost, cost, pick_price
-from planner.launch import launch
-from planner.memory import MemoryBreakdown, memory_breakdown
-from planner.perf import Efficiency, PerfModel, decode_shape, prefill_shape
-from planner.serving import LatencyStats, ServingResult, max_fitting_seqs, meets_slo, open_loop, sim_config
+from planner.core import formats as _quant
+from planner.core.compat import incompatibilities, make_deployment
+from planner.core.cost import Cost, cost, pick_price
+from planner.deploy.launch import launch
+from planner.core.memory import MemoryBreakdown, memory_breakdown
+from planner.core.perf import Efficiency, PerfModel, decode_shape, prefill_shape
+from planner.core.serving import LatencyStats, ServingResult, max_fitting_seqs, meets_slo, open_loop, sim_config
 from pydantic import Field
 
 from planner.specs._base import Frozen
@@ -570,14 +570,14 @@ def assess(model: ModelSpec, workload: Workload, slo: Slo, gpu: Gpu, runtime: Ru
 
 
 def _params(model: ModelSpec) -> tuple[int, int]:
-    from planner.arch import count_params
+    from planner.core.arch import count_params
 
     c = count_params(model)
     return c.total, c.active
 
 
 def _kv16(model: ModelSpec) -> float:
-    from planner.arch import kv_bytes_per_token
+    from planner.core.arch import kv_bytes_per_token
 
     return kv_bytes_per_token(model, 2.0)
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner._hf_config import parse_hf_config
+from planner.io.hf_config import parse_hf_config
 from planner.errors import DataError, PlannerError, SpecError
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
@@ -154,7 +154,7 @@ def _check_safetensors(spec: ModelSpec, folder: Path) -> ModelSpec:
         total_size = int(json.loads(index.read_text())["metadata"]["total_size"])
     except (KeyError, ValueError, TypeError, OSError):
         return spec
-    from planner.arch import count_params
+    from planner.core.arch import count_params
 
     expected = count_params(spec).total * spec.dtype_bytes
     if expected and abs(total_size - expected) / expected > 0.02:

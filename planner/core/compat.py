@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner import _quant
+from planner.core import formats as _quant
 from planner.errors import SpecError
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu

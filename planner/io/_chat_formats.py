@@ -1,6 +1,6 @@
 """Chat formats: how a list of messages becomes the prompt a model sees, and its token count.
 
-Private to `planner.tokens`. A format either renders text (a Hugging Face jinja template, a
+Private to `planner.io.tokens`. A format either renders text (a Hugging Face jinja template, a
 built-in format for a known vocabulary, or the approximation) and counts it with the
 tokenizer, or delegates to mistral_common's instruct encoding.
 

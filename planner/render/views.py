@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.estimate import EstimateResult
-from planner.memory import MemoryBreakdown
+from planner.core.memory import MemoryBreakdown
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.runtime import Runtime

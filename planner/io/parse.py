@@ -82,7 +82,7 @@ def lengths(value: Any, where: str) -> LengthDistribution:
     """
     hint = "use 512 (fixed), 512:0.8 (lognormal mean:cv) or 128-2048 (uniform)"
     if isinstance(value, dict):
-        from planner.loaders import validate
+        from planner.io.loaders import validate
 
         return validate(LengthDistribution, value, where)
     if isinstance(value, bool):

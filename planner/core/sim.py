@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.perf import IterationShape, PerfModel
+from planner.core.perf import IterationShape, PerfModel
 
 
 @dataclass(slots=True)

@@ -17,10 +17,10 @@ from typing import Any, Literal, NamedTuple
 
 import yaml
 
-from planner import _quant
-from planner.catalog import Catalog
+from planner.core import formats as _quant
+from planner.io.catalog import Catalog
 from planner.errors import SpecError
-from planner.launch import launch
+from planner.deploy.launch import launch
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.model import AttentionSpec, LayerSpec, ModelSpec, QuantConfig

@@ -1,6 +1,6 @@
 """Loading tokenizers: files, model folders, installed packages and Hugging Face repos.
 
-Private to `planner.tokens`. Each backend yields an ordinary-text length function (special-token
+Private to `planner.io.tokens`. Each backend yields an ordinary-text length function (special-token
 spellings in text stay text, no BOS/EOS) plus the special-token strings a chat template may write.
 The tokenizer libraries are imported inside functions so `planner --help` stays fast.
 """
@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from planner._chat_formats import (
+from planner.io._chat_formats import (
     APPROX_CHAT,
     ChatFormat,
     Message,

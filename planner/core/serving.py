@@ -5,7 +5,7 @@ Four load regimes, as benchmarks run them:
   * closed loop: C requests always in flight (benchmark clients with max concurrency), simulated;
   * offline: every request queued at t=0 (max throughput, trtllm-bench / MLPerf Offline), simulated;
   * open loop: Poisson or bursty arrivals at an RPS, simulated (the search prunes candidates
-    before simulating with an analytic saturation bound, see `planner.search`).
+    before simulating with an analytic saturation bound, see `planner.core.search`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from planner import arch
-from planner._quant import kv_dtype_bytes
-from planner._sim import SimConfig, Simulator, SimTrace
-from planner.memory import MemoryBreakdown
-from planner.perf import Bound, PerfModel, decode_shape, prefill_shape
+from planner.core import arch
+from planner.core.formats import kv_dtype_bytes
+from planner.core.sim import SimConfig, Simulator, SimTrace
+from planner.core.memory import MemoryBreakdown
+from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution, Slo, Workload
 

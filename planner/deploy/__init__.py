@@ -1,0 +1,1 @@
+"""Launch commands and Kubernetes / KServe manifests for a plan."""

@@ -1,0 +1,1 @@
+"""Terminal, Markdown and JSON views: the only place units become ms, GiB and $."""
