@@ -37,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
     "plan": "planner.core.search", "assess": "planner.core.search", "Assessment": "planner.core.search",
     "Report": "planner.specs.report", "Constraints": "planner.specs.workload",
-    "check": "planner.check", "CheckResult": "planner.check", "load_report": "planner.check",
+    "check": "planner.check", "CheckResult": "planner.specs.check", "load_report": "planner.io.plans",
     "export": "planner.deploy.export",
 }
 
@@ -60,7 +60,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from planner.core.arch import ParamCounts, count_params
     from planner.io.catalog import Catalog
-    from planner.check import CheckResult, check, load_report
+    from planner.check import check
+    from planner.io.plans import load_report
+    from planner.specs.check import CheckResult
     from planner.core.compat import make_deployment
     from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
     from planner.estimate import EstimateResult, LoadSpec, estimate

@@ -6,237 +6,29 @@ baseline deployment (same GPU, GPUs per replica, runtime, precision, replicas, m
 serves it, and compares: model changes, their effect on memory and latency, and the cost of the
 new cheapest plan. Each regression is stated in words; `CheckResult.passed` is the CI verdict.
 
-Reading files happens in `load_report` and `load_checkpoint`; `check` itself only computes.
+Reading files happens in `planner.io.plans`; `check` itself only computes.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
-
-from planner.io.catalog import Catalog
 from planner.core.compat import default_quant, incompatibilities, make_deployment
-from planner.errors import SpecError
 from planner.core.memory import MemoryBreakdown, memory_breakdown
-from planner.specs._base import Frozen
+from planner.errors import SpecError
+from planner.io.catalog import Catalog
+from planner.specs.check import (
+    Change, CheckInputs, CheckResult, CostComparison, DeploymentCheck, Regression,
+)
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
-from planner.specs.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
-from planner.specs.report import CandidateSummary, ModelSummary, Report, SloSummary, WorkloadSummary
+from planner.specs.report import CandidateSummary, ModelSummary, Report
 from planner.specs.runtime import KvDtype, Quant, Runtime
 from planner.specs.workload import Constraints, Slo, Workload
 
-SCHEMA_VERSION = "1.0"
-"""Version of the `CheckResult` JSON layout."""
-
-READABLE_REPORT_VERSIONS = (REPORT_SCHEMA_VERSION,)
-"""Baseline report layouts this planner reads."""
-
 LATENCY_WARN_RATIO = 0.10
 """A latency at the baseline deployment that grows by more than this (but still meets the SLO) is a warning."""
-
-GIB = 2**30
-
-RegressionKind = Literal["oom", "incompatible", "slo", "infeasible", "cost"]
-"""Why a check fails: the baseline deployment no longer fits / cannot run / misses an SLO, nothing meets
-the SLO any more, or the cheapest plan costs more than allowed."""
-
-
-class Change(Frozen):
-    """One quantity compared between the baseline and the new checkpoint."""
-
-    key: str
-    """Field name, with its unit (`num_layers`, `weights_bytes_per_gpu`, `ttft_p95_s`)."""
-    label: str
-    """Name shown to people ("layers", "weights per GPU", "TTFT p95")."""
-    before: float | int | str | None
-    """Baseline value, in the unit of `key` (None: not available)."""
-    after: float | int | str | None
-    """New value, in the unit of `key` (None: not available, e.g. the deployment no longer fits)."""
-    change_ratio: float | None = None
-    """after / before - 1 for numbers (None for text or missing values)."""
-
-
-class Regression(Frozen):
-    """One reason the check fails."""
-
-    kind: RegressionKind
-    """Category of the reason."""
-    message: str
-    """The reason in words, with the numbers."""
-
-
-class DeploymentCheck(Frozen):
-    """How the baseline deployment serves the new checkpoint."""
-
-    label: str
-    """The baseline deployment, e.g. `2 x (1x h100-sxm tp1 vllm fp8 kv-fp8)`."""
-    quant: str
-    """Weight precision assessed (the baseline's, or the new checkpoint's own format)."""
-    kv_dtype: str
-    """KV-cache precision assessed."""
-    load_rps: float = Field(ge=0)
-    """Request rate the SLOs were checked at: (1 + headroom) x RPS, requests/s."""
-    fits: bool
-    """The new checkpoint fits in memory on this deployment (and the combination can run)."""
-    reason: str | None = None
-    """Why it does not fit or cannot run."""
-    meets_slo: bool
-    """Every SLO holds at `load_rps`."""
-    misses: list[str] = Field(default_factory=list)
-    """SLO targets missed, in words."""
-    weights_bytes_per_gpu: float | None = None
-    """Weights of the new checkpoint per GPU (None when the combination cannot run)."""
-    needed_bytes_per_gpu: float | None = None
-    """Memory one GPU needs for weights, activations, overheads and one sequence of KV."""
-    gpu_memory_bytes: int | None = None
-    """Device memory of one GPU."""
-    predicted: CandidateSummary | None = None
-    """Predicted latency, memory and cost of the new checkpoint here, at the target RPS (None when it does not fit)."""
-
-
-class CostComparison(Frozen):
-    """Monthly cost of the baseline deployment against the new cheapest plan."""
-
-    baseline_usd_per_month: float | None
-    """Cost of the baseline deployment as planned (None: no price)."""
-    new_usd_per_month: float | None
-    """Cost of the new checkpoint's cheapest plan (None: no plan or no price)."""
-    change_ratio: float | None
-    """new / baseline - 1 (None when either is missing)."""
-    max_increase_ratio: float | None
-    """Allowed increase (`--max-cost-increase`; None: cost is reported, not gated)."""
-
-
-class CheckResult(Frozen):
-    """The verdict of `planner check` and the evidence behind it."""
-
-    schema_version: str = SCHEMA_VERSION
-    """Layout version of this JSON."""
-    passed: bool
-    """No regression: the CI gate passes (exit 0)."""
-    regressions: list[Regression]
-    """Every reason the check fails (empty when it passes)."""
-    baseline_model: ModelSummary
-    """The checkpoint the baseline was planned for."""
-    model: ModelSummary
-    """The new checkpoint."""
-    model_changes: list[Change]
-    """Architecture and precision fields that differ (empty: the same architecture)."""
-    effects: list[Change]
-    """Memory and latency at the baseline deployment, baseline plan against the new checkpoint."""
-    baseline: CandidateSummary
-    """The baseline deployment as the baseline report recorded it."""
-    baseline_deployment: DeploymentCheck
-    """How the baseline deployment serves the new checkpoint."""
-    recommendation: CandidateSummary | None
-    """The cheapest deployment of the new checkpoint meeting every SLO (None: nothing does)."""
-    suggestions: list[str]
-    """When nothing meets the SLO: what would."""
-    cost: CostComparison
-    """Baseline cost against the new cheapest plan."""
-    workload: WorkloadSummary
-    """The traffic checked."""
-    slo: list[SloSummary]
-    """The latency targets checked."""
-    headroom: float = Field(ge=0)
-    """SLOs were checked at (1 + headroom) x RPS."""
-    seed: int
-    """Simulation seed."""
-    warnings: list[str]
-    """Things to look at that do not fail the check (latency growth within the SLO, cost growth, drift)."""
-    notes: list[str]
-    """How the check was done (inputs overridden, precision assessed)."""
-
-
-class CheckInputs(Frozen):
-    """Traffic, SLO and constraints for the re-plan: the baseline's, with overrides applied."""
-
-    workload: Workload
-    """Traffic."""
-    slo: Slo
-    """Latency targets."""
-    constraints: Constraints
-    """Search constraints."""
-    seed: int
-    """Simulation seed."""
-    notes: tuple[str, ...] = ()
-    """What was overridden or adapted, in words."""
-
-
-# ---------------------------------------------------------------- reading inputs
-
-
-def load_report(path: Path) -> Report:
-    """Read a plan (`planner recommend -o plan.json`), e.g. the baseline of `check` or the input of `export`.
-
-    Raises:
-        SpecError: The file is missing, not JSON, not a planner report, of an unknown schema_version,
-            or fails validation (each field named).
-    """
-    from planner.io.loaders import validate
-
-    hint = "pass the JSON written by `planner recommend MODEL -o plan.json`"
-    try:
-        text = path.expanduser().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("file not found", where=str(path), hint=hint) from None
-    except IsADirectoryError:
-        raise SpecError("expected a file, got a directory", where=str(path), hint=hint) from None
-    except UnicodeDecodeError:
-        raise SpecError("file is not UTF-8 text", where=str(path), hint=hint) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", where=str(path),
-                        hint=hint) from None
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise SpecError("not a planner report (no schema_version)", where=str(path), hint=hint)
-    version = data["schema_version"]
-    if version not in READABLE_REPORT_VERSIONS:
-        raise SpecError("unknown report schema_version", where=str(path), value=version,
-                        hint=f"this planner reads schema_version {', '.join(READABLE_REPORT_VERSIONS)}; "
-                             "upgrade planner or re-create the plan with `planner recommend -o plan.json`")
-    missing = [key for key in ("inputs", "model", "recommendation") if key not in data]
-    if missing:
-        raise SpecError(f"not a planner report (no {', '.join(missing)})", where=str(path), hint=hint)
-    return validate(Report, data, str(path))
-
-
-def load_checkpoint(ref: str) -> tuple[ModelSpec, str]:
-    """Load the new checkpoint (config.json, folder, model.yaml or repo id) and the name launch commands use."""
-    from planner.io.inputs import model_ref
-    from planner.io.loaders import load_model, load_model_file, model_from_file
-
-    path = Path(ref).expanduser()
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        mf = load_model_file(path)
-        return model_from_file(mf, path), model_ref(ref, mf, path.parent)
-    return load_model(ref), model_ref(ref, None, Path("."))
-
-
-_FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
-
-
-def parse_fraction(text: str, where: str = "--max-cost-increase") -> float:
-    """'10%' -> 0.1, '0.1' -> 0.1; a bare number above 1 is refused as ambiguous."""
-    match = _FRACTION.match(text)
-    if not match:
-        raise SpecError("not a percentage or fraction", where=where, value=text, hint="write 10% or 0.1")
-    value = float(match.group(1))
-    if match.group(2):
-        return value / 100
-    if value > 1:
-        raise SpecError("ambiguous: a bare number is a fraction", where=where, value=text,
-                        hint=f"write {value:g}% for {value:g} percent, or {value / 100:g}")
-    return value
 
 
 def check_inputs(baseline: Report, model: ModelSpec, catalog: Catalog, *, rps: float | None = None,
@@ -502,18 +294,3 @@ def _warnings(baseline: Report, dep: DeploymentCheck, cost: CostComparison, rec1
 
 def _fmt_s(seconds: float) -> str:
     return f"{seconds * 1e3:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
-
-
-# ---------------------------------------------------------------- rendering (no I/O)
-
-
-def to_data(result: CheckResult) -> dict[str, Any]:
-    """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
-    from planner.render.report import round_floats
-
-    return round_floats(result.model_dump(mode="json"))  # type: ignore[no-any-return]
-
-
-def to_json(result: CheckResult) -> str:
-    """Deterministic JSON: sorted keys, rounded floats, trailing newline."""
-    return json.dumps(to_data(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -11,9 +11,11 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.io.catalog import Catalog
-from planner.check import (
-    Change, CheckResult, CostComparison, DeploymentCheck, Regression, check, check_inputs, load_checkpoint,
-    load_report, parse_fraction,
+from planner.check import check, check_inputs
+from planner.io.parse import parse_fraction
+from planner.io.plans import load_checkpoint, load_report
+from planner.specs.check import (
+    Change, CheckResult, CostComparison, DeploymentCheck, Regression,
 )
 from planner.cli import app
 from planner.errors import SpecError
@@ -182,7 +184,7 @@ def test_parse_fraction_rejects(text, line):
 
 @pytest.mark.parametrize(("name", "message"), [
     ("foreign.json", "not a planner report (no schema_version)"),
-    ("malformed.json", "not valid JSON (line 4, column 1: Expecting property name enclosed in double quotes)"),
+    ("malformed.json", "malformed JSON at line 4, column 1: Expecting property name enclosed in double quotes"),
     ("missing.json", "file not found"),
 ])
 def test_bad_baseline_exits_2(name, message):

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from planner.errors import DataError
-from planner.io.loaders import load_gpus, load_runtimes, validate
+from planner.io.files import validate
+from planner.io.loaders import load_gpus, load_runtimes
 from planner.specs.hardware import Gpu
 from planner.specs.runtime import Runtime
 from tests.conftest import ROOT

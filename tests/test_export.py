@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.io.catalog import Catalog
-from planner.check import load_report
+from planner.io.plans import load_report
 from planner.cli import app
 from planner.deploy.export import MAX_REPLICAS_FACTOR, METRICS, export, scaling
 from planner.specs.report import CandidateSummary

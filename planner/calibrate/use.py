@@ -8,7 +8,7 @@ from pathlib import Path
 
 from planner.core import formats as _quant
 from planner.errors import DataError, PlannerError, SpecError
-from planner.io.loaders import read_structured, validate
+from planner.io.files import read_structured, validate
 from planner.core.perf import Efficiency, default_efficiency
 from planner.specs.calibration import CalibrationProfile, CurveDtype, GemmCurve
 from planner.specs.deployment import Deployment

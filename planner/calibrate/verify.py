@@ -19,7 +19,7 @@ from planner.calibrate.use import cpu_gpu, efficiency_from_profile
 from planner.io.catalog import Catalog
 from planner.core.compat import make_deployment
 from planner.errors import CalibrationError
-from planner.io.loaders import read_structured, validate
+from planner.io.files import read_structured, validate
 from planner.core.perf import PerfModel
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile

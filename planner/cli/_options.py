@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,36 +45,18 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def dumps_json(data: Any) -> str:
-    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def print_json(data: Any) -> None:
-    """Write JSON data to stdout."""
+    """Write deterministic JSON data to stdout."""
+    from planner.render.format import dumps_json
+
     sys.stdout.write(dumps_json(data))
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file and a rename, so no half-written file is left."""
-    path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        from planner.errors import SpecError
+    """Write an output file without ever leaving half of it (see `planner.io.files.write_output`)."""
+    from planner.io.files import write_output
 
-        raise SpecError("output directory does not exist", where="-o", value=str(path),
-                        hint="create the directory first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_output(path, text)
 
 
 def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:

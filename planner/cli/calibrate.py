@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, dumps_json, print_json, stdout_console, write_atomic
+from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console, write_atomic
+from planner.render.format import dumps_json
 from planner.errors import CalibrationError, SpecError
 
 NO_TORCH = 'planner calibrate needs PyTorch: pip install "planner[calibrate]"'

@@ -63,7 +63,10 @@ def check(
     from planner.render import check as render
     from planner.io import parse
     from planner.check import check as run_check
-    from planner.check import check_inputs, load_checkpoint, load_report, parse_fraction, to_data, to_json
+    from planner.check import check_inputs
+    from planner.io.parse import parse_fraction
+    from planner.io.plans import load_checkpoint, load_report
+    from planner.render.check import to_data, to_json
     from planner.cli._options import print_json
     from planner.io.inputs import KV_DTYPES, QUANTS, choices
 

@@ -53,7 +53,7 @@ def export(
 ) -> None:
     """Export a plan: runtime launch command, Kubernetes manifests (KEDA autoscaling) or a KServe InferenceService."""
     from planner.io.catalog import Catalog
-    from planner.check import load_report
+    from planner.io.plans import load_report
     from planner.deploy.export import DEFAULT_PROMETHEUS_URL
     from planner.deploy.export import export as render
 

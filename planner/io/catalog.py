@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.io.loaders import load_gpus, load_runtimes, read_structured, resolve, validate
+from planner.io.files import load_validated
+from planner.io.loaders import load_gpus, load_runtimes, resolve
 from planner.io.settings import Settings, data_paths
 from planner.core.perf import Efficiency
 from planner.specs.deployment import Deployment
@@ -35,7 +36,7 @@ class Catalog:
 
     def with_prices(self, path: Path) -> Catalog:
         """A catalog whose GPUs named in a prices file carry only that file's prices."""
-        data = validate(PricesFile, read_structured(path), str(path))
+        data = load_validated(PricesFile, path)
         replaced: dict[str, list[Price]] = {}
         for entry in data.prices:
             gpu = self.gpu(entry.gpu, f"{path}: gpu")

@@ -9,16 +9,15 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from planner.io.hf_config import parse_hf_config
 from planner.errors import DataError, PlannerError, SpecError
+from planner.io.files import load_validated, read_structured, validate
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ModelFile
@@ -27,48 +26,6 @@ from planner.specs.runtime import Runtime
 log = logging.getLogger("planner")
 
 M = TypeVar("M", bound=BaseModel)
-E = TypeVar("E", bound=PlannerError)
-
-
-def read_structured(path: Path, error: type[PlannerError] = SpecError) -> Any:
-    """Parse a JSON or YAML file, turning I/O and syntax errors into one clear line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error("file not found", where=str(path), hint="check the path") from None
-    except IsADirectoryError:
-        raise error("expected a file, got a directory", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise error("file is not UTF-8 text", where=str(path), hint="is it a binary file?") from None
-    except OSError as exc:
-        raise error(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except json.JSONDecodeError as exc:
-        raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                    where=str(path), hint="validate it with `python -m json.tool`") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise error(f"malformed YAML{at}: {problem}", where=str(path),
-                    hint="check indentation and quoting") from None
-
-
-def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = SpecError) -> M:
-    """Validate `data` as `model`, turning a `ValidationError` into one line listing each location."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        parts = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
-            parts.append(f"{loc}: {err['msg']}{got}")
-        hint = "values carry their unit in the key name (bytes, bytes/s, seconds)"
-        raise error("; ".join(parts), where=where, hint=hint) from None
 
 
 def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
@@ -77,8 +34,7 @@ def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
                         hint=f"set PLANNER_{kind.upper()} or pass a directory that exists")
     items: dict[str, M] = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = read_structured(path, DataError)
-        item = validate(model, data, str(path), DataError)
+        item = load_validated(model, path, DataError)
         item_id = getattr(item, "id")
         if item_id != path.stem:
             raise DataError(f"id must match the file name {path.stem!r}", where=f"{path}: id", value=item_id,
@@ -214,8 +170,3 @@ def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})
     return spec
-
-
-def env_offline() -> bool:
-    """Whether HF_HUB_OFFLINE asks for no network."""
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")

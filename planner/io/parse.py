@@ -82,7 +82,7 @@ def lengths(value: Any, where: str) -> LengthDistribution:
     """
     hint = "use 512 (fixed), 512:0.8 (lognormal mean:cv) or 128-2048 (uniform)"
     if isinstance(value, dict):
-        from planner.io.loaders import validate
+        from planner.io.files import validate
 
         return validate(LengthDistribution, value, where)
     if isinstance(value, bool):
@@ -109,3 +109,20 @@ def csv_list(values: list[str] | None) -> list[str]:
     for value in values or []:
         out += [v.strip() for v in value.split(",") if v.strip()]
     return out
+
+
+_FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
+
+
+def parse_fraction(text: str, where: str = "--max-cost-increase") -> float:
+    """'10%' -> 0.1, '0.1' -> 0.1; a bare number above 1 is refused as ambiguous."""
+    match = _FRACTION.match(text)
+    if not match:
+        raise SpecError("not a percentage or fraction", where=where, value=text, hint="write 10% or 0.1")
+    value = float(match.group(1))
+    if match.group(2):
+        return value / 100
+    if value > 1:
+        raise SpecError("ambiguous: a bare number is a fraction", where=where, value=text,
+                        hint=f"write {value:g}% for {value:g} percent, or {value / 100:g}")
+    return value

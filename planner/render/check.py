@@ -13,10 +13,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from planner.check import Change, CheckResult, cost_line
+from planner.check import cost_line
+from planner.specs.check import Change, CheckResult
+from planner.render.format import duration, dumps_json, gib, kib, params_b, round_floats
 from planner.specs.report import CandidateSummary
 
-GIB = 2**30
 
 _TITLES = {"oom": "baseline no longer fits", "incompatible": "baseline cannot run", "slo": "SLO missed",
            "infeasible": "nothing meets the SLO", "cost": "cost increase"}
@@ -31,14 +32,13 @@ def fmt_value(key: str, value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "inf"
     if key == "kv_bytes_per_token":
-        return f"{value / 1024:,.0f} KiB"
+        return kib(value)
     if "bytes" in key:
-        return f"{value / GIB:,.1f} GiB"
+        return gib(value)
     if key.endswith("_s"):
-        return f"{value:,.1f} s" if value >= 10 else f"{value * 1e3:,.1f} ms" if value < 0.1 else \
-            f"{value * 1e3:,.0f} ms"
+        return duration(value)
     if key.startswith("params"):
-        return f"{value / 1e9:,.2f} B"
+        return params_b(value)
     return f"{value:,}" if isinstance(value, int) else f"{value:,.4g}"
 
 
@@ -188,3 +188,13 @@ def github_commands(result: CheckResult) -> str:
     facts.append(cost_line(result.cost))
     lines.append(f"::notice title={_escape_property('planner check')}::{_escape_data('. '.join(facts))}")
     return "\n".join(lines) + "\n"
+
+
+def to_data(result: CheckResult) -> dict[str, Any]:
+    """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
+    return round_floats(result.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+
+def to_json(result: CheckResult) -> str:
+    """Deterministic JSON: sorted keys, rounded floats, trailing newline."""
+    return dumps_json(to_data(result))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from rich import box
@@ -11,55 +9,24 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from planner.render.format import duration, dumps_json, gib, round_floats, usd
 from planner.specs.report import CandidateSummary, Report
-
-GIB = 1024**3
-
-
-def round_floats(value: Any) -> Any:
-    """Round floats to 6 significant digits so reports are byte-stable and readable."""
-    if isinstance(value, float):
-        if math.isinf(value) or math.isnan(value):
-            return None
-        return float(f"{value:.6g}")
-    if isinstance(value, dict):
-        return {k: round_floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [round_floats(v) for v in value]
-    return value
 
 
 def to_data(report: Report) -> dict[str, Any]:
-    """The JSON-ready dict of a report (rounded)."""
+    """The JSON-ready dict of a report (floats rounded to 6 significant digits)."""
     return round_floats(report.model_dump(mode="json"))  # type: ignore[no-any-return]
 
 
 def to_json(report: Report) -> str:
     """Deterministic JSON text: sorted keys, rounded floats, trailing newline."""
-    return json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _ms(seconds: float | None) -> str:
-    if seconds is None or math.isinf(seconds):
-        return "-"
-    if seconds >= 10:
-        return f"{seconds:,.1f} s"
-    return f"{seconds * 1e3:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1e3:,.1f} ms"
-
-
-def _usd(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "-"
-    if 0 < value < 0.01:
-        digits = max(2, 1 - math.floor(math.log10(value)))  # two significant digits for sub-cent amounts
-        return f"${value:.{digits}f}"
-    return f"${value:,.{digits}f}"
+    return dumps_json(to_data(report))
 
 
 def _latency_rows(c: CandidateSummary, encoder: bool = False) -> list[tuple[str, str, str, str]]:
-    rows = [("TTFT", _ms(c.ttft_p50_s), _ms(c.ttft_p95_s), _ms(c.ttft_p99_s)),
-            ("TPOT", _ms(c.tpot_p50_s), _ms(c.tpot_p95_s), _ms(c.tpot_p99_s)),
-            ("end-to-end", _ms(c.e2e_p50_s), _ms(c.e2e_p95_s), _ms(c.e2e_p99_s))]
+    rows = [("TTFT", duration(c.ttft_p50_s), duration(c.ttft_p95_s), duration(c.ttft_p99_s)),
+            ("TPOT", duration(c.tpot_p50_s), duration(c.tpot_p95_s), duration(c.tpot_p99_s)),
+            ("end-to-end", duration(c.e2e_p50_s), duration(c.e2e_p95_s), duration(c.e2e_p99_s))]
     return rows[2:] if encoder else rows
 
 
@@ -84,7 +51,7 @@ def terminal(report: Report) -> Group:
                           f"({rec.runtime} {rec.runtime_version}, {rec.quant}"
                           + (", kv fp8" if rec.kv_dtype == "fp8" else "")
                           + f", TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "")
-                          + f")  {_usd(rec.cost_usd_per_hour)}/h  {_usd(rec.cost_usd_per_month, 0)}/month",
+                          + f")  {usd(rec.cost_usd_per_hour)}/h  {usd(rec.cost_usd_per_month, 0)}/month",
                           style="bold green"))
         lat = Table(box=box.SIMPLE, header_style="bold", title=f"predicted at {w.rps:g} RPS", title_justify="left")
         for col in ("latency", "p50", "p95", "p99"):
@@ -99,19 +66,19 @@ def terminal(report: Report) -> Group:
                       f"{100 * rec.kv_utilization:.0f}%, {rec.concurrency_per_replica:.1f} requests in flight/replica")
         if not encoder:
             facts.add_row("throughput", f"{rec.output_tokens_per_s:,.0f} output tokens/s")
-        per_tokens = (f"{_usd(rec.cost_usd_per_1m_input_tokens)}/1M input tokens" if encoder
-                      else f"{_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens")
-        facts.add_row("cost", f"{_usd(rec.cost_usd_per_hour)}/h, {_usd(rec.cost_usd_per_month, 0)}/month, "
-                      f"{per_tokens}, {_usd(rec.cost_usd_per_request)}/request")
+        per_tokens = (f"{usd(rec.cost_usd_per_1m_input_tokens)}/1M input tokens" if encoder
+                      else f"{usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens")
+        facts.add_row("cost", f"{usd(rec.cost_usd_per_hour)}/h, {usd(rec.cost_usd_per_month, 0)}/month, "
+                      f"{per_tokens}, {usd(rec.cost_usd_per_request)}/request")
         if rec.price:
-            facts.add_row("price", f"{_usd(rec.price.price_usd_per_gpu_hour)}/GPU-h {rec.price.provider} "
+            facts.add_row("price", f"{usd(rec.price.price_usd_per_gpu_hour)}/GPU-h {rec.price.provider} "
                           f"{rec.price.instance} ({rec.price.kind}, {rec.price.as_of})")
         m = rec.memory
-        facts.add_row("memory/GPU", f"weights {m.weights_bytes_per_gpu / GIB:.1f} GiB, activations "
-                      f"{m.activation_bytes_per_gpu / GIB:.1f} GiB, overhead {m.overhead_bytes_per_gpu / GIB:.1f} GiB, "
-                      + (f"free {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB (encoder: no KV cache)" if encoder else
-                         f"KV {m.kv_cache_bytes_per_gpu / GIB:.1f} GiB ({m.kv_capacity_tokens:,} tokens)")
-                      + f" of {m.gpu_memory_bytes / GIB:.1f} GiB")
+        facts.add_row("memory/GPU", f"weights {gib(m.weights_bytes_per_gpu)}, activations "
+                      f"{gib(m.activation_bytes_per_gpu)}, overhead {gib(m.overhead_bytes_per_gpu)}, "
+                      + (f"free {gib(m.kv_cache_bytes_per_gpu)} (encoder: no KV cache)" if encoder else
+                         f"KV {gib(m.kv_cache_bytes_per_gpu)} ({m.kv_capacity_tokens:,} tokens)")
+                      + f" of {gib(m.gpu_memory_bytes)}")
         facts.add_row("efficiencies", rec.efficiency_source)
         parts += [lat, facts, Text("launch:", style="bold"), Text(f"  {rec.launch.command}")]
         parts += [Text(f"  note: {n}", style="yellow") for n in rec.launch.notes + rec.notes]
@@ -122,8 +89,8 @@ def terminal(report: Report) -> Group:
         for c in report.alternatives:
             alt.add_row(f"{c.gpu} {c.runtime} {c.quant}" + (" kv-fp8" if c.kv_dtype == "fp8" else "")
                         + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else ""),
-                        f"{c.replicas}x{c.gpus_per_replica}", _usd(c.cost_usd_per_hour),
-                        _usd(c.cost_usd_per_month, 0), _ms(c.ttft_p95_s), _ms(c.tpot_p95_s), _ms(c.e2e_p95_s))
+                        f"{c.replicas}x{c.gpus_per_replica}", usd(c.cost_usd_per_hour),
+                        usd(c.cost_usd_per_month, 0), duration(c.ttft_p95_s), duration(c.tpot_p95_s), duration(c.e2e_p95_s))
         parts.append(alt)
     if report.rejected:
         rej = Table(box=box.SIMPLE, header_style="bold", title="rejected", title_justify="left")
@@ -148,15 +115,15 @@ def to_markdown(report: Report) -> str:
         lines += ["**No deployment meets the SLO.**", ""] + [f"- {s}" for s in report.suggestions] + [""]
     else:
         lines += [f"**Recommended:** {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
-                  f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {_usd(rec.cost_usd_per_hour)}/h, "
-                  f"{_usd(rec.cost_usd_per_month, 0)}/month, {_usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens",
+                  f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {usd(rec.cost_usd_per_hour)}/h, "
+                  f"{usd(rec.cost_usd_per_month, 0)}/month, {usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens",
                   "", "| latency | p50 | p95 | p99 |", "|---|---:|---:|---:|"]
         lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _latency_rows(rec)]
         lines += ["", "```bash", rec.launch.command, "```", ""]
     if report.alternatives:
         lines += ["| alternative | GPUs | $/month | TTFT p95 | TPOT p95 |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size} | {c.replicas}x{c.gpus_per_replica} | "
-                  f"{_usd(c.cost_usd_per_month, 0)} | {_ms(c.ttft_p95_s)} | {_ms(c.tpot_p95_s)} |"
+                  f"{usd(c.cost_usd_per_month, 0)} | {duration(c.ttft_p95_s)} | {duration(c.tpot_p95_s)} |"
                   for c in report.alternatives]
         lines.append("")
     if report.rejected:

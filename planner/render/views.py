@@ -17,31 +17,7 @@ from planner.core.memory import MemoryBreakdown
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.runtime import Runtime
-
-GIB = 1024**3
-
-
-def gib(value: float) -> str:
-    """Bytes as GiB with one decimal."""
-    return f"{value / GIB:,.1f} GiB"
-
-
-def human_count(value: float) -> str:
-    """1.234e9 -> '1.23 B'."""
-    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:,.2f} {unit}"
-    return f"{value:,.0f}"
-
-
-def ms(seconds: float) -> str:
-    """Seconds as milliseconds, or seconds past 10 s."""
-    if seconds >= 10:
-        return f"{seconds:,.1f} s"
-    if seconds >= 0.1:
-        return f"{seconds * 1e3:,.0f} ms"
-    return f"{seconds * 1e3:,.2f} ms"
-
+from planner.render.format import GIB, count as human_count, duration as ms, gib
 
 def gpu_json(gpu: Gpu) -> dict[str, Any]:
     """Stable JSON view of a GPU (the validated file contents)."""

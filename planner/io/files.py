@@ -1,0 +1,107 @@
+"""Reading and writing files: one place that maps OS errors, syntax errors and validation errors to
+one clear `SpecError` / `DataError` line, and writes outputs atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from planner.errors import PlannerError, SpecError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
+               hint: str | None = None) -> bytes:
+    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable)."""
+    try:
+        return path.expanduser().read_bytes()
+    except FileNotFoundError:
+        raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
+    except IsADirectoryError:
+        raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
+    except OSError as exc:
+        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint) from None
+
+
+def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
+              hint: str | None = None) -> str:
+    """The UTF-8 text of `path` (a BOM is dropped), or one clear error."""
+    data = read_bytes(path, error, what=what, hint=hint)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not UTF-8 text (bad byte at offset {exc.start})", where=str(path),
+                    hint=hint or "is it a binary file?") from None
+
+
+def parse_structured(text: str, where: str, *, json_syntax: bool,
+                     error: type[PlannerError] = SpecError, hint: str | None = None) -> Any:
+    """Parse JSON (`json_syntax`) or YAML text, turning syntax errors into one line with the position."""
+    try:
+        if json_syntax:
+            return json.loads(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except json.JSONDecodeError as exc:
+        raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
+                    hint=hint or "validate it with `python -m json.tool`") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise error(f"malformed YAML{at}: {problem}", where=where,
+                    hint=hint or "check indentation and quoting") from None
+
+
+def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None) -> Any:
+    """Parse a JSON (`.json`) or YAML file into plain data, with one clear line on any failure."""
+    text = read_text(path, error, hint=hint)
+    return parse_structured(text, str(path), json_syntax=path.suffix == ".json", error=error, hint=hint)
+
+
+def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = SpecError,
+             hint: str | None = None) -> M:
+    """Validate `data` as `model`, turning a `ValidationError` into one line listing each location."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], (dict, list)) else ""
+            parts.append(f"{loc}: {err['msg']}{got}")
+        raise error("; ".join(parts), where=where,
+                    hint=hint or "values carry their unit in the key name (bytes, bytes/s, seconds)") from None
+
+
+def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecError,
+                   hint: str | None = None) -> M:
+    """Read a JSON/YAML file and validate it as `model` (the one read-and-validate helper)."""
+    return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
+
+
+def write_output(path: Path, text: str, where: str = "-o") -> None:
+    """Write `text` to `path` through a temp file and a rename, so no half-written file is left."""
+    path = path.expanduser()
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise SpecError("output directory does not exist", where=where, value=str(path),
+                        hint="create the directory first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
