@@ -145,6 +145,56 @@ class LaunchSummary(Frozen):
     """Things the command cannot express (e.g. a pre-quantized checkpoint is needed)."""
 
 
+class LoadPoint(Frozen):
+    """Predicted latency of one replica at one request rate (a point of the latency-vs-RPS curve)."""
+
+    rps_per_replica: float = Field(gt=0)
+    """Request rate offered to one replica, requests/s."""
+    ttft_p50_s: float = Field(ge=0)
+    """Time to first token, median, seconds (inf when the replica is overloaded)."""
+    ttft_p95_s: float = Field(ge=0)
+    """Time to first token, 95th percentile, seconds."""
+    ttft_p99_s: float = Field(ge=0)
+    """Time to first token, 99th percentile, seconds."""
+    tpot_p50_s: float = Field(ge=0)
+    """Time per output token, median, seconds."""
+    tpot_p95_s: float = Field(ge=0)
+    """Time per output token, 95th percentile, seconds."""
+    tpot_p99_s: float = Field(ge=0)
+    """Time per output token, 99th percentile, seconds."""
+    e2e_p95_s: float = Field(ge=0)
+    """End-to-end latency, 95th percentile, seconds."""
+    stable: bool
+    """False when arrivals exceed what the replica serves (the queue grows without bound)."""
+    meets_slo: bool
+    """Every SLO holds at this rate."""
+
+
+class CandidatePoint(Frozen):
+    """One simulated deployment, for the cost-vs-latency picture (passing or not)."""
+
+    label: str
+    """Short label, e.g. `2x h100-sxm tp2 vllm fp8`."""
+    gpu: str
+    """GPU id."""
+    runtime: str
+    """Runtime id."""
+    quant: str
+    """Weight precision."""
+    replicas: int = Field(ge=1)
+    """Replicas simulated."""
+    total_gpus: int = Field(ge=1)
+    """GPUs in all replicas."""
+    cost_usd_per_month: float | None = None
+    """All GPUs, 730 hours (None: no price)."""
+    ttft_p95_s: float = Field(ge=0)
+    """Time to first token, 95th percentile, at the target RPS plus headroom, seconds."""
+    tpot_p95_s: float = Field(ge=0)
+    """Time per output token, 95th percentile, at the target RPS plus headroom, seconds."""
+    meets_slo: bool
+    """Every SLO holds."""
+
+
 class CandidateSummary(Frozen):
     """One deployment the search evaluated, with its predicted latency and cost."""
 
@@ -231,6 +281,11 @@ class CandidateSummary(Frozen):
     """Which efficiencies the perf model used."""
     notes: list[str] = Field(default_factory=list)
     """Caps and assumptions specific to this candidate."""
+    load_curve: list[LoadPoint] = Field(default_factory=list)
+    """Latency of one replica against the request rate offered to it (recommendation and alternatives)."""
+    slo_capacity_rps_per_replica: dict[str, float] = Field(default_factory=dict)
+    """Per SLO key (e.g. `ttft_p95_s`), the highest request rate per replica at which it still holds (the
+    capacity knee)."""
 
 
 class Rejection(Frozen):
@@ -292,3 +347,5 @@ class Report(Frozen):
     """Deployments checked for memory and analytic capacity."""
     candidates_simulated: int = Field(ge=0)
     """Deployments simulated."""
+    simulated: list[CandidatePoint] = Field(default_factory=list)
+    """Every deployment the search simulated, at its final replica count (for cost-vs-latency views)."""
