@@ -45,17 +45,15 @@ def main() -> int:
     t0 = time.perf_counter()
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
-    from planner.core.search import plan
+    from planner.plan import plan
     t1 = time.perf_counter()
     catalog = Catalog.load()
     t2 = time.perf_counter()
     inputs = resolve(args.model, Flags(), catalog, progress=False)
     t3 = time.perf_counter()
     c = inputs.constraints
-    report = plan(inputs.model, inputs.workload, inputs.slo,
-                  [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
-                  [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
-                  c, model_ref=inputs.model_ref, efficiency=catalog.efficiency_for)
+    report = plan(inputs.model, inputs.workload, inputs.slo, *catalog.select(c), c, model_ref=inputs.model_ref,
+                  calibrations=catalog.calibrations)
     t4 = time.perf_counter()
     print(f"breakdown: imports {t1 - t0:.2f} s, data {t2 - t1:.2f} s, model+sample {t3 - t2:.2f} s, "
           f"search {t4 - t3:.2f} s ({report.candidates_evaluated} candidates, {report.candidates_simulated} "

@@ -65,7 +65,7 @@ def _with(catalog: Catalog, rid: str, params: dict[str, Any]) -> Catalog:
     sources = {**rt.sources, "perf_overrides": Source(ref="benchmarks/tune.py trial", as_of=dt.date.today())}
     new_rt = rt.model_copy(update={"perf": perf, "perf_overrides": overrides, "sources": sources})
     return Catalog(gpus=catalog.gpus, runtimes={**catalog.runtimes, rid: new_rt},
-                   calibration_dir=catalog.calibration_dir)
+                   calibrations=catalog.calibrations)
 
 
 def _errors(args: tuple[list[int], str, dict[str, Any]]) -> list[float]:

@@ -32,10 +32,10 @@ _EXPORTS: dict[str, str] = {
     # model core
     "count_params": "planner.core.arch", "ParamCounts": "planner.core.arch",
     "memory_breakdown": "planner.core.memory", "MemoryBreakdown": "planner.core.memory",
-    "PerfModel": "planner.core.perf", "Efficiency": "planner.core.perf", "IterationTime": "planner.core.perf",
+    "PerfModel": "planner.core.perf", "Efficiency": "planner.specs.efficiency", "IterationTime": "planner.core.perf",
     "ServingResult": "planner.core.serving",
     "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
-    "plan": "planner.core.search", "assess": "planner.core.search", "Assessment": "planner.core.search",
+    "plan": "planner.plan", "assess": "planner.plan", "Assessment": "planner.plan",
     "Report": "planner.specs.report", "Constraints": "planner.specs.workload",
     "check": "planner.check", "CheckResult": "planner.specs.check", "load_report": "planner.io.plans",
     "export": "planner.deploy.export",
@@ -69,8 +69,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from planner.deploy.export import export
     from planner.io.loaders import load_model
     from planner.core.memory import MemoryBreakdown, memory_breakdown
-    from planner.core.perf import Efficiency, IterationTime, PerfModel
-    from planner.core.search import Assessment, assess, plan
+    from planner.core.perf import IterationTime, PerfModel
+    from planner.plan import Assessment, assess, plan
+    from planner.specs.efficiency import Efficiency
     from planner.core.serving import ServingResult
     from planner.specs.deployment import Deployment
     from planner.specs.hardware import Gpu

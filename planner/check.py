@@ -18,10 +18,12 @@ from planner.core.compat import default_quant, incompatibilities, make_deploymen
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.errors import SpecError
 from planner.io.catalog import Catalog
+from planner.plan import Assessment, assess, plan
 from planner.specs.check import (
     Change, CheckInputs, CheckResult, CostComparison, DeploymentCheck, Regression,
 )
 from planner.specs.hardware import Gpu
+from planner.specs.message import Message
 from planner.specs.model import ModelSpec
 from planner.specs.report import CandidateSummary, ModelSummary, Report
 from planner.specs.runtime import KvDtype, Quant, Runtime
@@ -99,8 +101,6 @@ def check(baseline: Report, model: ModelSpec, catalog: Catalog, inputs: CheckInp
     Raises:
         SpecError: The baseline has no recommendation, or names a GPU or runtime the catalog lacks.
     """
-    from planner.core.search import assess, plan
-
     rec0 = baseline.recommendation
     if rec0 is None:
         raise SpecError("the baseline plan has no recommendation to compare against", where="--baseline",
@@ -112,24 +112,22 @@ def check(baseline: Report, model: ModelSpec, catalog: Catalog, inputs: CheckInp
     notes = [*inputs.notes, *notes]
     c, w = inputs.constraints, inputs.workload
     ref = model_ref or model.name
-    new = plan(model, w, inputs.slo,
-               [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
-               [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
-               c, model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, efficiency=catalog.efficiency_for)
+    new = plan(model, w, inputs.slo, *catalog.select(c), c, model_ref=ref, seed=inputs.seed,
+               sim_requests=sim_requests, calibrations=catalog.calibrations)
     found = assess(model, w, inputs.slo, gpu, runtime, tp_size=rec0.tp_size, pp_size=rec0.pp_size, quant=quant,
                    kv_dtype=kv_dtype, replicas=rec0.replicas, max_num_seqs=rec0.max_num_seqs, constraints=c,
-                   model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, efficiency=catalog.efficiency_for)
+                   model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, calibrations=catalog.calibrations)
     mem = _memory(model, gpu, runtime, rec0, quant, kv_dtype, w)
     load = (w.rps or 0.0) * (1 + c.headroom)
     deployment = DeploymentCheck(
         label=rec0.label, quant=quant, kv_dtype=kv_dtype, load_rps=load, fits=found.fits, reason=found.reason,
-        meets_slo=found.fits and found.meets_slo, misses=list(found.misses),
+        meets_slo=found.fits and found.meets_slo, overloaded=found.overloaded, misses=list(found.misses),
         weights_bytes_per_gpu=mem.weights_bytes_per_gpu if mem else None,
         needed_bytes_per_gpu=mem.needed_bytes if mem else None, gpu_memory_bytes=gpu.memory_bytes,
         predicted=found.candidate)
     cost = _cost(rec0, new.recommendation, max_cost_increase)
-    regressions = _regressions(deployment, new, cost, load)
-    warnings = _warnings(baseline, deployment, cost, new.recommendation, runtime, inputs.slo)
+    regressions = _regressions(deployment, found, new, cost, load)
+    warnings = _warnings(baseline, deployment, cost, new.recommendation, runtime)
     return CheckResult(
         passed=not regressions, regressions=regressions, baseline_model=baseline.model, model=new.model,
         model_changes=model_changes(baseline.model, new.model),
@@ -149,8 +147,7 @@ def _known(items: dict[str, Any], key: str, kind: str, command: str) -> Any:
 def _precision(baseline: Report, model: ModelSpec, gpu: Gpu, rec0: CandidateSummary) -> tuple[Quant, KvDtype, list[str]]:
     """Weight and KV precision to assess the baseline deployment at: the baseline's, unless the checkpoint's
     own format changed and the baseline simply served the checkpoint as shipped."""
-    quant: Quant = rec0.quant  # type: ignore[assignment]
-    kv: KvDtype = rec0.kv_dtype  # type: ignore[assignment]
+    quant, kv = rec0.quant, rec0.kv_dtype
     ckpt = model.quantization.format if model.quantization else None
     old_ckpt = baseline.model.checkpoint_quant
     if ckpt is not None and ckpt != quant:
@@ -229,68 +226,76 @@ def _cost(rec0: CandidateSummary, rec1: CandidateSummary | None, limit: float | 
                           max_increase_ratio=limit)
 
 
-def cost_line(cost: CostComparison) -> str:
-    """"cheapest plan costs +35% ($577 -> $779/month)"."""
-    if cost.change_ratio is None:
-        return "cost not compared (no price or no plan)"
-    return (f"cheapest plan costs {100 * cost.change_ratio:+.0f}% (${cost.baseline_usd_per_month:,.0f} -> "
-            f"${cost.new_usd_per_month:,.0f}/month)")
+def cost_line(cost: CostComparison) -> Message:
+    """`cheapest plan costs +35% ($577 -> $779/month)`."""
+    if cost.change_ratio is None or cost.baseline_usd_per_month is None or cost.new_usd_per_month is None:
+        return Message.of("cost not compared (no price or no plan)")
+    return Message.of("cheapest plan costs {change} ({baseline_usd_per_month} -> {new_usd_per_month}/month)",
+                      change=f"{100 * cost.change_ratio:+.0f}%", baseline_usd_per_month=cost.baseline_usd_per_month,
+                      new_usd_per_month=cost.new_usd_per_month)
 
 
-def _regressions(dep: DeploymentCheck, new: Report, cost: CostComparison, load: float) -> list[Regression]:
+def _regressions(dep: DeploymentCheck, found: Assessment, new: Report, cost: CostComparison,
+                 load: float) -> list[Regression]:
     out: list[Regression] = []
     if not dep.fits:
-        reason = dep.reason or "unknown reason"
-        if reason.startswith("OOM"):
-            out.append(Regression(kind="oom", message=f"baseline deployment no longer fits: {reason}"))
+        reason = dep.reason or Message.of("unknown reason")
+        if found.oom:
+            out.append(Regression(kind="oom", message=Message.of("baseline deployment no longer fits: {reason}",
+                                                                 reason=reason)))
         else:
-            out.append(Regression(kind="incompatible", message=f"baseline deployment cannot serve the new checkpoint: "
-                                                               f"{reason}"))
-    for miss in dep.misses:
-        if miss.startswith("overloaded"):  # the queue grows without bound: no percentile is meaningful
-            out.append(Regression(kind="slo", message=f"the baseline {dep.label} is {miss} ({load:g} RPS in all): "
-                                                      f"requests queue without bound"))
-        else:
-            out.append(Regression(kind="slo", message=f"{miss} at {load:g} RPS with the baseline {dep.label}"))
+            out.append(Regression(kind="incompatible", message=Message.of(
+                "baseline deployment cannot serve the new checkpoint: {reason}", reason=reason)))
+    if found.overloaded:  # the queue grows without bound: no percentile is meaningful
+        out.append(Regression(kind="slo", message=Message.of(
+            "the baseline {deployment} is overloaded at {rps} RPS in all: requests queue without bound",
+            deployment=dep.label, rps=f"{load:g}")))
+    else:
+        for miss in dep.misses:
+            out.append(Regression(kind="slo", message=Message.of("{miss} at {rps} RPS with the baseline {deployment}",
+                                                                 miss=miss, rps=f"{load:g}", deployment=dep.label)))
     if new.recommendation is None:
-        hint = f": {new.suggestions[0]}" if new.suggestions else ""
-        out.append(Regression(kind="infeasible", message=f"no deployment of the new checkpoint meets the SLO{hint}"))
+        if new.suggestions:
+            message = Message.of("no deployment of the new checkpoint meets the SLO: {hint}", hint=new.suggestions[0])
+        else:
+            message = Message.of("no deployment of the new checkpoint meets the SLO")
+        out.append(Regression(kind="infeasible", message=message))
     elif cost.max_increase_ratio is not None and cost.change_ratio is not None \
             and cost.change_ratio > cost.max_increase_ratio + 1e-9:
-        out.append(Regression(kind="cost", message=f"{cost_line(cost)}, over the "
-                                                   f"{100 * cost.max_increase_ratio:g}% allowed"))
+        out.append(Regression(kind="cost", message=Message.of("{cost}, over the {allowed} allowed", cost=cost_line(cost),
+                                                              allowed=f"{100 * cost.max_increase_ratio:g}%")))
     return out
 
 
 def _warnings(baseline: Report, dep: DeploymentCheck, cost: CostComparison, rec1: CandidateSummary | None,
-              runtime: Runtime, slo: Slo) -> list[str]:
+              runtime: Runtime) -> list[Message]:
     rec0 = baseline.recommendation
     assert rec0 is not None
-    out: list[str] = []
+    out: list[Message] = []
     new = dep.predicted
     if new is not None and dep.meets_slo:
         for key in ("ttft_p95_s", "tpot_p95_s", "e2e_p95_s"):
             a, b = getattr(rec0, key), getattr(new, key)
             if a > 0 and b / a - 1 > LATENCY_WARN_RATIO:
                 metric, pct = key[:-2].split("_p")
-                out.append(f"{metric.upper()} p{pct} {100 * (b / a - 1):+.0f}% at the baseline deployment "
-                           f"({_fmt_s(a)} -> {_fmt_s(b)}), still within the SLO")
+                out.append(Message.of("{metric} p{percentile} {change} at the baseline deployment ({before_s} -> "
+                                      "{after_s}), still within the SLO", metric=metric.upper(), percentile=pct,
+                                      change=f"{100 * (b / a - 1):+.0f}%", before_s=a, after_s=b))
         if new.price and rec0.price and new.price.price_usd_per_gpu_hour != rec0.price.price_usd_per_gpu_hour:
-            out.append(f"the {rec0.gpu} price changed since the baseline (${rec0.price.price_usd_per_gpu_hour:g} -> "
-                       f"${new.price.price_usd_per_gpu_hour:g}/GPU-hour)")
+            out.append(Message.of("the {gpu} price changed since the baseline ({before_usd_per_gpu_hour} -> "
+                                  "{after_usd_per_gpu_hour}/GPU-hour)", gpu=rec0.gpu,
+                                  before_usd_per_gpu_hour=rec0.price.price_usd_per_gpu_hour,
+                                  after_usd_per_gpu_hour=new.price.price_usd_per_gpu_hour))
     if cost.change_ratio is not None and cost.change_ratio > 1e-9 and (
             cost.max_increase_ratio is None or cost.change_ratio <= cost.max_increase_ratio + 1e-9):
         limit = "no --max-cost-increase set" if cost.max_increase_ratio is None else \
             f"within the {100 * cost.max_increase_ratio:g}% allowed"
-        out.append(f"{cost_line(cost)}, {limit}")
+        out.append(Message.of("{cost}, {limit}", cost=cost_line(cost), limit=limit))
     if runtime.version != rec0.runtime_version:
-        out.append(f"the {runtime.id} profile is now {runtime.version} (the baseline was planned with "
-                   f"{rec0.runtime_version})")
+        out.append(Message.of("the {runtime} profile is now {version} (the baseline was planned with {baseline})",
+                              runtime=runtime.id, version=runtime.version, baseline=rec0.runtime_version))
     if rec1 is not None and dep.meets_slo and rec1.label != rec0.label and cost.change_ratio is not None \
             and cost.change_ratio < -0.05:
-        out.append(f"a cheaper deployment now meets the SLO: {rec1.label}, {cost_line(cost)}")
+        out.append(Message.of("a cheaper deployment now meets the SLO: {deployment}, {cost}", deployment=rec1.label,
+                              cost=cost_line(cost)))
     return out
-
-
-def _fmt_s(seconds: float) -> str:
-    return f"{seconds * 1e3:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from planner.core.memory import MemoryBreakdown, memory_breakdown
-from planner.core.perf import Efficiency, PerfModel
+from planner.core.perf import PerfModel
+from planner.specs.efficiency import Efficiency
 from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment

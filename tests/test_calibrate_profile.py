@@ -13,12 +13,14 @@ from typer.testing import CliRunner
 import planner.calibrate.verify
 import planner.specs.calibration
 from planner.calibrate import _hwdb
-from planner.calibrate.use import cpu_gpu, efficiency_from_profile, load_profile, profiles_in
+from planner.core.efficiency import default_efficiency, efficiency_from_profile
+from planner.io.settings import Settings
+from planner.io.calibration import cpu_gpu, load_profile, profiles_in
 from planner.io.catalog import Catalog
 from planner.cli import app
 from planner.core.compat import make_deployment
 from planner.errors import CalibrationError, DataError, SpecError
-from planner.core.perf import PerfModel, default_efficiency
+from planner.core.perf import PerfModel, gemm_efficiency
 from planner.specs.calibration import CalibrationProfile
 from tests.conftest import MODELS, ROOT
 from tests.test_calibrate_fit import PEAK_TFLOPS, synthetic_profile
@@ -83,16 +85,15 @@ def test_every_calibration_field_documented(model):
 def test_shipped_profiles_validate():
     """Every profile shipped in calibration/ is valid and names a GPU of hardware_db."""
     catalog = Catalog.load()
-    for profile in profiles_in(catalog.calibration_dir):
-        assert profile.gpu_id in catalog.gpus
+    for gpu_id, profile in catalog.calibrations.items():
+        assert profile.gpu_id == gpu_id and gpu_id in catalog.gpus
 
 
 # ---------------------------------------------------------------- selection
 
 
 def _catalog(directory: Path) -> Catalog:
-    base = Catalog.load()
-    return Catalog(gpus=base.gpus, runtimes=base.runtimes, calibration_dir=directory)
+    return Catalog.load(Settings(calibration_dir=directory))
 
 
 def test_newest_matching_profile_is_chosen(tmp_path):
@@ -106,10 +107,10 @@ def test_newest_matching_profile_is_chosen(tmp_path):
 
 
 def test_no_profile_means_runtime_defaults(tmp_path, model, catalog):
-    """Without a matching profile the catalog gives no efficiencies (the runtime's defaults apply)."""
+    """Without a matching profile the catalog gives the runtime's default efficiencies."""
     dep = make_deployment(model("llama-3.1-8b"), catalog.gpu("h100"), catalog.runtime("vllm"), max_model_len=4096)
-    assert _catalog(tmp_path).efficiency_for(dep) is None
-    assert _catalog(tmp_path / "missing").efficiency_for(dep) is None
+    assert _catalog(tmp_path).efficiency_for(dep) == default_efficiency(dep)
+    assert _catalog(tmp_path / "missing").efficiency_for(dep).source.startswith("defaults of runtime profile vllm")
 
 
 def test_bad_profile_in_calibration_dir_is_a_data_error(tmp_path):
@@ -118,7 +119,7 @@ def test_bad_profile_in_calibration_dir_is_a_data_error(tmp_path):
     data["fitted"]["kv_bw"] = 0
     write(tmp_path / "bad.json", data)
     with pytest.raises(DataError, match="fitted.kv_bw"):
-        _catalog(tmp_path).calibration_for("h100-sxm")
+        _catalog(tmp_path)
 
 
 def _estimate(*args: str, env: dict[str, str]) -> dict:
@@ -162,10 +163,10 @@ def test_efficiency_from_profile_replaces_measured_fields(model, catalog):
     base = default_efficiency(dep)
     eff = efficiency_from_profile(dep, profile)
     assert eff.gemm_curve == profile.fitted.gemm["bf16"].points
-    assert eff.gemm(4096) == pytest.approx(0.8 * 4096 / (4096 + 64))
-    assert (eff.weight_bw, eff.kv_bw, eff.attention_compute) == pytest.approx((0.7, 0.4, 0.3))
+    assert gemm_efficiency(eff, 4096) == pytest.approx(0.8 * 4096 / (4096 + 64))
+    assert (eff.weight_bw_efficiency, eff.kv_bw_efficiency, eff.attention_compute_efficiency) == pytest.approx((0.7, 0.4, 0.3))
     assert eff.step_overhead_s == base.step_overhead_s and eff.per_layer_overhead_s == base.per_layer_overhead_s
-    assert eff.moe_factor == base.moe_factor
+    assert eff.moe_gemm_efficiency_factor == base.moe_gemm_efficiency_factor
     assert eff.source.startswith("calibration h100-sxm 2026-11-22")
 
 
@@ -181,7 +182,7 @@ def test_eager_runtime_takes_measured_launch_overheads(model, catalog):
                           max_model_len=4096)
     moe_eff = efficiency_from_profile(moe, profile)
     assert moe_eff.per_layer_overhead_s == pytest.approx(120 * 7e-6)
-    assert moe_eff.moe_factor == pytest.approx(0.6)
+    assert moe_eff.moe_gemm_efficiency_factor == pytest.approx(0.6)
 
 
 def test_fp8_deployment_uses_the_fp8_curve(model, catalog):
@@ -194,7 +195,7 @@ def test_fp8_deployment_uses_the_fp8_curve(model, catalog):
     data["fitted"]["gemm"]["fp8"] = {**data["fitted"]["gemm"]["bf16"], "torch_dtype": "float8_e4m3fn",
                                      "points": [[1, 0.01], [4096, 0.7]]}
     eff = efficiency_from_profile(dep, CalibrationProfile.model_validate(data))
-    assert eff.source.endswith("fp8 GEMM curve") and eff.gemm(4096) == pytest.approx(0.7)
+    assert eff.source.endswith("fp8 GEMM curve") and gemm_efficiency(eff, 4096) == pytest.approx(0.7)
 
 
 def test_calibrated_perf_model_is_faster_with_better_efficiencies(model, catalog):

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.io.parse import slo
-from planner.core.search import plan
+from planner.plan import plan
+from planner.render.format import message
 from planner.specs.workload import Constraints, LengthDistribution, Workload
 
 FIXED = LengthDistribution.fixed
@@ -36,8 +37,8 @@ def test_oom_rejection_in_words(model, catalog):
     assert report.recommendation is None
     assert {r.quant for r in report.rejected} == {"bf16", "fp8"}  # the native precision and fp8 were tried
     for rej in report.rejected:
-        assert rej.kind == "oom" and rej.reason.startswith("OOM: needs ") and "GiB per GPU, has 22.5 GiB" in rej.reason
-    assert report.suggestions and "memory" in report.suggestions[0]
+        assert rej.kind == "oom" and message(rej.reason).startswith("OOM: needs ") and "GiB per GPU, has 22.5 GiB" in message(rej.reason)
+    assert report.suggestions and "memory" in message(report.suggestions[0])
 
 
 def test_incompatible_rejection(model, catalog):
@@ -51,7 +52,7 @@ def test_unreachable_slo_suggests(model, catalog):
     """A TTFT target below the unloaded prefill time is rejected and a looser target suggested."""
     report = small_plan(model, catalog, slo_items=("ttft_p95=5ms",), isl=4000)
     assert report.recommendation is None
-    assert any("even unloaded" in r.reason for r in report.rejected)
+    assert any("even unloaded" in message(r.reason) for r in report.rejected)
     assert report.suggestions
 
 
@@ -60,7 +61,7 @@ def test_budget_respected(model, catalog):
     report = small_plan(model, catalog, rps=20, budget_usd_per_month=100)
     assert report.recommendation is None
     assert any(r.kind == "budget" for r in report.rejected)
-    assert any("raise the budget" in s for s in report.suggestions)
+    assert any("raise the budget" in message(s) for s in report.suggestions)
 
 
 def test_alternatives_per_gpu_and_runtime(model, catalog):

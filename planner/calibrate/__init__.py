@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "calibrate": "planner.calibrate.measure",
-    "efficiency_from_profile": "planner.calibrate.use",
-    "load_profile": "planner.calibrate.use",
-    "cpu_gpu": "planner.calibrate.use",
-    "newest_matching": "planner.calibrate.use",
+    "efficiency_from_profile": "planner.core.efficiency",
+    "load_profile": "planner.io.calibration",
+    "cpu_gpu": "planner.io.calibration",
+    "newest_matching": "planner.io.calibration",
     "predict": "planner.calibrate.verify",
     "VerifyResult": "planner.calibrate.verify",
 }
@@ -39,5 +39,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from planner.calibrate.measure import calibrate
-    from planner.calibrate.use import cpu_gpu, efficiency_from_profile, load_profile, newest_matching
+    from planner.core.efficiency import efficiency_from_profile
+    from planner.io.calibration import cpu_gpu, load_profile, newest_matching
     from planner.calibrate.verify import VerifyResult, predict

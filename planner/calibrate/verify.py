@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from planner.io.hf_config import parse_hf_config
-from planner.calibrate.use import cpu_gpu, efficiency_from_profile
+from planner.core.efficiency import efficiency_from_profile
+from planner.io.calibration import cpu_gpu
 from planner.io.catalog import Catalog
 from planner.core.compat import make_deployment
 from planner.errors import CalibrationError

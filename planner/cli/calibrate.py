@@ -64,7 +64,8 @@ def calibrate_cmd(
         "--measured", help="Predict the points timed by `python -m planner.calibrate --verify` (needs --calibration).")] = None,
 ) -> None:
     """Measure GEMM, memory, attention and launch performance of a device and fit the planner's efficiencies."""
-    from planner.calibrate import _render, use
+    from planner.calibrate import _render
+    from planner.io.calibration import load_profile
     from planner.calibrate import verify as verify_mod
     from planner.specs.calibration import CalibrationProfile
 
@@ -81,7 +82,7 @@ def calibrate_cmd(
         _require_torch()
     with _render.RichReporter() as reporter:
         if calibration is not None:
-            profile = use.load_profile(calibration)
+            profile = load_profile(calibration)
         else:
             from planner.calibrate.measure import calibrate
 

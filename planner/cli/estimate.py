@@ -76,7 +76,8 @@ def estimate_cmd(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
-    from planner.calibrate.use import efficiency_from_profile, load_profile
+    from planner.core.efficiency import efficiency_from_profile
+    from planner.io.calibration import load_profile
     from planner.io.catalog import Catalog
     from planner.core.compat import make_deployment
     from planner.estimate import estimate

@@ -80,7 +80,7 @@ def recommend(
     from planner.io.inputs import Flags, resolve
     from planner.io.parse import csv_list
     from planner.render.report import terminal, to_data, to_json, to_markdown
-    from planner.core.search import plan
+    from planner.plan import plan
     catalog = Catalog.load()
     if prices is not None:
         catalog = catalog.with_prices(prices)
@@ -93,10 +93,8 @@ def recommend(
     inputs = resolve(model, flags, catalog)
     c = inputs.constraints
     report = plan(
-        inputs.model, inputs.workload, inputs.slo,
-        [catalog.gpus[g] for g in c.gpus] if c.gpus else list(catalog.gpus.values()),
-        [catalog.runtimes[r] for r in c.runtimes] if c.runtimes else list(catalog.runtimes.values()),
-        c, model_ref=inputs.model_ref, seed=seed, efficiency=catalog.efficiency_for,
+        inputs.model, inputs.workload, inputs.slo, *catalog.select(c), c, model_ref=inputs.model_ref, seed=seed,
+        calibrations=catalog.calibrations,
         assumptions=inputs.assumptions,
     )
     if output is not None:

@@ -15,9 +15,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.core import formats as _quant
 from planner.core import arch
+from planner.core import formats as _quant
+from planner.core.efficiency import default_efficiency
 from planner.specs._base import Frozen
+from planner.specs.efficiency import Efficiency
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import ComputeDtype
 
@@ -25,44 +27,11 @@ Bound = Literal["compute", "memory", "communication", "overhead"]
 """What dominates an iteration's time."""
 
 
-class Efficiency(Frozen):
-    """Achieved fractions of peak and fixed overheads the roofline is scaled by."""
-
-    gemm_compute: float = Field(gt=0, le=1)
-    """Fraction of dense peak large GEMMs reach."""
-    gemm_half_tokens: float = Field(gt=0)
-    """GEMM rows (tokens) at which compute efficiency is half of `gemm_compute`."""
-    gemm_curve: tuple[tuple[float, float], ...] = ()
-    """Measured (rows, efficiency) points; when given they replace the parametric curve."""
-    weight_bw: float = Field(gt=0, le=1)
-    """Fraction of peak memory bandwidth when streaming weights."""
-    kv_bw: float = Field(gt=0, le=1)
-    """Fraction of peak memory bandwidth when reading the KV cache."""
-    attention_compute: float = Field(gt=0, le=1)
-    """Fraction of dense 16-bit peak that prefill attention reaches."""
-    step_overhead_s: float = Field(ge=0)
-    """Fixed time per iteration outside kernels, seconds."""
-    per_seq_overhead_s: float = Field(ge=0)
-    """Extra time per sequence in an iteration, seconds."""
-    per_layer_overhead_s: float = Field(default=0.0, ge=0)
-    """Launch / framework time per layer per iteration (eager runtimes), seconds."""
-    request_overhead_s: float = Field(default=0.0, ge=0)
-    """Per-request latency outside engine iterations (API server, tokenization), seconds."""
-    allreduce_bw: float = Field(gt=0, le=1)
-    """Fraction of link bandwidth an all-reduce reaches."""
-    int4_penalty: float = Field(ge=1)
-    """Slow-down of compute-bound weight-only int4 GEMMs (dequantization); tapers off at small row counts,
-    where the kernels are bandwidth-bound."""
-    moe_factor: float = Field(gt=0, le=1)
-    """Grouped expert GEMM efficiency relative to dense GEMMs."""
-    source: str
-    """Where these numbers came from (runtime profile defaults, or a calibration profile)."""
-
-    def gemm(self, rows: float) -> float:
-        """Compute efficiency of a GEMM with `rows` token rows."""
-        if self.gemm_curve:
-            return _interp_log(self.gemm_curve, rows)
-        return self.gemm_compute * rows / (rows + self.gemm_half_tokens)
+def gemm_efficiency(eff: Efficiency, rows: float) -> float:
+    """Compute efficiency of a GEMM with `rows` token rows: the measured curve, else the parametric one."""
+    if eff.gemm_curve:
+        return _interp_log(eff.gemm_curve, rows)
+    return eff.gemm_compute_efficiency * rows / (rows + eff.gemm_half_efficiency_tokens)
 
 
 def _interp_log(points: tuple[tuple[float, float], ...], x: float) -> float:
@@ -77,21 +46,6 @@ def _interp_log(points: tuple[tuple[float, float], ...], x: float) -> float:
             t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
             return y0 + t * (y1 - y0)
     return points[-1][1]
-
-
-def default_efficiency(dep: Deployment) -> Efficiency:
-    """Efficiencies from the runtime profile, with the GPU architecture's overrides applied."""
-    p = dep.runtime.perf_for(dep.gpu.architecture)
-    return Efficiency(
-        gemm_compute=p.gemm_compute_efficiency, gemm_half_tokens=p.gemm_half_efficiency_tokens,
-        weight_bw=p.weight_bw_efficiency, kv_bw=p.kv_bw_efficiency,
-        attention_compute=p.attention_compute_efficiency, step_overhead_s=p.step_overhead_s,
-        per_seq_overhead_s=p.per_seq_overhead_s, per_layer_overhead_s=p.per_layer_overhead_s,
-        request_overhead_s=p.request_overhead_s,
-        allreduce_bw=p.allreduce_bw_efficiency, int4_penalty=p.weight_only_int4_compute_penalty,
-        moe_factor=p.moe_gemm_efficiency_factor,
-        source=f"defaults of runtime profile {dep.runtime.id} {dep.runtime.version}",
-    )
 
 
 @dataclass(frozen=True)
@@ -146,18 +100,6 @@ def prefill_shape(batch: int, prompt_tokens: int, past_tokens: int = 0, *, causa
     return IterationShape(prefill_tokens=batch * prompt_tokens, prefill_seqs=batch,
                           prefill_attention_pairs=batch * pairs, prefill_past_tokens=batch * past_tokens,
                           sampled_seqs=batch if finishes else 0)
-
-
-def combine(a: IterationShape, b: IterationShape) -> IterationShape:
-    """One iteration doing the work of both shapes (decode plus prefill chunks)."""
-    return IterationShape(
-        decode_seqs=a.decode_seqs + b.decode_seqs,
-        decode_context_tokens=a.decode_context_tokens + b.decode_context_tokens,
-        prefill_tokens=a.prefill_tokens + b.prefill_tokens, prefill_seqs=a.prefill_seqs + b.prefill_seqs,
-        prefill_attention_pairs=a.prefill_attention_pairs + b.prefill_attention_pairs,
-        prefill_past_tokens=a.prefill_past_tokens + b.prefill_past_tokens,
-        sampled_seqs=a.sampled_seqs + b.sampled_seqs,
-    )
 
 
 class IterationTime(Frozen):
@@ -254,8 +196,8 @@ class PerfModel:
             return g.flops_per_row * g.s_per_flop, g.weight_bytes, g.act_bytes_per_row, g.penalty - 1.0, g.row_scale
 
         eff = self.eff
-        t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute)
-        t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw)
+        t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
+        t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
         object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in self._gemms
                                                      if g.copies == 1 and g.per_token_rows))
         object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in self._gemms if not g.per_token_rows))
@@ -285,7 +227,7 @@ class PerfModel:
                 dtype = sixteen
             peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
             weight_only = _quant.is_weight_only(q, arch_name)
-            penalty = eff.int4_penalty if weight_only else 1.0
+            penalty = eff.weight_only_int4_compute_penalty if weight_only else 1.0
             n_local: float
             k_local: float
             if lin.tp == "replicated":
@@ -323,7 +265,7 @@ class PerfModel:
             _window_counts=tuple(sorted(Counter(layer.window_tokens for layer in model.layers
                                                 if layer.window_tokens is not None).items())),
             _allreduces=2 * model.num_layers,
-            _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw) if tp > 1 else 0.0,
+            _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=2.0,
         )
@@ -333,7 +275,7 @@ class PerfModel:
     def _penalty_taper(self, rows: float) -> float:
         """Share of the weight-only dequantization penalty paid at `rows` rows: none for GEMV-like shapes
         (bandwidth-bound kernels such as Marlin hide it), all of it for large GEMMs."""
-        return rows / (rows + self.eff.gemm_half_tokens)
+        return rows / (rows + self.eff.gemm_half_efficiency_tokens)
 
     def _ctx_layers(self, mean_ctx: float) -> float:
         """Sum over layers of the context a token attends to (sliding layers capped at their window)."""
@@ -347,9 +289,9 @@ class PerfModel:
         `sampled` go through the lm_head; depends on nothing else, so it is cached per shape."""
         eff = self.eff
         gemm_s = compute_s = memory_s = 0.0
-        inv_bw = 1.0 / (self._bw * eff.weight_bw)
-        eff_rows = eff.gemm(rows) if rows > 0 else 0.0
-        eff_sampled = eff.gemm(sampled) if sampled > 0 else 0.0
+        inv_bw = 1.0 / (self._bw * eff.weight_bw_efficiency)
+        eff_rows = gemm_efficiency(eff, rows) if rows > 0 else 0.0
+        eff_sampled = gemm_efficiency(eff, sampled) if sampled > 0 else 0.0
         for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (sampled, eff_sampled, self._sampled_gemms)):
             if m <= 0:
                 continue
@@ -359,7 +301,7 @@ class PerfModel:
                 if row_scale == 1.0:
                     t_c = scale * flop_s * (1.0 + extra * taper)
                 else:
-                    t_c = m / eff.gemm(m * row_scale) * flop_s * (1.0 + extra * self._penalty_taper(m * row_scale))
+                    t_c = m / gemm_efficiency(eff, m * row_scale) * flop_s * (1.0 + extra * self._penalty_taper(m * row_scale))
                 t_m = (w_bytes + m * act) * inv_bw
                 if t_c >= t_m:
                     compute_s += t_c
@@ -374,7 +316,7 @@ class PerfModel:
             # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
             touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
             per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
-            c_eff = eff.gemm(per_expert_rows * g.row_scale) * eff.moe_factor
+            c_eff = gemm_efficiency(eff, per_expert_rows * g.row_scale) * eff.moe_gemm_efficiency_factor
             penalty = 1.0 + (g.penalty - 1.0) * self._penalty_taper(per_expert_rows * g.row_scale)
             t_c = m * g.flops_per_row * g.s_per_flop * penalty / c_eff
             t_m = (g.weight_bytes * touched / g.copies + m * g.act_bytes_per_row) * inv_bw
@@ -408,8 +350,8 @@ class PerfModel:
             past = s.prefill_past_tokens * layers
             kv_bytes = (decode_ctx + past + s.prefill_tokens * layers) * self._kv_bytes_token_layer
             flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer
-            t_c = flops / (self._attn_peak_flops * eff.attention_compute)
-            t_m = kv_bytes / (self._bw * eff.kv_bw)
+            t_c = flops / (self._attn_peak_flops * eff.attention_compute_efficiency)
+            t_m = kv_bytes / (self._bw * eff.kv_bw_efficiency)
             attn_s = max(t_c, t_m)
             if t_c >= t_m:
                 compute_s += t_c

@@ -22,6 +22,7 @@ from planner.core.sim import SimConfig, Simulator, SimTrace
 from planner.core.memory import MemoryBreakdown
 from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
 from planner.specs._base import Frozen
+from planner.specs.message import Message
 from planner.specs.workload import LengthDistribution, Slo, Workload
 
 Mode = Literal["static_batch", "concurrency", "offline", "rps"]
@@ -314,14 +315,13 @@ def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: 
     return _summarise(pm, trace, "rps", in_flight, notes, 0.05, cfg.kv_capacity_tokens, stable)
 
 
-def meets_slo(result: ServingResult, slo: Slo) -> list[str]:
-    """Every SLO target the result misses, in words (empty when all hold)."""
+def slo_misses(result: ServingResult, slo: Slo) -> list[Message]:
+    """Every SLO target the result misses (empty when all hold), e.g. `TTFT p95 412 ms > 300 ms`."""
     misses = []
     for target in slo.targets:
         stats = {"ttft": result.ttft, "tpot": result.tpot, "e2e": result.e2e}[target.metric]
         got = stats.at(target.percentile)
         if not got <= target.limit_s:
-            shown = "inf" if math.isinf(got) else (f"{got * 1e3:.0f} ms" if got < 10 else f"{got:.1f} s")
-            misses.append(f"{target.metric.upper()} p{target.percentile} {shown} > "
-                          f"{target.describe().split('<= ')[1]}")
+            misses.append(Message.of("{metric} p{percentile} {achieved_s} > {limit_s}", metric=target.metric.upper(),
+                                     percentile=target.percentile, achieved_s=got, limit_s=target.limit_s))
     return misses

@@ -182,9 +182,9 @@ def _cannot_run(rec: CandidateSummary, gpu: Gpu, runtime: Runtime) -> list[str]:
     if gpu.vendor not in runtime.vendors or arch not in runtime.architectures:
         return [f"{runtime.name} does not run on {gpu.name} ({gpu.vendor} {arch})"]
     out = []
-    if not runtime.supports_quant(rec.quant, arch):  # type: ignore[arg-type]
+    if not runtime.supports_quant(rec.quant, arch):
         out.append(f"{runtime.name} cannot serve {rec.quant} weights on {gpu.name}")
-    if rec.kv_dtype != "auto" and not runtime.supports_kv_dtype(rec.kv_dtype, arch):  # type: ignore[arg-type]
+    if rec.kv_dtype != "auto" and not runtime.supports_kv_dtype(rec.kv_dtype, arch):
         out.append(f"{runtime.name} has no {rec.kv_dtype} KV cache on {gpu.name}")
     if rec.tp_size > 1 and not runtime.parallelism.tp:
         out.append(f"{runtime.name} has no tensor parallelism (the plan uses TP{rec.tp_size})")
@@ -287,7 +287,7 @@ def _looks_local(ref: str) -> bool:
 def _cache_gib(report: Report) -> int:
     """Disk for the model cache: the checkpoint's weights plus 20% (tokenizer, config, download slack), GiB."""
     ckpt = report.model.checkpoint_quant
-    per_weight = _quant.bytes_per_weight(ckpt) if ckpt else (4.0 if report.model.dtype == "fp32" else 2.0)  # type: ignore[arg-type]
+    per_weight = _quant.bytes_per_weight(ckpt) if ckpt else (4.0 if report.model.dtype == "fp32" else 2.0)
     return max(10, math.ceil(report.model.params_total * per_weight * 1.2 / 2**30))
 
 

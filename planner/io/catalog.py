@@ -8,31 +8,43 @@ from pathlib import Path
 from planner.io.files import load_validated
 from planner.io.loaders import load_gpus, load_runtimes, resolve
 from planner.io.settings import Settings, data_paths
-from planner.core.perf import Efficiency
+from planner.core.efficiency import efficiency_for
+from planner.io.calibration import newest_profiles
+from planner.specs.efficiency import Efficiency
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.calibration import CalibrationProfile
 from planner.specs.runtime import Runtime
+from planner.specs.workload import Constraints
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """GPUs and runtimes keyed by id, plus where calibration profiles live."""
+    """GPUs and runtimes keyed by id, and the newest calibration profile per GPU id (read once)."""
 
     gpus: dict[str, Gpu]
     runtimes: dict[str, Runtime]
-    calibration_dir: Path
+    calibrations: dict[str, CalibrationProfile]
+    """Newest calibration profile per GPU id in the calibration directory."""
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Catalog:
-        """Load the shipped data, or the directories the settings point at."""
+        """Load the shipped data, or the directories the settings point at.
+
+        Raises:
+            DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
+        """
         paths = data_paths(settings)
         return cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
-                   calibration_dir=paths["calibration"])
+                   calibrations=newest_profiles(paths["calibration"]))
 
     def gpu(self, name: str, flag: str = "--gpu") -> Gpu:
         """Resolve a GPU by id or alias (did-you-mean on a miss)."""
         return resolve(name, self.gpus, "gpu", flag)
+
+    def runtime(self, name: str, flag: str = "--runtime") -> Runtime:
+        """Resolve a runtime by id or alias (did-you-mean on a miss)."""
+        return resolve(name, self.runtimes, "runtime", flag)
 
     def with_prices(self, path: Path) -> Catalog:
         """A catalog whose GPUs named in a prices file carry only that file's prices."""
@@ -43,27 +55,19 @@ class Catalog:
             replaced.setdefault(gpu.id, []).append(Price(**entry.model_dump(exclude={"gpu"})))
         gpus = {gid: g.model_copy(update={"prices": replaced[gid]}) if gid in replaced else g
                 for gid, g in self.gpus.items()}
-        return Catalog(gpus=gpus, runtimes=self.runtimes, calibration_dir=self.calibration_dir)
+        return Catalog(gpus=gpus, runtimes=self.runtimes, calibrations=self.calibrations)
+
+    def select(self, constraints: Constraints) -> tuple[list[Gpu], list[Runtime]]:
+        """The GPUs and runtimes a search considers: those the constraints name, else all of them."""
+        gpus = [self.gpus[g] for g in constraints.gpus] if constraints.gpus else list(self.gpus.values())
+        runtimes = ([self.runtimes[r] for r in constraints.runtimes] if constraints.runtimes
+                    else list(self.runtimes.values()))
+        return gpus, runtimes
 
     def calibration_for(self, gpu_id: str) -> CalibrationProfile | None:
-        """The newest calibration profile in `calibration_dir` measured on `gpu_id`, or None.
+        """The newest calibration profile measured on `gpu_id`, or None."""
+        return self.calibrations.get(gpu_id)
 
-        Raises:
-            DataError: A profile in the directory is malformed (the message names file and field).
-        """
-        from planner.calibrate.use import newest_matching, profiles_in
-
-        return newest_matching(list(profiles_in(self.calibration_dir)), gpu_id)
-
-    def efficiency_for(self, dep: Deployment) -> Efficiency | None:
-        """Measured efficiencies for `dep` from a calibration profile of its GPU, or None (runtime defaults)."""
-        profile = self.calibration_for(dep.gpu.id)
-        if profile is None:
-            return None
-        from planner.calibrate.use import efficiency_from_profile
-
-        return efficiency_from_profile(dep, profile)
-
-    def runtime(self, name: str, flag: str = "--runtime") -> Runtime:
-        """Resolve a runtime by id or alias (did-you-mean on a miss)."""
-        return resolve(name, self.runtimes, "runtime", flag)
+    def efficiency_for(self, dep: Deployment) -> Efficiency:
+        """The efficiencies `dep`'s performance model uses: its GPU's calibration, else the runtime defaults."""
+        return efficiency_for(dep, self.calibration_for(dep.gpu.id))

@@ -11,8 +11,8 @@ from planner.specs.model import ModelSpec
 from planner.specs.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
 from planner.specs.report import Report
 
-READABLE_REPORT_VERSIONS = (REPORT_SCHEMA_VERSION,)
-"""Report layouts this planner reads."""
+READABLE_REPORT_VERSIONS = ("1.0", REPORT_SCHEMA_VERSION)
+"""Report layouts this planner reads (1.0 wrote rejection reasons and suggestions as plain sentences)."""
 
 
 def load_report(path: Path) -> Report:

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from planner.check import cost_line
 from planner.specs.check import Change, CheckResult
-from planner.render.format import duration, dumps_json, gib, kib, params_b, round_floats
+from planner.render.format import duration, dumps_json, gib, kib, message, params_b, round_floats, with_text
 from planner.specs.report import CandidateSummary
 
 
@@ -68,11 +68,11 @@ def verdict_line(result: CheckResult) -> str:
     """How the baseline deployment serves the new checkpoint, in one line."""
     dep = result.baseline_deployment
     if not dep.fits:
-        return f"does not fit: {dep.reason}"
-    if any(m.startswith("overloaded") for m in dep.misses):
-        return f"fits, but is {dep.misses[0]}: requests queue without bound"
+        return f"does not fit: {message(dep.reason) if dep.reason else 'unknown reason'}"
+    if dep.overloaded:
+        return f"fits, but is overloaded at {dep.load_rps:g} RPS: requests queue without bound"
     if not dep.meets_slo:
-        return "fits, misses " + "; ".join(dep.misses) + f" at {dep.load_rps:g} RPS"
+        return "fits, misses " + "; ".join(message(m) for m in dep.misses) + f" at {dep.load_rps:g} RPS"
     return f"fits and meets every SLO at {dep.load_rps:g} RPS"
 
 
@@ -99,7 +99,7 @@ def terminal(result: CheckResult) -> Group:
     """A view read at a glance: verdict, reasons, model changes, effects, new plan and cost."""
     parts: list[Any] = [Text(headline(result), style="bold green" if result.passed else "bold red"),
                         Text(_traffic(result), style="dim")]
-    parts += [Text(f"  regression: {r.message}", style="red") for r in result.regressions]
+    parts += [Text(f"  regression: {message(r.message)}", style="red") for r in result.regressions]
     if result.model_changes:
         parts.append(_table("model changes", result.model_changes))
     else:
@@ -111,12 +111,12 @@ def terminal(result: CheckResult) -> Group:
     rec = result.recommendation
     if rec is None:
         parts.append(Text("new plan: no deployment meets the SLO", style="bold red"))
-        parts += [Text(f"  suggestion: {s}", style="yellow") for s in result.suggestions]
+        parts += [Text(f"  suggestion: {message(s)}", style="yellow") for s in result.suggestions]
     else:
         parts.append(Text(f"new plan: {_deployment_line(rec)}", style="bold"))
-        parts.append(Text(f"  {cost_line(result.cost)}"))
+        parts.append(Text(f"  {message(cost_line(result.cost))}"))
         parts.append(Text(f"  launch: {rec.launch.command}"))
-    parts += [Text(f"warning: {w}", style="yellow") for w in result.warnings]
+    parts += [Text(f"warning: {message(w)}", style="yellow") for w in result.warnings]
     parts += [Text(f"note: {n}", style="dim") for n in result.notes]
     return Group(*parts)
 
@@ -139,7 +139,7 @@ def to_markdown(result: CheckResult) -> str:
     lines = [f"## planner check: {mark} — {result.model.name} vs baseline {result.baseline_model.name}", "",
              _traffic(result) + ".", ""]
     if result.regressions:
-        lines += ["### Regressions", ""] + [f"- {r.message}" for r in result.regressions] + [""]
+        lines += ["### Regressions", ""] + [f"- {message(r.message)}" for r in result.regressions] + [""]
     lines += ["### Model changes", ""]
     lines += _md_table(result.model_changes) if result.model_changes else \
         ["No change in architecture or precision.", ""]
@@ -150,11 +150,11 @@ def to_markdown(result: CheckResult) -> str:
     lines.append("### New plan")
     lines.append("")
     if rec is None:
-        lines += ["**No deployment meets the SLO.**", ""] + [f"- {s}" for s in result.suggestions] + [""]
+        lines += ["**No deployment meets the SLO.**", ""] + [f"- {message(s)}" for s in result.suggestions] + [""]
     else:
-        lines += [f"**{_deployment_line(rec)}** — {cost_line(result.cost)}.", "", "```bash", rec.launch.command,
+        lines += [f"**{_deployment_line(rec)}** — {message(cost_line(result.cost))}.", "", "```bash", rec.launch.command,
                   "```", ""]
-    lines += [f"- ⚠️ {w}" for w in result.warnings] + [f"- {n}" for n in result.notes]
+    lines += [f"- ⚠️ {message(w)}" for w in result.warnings] + [f"- {n}" for n in result.notes]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -178,21 +178,21 @@ def _escape_property(text: str) -> str:
 
 def github_commands(result: CheckResult) -> str:
     """GitHub Actions workflow commands: one `::error` per regression, `::warning` per warning, a `::notice` summary."""
-    lines = [f"::error title={_escape_property('planner check: ' + _TITLES[r.kind])}::{_escape_data(r.message)}"
+    lines = [f"::error title={_escape_property('planner check: ' + _TITLES[r.kind])}::{_escape_data(message(r.message))}"
              for r in result.regressions]
-    lines += [f"::warning title={_escape_property('planner check')}::{_escape_data(w)}" for w in result.warnings]
+    lines += [f"::warning title={_escape_property('planner check')}::{_escape_data(message(w))}" for w in result.warnings]
     facts = [headline(result)]
     if result.model_changes:
         facts.append("model: " + "; ".join(change_line(c) for c in result.model_changes))
     facts.append("baseline deployment " + verdict_line(result))
-    facts.append(cost_line(result.cost))
+    facts.append(message(cost_line(result.cost)))
     lines.append(f"::notice title={_escape_property('planner check')}::{_escape_data('. '.join(facts))}")
     return "\n".join(lines) + "\n"
 
 
 def to_data(result: CheckResult) -> dict[str, Any]:
     """The JSON-ready dict of a result (floats rounded to 6 significant digits)."""
-    return round_floats(result.model_dump(mode="json"))  # type: ignore[no-any-return]
+    return with_text(round_floats(result.model_dump(mode="json")))  # type: ignore[no-any-return]
 
 
 def to_json(result: CheckResult) -> str:

@@ -15,14 +15,15 @@ GIB = 1024**3
 
 
 def duration(seconds: float | None) -> str:
-    """Seconds for people: `17.6 ms`, `412 ms`, `10.7 s`; `-` for missing or infinite."""
+    """Seconds for people: `17.6 ms`, `80 ms`, `412 ms`, `10.7 s`; `-` for missing or infinite."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
     if seconds >= 10:
         return f"{seconds:,.1f} s"
     if seconds >= 0.1:
         return f"{seconds * 1e3:,.0f} ms"
-    return f"{seconds * 1e3:,.1f} ms"
+    text = f"{seconds * 1e3:,.1f}"
+    return f"{text[:-2] if text.endswith('.0') else text} ms"
 
 
 def gib(num_bytes: float) -> str:
@@ -84,3 +85,43 @@ def round_floats(value: Any) -> Any:
 def dumps_json(data: Any) -> str:
     """Deterministic JSON text: floats rounded, sorted keys, two-space indent, trailing newline."""
     return json.dumps(round_floats(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def quantity(name: str, value: float | int | str) -> str:
+    """A value named with its unit, for people: `_bytes` -> GiB, `_s` -> ms/s, `_usd_per_month` -> $ without
+    cents, other `_usd` -> $, `_fraction` -> %, counts with thousands separators."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "inf"
+    if name.endswith("_bytes"):
+        return gib(value)
+    if name.endswith("_s"):
+        return duration(value)
+    if name.endswith("_usd_per_month") or name.endswith("_usd_month"):
+        return usd_month(value)
+    if "_usd" in name or name.startswith("usd"):
+        return usd(value)
+    if name.endswith("_fraction"):
+        return percent(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3g}"
+
+
+def message(msg: Any) -> str:
+    """A `planner.specs.message.Message` as a sentence for people."""
+    return str(msg.template.format(**{k: quantity(k, v) for k, v in msg.values.items()}))
+
+
+def with_text(data: Any) -> Any:
+    """JSON data with a rendered `text` beside every message (a dict of exactly `template` and `values`)."""
+    if isinstance(data, dict):
+        out = {k: with_text(v) for k, v in data.items()}
+        if set(data) == {"template", "values"} and isinstance(data["values"], dict):
+            out["text"] = str(data["template"]).format(
+                **{k: quantity(k, v) for k, v in data["values"].items()})
+        return out
+    if isinstance(data, list):
+        return [with_text(v) for v in data]
+    return data

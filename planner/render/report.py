@@ -9,13 +9,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from planner.render.format import duration, dumps_json, gib, round_floats, usd
+from planner.render.format import duration, dumps_json, gib, message, round_floats, usd, with_text
 from planner.specs.report import CandidateSummary, Report
 
 
 def to_data(report: Report) -> dict[str, Any]:
     """The JSON-ready dict of a report (floats rounded to 6 significant digits)."""
-    return round_floats(report.model_dump(mode="json"))  # type: ignore[no-any-return]
+    return with_text(round_floats(report.model_dump(mode="json")))  # type: ignore[no-any-return]
 
 
 def to_json(report: Report) -> str:
@@ -45,7 +45,7 @@ def terminal(report: Report) -> Group:
     rec = report.recommendation
     if rec is None:
         parts.append(Text("NO DEPLOYMENT MEETS THE SLO", style="bold red"))
-        parts += [Text(f"  suggestion: {s}", style="yellow") for s in report.suggestions]
+        parts += [Text(f"  suggestion: {message(s)}", style="yellow") for s in report.suggestions]
     else:
         parts.append(Text(f"RECOMMENDED  {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name} "
                           f"({rec.runtime} {rec.runtime_version}, {rec.quant}"
@@ -97,7 +97,7 @@ def terminal(report: Report) -> Group:
         rej.add_column("GPU / runtime / precision")
         rej.add_column("reason")
         for r in report.rejected:
-            rej.add_row(f"{r.gpu} {r.runtime} {r.quant}", r.reason)
+            rej.add_row(f"{r.gpu} {r.runtime} {r.quant}", message(r.reason))
         parts.append(rej)
     parts += [Text(f"assumption: {a}", style="dim") for a in report.assumptions]
     parts += [Text(f"warning: {w}", style="yellow") for w in report.warnings]
@@ -112,7 +112,7 @@ def to_markdown(report: Report) -> str:
              f"{w.output_tokens.description}. **SLO** {_slo_line(report)}.", ""]
     rec = report.recommendation
     if rec is None:
-        lines += ["**No deployment meets the SLO.**", ""] + [f"- {s}" for s in report.suggestions] + [""]
+        lines += ["**No deployment meets the SLO.**", ""] + [f"- {message(s)}" for s in report.suggestions] + [""]
     else:
         lines += [f"**Recommended:** {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
                   f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {usd(rec.cost_usd_per_hour)}/h, "
@@ -128,7 +128,7 @@ def to_markdown(report: Report) -> str:
         lines.append("")
     if report.rejected:
         lines += ["<details><summary>Rejected</summary>", ""]
-        lines += [f"- {r.gpu} {r.runtime} {r.quant}: {r.reason}" for r in report.rejected]
+        lines += [f"- {r.gpu} {r.runtime} {r.quant}: {message(r.reason)}" for r in report.rejected]
         lines += ["", "</details>", ""]
     lines += [f"- {a}" for a in report.assumptions + report.warnings]
     return "\n".join(lines) + "\n"

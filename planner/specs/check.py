@@ -7,10 +7,12 @@ from typing import Literal
 from pydantic import Field
 
 from planner.specs._base import Frozen
+from planner.specs.message import Message
+from planner.specs.runtime import KvDtype, Quant
 from planner.specs.report import CandidateSummary, ModelSummary, SloSummary, WorkloadSummary
 from planner.specs.workload import Constraints, Slo, Workload
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 """Version of the `CheckResult` JSON layout."""
 
 
@@ -39,8 +41,8 @@ class Regression(Frozen):
 
     kind: RegressionKind
     """Category of the reason."""
-    message: str
-    """The reason in words, with the numbers."""
+    message: Message
+    """The reason, with its numbers."""
 
 
 class DeploymentCheck(Frozen):
@@ -48,20 +50,22 @@ class DeploymentCheck(Frozen):
 
     label: str
     """The baseline deployment, e.g. `2 x (1x h100-sxm tp1 vllm fp8 kv-fp8)`."""
-    quant: str
+    quant: Quant
     """Weight precision assessed (the baseline's, or the new checkpoint's own format)."""
-    kv_dtype: str
+    kv_dtype: KvDtype
     """KV-cache precision assessed."""
     load_rps: float = Field(ge=0)
     """Request rate the SLOs were checked at: (1 + headroom) x RPS, requests/s."""
     fits: bool
     """The new checkpoint fits in memory on this deployment (and the combination can run)."""
-    reason: str | None = None
+    reason: Message | None = None
     """Why it does not fit or cannot run."""
     meets_slo: bool
     """Every SLO holds at `load_rps`."""
-    misses: list[str] = Field(default_factory=list)
-    """SLO targets missed, in words."""
+    overloaded: bool = False
+    """Arrivals exceed what the baseline replicas serve (the queue grows without bound)."""
+    misses: list[Message] = Field(default_factory=list)
+    """SLO targets missed."""
     weights_bytes_per_gpu: float | None = None
     """Weights of the new checkpoint per GPU (None when the combination cannot run)."""
     needed_bytes_per_gpu: float | None = None
@@ -108,7 +112,7 @@ class CheckResult(Frozen):
     """How the baseline deployment serves the new checkpoint."""
     recommendation: CandidateSummary | None
     """The cheapest deployment of the new checkpoint meeting every SLO (None: nothing does)."""
-    suggestions: list[str]
+    suggestions: list[Message]
     """When nothing meets the SLO: what would."""
     cost: CostComparison
     """Baseline cost against the new cheapest plan."""
@@ -120,7 +124,7 @@ class CheckResult(Frozen):
     """SLOs were checked at (1 + headroom) x RPS."""
     seed: int
     """Simulation seed."""
-    warnings: list[str]
+    warnings: list[Message]
     """Things to look at that do not fail the check (latency growth within the SLO, cost growth, drift)."""
     notes: list[str]
     """How the check was done (inputs overridden, precision assessed)."""

@@ -11,9 +11,13 @@ from typing import Literal
 from pydantic import Field
 
 from planner.specs._base import Frozen
+from planner.specs.hardware import PriceKind
+from planner.specs.message import Message
+from planner.specs.model import Family, ModelDtype
+from planner.specs.runtime import KvDtype, Quant
 from planner.specs.workload import Constraints, Slo, Workload
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 """Version of the report JSON layout; bumped on any incompatible change."""
 
 RejectionKind = Literal["incompatible", "oom", "slo", "budget", "no_price", "capacity"]
@@ -44,7 +48,7 @@ class ModelSummary(Frozen):
     """Name (repo id, folder or model.yaml name)."""
     ref: str
     """What the user passed (path or repo id), used in launch commands."""
-    family: str
+    family: Family
     """Recognised architecture family."""
     params_total: int = Field(ge=0)
     """All parameters."""
@@ -60,9 +64,9 @@ class ModelSummary(Frozen):
     """Longest supported context, tokens."""
     kv_bytes_per_token: float = Field(ge=0)
     """KV bytes per token at 16-bit, all layers."""
-    checkpoint_quant: str | None = None
+    checkpoint_quant: Quant | None = None
     """Quantization the checkpoint ships in."""
-    dtype: str
+    dtype: ModelDtype
     """Published weight precision."""
 
 
@@ -101,7 +105,7 @@ class PriceSummary(Frozen):
     """Cloud provider."""
     instance: str
     """Instance / SKU."""
-    kind: str
+    kind: PriceKind
     """Billing kind."""
     price_usd_per_gpu_hour: float = Field(gt=0)
     """Price per GPU-hour."""
@@ -179,7 +183,7 @@ class CandidatePoint(Frozen):
     """GPU id."""
     runtime: str
     """Runtime id."""
-    quant: str
+    quant: Quant
     """Weight precision."""
     replicas: int = Field(ge=1)
     """Replicas simulated."""
@@ -208,9 +212,9 @@ class CandidateSummary(Frozen):
     """Runtime id."""
     runtime_version: str
     """Runtime version the profile describes."""
-    quant: str
+    quant: Quant
     """Weight precision."""
-    kv_dtype: str
+    kv_dtype: KvDtype
     """KV-cache precision."""
     tp_size: int = Field(ge=1)
     """Tensor-parallel size."""
@@ -299,8 +303,8 @@ class Rejection(Frozen):
     """Weight precision."""
     kind: RejectionKind
     """Category of the reason."""
-    reason: str
-    """The reason in words, e.g. "OOM: needs 91.2 GiB of 79.6 GiB at TP8"."""
+    reason: Message
+    """The reason, e.g. `OOM: needs {needed_bytes} per GPU, has {gpu_memory_bytes} at TP8`."""
 
 
 class PlanInputs(Frozen):
@@ -337,7 +341,7 @@ class Report(Frozen):
     """Cheapest passing deployment per GPU type and per runtime, other than the recommendation."""
     rejected: list[Rejection]
     """Families dropped, with reasons."""
-    suggestions: list[str]
+    suggestions: list[Message]
     """When nothing passes: what would (a looser SLO, a bigger GPU, more budget)."""
     assumptions: list[str]
     """How inputs were interpreted (bare SLOs, sample handling, arrival model)."""

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from planner.specs._base import Frozen, Sourced
+from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
 
 Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
@@ -17,22 +18,6 @@ KvDtype = Literal["auto", "fp8"]
 
 ModuleName = Literal["embedding", "lm_head", "router", "attention", "norms"]
 """Parts of a model a runtime may keep in 16-bit when the rest is quantized."""
-
-PERF_FIELDS = (
-    "gemm_compute_efficiency",
-    "gemm_half_efficiency_tokens",
-    "weight_bw_efficiency",
-    "kv_bw_efficiency",
-    "attention_compute_efficiency",
-    "step_overhead_s",
-    "per_seq_overhead_s",
-    "per_layer_overhead_s",
-    "request_overhead_s",
-    "allreduce_bw_efficiency",
-    "weight_only_int4_compute_penalty",
-    "moe_gemm_efficiency_factor",
-)
-
 
 class MemoryPolicy(Frozen):
     """How the runtime carves GPU memory into weights, activations, graphs and KV cache."""
@@ -134,63 +119,33 @@ class Parallelism(Frozen):
     """Largest number of GPUs one replica may span."""
 
 
-class PerfDefaults(Frozen):
-    """Default efficiencies and overheads of the performance model for this runtime."""
-
-    gemm_compute_efficiency: float = Field(gt=0, le=1)
-    """Fraction of dense peak FLOP/s large GEMMs reach."""
-    gemm_half_efficiency_tokens: float = Field(gt=0)
-    """GEMM row count (tokens) at which compute efficiency is half of its maximum."""
-    weight_bw_efficiency: float = Field(gt=0, le=1)
-    """Fraction of peak memory bandwidth reached when streaming weights."""
-    kv_bw_efficiency: float = Field(gt=0, le=1)
-    """Fraction of peak memory bandwidth reached when reading the KV cache in decode attention."""
-    attention_compute_efficiency: float = Field(gt=0, le=1)
-    """Fraction of dense peak FLOP/s reached by prefill (flash) attention."""
-    step_overhead_s: float = Field(ge=0)
-    """Fixed time per iteration outside kernels (scheduler, input prep, launches), seconds."""
-    per_seq_overhead_s: float = Field(ge=0)
-    """Extra time per running sequence per iteration (sampling, detokenization), seconds."""
-    per_layer_overhead_s: float = Field(default=0.0, ge=0)
-    """Kernel-launch / framework time per layer per iteration (eager execution without graphs), seconds."""
-    request_overhead_s: float = Field(default=0.0, ge=0)
-    """Latency each request spends outside engine iterations (API server, tokenization, detokenization),
-    added to TTFT and end-to-end latency, seconds."""
-    allreduce_bw_efficiency: float = Field(gt=0, le=1)
-    """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
-    weight_only_int4_compute_penalty: float = Field(ge=1)
-    """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
-    moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
-    """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""
-
-
 class PerfOverride(Frozen):
-    """Per-architecture adjustments of `PerfDefaults` (only the fields given change)."""
+    """Per-architecture adjustments of `PerfConstants` (only the fields given change)."""
 
     gemm_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.gemm_compute_efficiency`."""
+    """See `PerfConstants.gemm_compute_efficiency`."""
     gemm_half_efficiency_tokens: float | None = Field(default=None, gt=0)
-    """See `PerfDefaults.gemm_half_efficiency_tokens`."""
+    """See `PerfConstants.gemm_half_efficiency_tokens`."""
     weight_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.weight_bw_efficiency`."""
+    """See `PerfConstants.weight_bw_efficiency`."""
     kv_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.kv_bw_efficiency`."""
+    """See `PerfConstants.kv_bw_efficiency`."""
     attention_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.attention_compute_efficiency`."""
+    """See `PerfConstants.attention_compute_efficiency`."""
     step_overhead_s: float | None = Field(default=None, ge=0)
-    """See `PerfDefaults.step_overhead_s`."""
+    """See `PerfConstants.step_overhead_s`."""
     per_seq_overhead_s: float | None = Field(default=None, ge=0)
-    """See `PerfDefaults.per_seq_overhead_s`."""
+    """See `PerfConstants.per_seq_overhead_s`."""
     per_layer_overhead_s: float | None = Field(default=None, ge=0)
-    """See `PerfDefaults.per_layer_overhead_s`."""
+    """See `PerfConstants.per_layer_overhead_s`."""
     request_overhead_s: float | None = Field(default=None, ge=0)
-    """See `PerfDefaults.request_overhead_s`."""
+    """See `PerfConstants.request_overhead_s`."""
     allreduce_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.allreduce_bw_efficiency`."""
+    """See `PerfConstants.allreduce_bw_efficiency`."""
     weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1)
-    """See `PerfDefaults.weight_only_int4_compute_penalty`."""
+    """See `PerfConstants.weight_only_int4_compute_penalty`."""
     moe_gemm_efficiency_factor: float | None = Field(default=None, gt=0, le=1)
-    """See `PerfDefaults.moe_gemm_efficiency_factor`."""
+    """See `PerfConstants.moe_gemm_efficiency_factor`."""
 
 
 class Runtime(Sourced):
@@ -224,7 +179,7 @@ class Runtime(Sourced):
     """GPU-dependent scheduler defaults, first match wins."""
     features: Features
     """Serving features."""
-    perf: PerfDefaults
+    perf: PerfConstants
     """Performance-model defaults (tuned on ../shared/validation data; see sources)."""
     perf_overrides: dict[Architecture, PerfOverride] = Field(default_factory=dict)
     """Per-architecture adjustments of `perf`."""
@@ -239,7 +194,7 @@ class Runtime(Sourced):
             raise ValueError("kv_cache_dtypes must include `auto`")
         return self
 
-    def perf_for(self, architecture: Architecture) -> PerfDefaults:
+    def perf_for(self, architecture: Architecture) -> PerfConstants:
         """Perf defaults with this architecture's overrides applied."""
         override = self.perf_overrides.get(architecture)
         if override is None:

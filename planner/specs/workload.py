@@ -9,6 +9,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from planner.specs._base import Frozen
+from planner.specs.hardware import PriceKind
+from planner.specs.runtime import KvDtype, Quant
 
 Percentile = Literal[50, 90, 95, 99]
 """Percentiles an SLO may name."""
@@ -190,13 +192,13 @@ class Constraints(Frozen):
     """GPU ids to consider (empty: every GPU in hardware_db)."""
     runtimes: tuple[str, ...] = ()
     """Runtime ids to consider (empty: every runtime profile)."""
-    quants: tuple[str, ...] = ()
+    quants: tuple[Quant, ...] = ()
     """Weight precisions (empty: the checkpoint's own, plus fp8 for 16-bit checkpoints)."""
-    kv_dtypes: tuple[str, ...] = ()
+    kv_dtypes: tuple[KvDtype, ...] = ()
     """KV-cache precisions (empty: auto, plus fp8 alongside fp8 weights)."""
     providers: tuple[str, ...] = ()
     """Providers whose prices may be used (empty: any)."""
-    price_kind: Literal["on_demand", "spot", "reserved_1y", "reserved_3y"] = "on_demand"
+    price_kind: PriceKind = "on_demand"
     """Billing kind of the prices used."""
     max_gpus_per_replica: int = Field(default=8, ge=1, le=72)
     """Largest replica, GPUs."""

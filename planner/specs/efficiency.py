@@ -1,0 +1,52 @@
+"""Efficiencies and overheads the roofline is scaled by.
+
+`PerfConstants` is the `perf:` block of a runtime profile; `Efficiency` is the same set of fields as
+the performance model uses them for one deployment, with a measured GEMM curve where one exists and
+the name of where the numbers came from.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from planner.specs._base import Frozen
+
+
+class PerfConstants(Frozen):
+    """Efficiencies and overheads of the roofline performance model (a runtime profile's `perf:` block)."""
+
+    gemm_compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of dense peak FLOP/s large GEMMs reach."""
+    gemm_half_efficiency_tokens: float = Field(gt=0)
+    """GEMM row count (tokens) at which compute efficiency is half of its maximum."""
+    weight_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth reached when streaming weights."""
+    kv_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of peak memory bandwidth reached when reading the KV cache in decode attention."""
+    attention_compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of dense peak FLOP/s reached by prefill (flash) attention."""
+    step_overhead_s: float = Field(ge=0)
+    """Fixed time per iteration outside kernels (scheduler, input prep, launches), seconds."""
+    per_seq_overhead_s: float = Field(ge=0)
+    """Extra time per running sequence per iteration (sampling, detokenization), seconds."""
+    per_layer_overhead_s: float = Field(default=0.0, ge=0)
+    """Kernel-launch / framework time per layer per iteration (eager execution without graphs), seconds."""
+    request_overhead_s: float = Field(default=0.0, ge=0)
+    """Latency each request spends outside engine iterations (API server, tokenization, detokenization),
+    added to TTFT and end-to-end latency, seconds."""
+    allreduce_bw_efficiency: float = Field(gt=0, le=1)
+    """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
+    weight_only_int4_compute_penalty: float = Field(ge=1)
+    """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
+    moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
+    """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""
+
+
+class Efficiency(PerfConstants):
+    """The constants of one deployment's performance model, and where they came from."""
+
+    gemm_curve: tuple[tuple[float, float], ...] = ()
+    """Measured (token rows, fraction of dense peak) points of GEMM efficiency; when given they replace the
+    parametric curve `gemm_compute_efficiency x rows / (rows + gemm_half_efficiency_tokens)`."""
+    source: str
+    """Where these numbers came from (a runtime profile's defaults, or a calibration profile)."""
