@@ -1,0 +1,246 @@
+"""The event-jump loop: iterations of one replica, jumping over decode-only stretches.
+
+Each pass plans one iteration (the step scheduler), makes KV room for decode growth (preempting the newest
+sequence, which is recomputed later), times it with the performance model, and advances the clock. When
+nothing but decoding happens until the next finish, arrival, admission or KV overflow, k identical decode
+steps run as one jump (their time is linear in the context, so the mean step is the step at the mean context).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+
+from planner.core.perf import IterationShape, PerfModel
+from planner.core.sim.kv import KvPool
+from planner.core.sim.requests import Request, SimConfig, SimTrace
+from planner.core.sim.scheduler import scheduler_for
+
+
+class Simulator:
+    """Iteration-level simulation of one replica."""
+
+    def __init__(self, pm: PerfModel, cfg: SimConfig) -> None:
+        self.pm = pm
+        self.cfg = cfg
+
+    def _decode_s(self, n: int, ctx_sum: float) -> float:
+        """Decode-only step time (exact; the perf model caches the batch-dependent part)."""
+        if self.pm.dep.pp_size == 1:
+            return self.pm.decode_s(n, ctx_sum)
+        return self.pm.step_s(IterationShape(decode_seqs=n, decode_context_tokens=ctx_sum, sampled_seqs=n))
+
+    def run(self, arrivals_s: np.ndarray, prompt_tokens: np.ndarray, output_tokens: np.ndarray,
+            cached_tokens: np.ndarray | None = None, closed_loop_clients: int = 0,
+            max_time_s: float = math.inf) -> SimTrace:
+        """Simulate until every request finishes or `max_time_s` passes.
+
+        Args:
+            arrivals_s: Arrival times (open loop); ignored past the first `closed_loop_clients`
+                requests in closed-loop mode, where each finish releases the next request.
+            prompt_tokens: Prompt length of each request.
+            output_tokens: Output length of each request (>= 1).
+            cached_tokens: Prompt tokens each request finds in the prefix cache.
+            closed_loop_clients: If > 0, that many requests are in flight at once (zero think time).
+            max_time_s: Stop here even if requests are still queued (overload).
+        """
+        return _Run(self, arrivals_s, prompt_tokens, output_tokens, cached_tokens, closed_loop_clients,
+                    max_time_s).run()
+
+
+class _Run:
+    """The state of one simulation."""
+
+    def __init__(self, sim: Simulator, arrivals_s: np.ndarray, prompt_tokens: np.ndarray, output_tokens: np.ndarray,
+                 cached_tokens: np.ndarray | None, closed_loop_clients: int, max_time_s: float) -> None:
+        cfg = sim.cfg
+        self.sim, self.cfg, self.max_time_s = sim, cfg, max_time_s
+        self.prompt_tokens, self.output_tokens = prompt_tokens, output_tokens
+        n = self.n_total = len(prompt_tokens)
+        cached = cached_tokens if cached_tokens is not None else np.zeros(n, dtype=np.int64)
+        self.reqs = [Request(i, float(arrivals_s[i]), int(prompt_tokens[i]), max(1, int(output_tokens[i])),
+                             int(min(cached[i], prompt_tokens[i] - 1))) for i in range(n)]
+        self.clients = closed_loop_clients
+        if closed_loop_clients:
+            for r in self.reqs:
+                r.arrival_s = math.inf
+            for r in self.reqs[:closed_loop_clients]:
+                r.arrival_s = float(arrivals_s[r.rid])  # staggered client start times
+            self.next_release = min(closed_loop_clients, n)
+            self.pending: deque[Request] = deque(sorted(self.reqs[:self.next_release], key=lambda r: r.arrival_s))
+        else:
+            self.pending = deque(sorted(self.reqs, key=lambda r: r.arrival_s))
+            self.next_release = n
+        self.waiting: deque[Request] = deque()
+        self.prefilling: list[Request] = []
+        self.decoding: dict[int, Request] = {}
+        self.finish_heap: list[tuple[int, int, int]] = []  # (finish step, rid, preemption epoch)
+        self.newest_heap: list[tuple[float, int, int]] = []  # (-admission time, -rid, epoch): preemption victims
+        self.step = 0  # global decode-step counter: every decoding sequence gains one token per step
+        self.t = 0.0
+        self.iterations = self.preemptions = self.completed = 0
+        self.kv_token_s = self.busy_s = 0.0
+        self.pool = KvPool(cfg.kv_capacity_tokens, cfg.block_tokens, reserve_full=cfg.reserve_full,
+                           watermark_fraction=cfg.watermark_fraction)
+        self.scheduler = scheduler_for(cfg, self.pool)
+
+    # ---------------------------------------------------------------- request lifecycle
+
+    def finish(self, r: Request) -> None:
+        """A request is done (or failed): free its KV and, in a closed loop, release the next request."""
+        self.completed += 1
+        self.pool.release(r)
+        if self.clients and self.next_release < self.n_total:
+            nxt = self.reqs[self.next_release]
+            nxt.arrival_s = r.finish_s
+            self.pending.append(nxt)
+            self.next_release += 1
+
+    def fail(self, r: Request) -> None:
+        """A request that can never fit: counted as finished at infinity."""
+        r.finish_s = math.inf
+        self.completed += 1
+
+    def start_decode(self, r: Request) -> None:
+        """A prompt is fully prefilled: its first token is out; it decodes the rest, or finishes."""
+        remaining = r.output_tokens - 1
+        if remaining <= 0:
+            r.finish_s = self.t
+            self.finish(r)
+            return
+        r.decode_start_step = self.step
+        self.pool.start_decode(r, self.step)
+        self.decoding[r.rid] = r
+        heapq.heappush(self.finish_heap, (self.step + remaining, r.rid, r.preemptions))
+        heapq.heappush(self.newest_heap, (-r.admitted_s, -r.rid, r.preemptions))
+
+    def preempt_newest(self) -> bool:
+        """Evict the most recently admitted decoding sequence; it is recomputed later (prompt + generated)."""
+        victim = None
+        while self.newest_heap:
+            _, neg_rid, epoch = heapq.heappop(self.newest_heap)
+            cand = self.decoding.get(-neg_rid)
+            if cand is not None and cand.preemptions == epoch:
+                victim = cand
+                break
+        if victim is None:
+            return False
+        del self.decoding[victim.rid]
+        generated = self.step - victim.decode_start_step
+        self.pool.stop_decode(victim)
+        victim.preemptions += 1
+        self.preemptions += 1
+        victim.prompt_tokens += generated + 1
+        victim.output_tokens = max(1, victim.output_tokens - (generated + 1))
+        victim.prefilled = 0
+        victim.cached_tokens = 0
+        self.waiting.appendleft(victim)
+        return True
+
+    # ---------------------------------------------------------------- the loop
+
+    def run(self) -> SimTrace:
+        cfg, pool = self.cfg, self.pool
+        dec_s = self.sim.pm.decode_s if self.sim.pm.dep.pp_size == 1 else self.sim._decode_s
+        step_s = self.sim.pm.step_s
+        while self.completed < self.n_total:
+            while self.pending and self.pending[0].arrival_s <= self.t:
+                self.waiting.append(self.pending.popleft())
+            if not self.waiting and not self.prefilling and not self.decoding:
+                if not self.pending:
+                    break
+                self.t = max(self.t, self.pending[0].arrival_s)
+                continue
+            if self.t > self.max_time_s:
+                break
+            plan = self.scheduler.schedule(self.t, self.step, self.waiting, self.prefilling, len(self.decoding))
+            for r in plan.dropped:
+                self.fail(r)
+            if not cfg.reserve_full:  # on-demand KV growth: room for one more token per decoding sequence
+                while self.decoding and pool.in_use(len(self.decoding), self.step) + len(self.decoding) > pool.capacity:
+                    if not self.preempt_newest():
+                        break
+            n_dec = self.scheduler.decodes_with(plan, len(self.decoding))
+            if not plan.chunks and n_dec == 0:
+                if self.pending:
+                    self.t = max(self.t, self.pending[0].arrival_s)
+                    continue
+                if self.waiting:  # nothing runs and the head cannot be admitted: it can never fit
+                    self.fail(self.waiting.popleft())
+                    continue
+                break
+            ctx_sum = float(pool.decode_base + n_dec * self.step) if n_dec else 0.0
+            if plan.chunks:
+                pairs = past = 0.0
+                tokens = finishing = 0
+                for r, take in plan.chunks:
+                    before = r.prefilled
+                    pairs += take * (before + (take + 1) / 2)
+                    past += before
+                    tokens += take
+                    if before + take >= r.prompt_tokens:
+                        finishing += 1
+                dt = step_s(IterationShape(decode_seqs=n_dec, decode_context_tokens=ctx_sum, prefill_tokens=tokens,
+                                           prefill_seqs=len(plan.chunks), prefill_attention_pairs=pairs,
+                                           prefill_past_tokens=past, sampled_seqs=n_dec + finishing))
+                k = 1
+            else:
+                dt = dec_s(n_dec, ctx_sum)
+                k = self._jump(n_dec, dt)
+                if k > 1:
+                    dt = dec_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
+            span = dt * k
+            self.kv_token_s += pool.in_use(len(self.decoding), self.step) * span
+            self.busy_s += span
+            self.t += span
+            self.step += k if n_dec else 0
+            self.iterations += k
+            for r, take in plan.chunks:  # prefill progress and first tokens
+                r.prefilled += take
+                if r.prefilled >= r.prompt_tokens:
+                    self.prefilling.remove(r)
+                    if r.first_token_s < 0:
+                        r.first_token_s = self.t
+                    self.start_decode(r)
+            self._finish_decodes()
+        return self._trace()
+
+    def _jump(self, n_dec: int, dt: float) -> int:
+        """Decode steps that can run as one block: nothing changes until the next finish, arrival, admission or
+        KV overflow."""
+        cfg, pool = self.cfg, self.pool
+        k = self.finish_heap[0][0] - self.step if self.finish_heap else 1
+        if self.pending:
+            k = min(k, max(1, math.ceil((self.pending[0].arrival_s - self.t) / dt)))
+        if self.waiting and not cfg.static:
+            head = pool.blocks(self.waiting[0].prompt_tokens + 1)
+            if pool.in_use(n_dec, self.step) + head <= pool.capacity and n_dec < cfg.max_num_seqs:
+                k = 1
+        if not cfg.reserve_full and n_dec:
+            k = min(k, max(1, pool.growth_room_steps(n_dec, self.step)))
+        return max(1, k)
+
+    def _finish_decodes(self) -> None:
+        """Sequences whose last token came out at the current step leave the batch."""
+        while self.finish_heap and self.finish_heap[0][0] <= self.step:
+            _, rid, epoch = heapq.heappop(self.finish_heap)
+            r = self.decoding.get(rid)
+            if r is None or r.preemptions != epoch:
+                continue  # preempted since: a newer entry tracks it
+            del self.decoding[rid]
+            self.pool.stop_decode(r)
+            r.finish_s = self.t
+            self.finish(r)
+
+    def _trace(self) -> SimTrace:
+        reqs = self.reqs
+        return SimTrace(
+            arrival_s=np.array([r.arrival_s for r in reqs]), admitted_s=np.array([r.admitted_s for r in reqs]),
+            first_token_s=np.array([r.first_token_s for r in reqs]), finish_s=np.array([r.finish_s for r in reqs]),
+            prompt_tokens=np.asarray(self.prompt_tokens), output_tokens=np.asarray(self.output_tokens),
+            preemptions=self.preemptions, iterations=self.iterations, end_s=self.t, kv_token_seconds=self.kv_token_s,
+            busy_s=self.busy_s, completed=self.completed, truncated=self.completed < self.n_total,
+        )
