@@ -14,6 +14,9 @@ from planner.specs.runtime import Quant
 if TYPE_CHECKING:
     from planner.specs.deployment import Deployment
 
+ACTIVATION_BYTES = 2.0
+"""Bytes per activation element: runtimes keep activations (and biases) in 16-bit whatever the weight format."""
+
 #: Default scale-group sizes when a checkpoint does not state one.
 DEFAULT_GROUP_SIZE: dict[Quant, int] = {
     "int4-awq": 128,   # AutoAWQ default q_group_size
@@ -80,6 +83,11 @@ def kv_dtype_bytes(kv_dtype: str) -> float:
     return 1.0 if kv_dtype == "fp8" else 2.0
 
 
+def module_of(group: str) -> str:
+    """The module a linear-layer group belongs to for precision rules (`mlp` covers experts and shared experts)."""
+    return group if group in ("lm_head", "router", "attention") else "mlp"
+
+
 _CHECKPOINT_MODULE_PATTERNS = {
     "attention": ("self_attn", "attn", "attention"),
     "lm_head": ("lm_head",),
@@ -104,3 +112,11 @@ def module_quant(dep: Deployment, module: str) -> Quant:
     if module in dep.runtime.memory.unquantized_modules or module in ("embedding", "router", "norms"):
         return sixteen
     return dep.quant
+
+
+def module_bytes_per_weight(dep: Deployment, module: str) -> tuple[Quant, float]:
+    """A module's stored precision and its bytes per weight (the checkpoint's group size applies to the
+    deployment's own format only)."""
+    q = module_quant(dep, module)
+    group = dep.model.quantization.group_size if dep.model.quantization and q == dep.quant else None
+    return q, bytes_per_weight(q, group)

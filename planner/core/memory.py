@@ -11,8 +11,7 @@ import math
 
 from pydantic import Field
 
-from planner.core import formats as _quant
-from planner.core import arch
+from planner.core import arch, formats, shard
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.model import ModelSpec
@@ -60,10 +59,6 @@ class MemoryBreakdown(Frozen):
     """How much more device memory one GPU would need to fit (0 when it fits)."""
 
 
-def _group_module(group: str) -> str:
-    return {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(group, "mlp")
-
-
 def _stage_layer_counts(num_layers: int, pp_size: int) -> list[int]:
     base, extra = divmod(num_layers, pp_size)
     return [base + (1 if i < extra else 0) for i in range(pp_size)]
@@ -72,34 +67,19 @@ def _stage_layer_counts(num_layers: int, pp_size: int) -> list[int]:
 def weights_bytes_per_gpu(dep: Deployment) -> float:
     """Weight bytes on the busiest GPU (max over pipeline stages)."""
     model, tp = dep.model, dep.tp_size
-    group_size = model.quantization.group_size if model.quantization else None
-    kv_local = arch.kv_heads_per_gpu(model, tp)
-
-    def bpw(module: str) -> float:
-        q = _quant.module_quant(dep, module)
-        return _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
-
     per_layer = 0.0  # bytes of one average layer on one rank
     head_bytes = 0.0
-    for lin in arch.linears(model):
-        if lin.tp == "replicated":
-            share = 1.0
-        elif lin.name in ("k_proj", "v_proj"):
-            share = kv_local / model.attention.num_kv_heads
-        else:
-            share = 1.0 / tp
-        weights = lin.in_features * lin.out_features * lin.copies * share * bpw(_group_module(lin.group))
-        bias_share = share if lin.tp == "column" else 1.0
-        bias = (lin.out_features * lin.copies * bias_share * 2.0) if lin.bias else 0.0
-        total = (weights + bias) * lin.num_layers
-        if lin.group == "lm_head":
+    for place in shard.placements(dep):
+        total = place.weight_bytes + place.bias_bytes
+        if place.linear.group == "lm_head":
             head_bytes += total
         else:
             per_layer += total / model.num_layers
     counts = arch.count_params(model)
-    sixteen = 2.0
+    sixteen = formats.ACTIVATION_BYTES  # norms, small attention tensors and vision towers stay 16-bit
     per_layer += (counts.norms + _small_attention_params(model)) / model.num_layers * sixteen
-    embed_bytes = counts.embedding / (tp if not model.encoder_only else 1) * bpw("embedding")
+    _, embed_bpw = formats.module_bytes_per_weight(dep, "embedding")
+    embed_bytes = counts.embedding / (tp if not model.encoder_only else 1) * embed_bpw
     vision_bytes = counts.vision / tp * sixteen
     stages = _stage_layer_counts(model.num_layers, dep.pp_size)
     per_stage = []
@@ -138,10 +118,23 @@ def activation_bytes_per_gpu(dep: Deployment) -> float:
         inter = max(inter if not all(layer.moe for layer in model.layers) else 0, routed,
                     model.moe.shared_intermediate_size)
     width = 4 * model.hidden_size + qkv_local + 3 * inter / tp
-    act_bytes = 2.0
-    per_token = width * act_bytes * dep.runtime.memory.activation_scale
+    per_token = width * formats.ACTIVATION_BYTES * dep.runtime.memory.activation_scale
     logits = 0.0 if model.encoder_only else dep.max_num_seqs * model.vocab_size / tp * 4.0 * 2
     return tokens * per_token + logits
+
+
+def kv_sequence_bytes(dep: Deployment, context_tokens: int) -> float:
+    """KV bytes one sequence of `context_tokens` holds on the busiest GPU (sliding layers capped at their window)."""
+    kvb = formats.kv_dtype_bytes(dep.kv_dtype)
+    return arch.kv_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size)
+
+
+def kv_token_capacity(dep: Deployment, kv_cache_bytes: float, context_tokens: float) -> int:
+    """Tokens a KV cache of `kv_cache_bytes` per GPU holds at the per-token cost of `context_tokens`-long sequences
+    (a model without a KV cache holds an unbounded number)."""
+    ctx = max(1, int(context_tokens))
+    per_token = kv_sequence_bytes(dep, ctx) / ctx
+    return int(max(0.0, kv_cache_bytes) / per_token) if per_token else 10**12
 
 
 def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> MemoryBreakdown:
@@ -175,11 +168,11 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
     else:
         usable = mem - (1 - fraction) * max(0.0, mem - fixed)
         kv_avail = fraction * (mem - fixed)
-    kvb = _quant.kv_dtype_bytes(dep.kv_dtype)
+    kvb = formats.kv_dtype_bytes(dep.kv_dtype)
     per_token_gpu = arch.kv_bytes_per_token(model, kvb, dep.tp_size) / dep.pp_size
     block = dep.runtime.scheduler.kv_block_size_tokens
     rounded = math.ceil(context / block) * block
-    seq_bytes = arch.kv_bytes_for_context(model, rounded, kvb, dep.tp_size, dep.pp_size)
+    seq_bytes = kv_sequence_bytes(dep, rounded)
     if model.encoder_only:
         seqs = dep.max_num_seqs if kv_avail >= 0 else 0
         capacity = seqs * context

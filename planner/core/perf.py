@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.core import arch
+from planner.core import arch, shard
 from planner.core import formats as _quant
 from planner.core.efficiency import default_efficiency
 from planner.specs._base import Frozen
@@ -151,7 +151,7 @@ class _Gemm:
     @property
     def act_bytes_per_row(self) -> float:
         """Activation bytes in and out per token row over all layers (16-bit activations)."""
-        return (self.n_local + self.k_local) * 2.0 * self.layers * self.active
+        return (self.n_local + self.k_local) * _quant.ACTIVATION_BYTES * self.layers * self.active
 
     @property
     def s_per_flop(self) -> float:
@@ -212,12 +212,9 @@ class PerfModel:
         arch_name = gpu.architecture
         sixteen: ComputeDtype = "fp16" if arch_name == "turing" else "bf16"
         quant_dtype = _quant.compute_dtype(dep.quant, arch_name)
-        kv_local = arch.kv_heads_per_gpu(model, tp)
-        group_size = model.quantization.group_size if model.quantization else None
         gemms: list[_Gemm] = []
-        for lin in arch.linears(model):
-            module = {"lm_head": "lm_head", "router": "router", "attention": "attention"}.get(lin.group, "mlp")
-            q = _quant.module_quant(dep, module)
+        for place in shard.placements(dep):
+            lin, q = place.linear, place.quant
             dtype: ComputeDtype
             if q == dep.quant and q not in ("bf16", "fp16"):
                 dtype = quant_dtype
@@ -228,21 +225,9 @@ class PerfModel:
             peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
             weight_only = _quant.is_weight_only(q, arch_name)
             penalty = eff.weight_only_int4_compute_penalty if weight_only else 1.0
-            n_local: float
-            k_local: float
-            if lin.tp == "replicated":
-                n_local, k_local = lin.out_features, lin.in_features
-            elif lin.tp == "column":
-                n_local = lin.out_features * (kv_local / model.attention.num_kv_heads
-                                              if lin.name in ("k_proj", "v_proj") else 1 / tp)
-                k_local = lin.in_features
-            else:
-                n_local, k_local = lin.out_features, lin.in_features / tp
-            bpw = _quant.bytes_per_weight(q, group_size if q == dep.quant else None)
-            weight_bytes = n_local * k_local * bpw * lin.copies * lin.num_layers
-            gemms.append(_Gemm(lin.name, n_local, k_local, weight_bytes, lin.num_layers, lin.copies,
+            gemms.append(_Gemm(lin.name, place.n_local, place.k_local, place.weight_bytes, lin.num_layers, lin.copies,
                                lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head",
-                               row_scale=2.0 / bpw if weight_only else 1.0))
+                               row_scale=_quant.ACTIVATION_BYTES / place.bytes_per_weight if weight_only else 1.0))
         a = model.attention
         heads_local = a.num_heads / tp
         if a.kind == "mla":
@@ -267,7 +252,7 @@ class PerfModel:
             _allreduces=2 * model.num_layers,
             _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
-            _act_bytes=2.0,
+            _act_bytes=_quant.ACTIVATION_BYTES,
         )
 
     # ------------------------------------------------------------------ timing

@@ -16,10 +16,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from planner.core import arch
-from planner.core.formats import kv_dtype_bytes
 from planner.core.sim import SimConfig, Simulator, SimTrace
-from planner.core.memory import MemoryBreakdown
+from planner.core.memory import MemoryBreakdown, kv_token_capacity
 from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
 from planner.specs._base import Frozen
 from planner.specs.message import Message
@@ -115,10 +113,7 @@ class ServingResult(Frozen):
 def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> SimConfig:
     """Scheduler limits of the deployment, KV capacity in tokens at a typical context length."""
     dep = pm.dep
-    ctx = max(1, int(typical_context))
-    seq_bytes = arch.kv_bytes_for_context(dep.model, ctx, kv_dtype_bytes(dep.kv_dtype), dep.tp_size, dep.pp_size)
-    per_token = seq_bytes / ctx if seq_bytes else 0.0
-    capacity = int(max(0.0, mem.kv_cache_bytes_per_gpu) / per_token) if per_token else 10**12
+    capacity = kv_token_capacity(dep, mem.kv_cache_bytes_per_gpu, typical_context)
     sched = dep.runtime.scheduler
     return SimConfig(
         max_num_seqs=dep.max_num_seqs, max_num_batched_tokens=dep.max_num_batched_tokens,
