@@ -7,6 +7,7 @@ else is a bug and keeps its traceback.
     ├── SpecError(ValueError)    bad user input (model config, flags, sample files)
     ├── DataError                a bad file in hardware_db/, runtime_profiles/, calibration/
     ├── InfeasibleError          expected "no": nothing fits, nothing meets the SLO, a regression
+    │   └── KvCapacityError      not even one sequence of the requested length fits in the KV cache
     └── CalibrationError         a microbenchmark could not run or fit
 
 This module imports nothing from `planner` so every other module may import it.
@@ -73,8 +74,12 @@ class InfeasibleError(PlannerError):
     exit_code = 1
 
 
+class KvCapacityError(InfeasibleError):
+    """Not even one sequence of the requested lengths fits in the KV cache of the deployment."""
+
+
 class CalibrationError(PlannerError):
     """A calibration microbenchmark could not run, or its data could not be fitted."""
 
 
-__all__ = ["CalibrationError", "DataError", "InfeasibleError", "PlannerError", "SpecError"]
+__all__ = ["CalibrationError", "DataError", "InfeasibleError", "KvCapacityError", "PlannerError", "SpecError"]

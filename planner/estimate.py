@@ -79,25 +79,22 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
             f"has {mem.gpu_memory_bytes / 2**30:.1f} GiB",
             hint="add GPUs (--tp), quantize (--quant fp8/int4-awq), or shorten --isl/--osl")
     pm = PerfModel.build(dep, efficiency)
-    try:
-        if load.kind == "batch":
-            assert load.value is not None
-            result = static_batch(pm, mem, int(load.value), int(input_tokens.expected()),
-                                  int(output_tokens.expected()))
-        elif load.kind == "concurrency":
-            assert load.value is not None
-            result = closed_loop(pm, mem, int(load.value), input_tokens, output_tokens, seed=seed,
-                                 num_requests=load.num_requests)
-        elif load.kind == "offline":
-            result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=load.num_requests)
+    if load.kind == "batch":
+        assert load.value is not None
+        result = static_batch(pm, mem, int(load.value), int(input_tokens.expected()),
+                              int(output_tokens.expected()))
+    elif load.kind == "concurrency":
+        assert load.value is not None
+        result = closed_loop(pm, mem, int(load.value), input_tokens, output_tokens, seed=seed,
+                             num_requests=load.num_requests)
+    elif load.kind == "offline":
+        result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=load.num_requests)
+    else:
+        workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens)
+        if load.num_requests and load.value:
+            result = open_loop(pm, mem, workload, seed=seed, max_requests=load.num_requests,
+                               duration_s=load.num_requests / load.value)
         else:
-            workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens)
-            if load.num_requests and load.value:
-                result = open_loop(pm, mem, workload, seed=seed, max_requests=load.num_requests,
-                                   duration_s=load.num_requests / load.value)
-            else:
-                result = open_loop(pm, mem, workload, seed=seed)
-    except ValueError as exc:
-        raise InfeasibleError(str(exc), hint="shorten the sequences or add GPUs") from None
+            result = open_loop(pm, mem, workload, seed=seed)
     return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,
                           memory=mem, serving=result, efficiency_source=pm.eff.source)

@@ -19,6 +19,7 @@ from pydantic import Field
 from planner.core.sim import SimConfig, Simulator, SimTrace
 from planner.core.memory import MemoryBreakdown, kv_token_capacity
 from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
+from planner.errors import KvCapacityError
 from planner.specs._base import Frozen
 from planner.specs.message import Message
 from planner.specs.workload import LengthDistribution, Slo, Workload
@@ -151,7 +152,8 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     fit = max_fitting_seqs(cfg, prompt_tokens, output_tokens) if not pm.dep.model.encoder_only else batch
     fit = max(fit, 0)
     if fit == 0:
-        raise ValueError("not even one sequence fits in the KV cache")
+        raise KvCapacityError("not even one sequence of these lengths fits in the KV cache",
+                              hint="shorten the sequences, add GPUs (--tp) or quantize the KV cache (--kv-dtype fp8)")
     if batch > fit:
         notes.append(f"batch {batch} capped at {fit}: KV cache holds {fit} sequences of "
                      f"{prompt_tokens + output_tokens} tokens")
@@ -227,7 +229,8 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
     cfg = sim_config(pm, mem, prompt.expected() + output.expected())
     fit = max_fitting_seqs(cfg, prompt.quantile(0.5), output.quantile(0.5))
     if fit == 0:
-        raise ValueError("not even one sequence fits in the KV cache")
+        raise KvCapacityError("not even one sequence of these lengths fits in the KV cache",
+                              hint="shorten the sequences, add GPUs (--tp) or quantize the KV cache (--kv-dtype fp8)")
     if clients > fit:
         # Clients beyond what the replica can run keep requests waiting in its queue (their wait counts in
         # TTFT), as a real server with a benchmark client at that concurrency behaves.
@@ -258,7 +261,8 @@ def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, out
     cfg = sim_config(pm, mem, prompt.expected() + output.expected())
     fit = max_fitting_seqs(cfg, prompt.expected(), output.expected())
     if fit == 0 and not pm.dep.model.encoder_only:
-        raise ValueError("not even one sequence fits in the KV cache")
+        raise KvCapacityError("not even one sequence of these lengths fits in the KV cache",
+                              hint="shorten the sequences, add GPUs (--tp) or quantize the KV cache (--kv-dtype fp8)")
     n = num_requests or int(min(20000, max(500, 6 * max(1, fit))))
     rng = np.random.default_rng(seed)
     prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
