@@ -19,14 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import DEFAULT_CSV, evaluate, runtime_id  # noqa: E402
+from validation import DEFAULT_CSV, Skip, build_all, log_error, predict, read_rows, runtime_id
 
-from planner.io.catalog import Catalog  # noqa: E402
-from planner.specs._base import Source  # noqa: E402
-from planner.specs.runtime import PerfOverride  # noqa: E402
+from planner.io.catalog import Catalog
+from planner.specs._base import Source
+from planner.specs.runtime import PerfOverride
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "gemm_compute_efficiency": (0.25, 0.92),
@@ -45,13 +43,13 @@ BOUNDS: dict[str, tuple[float, float]] = {
 ARCH_FIELDS = ("gemm_compute_efficiency", "weight_bw_efficiency")
 
 _CATALOG: Catalog | None = None
-_DF: pd.DataFrame | None = None
+_ROWS: dict[int, dict[str, str]] = {}
 
 
 def _init(csv: str) -> None:
-    global _CATALOG, _DF
+    global _CATALOG, _ROWS
     _CATALOG = Catalog.load()
-    _DF = pd.read_csv(csv)
+    _ROWS = {int(r["row_id"]): r for r in read_rows(Path(csv))}
 
 
 def _with(catalog: Catalog, rid: str, params: dict[str, Any]) -> Catalog:
@@ -64,15 +62,21 @@ def _with(catalog: Catalog, rid: str, params: dict[str, Any]) -> Catalog:
             overrides[arch] = (overrides.get(arch) or PerfOverride()).model_copy(update={field: value})
     sources = {**rt.sources, "perf_overrides": Source(ref="benchmarks/tune.py trial", as_of=dt.date.today())}
     new_rt = rt.model_copy(update={"perf": perf, "perf_overrides": overrides, "sources": sources})
-    return Catalog(gpus=catalog.gpus, runtimes={**catalog.runtimes, rid: new_rt},
-                   calibrations=catalog.calibrations)
+    return Catalog(gpus=catalog.gpus, runtimes={**catalog.runtimes, rid: new_rt}, calibrations=catalog.calibrations)
 
 
 def _errors(args: tuple[list[int], str, dict[str, Any]]) -> list[float]:
     ids, rid, params = args
-    assert _CATALOG is not None and _DF is not None
-    rows, _ = evaluate(_DF[_DF.row_id.isin(ids)], _with(_CATALOG, rid, params))
-    return [abs(math.log(pred / meas)) for row in rows for meas, pred in row.metrics.values() if pred > 0]
+    assert _CATALOG is not None
+    catalog = _with(_CATALOG, rid, params)
+    built, _ = build_all([_ROWS[i] for i in ids], catalog)
+    errs = []
+    for b in built:
+        try:
+            errs += [log_error(m.measured, v) for m, v in predict(b, catalog).pairs() if v > 0]
+        except Skip:
+            continue
+    return errs
 
 
 def loss(errs: list[float]) -> float:
@@ -89,13 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--every", type=int, default=1, help="use every n-th row (faster, coarser)")
     args = ap.parse_args(argv)
-    df = pd.read_csv(args.csv)
     ids = []
-    for _, r in df.iterrows():
+    for r in read_rows(Path(args.csv)):
         try:
-            if runtime_id(str(r.runtime)) == args.runtime:
-                ids.append(int(r.row_id))
-        except Exception:
+            if runtime_id(r["runtime"]) == args.runtime:
+                ids.append(int(r["row_id"]))
+        except Skip:
             continue
     ids = ids[:: args.every]
     catalog = Catalog.load()

@@ -58,24 +58,24 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from planner.core.arch import ParamCounts, count_params
-    from planner.io.catalog import Catalog
     from planner.check import check
-    from planner.io.plans import load_report
-    from planner.specs.check import CheckResult
+    from planner.core.arch import ParamCounts, count_params
     from planner.core.compat import make_deployment
-    from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
-    from planner.estimate import EstimateResult, LoadSpec, estimate
-    from planner.deploy.export import export
-    from planner.io.loaders import load_model
     from planner.core.memory import MemoryBreakdown, memory_breakdown
     from planner.core.perf import IterationTime, PerfModel
-    from planner.plan import Assessment, assess, plan
-    from planner.specs.efficiency import Efficiency
     from planner.core.serving import ServingResult
+    from planner.deploy.export import export
+    from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError
+    from planner.estimate import EstimateResult, LoadSpec, estimate
+    from planner.io.catalog import Catalog
+    from planner.io.loaders import load_model
+    from planner.io.plans import load_report
+    from planner.plan import Assessment, assess, plan
+    from planner.specs.check import CheckResult
     from planner.specs.deployment import Deployment
+    from planner.specs.efficiency import Efficiency
     from planner.specs.hardware import Gpu
     from planner.specs.model import ModelSpec
-    from planner.specs.runtime import Runtime
     from planner.specs.report import Report
+    from planner.specs.runtime import Runtime
     from planner.specs.workload import Constraints, LengthDistribution, Slo, SloTarget, Workload

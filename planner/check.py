@@ -20,14 +20,19 @@ from planner.errors import SpecError
 from planner.io.catalog import Catalog
 from planner.plan import Assessment, assess, plan
 from planner.specs.check import (
-    Change, CheckInputs, CheckResult, CostComparison, DeploymentCheck, Regression,
+    Change,
+    CheckInputs,
+    CheckResult,
+    CostComparison,
+    DeploymentCheck,
+    Regression,
 )
 from planner.specs.hardware import Gpu
 from planner.specs.message import Message
 from planner.specs.model import ModelSpec
 from planner.specs.report import CandidateSummary, ModelSummary, Report
 from planner.specs.runtime import KvDtype, Quant, Runtime
-from planner.specs.workload import Constraints, Slo, Workload
+from planner.specs.workload import Slo, Workload
 
 LATENCY_WARN_RATIO = 0.10
 """A latency at the baseline deployment that grows by more than this (but still meets the SLO) is a warning."""

@@ -8,12 +8,12 @@ from pydantic import Field
 
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.core.perf import PerfModel
-from planner.specs.efficiency import Efficiency
 from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
+from planner.errors import InfeasibleError
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
+from planner.specs.efficiency import Efficiency
 from planner.specs.workload import LengthDistribution, Workload
-from planner.errors import InfeasibleError
 
 Load = Literal["batch", "concurrency", "offline", "rps"]
 """How requests arrive: static batch, closed loop, all at once, or open loop."""

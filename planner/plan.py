@@ -25,8 +25,17 @@ from planner.specs.hardware import Gpu
 from planner.specs.message import Message
 from planner.specs.model import ModelSpec
 from planner.specs.report import (
-    CandidatePoint, CandidateSummary, LengthSummary, LoadPoint, MemorySummary, ModelSummary, PlanInputs,
-    PriceSummary, Report, SloSummary, WorkloadSummary,
+    CandidatePoint,
+    CandidateSummary,
+    LengthSummary,
+    LoadPoint,
+    MemorySummary,
+    ModelSummary,
+    PlanInputs,
+    PriceSummary,
+    Report,
+    SloSummary,
+    WorkloadSummary,
 )
 from planner.specs.runtime import KvDtype, Quant, Runtime
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload

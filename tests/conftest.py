@@ -5,16 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from planner.io.catalog import Catalog
 from planner.io.loaders import load_model
 from planner.specs.model import ModelSpec
+
+# Properties whose examples are whole searches run a handful of examples locally and many in CI
+# (`HYPOTHESIS_PROFILE=ci`, set by .ci/run); cheap properties set their own, larger max_examples.
+settings.register_profile("default", max_examples=8, deadline=None)
+settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "examples" / "models"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import os as _os
+
+    settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default"))
     # Keep the token-count cache of test runs out of the user's ~/.cache.
     import os
     import tempfile
@@ -33,7 +42,7 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="session")
-def model() -> "ModelLoader":
+def model() -> ModelLoader:
     """Load a shipped real config by folder name (cached)."""
     return ModelLoader()
 

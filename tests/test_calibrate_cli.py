@@ -13,9 +13,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from planner.calibrate import __main__ as entry
-from planner.calibrate import _render
 from planner.calibrate.verify import VerifyResult
 from planner.cli import app
+from planner.render import calibration as _render
 from planner.specs.calibration import CalibrationProfile
 from tests.conftest import ROOT
 from tests.test_calibrate_fit import synthetic_profile

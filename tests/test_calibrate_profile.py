@@ -13,14 +13,14 @@ from typer.testing import CliRunner
 import planner.calibrate.verify
 import planner.specs.calibration
 from planner.calibrate import _hwdb
-from planner.core.efficiency import default_efficiency, efficiency_from_profile
-from planner.io.settings import Settings
-from planner.io.calibration import cpu_gpu, load_profile, profiles_in
-from planner.io.catalog import Catalog
 from planner.cli import app
 from planner.core.compat import make_deployment
-from planner.errors import CalibrationError, DataError, SpecError
+from planner.core.efficiency import default_efficiency, efficiency_from_profile
 from planner.core.perf import PerfModel, gemm_efficiency
+from planner.errors import CalibrationError, DataError, SpecError
+from planner.io.calibration import cpu_gpu, load_profile
+from planner.io.catalog import Catalog
+from planner.io.settings import Settings
 from planner.specs.calibration import CalibrationProfile
 from tests.conftest import MODELS, ROOT
 from tests.test_calibrate_fit import PEAK_TFLOPS, synthetic_profile

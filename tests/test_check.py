@@ -10,15 +10,19 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.io.catalog import Catalog
 from planner.check import check, check_inputs
+from planner.cli import app
+from planner.errors import SpecError
+from planner.io.catalog import Catalog
 from planner.io.parse import parse_fraction
 from planner.io.plans import load_checkpoint, load_report
 from planner.specs.check import (
-    Change, CheckResult, CostComparison, DeploymentCheck, Regression,
+    Change,
+    CheckResult,
+    CostComparison,
+    DeploymentCheck,
+    Regression,
 )
-from planner.cli import app
-from planner.errors import SpecError
 from planner.specs.model import QuantConfig
 from tests.conftest import MODELS, ROOT
 

@@ -31,10 +31,10 @@ def test_top_level_help_lists_commands():
 
 def _spec_models() -> list[type[BaseModel]]:
     import planner.core.arch
-    import planner.estimate
     import planner.core.memory
     import planner.core.perf
     import planner.core.serving
+    import planner.estimate
     import planner.specs.deployment
     import planner.specs.hardware
     import planner.specs.model

@@ -8,10 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
+from planner.core.arch import count_params
 from planner.core.compat import incompatibilities, make_deployment
+from planner.core.memory import memory_breakdown
 from planner.errors import InfeasibleError, SpecError
 from planner.estimate import LoadSpec, estimate
-from planner.core.memory import memory_breakdown
 from planner.specs.workload import LengthDistribution
 from tests.conftest import MODELS
 
@@ -43,8 +44,26 @@ def test_every_family_on_every_supported_gpu(model, catalog, name, runtime):
                 out = 1 if spec.encoder_only else 32
                 result = estimate(dep, LengthDistribution.fixed(256), LengthDistribution.fixed(out),
                                   LoadSpec(kind="batch", value=4))
-                assert result.serving.e2e.mean_s > 0 and result.serving.requests_per_s > 0
+                _check_physical(result, spec, gpu)
                 break
+
+
+def _check_physical(result, spec, gpu):
+    """Bounds no correct prediction can break: a decode step streams at least the active weights of one GPU at
+    peak bandwidth, a prefill does at least 2 FLOPs per active parameter per token at peak, and a static batch's
+    end-to-end latency is its TTFT plus one TPOT per further token."""
+    s, mem = result.serving, result.memory
+    counts = count_params(spec)
+    active_share = counts.active / counts.total
+    peak_flops = max(gpu.peak_tflops(d) or 0 for d in ("bf16", "fp16", "fp8", "fp4")) * 1e12
+    tp = result.deployment.tp_size
+    prefill_floor = 2 * counts.active * 256 * s.concurrency / tp / peak_flops
+    assert s.ttft.mean_s >= prefill_floor
+    if not spec.encoder_only:
+        step_floor = mem.weights_bytes_per_gpu * active_share * 0.5 / gpu.hbm_bw_bytes_per_s
+        assert step_floor <= s.tpot.mean_s <= 100 * step_floor + 0.05
+        assert s.e2e.mean_s == pytest.approx(s.ttft.mean_s + 31 * s.tpot.mean_s, rel=1e-6)
+    assert s.requests_per_s == pytest.approx(s.concurrency / s.e2e.mean_s, rel=1e-6)  # the (capped) batch
 
 
 def test_load_regimes_are_consistent(model, catalog):

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.io.catalog import Catalog
-from planner.io.plans import load_report
 from planner.cli import app
 from planner.deploy.export import MAX_REPLICAS_FACTOR, METRICS, export, scaling
+from planner.io.catalog import Catalog
+from planner.io.plans import load_report
 from planner.specs.report import CandidateSummary
 from tests.conftest import ROOT
 

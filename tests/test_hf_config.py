@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.io.hf_config import parse_hf_config
 from planner.errors import SpecError
+from planner.io.hf_config import parse_hf_config
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.core.compat import make_deployment
-from planner.errors import SpecError
 from planner.core.memory import memory_breakdown
+from planner.errors import SpecError
 
 pytestmark = pytest.mark.unit
 GIB = 2**30

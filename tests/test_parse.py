@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.io import parse
 from planner.errors import SpecError
+from planner.io import parse
 
 pytestmark = pytest.mark.unit
 

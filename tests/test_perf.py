@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.core.compat import make_deployment
-from planner.core.perf import PerfModel, gemm_efficiency, decode_shape, prefill_shape
+from planner.core.perf import PerfModel, decode_shape, gemm_efficiency, prefill_shape
 
 pytestmark = pytest.mark.unit
 

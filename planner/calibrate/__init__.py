@@ -39,6 +39,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from planner.calibrate.measure import calibrate
+    from planner.calibrate.verify import VerifyResult, predict
     from planner.core.efficiency import efficiency_from_profile
     from planner.io.calibration import cpu_gpu, load_profile, newest_matching
-    from planner.calibrate.verify import VerifyResult, predict

@@ -14,14 +14,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from planner.io.hf_config import parse_hf_config
+from planner.core.compat import make_deployment
 from planner.core.efficiency import efficiency_from_profile
+from planner.core.perf import PerfModel
+from planner.errors import CalibrationError
 from planner.io.calibration import cpu_gpu
 from planner.io.catalog import Catalog
-from planner.core.compat import make_deployment
-from planner.errors import CalibrationError
 from planner.io.files import read_structured, validate
-from planner.core.perf import PerfModel
+from planner.io.hf_config import parse_hf_config
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile
 from planner.specs.hardware import Gpu

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console, write_atomic
-from planner.render.format import dumps_json
 from planner.errors import CalibrationError, SpecError
+from planner.render.format import dumps_json
 
 NO_TORCH = 'planner calibrate needs PyTorch: pip install "planner[calibrate]"'
 """The error line when torch is missing (the same as `python -m planner.calibrate`)."""
@@ -64,9 +64,9 @@ def calibrate_cmd(
         "--measured", help="Predict the points timed by `python -m planner.calibrate --verify` (needs --calibration).")] = None,
 ) -> None:
     """Measure GEMM, memory, attention and launch performance of a device and fit the planner's efficiencies."""
-    from planner.calibrate import _render
-    from planner.io.calibration import load_profile
     from planner.calibrate import verify as verify_mod
+    from planner.io.calibration import load_profile
+    from planner.render import calibration as _render
     from planner.specs.calibration import CalibrationProfile
 
     if (calibration or measured or model) and not verify:

@@ -58,17 +58,16 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
 ) -> None:
     """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
-    from planner.io.catalog import Catalog
-    from planner.io.parse import csv_list
-    from planner.render import check as render
-    from planner.io import parse
     from planner.check import check as run_check
     from planner.check import check_inputs
-    from planner.io.parse import parse_fraction
-    from planner.io.plans import load_checkpoint, load_report
-    from planner.render.check import to_data, to_json
     from planner.cli._options import print_json
+    from planner.io import parse
+    from planner.io.catalog import Catalog
     from planner.io.inputs import KV_DTYPES, QUANTS, choices
+    from planner.io.parse import csv_list, parse_fraction
+    from planner.io.plans import load_checkpoint, load_report
+    from planner.render import check as render
+    from planner.render.check import to_data, to_json
 
     limit = parse_fraction(max_cost_increase) if max_cost_increase is not None else None
     report = load_report(baseline)

@@ -8,8 +8,18 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from planner.cli._options import (
-    FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
-    print_json, stdout_console,
+    FormatOpt,
+    GpuOpt,
+    KvDtypeOpt,
+    ModelArg,
+    PpOpt,
+    QuantOpt,
+    RuntimeOpt,
+    TableOrJson,
+    TpOpt,
+    choice,
+    print_json,
+    stdout_console,
 )
 from planner.cli.memory import KV_DTYPES, QUANTS
 from planner.errors import SpecError
@@ -76,11 +86,11 @@ def estimate_cmd(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
+    from planner.core.compat import make_deployment
     from planner.core.efficiency import efficiency_from_profile
+    from planner.estimate import estimate
     from planner.io.calibration import load_profile
     from planner.io.catalog import Catalog
-    from planner.core.compat import make_deployment
-    from planner.estimate import estimate
     from planner.io.loaders import load_model
     from planner.render.views import estimate_json, estimate_view
     from planner.specs.runtime import KvDtype, Quant

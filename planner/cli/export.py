@@ -52,10 +52,10 @@ def export(
         "--prometheus-url", help="Prometheus the KEDA triggers query.")] = None,
 ) -> None:
     """Export a plan: runtime launch command, Kubernetes manifests (KEDA autoscaling) or a KServe InferenceService."""
-    from planner.io.catalog import Catalog
-    from planner.io.plans import load_report
     from planner.deploy.export import DEFAULT_PROMETHEUS_URL
     from planner.deploy.export import export as render
+    from planner.io.catalog import Catalog
+    from planner.io.plans import load_report
 
     report = load_report(plan)
     text = render(report, to.value, Catalog.load(), name=name, namespace=namespace,

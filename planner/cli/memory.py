@@ -7,8 +7,18 @@ from typing import Annotated, cast
 import typer
 
 from planner.cli._options import (
-    FormatOpt, GpuOpt, KvDtypeOpt, ModelArg, PpOpt, QuantOpt, RuntimeOpt, TableOrJson, TpOpt, choice,
-    print_json, stdout_console,
+    FormatOpt,
+    GpuOpt,
+    KvDtypeOpt,
+    ModelArg,
+    PpOpt,
+    QuantOpt,
+    RuntimeOpt,
+    TableOrJson,
+    TpOpt,
+    choice,
+    print_json,
+    stdout_console,
 )
 
 QUANTS = ("bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4")
@@ -38,10 +48,10 @@ def memory(
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Per-GPU memory breakdown: weights, activations, overheads, KV capacity, and whether it fits."""
-    from planner.io.catalog import Catalog
     from planner.core.compat import make_deployment
-    from planner.io.loaders import load_model
     from planner.core.memory import memory_breakdown
+    from planner.io.catalog import Catalog
+    from planner.io.loaders import load_model
     from planner.render.views import memory_json, memory_view
     from planner.specs.runtime import KvDtype, Quant
     catalog = Catalog.load()

@@ -79,8 +79,8 @@ def recommend(
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
     from planner.io.parse import csv_list
-    from planner.render.report import terminal, to_data, to_json, to_markdown
     from planner.plan import plan
+    from planner.render.report import terminal, to_data, to_json, to_markdown
     catalog = Catalog.load()
     if prices is not None:
         catalog = catalog.with_prices(prices)

@@ -16,6 +16,7 @@ from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.model import ModelSpec
 
+
 class MemoryBreakdown(Frozen):
     """Per-GPU memory of one deployment (the busiest GPU when pipeline stages differ)."""
 

@@ -19,8 +19,8 @@ from planner.core import arch, shard
 from planner.core import formats as _quant
 from planner.core.efficiency import default_efficiency
 from planner.specs._base import Frozen
-from planner.specs.efficiency import Efficiency
 from planner.specs.deployment import Deployment
+from planner.specs.efficiency import Efficiency
 from planner.specs.hardware import ComputeDtype
 
 Bound = Literal["compute", "memory", "communication", "overhead"]

@@ -16,9 +16,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from planner.core.sim import SimConfig, Simulator, SimTrace
 from planner.core.memory import MemoryBreakdown, kv_token_capacity
 from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
+from planner.core.sim import SimConfig, SimTrace, Simulator
 from planner.errors import KvCapacityError
 from planner.specs._base import Frozen
 from planner.specs.message import Message

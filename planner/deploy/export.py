@@ -18,9 +18,9 @@ from typing import Any, Literal, NamedTuple
 import yaml
 
 from planner.core import formats as _quant
-from planner.io.catalog import Catalog
-from planner.errors import SpecError
 from planner.deploy.launch import launch
+from planner.errors import SpecError
+from planner.io.catalog import Catalog
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.model import AttentionSpec, LayerSpec, ModelSpec, QuantConfig

@@ -234,7 +234,7 @@ def jinja_chat(template: str, source: str, config: dict[str, Any]) -> TemplateCh
                                        **tokens))
         except ChatRejected:
             raise
-        except Exception as exc:  # noqa: BLE001 - a template failing on a record is bad input, not a planner bug
+        except Exception as exc:
             raise ChatRejected(f"chat template failed: {type(exc).__name__}: {exc}") from None
 
     return TemplateChat(f"chat template from {source}", render_marked)

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from planner.errors import SpecError
 from planner.io._chat_formats import (
     APPROX_CHAT,
     ChatFormat,
@@ -33,7 +34,6 @@ from planner.io._chat_formats import (
     mistral_chat,
     token_text,
 )
-from planner.errors import SpecError
 
 _THREADS = max(1, min(32, os.cpu_count() or 1))
 
@@ -125,7 +125,7 @@ def _load_hf_json(path: Path, text: str) -> tuple[Callable[[list[str]], list[int
                         hint="pip install tokenizers (or 'planner[tokenizers]')") from None
     try:
         tok = HfTokenizer.from_str(text)
-    except Exception as exc:  # noqa: BLE001 - the Rust side raises a bare Exception
+    except Exception as exc:
         raise SpecError(f"not a valid tokenizer.json: {str(exc).splitlines()[0][:160]}", where=str(path),
                         hint="pass the tokenizer.json from the model's Hugging Face repo") from None
     specials = frozenset(added.content for added in tok.get_added_tokens_decoder().values())
@@ -141,7 +141,7 @@ def _load_sentencepiece(path: Path, data: bytes) -> tuple[Callable[[list[str]], 
     sp = sentencepiece.SentencePieceProcessor()
     try:
         sp.LoadFromSerializedProto(data)
-    except Exception:  # noqa: BLE001 - sentencepiece raises RuntimeError or OSError depending on version
+    except Exception:
         raise SpecError("not a SentencePiece model or tiktoken rank file", where=str(path),
                         hint="pass tokenizer.json, tokenizer.model, tekken.json or a .tiktoken file") from None
     # control pieces ("<s>", "[INST]") are what a template writes as specials; sentencepiece itself

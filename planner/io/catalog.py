@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.core.efficiency import efficiency_for
+from planner.io.calibration import newest_profiles
 from planner.io.files import load_validated
 from planner.io.loaders import load_gpus, load_runtimes, resolve
 from planner.io.settings import Settings, data_paths
-from planner.core.efficiency import efficiency_for
-from planner.io.calibration import newest_profiles
-from planner.specs.efficiency import Efficiency
-from planner.specs.deployment import Deployment
-from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.calibration import CalibrationProfile
+from planner.specs.deployment import Deployment
+from planner.specs.efficiency import Efficiency
+from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.runtime import Runtime
 from planner.specs.workload import Constraints
 

@@ -12,7 +12,14 @@ from pydantic import ValidationError
 
 from planner.errors import SpecError
 from planner.specs.model import (
-    AttentionSpec, Family, LayerSpec, ModelDtype, ModelSpec, MoeSpec, QuantConfig, VisionSpec,
+    AttentionSpec,
+    Family,
+    LayerSpec,
+    ModelDtype,
+    ModelSpec,
+    MoeSpec,
+    QuantConfig,
+    VisionSpec,
 )
 from planner.specs.runtime import Quant
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.errors import SpecError
 from planner.io import parse
 from planner.io.catalog import Catalog
-from planner.errors import SpecError
 from planner.io.loaders import load_model, load_model_file, model_from_file
-from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.model import ModelSpec
+from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
 
 DEFAULT_INPUT_TOKENS = "512:1.0"

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
-from planner.io.hf_config import parse_hf_config
-from planner.errors import DataError, PlannerError, SpecError
+from planner.errors import DataError, SpecError
 from planner.io.files import load_validated, read_structured, validate
+from planner.io.hf_config import parse_hf_config
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ModelFile
@@ -25,7 +23,7 @@ from planner.specs.runtime import Runtime
 
 log = logging.getLogger("planner")
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", Gpu, Runtime)
 
 
 def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
@@ -35,7 +33,7 @@ def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
     items: dict[str, M] = {}
     for path in sorted(directory.glob("*.yaml")):
         item = load_validated(model, path, DataError)
-        item_id = getattr(item, "id")
+        item_id = item.id
         if item_id != path.stem:
             raise DataError(f"id must match the file name {path.stem!r}", where=f"{path}: id", value=item_id,
                             hint="rename the file or the id")
@@ -71,7 +69,7 @@ def resolve(name: str, catalog: dict[str, M], kind: str, flag: str) -> M:
         return index[wanted]
     close = difflib.get_close_matches(wanted, list(index), n=1, cutoff=0.5)
     if close:
-        suggestion = getattr(index[close[0]], "id")
+        suggestion = index[close[0]].id
         hint = f"did you mean {suggestion!r}? `planner {kind}s` lists them"
     else:
         hint = f"`planner {kind}s` lists the known ones: {', '.join(sorted(catalog))}"

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from planner.errors import SpecError
 from planner.io._chat_formats import ChatRejected, Message
 from planner.io._tokenizers import Tokenizer, load_tokenizer
-from planner.errors import SpecError
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution
 
@@ -430,7 +430,7 @@ class _Progress:
         self._bar: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> _Progress:  # noqa: PYI034 - private, never subclassed
+    def __enter__(self) -> _Progress:
         if self.enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

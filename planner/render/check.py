@@ -14,10 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.check import cost_line
+from planner.render.format import dumps_json, duration, gib, kib, message, params_b, round_floats, with_text
 from planner.specs.check import Change, CheckResult
-from planner.render.format import duration, dumps_json, gib, kib, message, params_b, round_floats, with_text
 from planner.specs.report import CandidateSummary
-
 
 _TITLES = {"oom": "baseline no longer fits", "incompatible": "baseline cannot run", "slo": "SLO missed",
            "infeasible": "nothing meets the SLO", "cost": "cost increase"}

@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from planner.render.format import duration, dumps_json, gib, message, round_floats, usd, with_text
+from planner.render.format import dumps_json, duration, gib, message, round_floats, usd, with_text
 from planner.specs.report import CandidateSummary, Report
 
 

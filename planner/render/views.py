@@ -12,12 +12,15 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from planner.estimate import EstimateResult
 from planner.core.memory import MemoryBreakdown
+from planner.estimate import EstimateResult
+from planner.render.format import GIB, gib
+from planner.render.format import count as human_count
+from planner.render.format import duration as ms
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.runtime import Runtime
-from planner.render.format import GIB, count as human_count, duration as ms, gib
+
 
 def gpu_json(gpu: Gpu) -> dict[str, Any]:
     """Stable JSON view of a GPU (the validated file contents)."""

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from planner.specs._base import Frozen
 from planner.specs.message import Message
-from planner.specs.runtime import KvDtype, Quant
 from planner.specs.report import CandidateSummary, ModelSummary, SloSummary, WorkloadSummary
+from planner.specs.runtime import KvDtype, Quant
 from planner.specs.workload import Constraints, Slo, Workload
 
 SCHEMA_VERSION = "2.0"

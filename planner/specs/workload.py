@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -109,15 +111,26 @@ class LengthDistribution(Frozen):
         if self.kind == "fixed":
             return self.expected()
         if self.kind == "empirical":
-            return float(np.quantile(np.asarray(self.samples, dtype=np.float64), q))
+            ordered = self._sorted_samples
+            pos = q * (len(ordered) - 1)  # linear interpolation between order statistics (numpy's default)
+            lo = int(math.floor(pos))
+            hi = min(lo + 1, len(ordered) - 1)
+            return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
         if self.kind == "uniform":
             assert self.low is not None and self.high is not None
             return self.low + q * (self.high - self.low)
         assert self.mean is not None and self.cv is not None
-        from scipy.stats import lognorm
+        if q <= 0:
+            return 0.0
+        if q >= 1:
+            return math.inf
+        sigma = math.sqrt(math.log1p(self.cv**2))
+        return self.mean / math.exp(sigma**2 / 2) * math.exp(sigma * NormalDist().inv_cdf(q))
 
-        sigma = float(np.sqrt(np.log1p(self.cv**2)))
-        return float(lognorm.ppf(q, sigma, scale=self.mean / np.exp(sigma**2 / 2)))
+    @functools.cached_property
+    def _sorted_samples(self) -> np.ndarray:
+        """The empirical samples in order (computed once per distribution)."""
+        return np.sort(np.asarray(self.samples, dtype=np.float64))
 
     def compact(self, points: int = 1000) -> LengthDistribution:
         """The same distribution with an empirical sample reduced to at most `points` evenly spaced quantiles."""

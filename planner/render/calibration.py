@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich import box
-from rich.console import Group
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from planner.calibrate.verify import VerifyResult
-from planner.cli._options import stderr_console
 from planner.specs.calibration import CalibrationProfile
 
 
@@ -83,11 +82,12 @@ class RichReporter:
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=stderr_console(), transient=False,
+                                 TimeElapsedColumn(), console=Console(stderr=True, highlight=False),
+                                 transient=False,
                                  auto_refresh=False)
         self.task: Any = None
 
-    def __enter__(self) -> RichReporter:  # noqa: PYI034
+    def __enter__(self) -> RichReporter:
         return self
 
     def __exit__(self, *exc: object) -> None:
