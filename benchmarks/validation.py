@@ -162,11 +162,17 @@ def quant_of(text: str) -> tuple[str | None, int | None]:
     raise Skip(f"weight precision {text!r} not modelled")
 
 
+MAX_SIMULATED_REQUESTS = 3000
+"""Runs a source states with more requests are simulated with this many: past a few thousand requests a
+saturated replica is in its steady state, and 30,000-request runs would dominate the harness's time."""
+
+
 def load_of(row: dict[str, str]) -> tuple[LoadSpec, int | None, Regime]:
-    """Load spec (with the run's request count when the dataset states it), a stated max_num_seqs, the regime."""
+    """Load spec (with the run's request count when the dataset states it, see MAX_SIMULATED_REQUESTS), a stated
+    max_num_seqs, the regime."""
     kind, param = row["load_type"], row["batch_concurrency_or_rate"]
     count = re.search(r"(\d[\d,]*)\s+(?:requests|prompts)", row["dataset"])
-    n = int(count.group(1).replace(",", "")) if count else None
+    n = min(MAX_SIMULATED_REQUESTS, int(count.group(1).replace(",", ""))) if count else None
     seqs = re.search(r"max_num_seqs=(\d+)", param)
     max_seqs = int(seqs.group(1)) if seqs else None
     if kind in ("offline_max_throughput", "request_rate_inf") or "inf" in param.lower():
@@ -286,6 +292,9 @@ def build(row: dict[str, str], catalog: Catalog, models: dict[str, ModelSpec]) -
     tp = int(_num(row["tp"]) or _num(row["gpu_count"]) or 1)
     pp = int(_num(row["pp"]) or 1)
     load, max_seqs, regime = load_of(row)
+    if re.search(r"repeated|same prompt", row["dataset"], re.I) and runtime.features.prefix_caching:
+        # One prompt sent again and again: every request after the first finds it in the prefix cache.
+        load = load.model_copy(update={"prefix_cache_share": 0.99})
     stated = re.search(r"(?:kv_cache_free_gpu_mem_fraction|gpu[-_]memory[-_]utilization)\D{0,3}(0\.\d+)",
                        f"{row['notes']} {row['runtime_version']} {row['ep_dp']}")
     memory_fraction = float(stated.group(1)) if stated else None

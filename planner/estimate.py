@@ -15,8 +15,9 @@ from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
 from planner.specs.workload import LengthDistribution, Workload
 
-Load = Literal["batch", "concurrency", "offline", "rps"]
-"""How requests arrive: static batch, closed loop, all at once, or open loop."""
+Load = Literal["batch", "concurrency", "offline", "burst", "rps"]
+"""How requests arrive: a static batch, a closed loop of clients, everything queued at once (offline), a burst of
+N requests at once, or an open loop at a rate."""
 
 
 class LoadSpec(Frozen):
@@ -25,9 +26,15 @@ class LoadSpec(Frozen):
     kind: Load
     """Regime."""
     value: float | None = Field(default=None, gt=0)
-    """Batch size, client count or requests/s (None for offline)."""
+    """Batch size, client count, burst size or requests/s (None for offline)."""
     num_requests: int | None = Field(default=None, ge=1)
     """Requests in the simulated run (default: enough for a steady state)."""
+    arrival: Literal["poisson", "gamma"] = "poisson"
+    """Open loop: the arrival process."""
+    burstiness_cv: float = Field(default=1.0, gt=0)
+    """Open loop with gamma arrivals: the inter-arrival coefficient of variation (> 1 is burstier than Poisson)."""
+    prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
+    """Fraction of each prompt found in the prefix cache (not recomputed, and sharing the cache's KV blocks)."""
 
 
 class EstimateResult(Frozen):
@@ -49,19 +56,23 @@ class EstimateResult(Frozen):
     """Which efficiencies the perf model used (runtime defaults or a calibration profile)."""
 
     def summary(self) -> dict[str, Any]:
-        """The stable JSON contract of `planner estimate`."""
+        """The stable JSON contract of `planner estimate`: every statistic of every latency, and the throughputs."""
         s, dep = self.serving, self.deployment
-        return {
-            "ttft_s": s.ttft.mean_s, "tpot_s": s.tpot.mean_s, "e2e_s": s.e2e.mean_s,
-            "ttft_p50_s": s.ttft.p50_s, "ttft_p95_s": s.ttft.p95_s, "ttft_p99_s": s.ttft.p99_s,
-            "tpot_p50_s": s.tpot.p50_s, "tpot_p95_s": s.tpot.p95_s, "tpot_p99_s": s.tpot.p99_s,
-            "e2e_p50_s": s.e2e.p50_s, "e2e_p95_s": s.e2e.p95_s, "e2e_p99_s": s.e2e.p99_s,
+        out: dict[str, Any] = {}
+        for name, stats in (("ttft", s.ttft), ("tpot", s.tpot), ("itl", s.itl), ("e2e", s.e2e), ("queue", s.queue)):
+            out[f"{name}_s"] = stats.mean_s
+            out[f"{name}_mean_s"] = stats.mean_s
+            for pct in (50, 90, 95, 99):
+                out[f"{name}_p{pct}_s"] = stats.at(pct)
+        out.update({
             "output_tokens_per_s": s.output_tokens_per_s,
             "output_tokens_per_s_per_gpu": s.output_tokens_per_s / dep.num_gpus,
             "input_tokens_per_s": s.input_tokens_per_s, "requests_per_s": s.requests_per_s,
             "concurrency": s.concurrency, "kv_utilization": s.kv_utilization, "stable": s.stable,
+            "frontend_utilization": s.frontend_utilization, "preemptions": s.preemptions,
             "prefill_bound": s.prefill_bound, "decode_bound": s.decode_bound, "notes": list(s.notes),
-        }
+        })
+        return out
 
 
 def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: LengthDistribution,
@@ -86,11 +97,15 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
     elif load.kind == "concurrency":
         assert load.value is not None
         result = closed_loop(pm, mem, int(load.value), input_tokens, output_tokens, seed=seed,
-                             num_requests=load.num_requests)
-    elif load.kind == "offline":
-        result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=load.num_requests)
+                             num_requests=load.num_requests, prefix_cache_share=load.prefix_cache_share)
+    elif load.kind in ("offline", "burst"):
+        n = int(load.value) if load.kind == "burst" and load.value else load.num_requests
+        result = offline(pm, mem, input_tokens, output_tokens, seed=seed, num_requests=n,
+                         prefix_cache_share=load.prefix_cache_share)
     else:
-        workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens)
+        workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens,
+                            arrival=load.arrival, burstiness_cv=load.burstiness_cv,
+                            prefix_cache_share=load.prefix_cache_share)
         if load.num_requests and load.value:
             result = open_loop(pm, mem, workload, seed=seed, max_requests=load.num_requests,
                                duration_s=load.num_requests / load.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Any, TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -40,24 +40,27 @@ Examples:
 """
 
 
-def _load(concurrency: str | None, batch: int | None, rps: float | None, num_requests: int | None) -> LoadSpec:
+def _load(concurrency: str | None, batch: int | None, rps: float | None, burst: int | None,
+          num_requests: int | None, **common: Any) -> LoadSpec:
     from planner.estimate import LoadSpec
-    given = [name for name, value in (("--concurrency", concurrency), ("--batch", batch), ("--rps", rps))
-             if value is not None]
+    given = [name for name, value in (("--concurrency", concurrency), ("--batch", batch), ("--rps", rps),
+                                      ("--burst", burst)) if value is not None]
     if len(given) != 1:
-        raise SpecError("give exactly one of --concurrency, --batch and --rps", where=" ".join(given) or "load",
-                        hint="--concurrency 32 (closed loop), --concurrency max (offline), --batch 8, --rps 5")
+        raise SpecError("give exactly one of --concurrency, --batch, --rps and --burst", where=" ".join(given) or "load",
+                        hint="--concurrency 32 (closed loop), --concurrency max (offline), --batch 8, --rps 5, --burst 100")
     if batch is not None:
-        return LoadSpec(kind="batch", value=batch)
+        return LoadSpec(kind="batch", value=batch, **common)
+    if burst is not None:
+        return LoadSpec(kind="burst", value=burst, **common)
     if rps is not None:
-        return LoadSpec(kind="rps", value=rps, num_requests=num_requests)
+        return LoadSpec(kind="rps", value=rps, num_requests=num_requests, **common)
     assert concurrency is not None
     if concurrency.lower() == "max":
-        return LoadSpec(kind="offline", num_requests=num_requests)
+        return LoadSpec(kind="offline", num_requests=num_requests, **common)
     if not concurrency.isdigit() or int(concurrency) < 1:
         raise SpecError("--concurrency must be a positive integer or `max`", where="--concurrency",
                         value=concurrency, hint="e.g. --concurrency 64, or --concurrency max for offline throughput")
-    return LoadSpec(kind="concurrency", value=int(concurrency), num_requests=num_requests)
+    return LoadSpec(kind="concurrency", value=int(concurrency), num_requests=num_requests, **common)
 
 
 def estimate_cmd(
@@ -74,7 +77,14 @@ def estimate_cmd(
         "--concurrency", "-c", help="Requests always in flight (closed loop), or `max` for offline throughput.")] = None,
     batch: Annotated[int | None, typer.Option("--batch", "-b", min=1,
                                               help="Static batch of requests that start together.")] = None,
-    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Open-loop Poisson arrival rate.")] = None,
+    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Open-loop arrival rate, requests/s.")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", min=1, help="N requests sent at once.")] = None,
+    arrival: Annotated[str, typer.Option("--arrival", help="With --rps: poisson, or gamma (bursty, see --burstiness).")
+                       ] = "poisson",
+    burstiness: Annotated[float, typer.Option("--burstiness", min=0.01, max=20.0,
+                                              help="With --arrival gamma: inter-arrival CV (> 1 burstier).")] = 1.0,
+    prefix_cache_share: Annotated[float, typer.Option(
+        "--prefix-cache-share", min=0.0, max=0.99, help="Fraction of each prompt served from the prefix cache.")] = 0.0,
     num_requests: Annotated[int | None, typer.Option(
         "--num-requests", min=1, help="Requests in the simulated run (default: enough for a steady state).")] = None,
     max_num_seqs: Annotated[int | None, typer.Option(
@@ -95,7 +105,9 @@ def estimate_cmd(
     from planner.render.views import estimate_json, estimate_view
     from planner.specs.runtime import KvDtype, Quant
     from planner.specs.workload import LengthDistribution
-    load = _load(concurrency, batch, rps, num_requests)
+    arrival_kind = choice(arrival, ("poisson", "gamma"), "--arrival")
+    load = _load(concurrency, batch, rps, burst, num_requests, arrival=arrival_kind, burstiness_cv=burstiness,
+                 prefix_cache_share=prefix_cache_share)
     catalog = Catalog.load()
     spec = load_model(model)
     dep = make_deployment(

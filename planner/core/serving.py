@@ -65,6 +65,20 @@ class LatencyStats(Frozen):
         return cls(mean_s=mean, p50_s=float(q[0]), p90_s=float(q[1]), p95_s=float(q[2]), p99_s=float(q[3]))
 
     @classmethod
+    def weighted(cls, values: np.ndarray, weights: np.ndarray) -> LatencyStats:
+        """Summarise values that each stand for `weights` observations (e.g. one gap for every decoding sequence)."""
+        keep = weights > 0
+        values, weights = values[keep], weights[keep]
+        if values.size == 0:
+            return cls(mean_s=0, p50_s=0, p90_s=0, p95_s=0, p99_s=0)
+        order = np.argsort(values, kind="stable")
+        v, w = values[order], weights[order]
+        cum = np.cumsum(w)
+        q = v[np.minimum(np.searchsorted(cum, _QS * cum[-1], side="left"), v.size - 1)]
+        return cls(mean_s=float(np.dot(v, w) / cum[-1]), p50_s=float(q[0]), p90_s=float(q[1]), p95_s=float(q[2]),
+                   p99_s=float(q[3]))
+
+    @classmethod
     def constant(cls, seconds: float) -> LatencyStats:
         """Every request sees the same latency."""
         return cls(mean_s=seconds, p50_s=seconds, p90_s=seconds, p95_s=seconds, p99_s=seconds)
@@ -86,7 +100,9 @@ class ServingResult(Frozen):
     ttft: LatencyStats
     """Time to first token (queueing included)."""
     tpot: LatencyStats
-    """Time per output token after the first, per request."""
+    """Time per output token after the first, per request: (last token - first token) / (tokens - 1)."""
+    itl: LatencyStats
+    """Inter-token latency: the gap between consecutive streamed chunks, over all chunks of all requests."""
     e2e: LatencyStats
     """End-to-end latency per request (per batch for static batches)."""
     queue: LatencyStats
@@ -101,6 +117,8 @@ class ServingResult(Frozen):
     """Time-averaged fraction of KV-cache capacity in use."""
     busy_fraction: float = Field(default=0.0, ge=0, le=1)
     """Fraction of wall time the replica runs iterations."""
+    frontend_utilization: float = Field(default=0.0, ge=0)
+    """Fraction of wall time the API server is busy (near 1: it limits the request rate)."""
     preemptions: int = Field(default=0, ge=0)
     """Sequences evicted for lack of KV cache (recomputed later)."""
     stable: bool = True
@@ -121,6 +139,8 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
         reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
         mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
+        frontend_request_s=pm.eff.frontend_request_s, frontend_prompt_token_s=pm.eff.frontend_prompt_token_s,
+        frontend_output_token_s=pm.eff.frontend_output_token_s, stream_interval_tokens=sched.stream_interval_tokens,
     )
 
 
@@ -172,7 +192,7 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     out_tokens = output_tokens if causal else 0
     return ServingResult(
         mode="static_batch", concurrency=batch, notes=tuple(notes), ttft=LatencyStats.constant(ttft),
-        tpot=LatencyStats.constant(tpot), e2e=LatencyStats.constant(e2e), queue=LatencyStats.constant(0.0),
+        tpot=LatencyStats.constant(tpot), itl=LatencyStats.constant(tpot), e2e=LatencyStats.constant(e2e), queue=LatencyStats.constant(0.0),
         output_tokens_per_s=batch * out_tokens / e2e, input_tokens_per_s=batch * prompt_tokens / e2e,
         requests_per_s=batch / e2e, kv_utilization=batch * (prompt_tokens + output_tokens) / max(1, cfg.kv_capacity_tokens),
         prefill_bound=pre.bound, decode_bound=decode_bound,
@@ -213,17 +233,20 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
         notes.append(f"{trace.preemptions} preemptions: KV cache full, sequences recomputed")
     return ServingResult(
         mode=mode, concurrency=concurrency, notes=tuple(notes), ttft=LatencyStats.of(ttft),
-        tpot=LatencyStats.of(tpot) if tpot.size else LatencyStats.constant(0.0), e2e=LatencyStats.of(e2e),
+        tpot=LatencyStats.of(tpot) if tpot.size else LatencyStats.constant(0.0),
+        itl=LatencyStats.weighted(trace.gap_s, trace.gap_weight), e2e=LatencyStats.of(e2e),
         queue=LatencyStats.of(queue), output_tokens_per_s=out_total / span,
         input_tokens_per_s=float(trace.prompt_tokens[sel].sum()) / span, requests_per_s=int(sel.sum()) / span,
         kv_utilization=(trace.kv_token_seconds / trace.end_s / capacity_tokens) if trace.end_s and capacity_tokens else 0.0,
         preemptions=trace.preemptions, stable=stable, prefill_bound=pre_b, decode_bound=dec_b,
         busy_fraction=min(1.0, trace.busy_s / trace.end_s) if trace.end_s else 0.0,
+        frontend_utilization=trace.frontend_busy_s / trace.end_s if trace.end_s else 0.0,
     )
 
 
 def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: LengthDistribution,
-                output: LengthDistribution, *, seed: int = 0, num_requests: int | None = None) -> ServingResult:
+                output: LengthDistribution, *, seed: int = 0, num_requests: int | None = None,
+                prefix_cache_share: float = 0.0) -> ServingResult:
     """`clients` requests always in flight; each finish sends the next (zero think time)."""
     notes: list[str] = []
     cfg = sim_config(pm, mem, prompt.expected() + output.expected())
@@ -251,22 +274,24 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
         one += output.expected() * pm.step_s(decode_shape(min(clients, fit), prompt.expected() + output.expected() / 2))
     starts = np.zeros(n)
     starts[:clients] = np.sort(rng.uniform(0.0, one, size=clients))
-    trace = Simulator(pm, cfg).run(starts, prompts, outputs, closed_loop_clients=clients)
+    cached = np.floor(prompts * prefix_cache_share).astype(np.int64)
+    trace = Simulator(pm, cfg).run(starts, prompts, outputs, cached_tokens=cached, closed_loop_clients=clients)
     return _summarise(pm, trace, "concurrency", clients, notes, clients / n, cfg.kv_capacity_tokens, True)
 
 
 def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, output: LengthDistribution,
-            *, seed: int = 0, num_requests: int | None = None) -> ServingResult:
+            *, seed: int = 0, num_requests: int | None = None, prefix_cache_share: float = 0.0) -> ServingResult:
     """All requests queued at once: the scheduler fills the batch up to its caps (max throughput)."""
     cfg = sim_config(pm, mem, prompt.expected() + output.expected())
     fit = max_fitting_seqs(cfg, prompt.expected(), output.expected())
     if fit == 0 and not pm.dep.model.encoder_only:
         raise KvCapacityError("not even one sequence of these lengths fits in the KV cache",
                               hint="shorten the sequences, add GPUs (--tp) or quantize the KV cache (--kv-dtype fp8)")
-    n = num_requests or int(min(20000, max(500, 6 * max(1, fit))))
+    n = num_requests or int(min(20000, max(500, 3 * max(1, fit))))
     rng = np.random.default_rng(seed)
     prompts, outputs = prompt.draw(rng, n), output.draw(rng, n)
-    trace = Simulator(pm, cfg).run(np.zeros(n), prompts, outputs)
+    cached = np.floor(prompts * prefix_cache_share).astype(np.int64)
+    trace = Simulator(pm, cfg).run(np.zeros(n), prompts, outputs, cached_tokens=cached)
     in_flight = float(trace.kv_token_seconds / max(trace.end_s, 1e-12) /
                       max(1.0, prompt.expected() + output.expected() / 2))
     notes = [f"{n} requests queued at once; scheduler caps: max_num_seqs {cfg.max_num_seqs}, "

@@ -32,8 +32,15 @@ class PerfConstants(Frozen):
     per_layer_overhead_s: float = Field(default=0.0, ge=0)
     """Kernel-launch / framework time per layer per iteration (eager execution without graphs), seconds."""
     request_overhead_s: float = Field(default=0.0, ge=0)
-    """Latency each request spends outside engine iterations (API server, tokenization, detokenization),
-    added to TTFT and end-to-end latency, seconds."""
+    """Latency each request spends outside engine iterations that does not load a shared server (network and
+    HTTP round trip), added to TTFT and end-to-end latency, seconds."""
+    frontend_request_s: float = Field(default=0.0, ge=0)
+    """API-server CPU time per request (HTTP handling, request validation, tokenizer setup, the final response),
+    seconds; the API server is one FIFO server shared by all requests, so this queues under load."""
+    frontend_prompt_token_s: float = Field(default=0.0, ge=0)
+    """API-server CPU time per prompt token (tokenization), seconds."""
+    frontend_output_token_s: float = Field(default=0.0, ge=0)
+    """API-server CPU time per streamed output token (detokenization, SSE encoding), seconds."""
     allreduce_bw_efficiency: float = Field(gt=0, le=1)
     """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
     weight_only_int4_compute_penalty: float = Field(ge=1)

@@ -62,6 +62,9 @@ class Scheduler(Frozen):
     kv_watermark_fraction: float = Field(default=0.0, ge=0, lt=0.5)
     """Share of KV blocks an on-demand scheduler keeps free when admitting new requests, so running sequences
     can grow without immediate preemption."""
+    stream_interval_tokens: int = Field(default=1, ge=1)
+    """Output tokens per streamed chunk: a client sees tokens in groups of this many (inter-token latency is
+    measured between chunks)."""
     kv_reservation: Literal["on_demand", "full"] = "on_demand"
     """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
     (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM
@@ -140,6 +143,12 @@ class PerfOverride(Frozen):
     """See `PerfConstants.per_layer_overhead_s`."""
     request_overhead_s: float | None = Field(default=None, ge=0)
     """See `PerfConstants.request_overhead_s`."""
+    frontend_request_s: float | None = Field(default=None, ge=0)
+    """See `PerfConstants.frontend_request_s`."""
+    frontend_prompt_token_s: float | None = Field(default=None, ge=0)
+    """See `PerfConstants.frontend_prompt_token_s`."""
+    frontend_output_token_s: float | None = Field(default=None, ge=0)
+    """See `PerfConstants.frontend_output_token_s`."""
     allreduce_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.allreduce_bw_efficiency`."""
     weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1)

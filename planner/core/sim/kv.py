@@ -13,7 +13,7 @@ from planner.core.sim.requests import Request
 class KvPool:
     """KV tokens in use against the capacity, with the runtime's reservation policy."""
 
-    __slots__ = ("capacity", "block", "reserve_full", "watermark", "reserved", "decode_base")
+    __slots__ = ("capacity", "block", "reserve_full", "watermark", "reserved", "decode_base", "context_base")
 
     def __init__(self, capacity_tokens: int, block_tokens: int, *, reserve_full: bool, watermark_fraction: float):
         self.capacity = capacity_tokens
@@ -25,15 +25,20 @@ class KvPool:
         self.reserved = 0
         """Tokens held by reservations (prompts being prefilled; whole requests under full reservation)."""
         self.decode_base = 0
-        """Sum over decoding sequences of (their context when they started decoding - the step they started)."""
+        """Sum over decoding sequences of (the KV tokens they own when they started decoding - the step they
+        started); prefix-cache tokens are shared and not counted."""
+        self.context_base = 0
+        """The same sum over their whole context (what decode attention reads, shared prefix included)."""
 
     def blocks(self, tokens: int) -> int:
         """`tokens` rounded up to whole KV blocks."""
         return -(-tokens // self.block) * self.block
 
     def admission_need(self, req: Request) -> int:
-        """Tokens a request must reserve to be admitted: prompt + one token (on demand) or prompt + all output."""
-        return self.blocks(req.prompt_tokens + (req.output_tokens if self.reserve_full else 1))
+        """Tokens a request must reserve to be admitted: its uncached prompt + one token (on demand) or + all its
+        output (full reservation). Prompt tokens found in the prefix cache live in blocks the cache already
+        holds and shares between requests, so they take no new blocks."""
+        return self.blocks(req.prompt_tokens - req.cached_tokens + (req.output_tokens if self.reserve_full else 1))
 
     def in_use(self, n_decoding: int, step: int) -> int:
         """Tokens held now; decode growth counts only for on-demand pools (full ones reserved it already)."""
@@ -56,14 +61,17 @@ class KvPool:
         req.reserved_tokens = 0
 
     def start_decode(self, req: Request, step: int) -> None:
-        """A prompt finished prefilling: on demand, its blocks move to the growing decode pool."""
+        """A prompt finished prefilling: on demand, its blocks move to the growing decode pool (shared prefix-cache
+        blocks stay with the cache)."""
         if not self.reserve_full:
             self.release(req)
-        self.decode_base += req.prompt_tokens + 1 - step
+        self.decode_base += req.prompt_tokens - req.cached_tokens + 1 - step
+        self.context_base += req.prompt_tokens + 1 - step
 
     def stop_decode(self, req: Request) -> None:
         """A sequence left the decode pool (finished or preempted)."""
-        self.decode_base -= req.prompt_tokens + 1 - req.decode_start_step
+        self.decode_base -= req.prompt_tokens - req.cached_tokens + 1 - req.decode_start_step
+        self.context_base -= req.prompt_tokens + 1 - req.decode_start_step
 
     def growth_room_steps(self, n_decoding: int, step: int) -> int:
         """Decode steps the pool can grow before it overflows (on-demand pools; large for full reservation)."""

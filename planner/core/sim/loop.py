@@ -1,9 +1,12 @@
-"""The event-jump loop: iterations of one replica, jumping over decode-only stretches.
+"""The event-jump loop: the request path of one replica, iteration by iteration.
 
-Each pass plans one iteration (the step scheduler), makes KV room for decode growth (preempting the newest
-sequence, which is recomputed later), times it with the performance model, and advances the clock. When
-nothing but decoding happens until the next finish, arrival, admission or KV overflow, k identical decode
-steps run as one jump (their time is linear in the context, so the mean step is the step at the mean context).
+A request is sent by its client, ingested by the API server (`FrontEnd`: queueing there under load), waits
+in the engine's queue, is admitted and prefilled by the step scheduler, decodes, and its tokens go back
+through the API server to the client. Each pass plans one engine iteration (the step scheduler), makes KV room
+for decode growth (preempting the newest sequence, which is recomputed later), times it with the performance
+model, and advances the clock; the iteration's tokens are then streamed. When nothing but decoding happens
+until the next finish, arrival, admission or KV overflow, k identical decode steps run as one jump (their
+time is linear in the context, so the mean step is the step at the mean context).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import deque
 import numpy as np
 
 from planner.core.perf import IterationShape, PerfModel
+from planner.core.sim.frontend import FrontEnd
 from planner.core.sim.kv import KvPool
 from planner.core.sim.requests import Request, SimConfig, SimTrace
 from planner.core.sim.scheduler import scheduler_for
@@ -74,6 +78,7 @@ class _Run:
         else:
             self.pending = deque(sorted(self.reqs, key=lambda r: r.arrival_s))
             self.next_release = n
+        self.inbound: list[tuple[float, int]] = []  # (engine arrival time, rid): ingested by the API server
         self.waiting: deque[Request] = deque()
         self.prefilling: list[Request] = []
         self.decoding: dict[int, Request] = {}
@@ -86,6 +91,10 @@ class _Run:
         self.pool = KvPool(cfg.kv_capacity_tokens, cfg.block_tokens, reserve_full=cfg.reserve_full,
                            watermark_fraction=cfg.watermark_fraction)
         self.scheduler = scheduler_for(cfg, self.pool)
+        self.frontend = FrontEnd(cfg.frontend_request_s, cfg.frontend_prompt_token_s, cfg.frontend_output_token_s)
+        self.gaps: list[float] = []  # inter-chunk latencies seen by decoding clients, one entry per iteration kind
+        self.gap_weights: list[float] = []
+        self.last_emit_s = 0.0  # when the decoding batch last emitted a token
 
     # ---------------------------------------------------------------- request lifecycle
 
@@ -95,20 +104,21 @@ class _Run:
         self.pool.release(r)
         if self.clients and self.next_release < self.n_total:
             nxt = self.reqs[self.next_release]
-            nxt.arrival_s = r.finish_s
+            nxt.arrival_s = r.client_finish_s
             self.pending.append(nxt)
             self.next_release += 1
 
     def fail(self, r: Request) -> None:
         """A request that can never fit: counted as finished at infinity."""
-        r.finish_s = math.inf
+        r.finish_s = r.client_finish_s = math.inf
         self.completed += 1
 
-    def start_decode(self, r: Request) -> None:
-        """A prompt is fully prefilled: its first token is out; it decodes the rest, or finishes."""
+    def start_decode(self, r: Request, client_s: float) -> None:
+        """A prompt is fully prefilled: its first token is out (clients see it at `client_s`); it decodes the
+        rest, or finishes."""
         remaining = r.output_tokens - 1
         if remaining <= 0:
-            r.finish_s = self.t
+            r.finish_s, r.client_finish_s = self.t, client_s
             self.finish(r)
             return
         r.decode_start_step = self.step
@@ -142,17 +152,33 @@ class _Run:
 
     # ---------------------------------------------------------------- the loop
 
+    def _ingest(self, until_s: float) -> None:
+        """Requests sent by `until_s` go through the API server's ingest, in order."""
+        while self.pending and self.pending[0].arrival_s <= until_s:
+            r = self.pending.popleft()
+            r.engine_arrival_s = self.frontend.ingest(r.arrival_s, r.prompt_tokens)
+            heapq.heappush(self.inbound, (r.engine_arrival_s, r.rid))
+
+    def _next_event_s(self) -> float:
+        """The next time a request reaches the engine (inf when none is coming)."""
+        nxt = self.inbound[0][0] if self.inbound else math.inf
+        if self.pending:
+            nxt = min(nxt, self.pending[0].arrival_s)
+        return nxt
+
     def run(self) -> SimTrace:
         cfg, pool = self.cfg, self.pool
         dec_s = self.sim.pm.decode_s if self.sim.pm.dep.pp_size == 1 else self.sim._decode_s
         step_s = self.sim.pm.step_s
         while self.completed < self.n_total:
-            while self.pending and self.pending[0].arrival_s <= self.t:
-                self.waiting.append(self.pending.popleft())
+            self._ingest(self.t)
+            while self.inbound and self.inbound[0][0] <= self.t:
+                self.waiting.append(self.reqs[heapq.heappop(self.inbound)[1]])
             if not self.waiting and not self.prefilling and not self.decoding:
-                if not self.pending:
+                nxt = self._next_event_s()
+                if nxt == math.inf:
                     break
-                self.t = max(self.t, self.pending[0].arrival_s)
+                self.t = max(self.t, nxt)
                 continue
             if self.t > self.max_time_s:
                 break
@@ -165,17 +191,19 @@ class _Run:
                         break
             n_dec = self.scheduler.decodes_with(plan, len(self.decoding))
             if not plan.chunks and n_dec == 0:
-                if self.pending:
-                    self.t = max(self.t, self.pending[0].arrival_s)
+                nxt = self._next_event_s()
+                if nxt < math.inf:
+                    self.t = max(self.t, nxt)
                     continue
                 if self.waiting:  # nothing runs and the head cannot be admitted: it can never fit
                     self.fail(self.waiting.popleft())
                     continue
                 break
-            ctx_sum = float(pool.decode_base + n_dec * self.step) if n_dec else 0.0
+            ctx_sum = float(pool.context_base + n_dec * self.step) if n_dec else 0.0
+            finishing = 0
             if plan.chunks:
                 pairs = past = 0.0
-                tokens = finishing = 0
+                tokens = 0
                 for r, take in plan.chunks:
                     before = r.prefilled
                     pairs += take * (before + (take + 1) / 2)
@@ -195,26 +223,47 @@ class _Run:
             span = dt * k
             self.kv_token_s += pool.in_use(len(self.decoding), self.step) * span
             self.busy_s += span
+            start = self.t
             self.t += span
             self.step += k if n_dec else 0
             self.iterations += k
+            if n_dec:
+                self._record_gaps(start, dt, k, n_dec)
+            # The iteration's tokens go out through the API server (after the requests sent meanwhile are ingested).
+            self._ingest(self.t)
+            client_s = self.frontend.stream(self.t, n_dec * k + finishing)
+            if not n_dec and not self.decoding:
+                self.last_emit_s = self.t  # a new batch starts decoding from these first tokens
             for r, take in plan.chunks:  # prefill progress and first tokens
                 r.prefilled += take
                 if r.prefilled >= r.prompt_tokens:
                     self.prefilling.remove(r)
                     if r.first_token_s < 0:
-                        r.first_token_s = self.t
-                    self.start_decode(r)
-            self._finish_decodes()
+                        r.first_token_s, r.client_first_token_s = self.t, client_s
+                    self.start_decode(r, client_s)
+            self._finish_decodes(client_s)
         return self._trace()
+
+    def _record_gaps(self, start_s: float, dt: float, k: int, n_dec: int) -> None:
+        """Inter-chunk latencies of this iteration's decoding sequences: the first step's gap runs from the batch's
+        last emission (it includes prefill iterations that paused decoding), the other k - 1 are one step each."""
+        interval = self.cfg.stream_interval_tokens
+        first = start_s + dt - self.last_emit_s if self.last_emit_s > 0 else dt
+        self.gaps.append(first * interval)
+        self.gap_weights.append(n_dec / interval)
+        if k > 1:
+            self.gaps.append(dt * interval)
+            self.gap_weights.append(n_dec * (k - 1) / interval)
+        self.last_emit_s = self.t
 
     def _jump(self, n_dec: int, dt: float) -> int:
         """Decode steps that can run as one block: nothing changes until the next finish, arrival, admission or
         KV overflow."""
         cfg, pool = self.cfg, self.pool
         k = self.finish_heap[0][0] - self.step if self.finish_heap else 1
-        if self.pending:
-            k = min(k, max(1, math.ceil((self.pending[0].arrival_s - self.t) / dt)))
+        nxt = self._next_event_s()
+        if nxt < math.inf:
+            k = min(k, max(1, math.ceil((nxt - self.t) / dt)))
         if self.waiting and not cfg.static:
             head = pool.blocks(self.waiting[0].prompt_tokens + 1)
             if pool.in_use(n_dec, self.step) + head <= pool.capacity and n_dec < cfg.max_num_seqs:
@@ -223,8 +272,8 @@ class _Run:
             k = min(k, max(1, pool.growth_room_steps(n_dec, self.step)))
         return max(1, k)
 
-    def _finish_decodes(self) -> None:
-        """Sequences whose last token came out at the current step leave the batch."""
+    def _finish_decodes(self, client_s: float) -> None:
+        """Sequences whose last token came out at the current step leave the batch (clients see it at `client_s`)."""
         while self.finish_heap and self.finish_heap[0][0] <= self.step:
             _, rid, epoch = heapq.heappop(self.finish_heap)
             r = self.decoding.get(rid)
@@ -232,15 +281,17 @@ class _Run:
                 continue  # preempted since: a newer entry tracks it
             del self.decoding[rid]
             self.pool.stop_decode(r)
-            r.finish_s = self.t
+            r.finish_s, r.client_finish_s = self.t, client_s
             self.finish(r)
 
     def _trace(self) -> SimTrace:
         reqs = self.reqs
         return SimTrace(
             arrival_s=np.array([r.arrival_s for r in reqs]), admitted_s=np.array([r.admitted_s for r in reqs]),
-            first_token_s=np.array([r.first_token_s for r in reqs]), finish_s=np.array([r.finish_s for r in reqs]),
+            first_token_s=np.array([r.client_first_token_s for r in reqs]),
+            finish_s=np.array([r.client_finish_s for r in reqs]),
             prompt_tokens=np.asarray(self.prompt_tokens), output_tokens=np.asarray(self.output_tokens),
             preemptions=self.preemptions, iterations=self.iterations, end_s=self.t, kv_token_seconds=self.kv_token_s,
             busy_s=self.busy_s, completed=self.completed, truncated=self.completed < self.n_total,
+            gap_s=np.array(self.gaps), gap_weight=np.array(self.gap_weights), frontend_busy_s=self.frontend.busy_s,
         )

@@ -13,15 +13,24 @@ class Request:
 
     rid: int
     arrival_s: float
+    """When the client sent it."""
     prompt_tokens: int
     output_tokens: int
     cached_tokens: int = 0
     """Prompt tokens served from the prefix cache (not recomputed)."""
     prefilled: int = 0
     """Prompt tokens processed so far (cached ones count once the request is admitted)."""
+    engine_arrival_s: float = -1.0
+    """When the API server handed it to the engine (after its ingest work)."""
     admitted_s: float = -1.0
     first_token_s: float = -1.0
+    """When the engine produced its first token."""
     finish_s: float = -1.0
+    """When the engine produced its last token."""
+    client_first_token_s: float = -1.0
+    """When the client received the first token (after the API server streamed it)."""
+    client_finish_s: float = -1.0
+    """When the client received the last token."""
     reserved_tokens: int = 0
     """KV tokens this request holds in the pool's reservations (prefill, or the whole request when reserving fully)."""
     decode_start_step: int = 0
@@ -47,6 +56,14 @@ class SimConfig:
     """Share of KV capacity kept free when admitting (on-demand reservation only)."""
     static: bool = False
     """Static batching: a new batch starts only when the previous one has fully finished."""
+    frontend_request_s: float = 0.0
+    """API-server time per request (one FIFO server shared by all requests)."""
+    frontend_prompt_token_s: float = 0.0
+    """API-server time per prompt token (tokenization)."""
+    frontend_output_token_s: float = 0.0
+    """API-server time per streamed output token (detokenization, streaming)."""
+    stream_interval_tokens: int = 1
+    """Output tokens per streamed chunk."""
 
 
 @dataclass
@@ -54,9 +71,12 @@ class SimTrace:
     """Per-request times and aggregate counters of one simulation."""
 
     arrival_s: np.ndarray
+    """Client send times."""
     admitted_s: np.ndarray
     first_token_s: np.ndarray
+    """Client receive times of the first token."""
     finish_s: np.ndarray
+    """Client receive times of the last token (inf for requests that failed)."""
     prompt_tokens: np.ndarray
     output_tokens: np.ndarray
     preemptions: int
@@ -67,3 +87,9 @@ class SimTrace:
     completed: int
     truncated: bool
     """The run stopped at its time limit with requests unfinished (overload)."""
+    gap_s: np.ndarray
+    """Inter-token latencies seen by clients: the gap before each streamed chunk (one entry per iteration)."""
+    gap_weight: np.ndarray
+    """How many chunk gaps each `gap_s` entry stands for (decoding sequences x steps / stream interval)."""
+    frontend_busy_s: float = 0.0
+    """API-server busy time."""

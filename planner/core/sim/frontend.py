@@ -1,0 +1,40 @@
+"""The API server in front of the engine: HTTP handling, tokenization, detokenization and streaming.
+
+vLLM's and SGLang's API servers are Python processes (TensorRT-LLM's `trtllm-serve` too; TGI's router is
+Rust): every request costs CPU time when it arrives (parsing, tokenizing the prompt) and every streamed
+token costs time on the way out (detokenizing, encoding the SSE chunk). One FIFO server models it: work
+queues when it is busy, so under load requests reach the engine late and clients see tokens late, and the
+server caps the request rate a replica can take however fast its GPUs are.
+"""
+
+from __future__ import annotations
+
+
+class FrontEnd:
+    """One FIFO server for request ingest and output streaming."""
+
+    __slots__ = ("request_s", "prompt_token_s", "output_token_s", "free_at_s", "busy_s")
+
+    def __init__(self, request_s: float, prompt_token_s: float, output_token_s: float) -> None:
+        self.request_s = request_s
+        self.prompt_token_s = prompt_token_s
+        self.output_token_s = output_token_s
+        self.free_at_s = 0.0
+        """When the server finishes the work it has queued."""
+        self.busy_s = 0.0
+        """Total work done, seconds."""
+
+    def _job(self, ready_s: float, cost_s: float) -> float:
+        """FIFO: a job starts when it is ready and the work queued before it is done."""
+        start = ready_s if ready_s > self.free_at_s else self.free_at_s
+        self.free_at_s = start + cost_s
+        self.busy_s += cost_s
+        return self.free_at_s
+
+    def ingest(self, arrival_s: float, prompt_tokens: int) -> float:
+        """When a request sent at `arrival_s` reaches the engine."""
+        return self._job(arrival_s, self.request_s + self.prompt_token_s * prompt_tokens)
+
+    def stream(self, ready_s: float, tokens: int) -> float:
+        """When clients receive `tokens` tokens the engine produced at `ready_s`."""
+        return self._job(ready_s, self.output_token_s * tokens)
