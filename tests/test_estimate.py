@@ -102,7 +102,7 @@ def test_cli_json_contract():
     (("--gpu", "a100-80gb", "--quant", "fp8", "-c", "4"), "Error: vLLM serves fp8 weights only on"),
     (("--gpu", "mi300x", "--runtime", "trtllm", "-c", "4"), "Error: TensorRT-LLM does not run on"),
     (("--gpu", "h100", "-c", "4", "--batch", "2"), "Error: --concurrency --batch: give exactly one of"),
-    (("--gpu", "h100",), "Error: load: give exactly one of --concurrency, --batch and --rps"),
+    (("--gpu", "h100",), "Error: load: give exactly one of --concurrency, --batch, --rps and --burst"),
     (("--gpu", "h100", "-c", "many"), "Error: --concurrency: --concurrency must be a positive integer or `max`"),
 ])
 def test_cli_errors(args, line):
