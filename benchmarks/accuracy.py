@@ -76,6 +76,41 @@ def summary(preds: list[Prediction]) -> dict[str, dict[str, float]]:
                 "over_2x": sum(1 for e in v if e >= 100)} for k, v in groups.items()}
 
 
+UNCERTAINTY_METRIC = {"output_tok_s": "throughput", "total_tok_s": "throughput", "requests_per_s": "throughput",
+                      "ttft": "ttft", "tpot": "tpot", "itl": "itl", "e2e": "e2e"}
+MIN_POINTS = 8
+"""A runtime x metric x regime group needs this many published numbers for a band of its own."""
+
+
+def uncertainty_table(preds: list[Prediction], csv: Path, command: str) -> dict:
+    """Bands of measured / predicted (10th and 90th percentile, median absolute error) per runtime, metric and
+    regime, plus pooled ones, as the data of calibration/uncertainty.yaml."""
+    import datetime as dt
+    import hashlib
+
+    ratios: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for p in preds:
+        for m, v in p.pairs():
+            if v <= 0:
+                continue
+            metric = UNCERTAINTY_METRIC[m.family]
+            r = m.measured / v
+            for runtime in (p.case.runtime, "any"):
+                for regime in (p.case.regime, "any"):
+                    ratios[(runtime, metric, regime)].append(r)
+    bands = []
+    for (runtime, metric, regime), rs in sorted(ratios.items()):
+        if len(rs) < MIN_POINTS:
+            continue
+        qs = statistics.quantiles(rs, n=10, method="inclusive")
+        bands.append({"runtime": runtime, "metric": metric, "regime": regime, "n": len(rs),
+                      "low_ratio": round(qs[0], 4), "high_ratio": round(qs[-1], 4),
+                      "median_abs_error": round(statistics.median(abs(r - 1) for r in rs), 4)})
+    return {"schema_version": 1, "generated_by": command, "generated_on": dt.date.today().isoformat(),
+            "validation_csv": "../shared/validation/public.csv", "coverage": 0.8, "min_points": MIN_POINTS,
+            "csv_sha256": hashlib.sha256(csv.read_bytes()).hexdigest(), "bands": bands}
+
+
 def _table(title: str, groups: dict[str, list[float]]) -> None:
     print(f"\n== {title}")
     print(f"{'':34s} {'n':>5s} {'MdAPE':>7s} {'mean':>7s} {'max':>7s}")
@@ -93,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write per-row results here")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--uncertainty", type=Path, help="write the error bands (calibration/uncertainty.yaml)")
     args = parser.parse_args(argv)
     rows = read_rows(args.csv)
     if args.rows:
@@ -137,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     for reason, ids in sorted(skipped.items(), key=lambda kv: -len(kv[1])):
         shown = ", ".join(str(i) for i in sorted(ids)[:12]) + (" ..." if len(ids) > 12 else "")
         print(f"{len(ids):4d}  {reason}  [rows {shown}]")
+    if args.uncertainty:
+        import yaml
+
+        command = "python benchmarks/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        header = ("# Error bands of planner predictions against ../shared/validation/public.csv (measured / predicted,\n"
+                  "# 10th and 90th percentile). Generated; do not edit by hand: re-run the command below.\n")
+        args.uncertainty.write_text(header + yaml.safe_dump(uncertainty_table(preds, args.csv, command),
+                                                            sort_keys=False))
     if args.json:
         args.json.write_text(json.dumps([
             {"row_id": p.case.row_id, "source_id": p.case.source_id, "runtime": p.case.runtime,

@@ -38,6 +38,7 @@ from planner.specs.report import (
     WorkloadSummary,
 )
 from planner.specs.runtime import KvDtype, Quant, Runtime
+from planner.specs.uncertainty import Band, UncertaintyTable
 from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
 
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
@@ -49,7 +50,7 @@ CURVED_ALTERNATIVES = 3
 def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
          constraints: Constraints | None = None, *, model_ref: str | None = None, seed: int = 0,
          sim_requests: int = 1000, calibrations: Mapping[str, CalibrationProfile] | None = None,
-         assumptions: Sequence[str] = ()) -> Report:
+         uncertainty: UncertaintyTable | None = None, assumptions: Sequence[str] = ()) -> Report:
     """Find the cheapest deployment of `model` serving `workload` within `slo`.
 
     Args:
@@ -63,6 +64,8 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         seed: Seed of every simulation.
         sim_requests: Requests per simulation of the recommendation.
         calibrations: Measured calibration profile per GPU id (the catalog's), else runtime defaults.
+        uncertainty: Error bands of the predictions (the catalog's), attached to every candidate and used by
+            `constraints.confidence == "high"`.
         assumptions: Input interpretations to record in the report.
 
     Returns:
@@ -73,7 +76,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         raise ValueError("plan() needs workload.rps")
     max_len = launch_context(model, workload)
     found = search(model, workload, slo, gpus, runtimes, constraints, calibrations=calibrations or {}, seed=seed,
-                   sim_requests=sim_requests, max_len=max_len)
+                   sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty)
     s, ref = found.search, model_ref or model.name
     warnings: list[str] = list(model.warnings)
     longest = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
@@ -87,7 +90,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                         + f" for {', '.join(unpriced)}; their deployments rank after priced ones")
     alt_requests = max(200, sim_requests // 2)
     passing = found.passing
-    recommendation = _summary(s, passing[0], ref, sim_requests, curve=True) if passing else None
+    recommendation = _summary(s, passing[0], ref, sim_requests, curve=True, both_confidences=True) if passing else None
     alternatives: list[CandidateSummary] = []
     for ev in passing[1:]:
         keys = {f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"}
@@ -155,7 +158,8 @@ def load_curve(s: Search, cand: Candidate, design_rps_per_replica: float,
         misses = [t for t in s.slo.targets if not stat(r, t.metric).at(t.percentile) <= t.limit_s]
         points.append(LoadPoint(rps_per_replica=rps, ttft_p50_s=r.ttft.p50_s, ttft_p95_s=r.ttft.p95_s,
                                 ttft_p99_s=r.ttft.p99_s, tpot_p50_s=r.tpot.p50_s, tpot_p95_s=r.tpot.p95_s,
-                                tpot_p99_s=r.tpot.p99_s, e2e_p95_s=r.e2e.p95_s, stable=r.stable,
+                                tpot_p99_s=r.tpot.p99_s, itl_p95_s=r.itl.p95_s, itl_p99_s=r.itl.p99_s,
+                                e2e_p95_s=r.e2e.p95_s, stable=r.stable,
                                 meets_slo=r.stable and not misses))
     return points
 
@@ -191,7 +195,32 @@ def _curve_value(point: LoadPoint, key: str) -> float:
     return float(value)
 
 
-def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve: bool) -> CandidateSummary:
+def _bands(s: Search, cand: Candidate) -> dict[str, Band]:
+    """The error bands of a candidate's runtime under load, per metric."""
+    if s.uncertainty is None:
+        return {}
+    out: dict[str, Band] = {}
+    for metric in ("ttft", "tpot", "itl", "e2e", "throughput"):
+        band = s.uncertainty.band(cand.dep.runtime.id, metric, "load")
+        if band is not None:
+            out[metric] = band
+    return out
+
+
+def _replicas_by_confidence(s: Search, ev: Evaluation) -> dict[str, int | None]:
+    """The recommended deployment's replica count at both confidences (the other one evaluated afresh)."""
+    out: dict[str, int | None] = {s.confidence: ev.replicas}
+    if s.uncertainty is not None and ev.passed:
+        chosen = s.confidence
+        s.confidence = "high" if chosen == "typical" else "typical"
+        other = s.evaluate(ev.cand)
+        s.confidence = chosen
+        out["high" if chosen == "typical" else "typical"] = other.replicas if other.passed else None
+    return out
+
+
+def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve: bool,
+             both_confidences: bool = False) -> CandidateSummary:
     cand, dep = ev.cand, ev.cand.dep
     rps = s.workload.rps or 0.0
     target = s.simulate(cand, ev.replicas, rps, requests)
@@ -210,6 +239,7 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
         max_num_batched_tokens=dep.max_num_batched_tokens, max_model_len=dep.max_model_len, meets_slo=ev.passed,
         ttft_p50_s=target.ttft.p50_s, ttft_p95_s=target.ttft.p95_s, ttft_p99_s=target.ttft.p99_s,
         tpot_p50_s=target.tpot.p50_s, tpot_p95_s=target.tpot.p95_s, tpot_p99_s=target.tpot.p99_s,
+        itl_p50_s=target.itl.p50_s, itl_p95_s=target.itl.p95_s, itl_p99_s=target.itl.p99_s,
         e2e_p50_s=target.e2e.p50_s, e2e_p95_s=target.e2e.p95_s, e2e_p99_s=target.e2e.p99_s,
         queue_p95_s=target.queue.p95_s, output_tokens_per_s=target.output_tokens_per_s * ev.replicas,
         requests_per_s_capacity=s.load_rps, utilization=min(1.0, rps / ev.replicas / cand.rps_max),
@@ -229,6 +259,8 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
         launch=launch(dep, model_ref), efficiency_source=cand.pm.eff.source,
         notes=list(target.notes) + list(dep.model.warnings[len(s.model.warnings):]),
         load_curve=points, slo_capacity_rps_per_replica=capacity_knee(points, s.slo) if points else {},
+        error_bands=_bands(s, cand),
+        replicas_by_confidence=_replicas_by_confidence(s, ev) if both_confidences else {s.confidence: ev.replicas},
     )
 
 

@@ -178,7 +178,7 @@ def test_importing_calibrate_is_cheap():
 
 
 def test_calibrate_paths_are_data_only():
-    """The calibration/ directory holds only profiles and its README (it is copied into the wheel verbatim)."""
+    """The calibration/ directory holds only profiles, the error bands and its README (copied into the wheel verbatim)."""
     names = {p.name for p in (ROOT / "calibration").iterdir()}
-    assert all(name == "README.md" or name.endswith(".json") for name in names)
+    assert all(name in ("README.md", "uncertainty.yaml") or name.endswith(".json") for name in names), names
     assert Path(ROOT / "calibration" / "README.md").is_file()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from planner.cli._options import ModelArg, print_json, stdout_console, write_atomic
+from planner.cli._options import ModelArg, choice, print_json, stdout_console, write_atomic
+
+if TYPE_CHECKING:
+    from planner.specs.workload import Confidence
 
 EXAMPLES = """
 Examples:
@@ -70,6 +73,9 @@ def recommend(
     budget_usd_per_month: Annotated[float | None, typer.Option("--budget-usd-per-month", min=0.01)] = None,
     headroom: Annotated[float | None, typer.Option(
         "--headroom", min=0, max=4, help="SLOs must hold at (1 + headroom) x RPS (default 0.2).")] = None,
+    confidence: Annotated[str | None, typer.Option(
+        "--confidence", help="typical: size replicas on the predicted latencies; high: every SLO must also hold at "
+                             "the pessimistic end of the prediction's error band.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 0,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
@@ -89,12 +95,13 @@ def recommend(
                   gpus=csv_list(gpus), runtimes=csv_list(runtimes), quant=csv_list(quant),
                   kv_dtype=csv_list(kv_dtype), providers=csv_list(provider), price_kind=price_kind,
                   max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
-                  headroom=headroom)
+                  headroom=headroom,
+                  confidence=cast("Confidence | None", choice(confidence, ("typical", "high"), "--confidence")))
     inputs = resolve(model, flags, catalog)
     c = inputs.constraints
     report = plan(
         inputs.model, inputs.workload, inputs.slo, *catalog.select(c), c, model_ref=inputs.model_ref, seed=seed,
-        calibrations=catalog.calibrations,
+        calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
         assumptions=inputs.assumptions,
     )
     if output is not None:

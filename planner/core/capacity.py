@@ -49,7 +49,7 @@ def latency_floors(pm: PerfModel, workload: Workload, slo: Slo) -> list[Floor]:
         prefill = pm.iteration(prefill_shape(1, max(1, int(isl_q * share)), causal=causal)).total_s
         ttft = prefill + pm.eff.request_overhead_s
         step = pm.step_s(decode_shape(1, isl_q + osl_q / 2)) if causal else 0.0
-        floor = {"ttft": ttft, "tpot": step, "e2e": ttft + max(0.0, osl_q - 1) * step}[target.metric]
+        floor = {"ttft": ttft, "tpot": step, "itl": step, "e2e": ttft + max(0.0, osl_q - 1) * step}[target.metric]
         out.append(Floor(target, floor))
     return out
 
@@ -95,7 +95,7 @@ def capacity(dep: Deployment, mem: MemoryBreakdown, pm: PerfModel, workload: Wor
     cfg = sim_config(pm, mem, isl + osl)
     batch = max(1, max_fitting_seqs(cfg, isl, osl if cfg.reserve_full else osl / 2))
     ctx = isl + osl / 2
-    tpot_limit = min((t.limit_s for t in slo.targets if t.metric == "tpot"), default=math.inf)
+    tpot_limit = min((t.limit_s for t in slo.targets if t.metric in ("tpot", "itl")), default=math.inf)
     if causal and tpot_limit < math.inf:
         limited = tpot_batch_limit(pm, ctx, tpot_limit, batch)
         if limited < batch:

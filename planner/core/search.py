@@ -30,7 +30,8 @@ from planner.specs.message import Message
 from planner.specs.model import ModelSpec
 from planner.specs.report import Rejection, RejectionKind
 from planner.specs.runtime import KvDtype, Quant, Runtime
-from planner.specs.workload import Constraints, Slo, Workload
+from planner.specs.uncertainty import UncertaintyTable
+from planner.specs.workload import Confidence, Constraints, Slo, Workload
 
 TP_SIZES = (1, 2, 4, 8, 16, 32, 64)
 """Tensor-parallel sizes tried (within a node's fast link)."""
@@ -97,7 +98,7 @@ class Evaluation:
 
 def stat(result: ServingResult, metric: str) -> LatencyStats:
     """The latency distribution an SLO metric names."""
-    return {"ttft": result.ttft, "tpot": result.tpot, "e2e": result.e2e}[metric]
+    return {"ttft": result.ttft, "tpot": result.tpot, "itl": result.itl, "e2e": result.e2e}[metric]
 
 
 @dataclass
@@ -112,6 +113,10 @@ class Search:
     sim_requests: int
     calibrations: Mapping[str, CalibrationProfile]
     max_len: int
+    uncertainty: UncertaintyTable | None = None
+    """Error bands; with `constraints.confidence == "high"` every SLO must hold at their pessimistic end."""
+    confidence: Confidence = "typical"
+    """Which criterion trials apply (the constraint's, unless asked for the other one)."""
     rejected: dict[tuple[str, str, str], tuple[RejectionKind, Message]] = field(default_factory=dict)
     simulated: int = 0
     quick: bool = False
@@ -235,9 +240,9 @@ class Search:
             return math.inf
         return max((stat(result, t.metric).at(t.percentile) / t.limit_s for t in self.slo.targets), default=0.0)
 
-    def _near_limit(self, result: ServingResult, band: float) -> bool:
-        """Whether any SLO metric lies within `band` (relative) of its limit."""
-        return any(1 - band <= stat(result, t.metric).at(t.percentile) / t.limit_s <= 1 + band
+    def _near_limit(self, result: ServingResult, band: float, margin: dict[str, float]) -> bool:
+        """Whether any SLO metric (times its margin) lies within `band` (relative) of its limit."""
+        return any(1 - band <= stat(result, t.metric).at(t.percentile) * margin.get(t.metric, 1.0) / t.limit_s <= 1 + band
                    for t in self.slo.targets)
 
     def trial_lengths(self) -> tuple[int, int]:
@@ -247,14 +252,27 @@ class Search:
             return max(200, self.sim_requests // 3), max(200, self.sim_requests // 2)
         return max(200, self.sim_requests // 2), max(200, self.sim_requests)
 
+    def margin(self, cand: Candidate) -> dict[str, float]:
+        """Factors a trial multiplies predicted latencies by: the pessimistic ends of the candidate runtime's error
+        bands under load at high confidence, none at typical confidence."""
+        if self.confidence != "high" or self.uncertainty is None:
+            return {}
+        out: dict[str, float] = {}
+        for target in self.slo.targets:
+            band = self.uncertainty.band(cand.dep.runtime.id, target.metric, "load")
+            if band is not None:
+                out[target.metric] = max(1.0, band.high_ratio)
+        return out
+
     def trial(self, cand: Candidate, replicas: int) -> tuple[bool, list[Message], ServingResult]:
         """Simulate `replicas` replicas at (1 + headroom) x RPS; (passes, misses, result)."""
         short, full = self.trial_lengths()
+        margin = self.margin(cand)
         result = self.simulate(cand, replicas, self.load_rps, short)
-        if result.stable and self._near_limit(result, 0.05 if self.quick else 0.15):
+        if result.stable and self._near_limit(result, 0.05 if self.quick else 0.15, margin):
             result = self.simulate(cand, replicas, self.load_rps, full)
         if result.stable:
-            misses = slo_misses(result, self.slo)
+            misses = slo_misses(result, self.slo, margin)
         else:
             misses = [Message.of("overloaded at {rps} RPS per replica", rps=round(self.load_rps / replicas, 2))]
         return not misses, misses, result
@@ -313,10 +331,11 @@ class SearchResult:
 
 def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
            constraints: Constraints, *, calibrations: Mapping[str, CalibrationProfile], seed: int,
-           sim_requests: int, max_len: int) -> SearchResult:
+           sim_requests: int, max_len: int, uncertainty: UncertaintyTable | None = None) -> SearchResult:
     """Branch and bound over every legal deployment; the cheapest passing ones per GPU and runtime too."""
     s = Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
-               sim_requests=sim_requests, calibrations=calibrations, max_len=max_len)
+               sim_requests=sim_requests, calibrations=calibrations, max_len=max_len, uncertainty=uncertainty,
+               confidence=constraints.confidence)
     cands: list[Candidate] = []
     for gpu in gpus:
         for runtime in runtimes:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.core.efficiency import efficiency_for
+from planner.errors import DataError
 from planner.io.calibration import newest_profiles
 from planner.io.files import load_validated
 from planner.io.loaders import load_gpus, load_runtimes, resolve
@@ -15,6 +16,7 @@ from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
 from planner.specs.hardware import Gpu, Price, PricesFile
 from planner.specs.runtime import Runtime
+from planner.specs.uncertainty import UncertaintyTable
 from planner.specs.workload import Constraints
 
 
@@ -26,6 +28,8 @@ class Catalog:
     runtimes: dict[str, Runtime]
     calibrations: dict[str, CalibrationProfile]
     """Newest calibration profile per GPU id in the calibration directory."""
+    uncertainty: UncertaintyTable | None = None
+    """Error bands of the predictions (calibration/uncertainty.yaml), when present."""
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Catalog:
@@ -35,8 +39,10 @@ class Catalog:
             DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
         """
         paths = data_paths(settings)
+        bands = paths["calibration"] / "uncertainty.yaml"
         return cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
-                   calibrations=newest_profiles(paths["calibration"]))
+                   calibrations=newest_profiles(paths["calibration"]),
+                   uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None)
 
     def gpu(self, name: str, flag: str = "--gpu") -> Gpu:
         """Resolve a GPU by id or alias (did-you-mean on a miss)."""
@@ -55,7 +61,7 @@ class Catalog:
             replaced.setdefault(gpu.id, []).append(Price(**entry.model_dump(exclude={"gpu"})))
         gpus = {gid: g.model_copy(update={"prices": replaced[gid]}) if gid in replaced else g
                 for gid, g in self.gpus.items()}
-        return Catalog(gpus=gpus, runtimes=self.runtimes, calibrations=self.calibrations)
+        return Catalog(gpus=gpus, runtimes=self.runtimes, calibrations=self.calibrations, uncertainty=self.uncertainty)
 
     def select(self, constraints: Constraints) -> tuple[list[Gpu], list[Runtime]]:
         """The GPUs and runtimes a search considers: those the constraints name, else all of them."""

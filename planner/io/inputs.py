@@ -15,7 +15,7 @@ from planner.io.catalog import Catalog
 from planner.io.loaders import load_model, load_model_file, model_from_file
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
-from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
+from planner.specs.workload import Confidence, Constraints, LengthDistribution, Slo, Workload
 
 DEFAULT_INPUT_TOKENS = "512:1.0"
 """Prompt lengths assumed without a sample or --isl: chat-like, lognormal mean 512 tokens, CV 1.0."""
@@ -49,6 +49,7 @@ class Flags:
     max_gpus_per_replica: int | None = None
     budget_usd_per_month: float | None = None
     headroom: float | None = None
+    confidence: Confidence | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         max_gpus_per_replica=flags.max_gpus_per_replica or cf.max_gpus_per_replica or 8,
         budget_usd_per_month=flags.budget_usd_per_month or cf.budget_usd_per_month,
         headroom=flags.headroom if flags.headroom is not None else (cf.headroom if cf.headroom is not None else 0.2),
+        confidence=flags.confidence or cf.confidence or "typical",
     )
     return PlanInputs(model=model, model_ref=model_ref(model_arg, mf, base), workload=workload, slo=slo,
                       constraints=constraints, assumptions=tuple(assumptions))

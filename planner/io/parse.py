@@ -13,7 +13,7 @@ from planner.specs.workload import LengthDistribution, Percentile, Slo, SloMetri
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$", re.IGNORECASE)
 _SLO_KEY = re.compile(r"^(?:(ttft|tpot|itl|e2e)_)?p(50|90|95|99)$", re.IGNORECASE)
-SLO_HINT = "write METRIC_pNN=VALUE with METRIC ttft, tpot or e2e, NN 50/90/95/99 and a unit, e.g. ttft_p95=300ms"
+SLO_HINT = "write METRIC_pNN=VALUE with METRIC ttft, tpot, itl or e2e, NN 50/90/95/99 and a unit, e.g. ttft_p95=300ms"
 
 
 def duration_s(text: str | float | int, where: str) -> float:
@@ -44,9 +44,9 @@ def slo_target(text: str, *, encoder_only: bool = False, where: str = "--slo") -
         metric = "e2e" if encoder_only else "ttft"
         note = (f"`{key.strip()}={value.strip()}` read as {metric.upper()} p{pct} "
                 f"({'end-to-end for a prefill-only model' if encoder_only else 'time to first token'})")
-    metric = "tpot" if metric.lower() == "itl" else metric.lower()
-    if encoder_only and metric == "tpot":
-        raise SpecError("a prefill-only model has no TPOT", where=where, value=text, hint="use e2e_pNN or ttft_pNN")
+    metric = metric.lower()
+    if encoder_only and metric in ("tpot", "itl"):
+        raise SpecError(f"a prefill-only model has no {metric.upper()}", where=where, value=text, hint="use e2e_pNN or ttft_pNN")
     target = SloTarget(metric=cast(SloMetric, metric), percentile=cast(Percentile, pct),
                        limit_s=duration_s(value.strip(), f"{where} {key.strip()}"))
     return target, note

@@ -23,11 +23,34 @@ def to_json(report: Report) -> str:
     return dumps_json(to_data(report))
 
 
-def _latency_rows(c: CandidateSummary, encoder: bool = False) -> list[tuple[str, str, str, str]]:
-    rows = [("TTFT", duration(c.ttft_p50_s), duration(c.ttft_p95_s), duration(c.ttft_p99_s)),
-            ("TPOT", duration(c.tpot_p50_s), duration(c.tpot_p95_s), duration(c.tpot_p99_s)),
-            ("end-to-end", duration(c.e2e_p50_s), duration(c.e2e_p95_s), duration(c.e2e_p99_s))]
-    return rows[2:] if encoder else rows
+def _range(c: CandidateSummary, metric: str, value: float) -> str:
+    """`41-68 ms`: the 80% range of a prediction from its error band, or `-` without one."""
+    band = c.error_bands.get(metric)
+    if band is None:
+        return "-"
+    return f"{duration(value * band.low_ratio)} - {duration(value * band.high_ratio)}"
+
+
+def _latency_rows(c: CandidateSummary, encoder: bool = False) -> list[tuple[str, str, str, str, str]]:
+    rows = [("TTFT", duration(c.ttft_p50_s), duration(c.ttft_p95_s), duration(c.ttft_p99_s),
+             _range(c, "ttft", c.ttft_p95_s)),
+            ("TPOT", duration(c.tpot_p50_s), duration(c.tpot_p95_s), duration(c.tpot_p99_s),
+             _range(c, "tpot", c.tpot_p95_s)),
+            ("ITL", duration(c.itl_p50_s), duration(c.itl_p95_s), duration(c.itl_p99_s),
+             _range(c, "itl", c.itl_p95_s)),
+            ("end-to-end", duration(c.e2e_p50_s), duration(c.e2e_p95_s), duration(c.e2e_p99_s),
+             _range(c, "e2e", c.e2e_p95_s))]
+    return rows[3:] if encoder else rows
+
+
+def _confidence_line(report: Report, c: CandidateSummary) -> str:
+    """How many replicas each confidence needs, e.g. `typical: 1 replica; high: 2 replicas`."""
+    def n(value: int | None) -> str:
+        return "not reached" if value is None else f"{value} replica{'s' if value != 1 else ''}"
+    chosen = report.inputs.constraints.confidence
+    parts = [f"{name}: {n(value)}" + (" (chosen)" if name == chosen else "")
+             for name, value in sorted(c.replicas_by_confidence.items(), key=lambda kv: kv[0] != "typical")]
+    return "; ".join(parts)
 
 
 def _slo_line(report: Report) -> str:
@@ -54,7 +77,7 @@ def terminal(report: Report) -> Group:
                           + f")  {usd(rec.cost_usd_per_hour)}/h  {usd(rec.cost_usd_per_month, 0)}/month",
                           style="bold green"))
         lat = Table(box=box.SIMPLE, header_style="bold", title=f"predicted at {w.rps:g} RPS", title_justify="left")
-        for col in ("latency", "p50", "p95", "p99"):
+        for col in ("latency", "p50", "p95", "p99", "p95 80% range"):
             lat.add_column(col, justify="left" if col == "latency" else "right")
         encoder = report.model.kv_bytes_per_token == 0
         for row in _latency_rows(rec, encoder):
@@ -62,6 +85,8 @@ def terminal(report: Report) -> Group:
         facts = Table.grid(padding=(0, 2))
         facts.add_row("replicas", f"{rec.replicas} x {rec.gpus_per_replica} GPU = {rec.total_gpus} GPUs, sized for "
                       f"{rec.requests_per_s_capacity:g} RPS ({100 * report.headroom:.0f}% headroom)")
+        if rec.replicas_by_confidence:
+            facts.add_row("confidence", _confidence_line(report, rec))
         facts.add_row("utilization", f"{100 * rec.utilization:.0f}% of capacity, KV cache "
                       f"{100 * rec.kv_utilization:.0f}%, {rec.concurrency_per_replica:.1f} requests in flight/replica")
         if not encoder:
@@ -117,8 +142,8 @@ def to_markdown(report: Report) -> str:
         lines += [f"**Recommended:** {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
                   f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {usd(rec.cost_usd_per_hour)}/h, "
                   f"{usd(rec.cost_usd_per_month, 0)}/month, {usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens",
-                  "", "| latency | p50 | p95 | p99 |", "|---|---:|---:|---:|"]
-        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _latency_rows(rec)]
+                  "", "| latency | p50 | p95 | p99 | p95 80% range |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in _latency_rows(rec)]
         lines += ["", "```bash", rec.launch.command, "```", ""]
     if report.alternatives:
         lines += ["| alternative | GPUs | $/month | TTFT p95 | TPOT p95 |", "|---|---:|---:|---:|---:|"]

@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from planner.specs._base import Frozen
 from planner.specs.hardware import PriceKind
 from planner.specs.runtime import KvDtype, Quant
+from planner.specs.workload import Confidence
 
 
 class WorkloadFile(Frozen):
@@ -57,6 +58,8 @@ class ConstraintsFile(Frozen):
     """Monthly budget; dearer deployments are rejected."""
     headroom: float | None = Field(default=None, ge=0, le=4)
     """Extra load every SLO must hold under, as a fraction of the RPS (0.2 = 120%)."""
+    confidence: Confidence | None = None
+    """`high`: size replicas so every SLO also holds at the pessimistic end of the prediction's error band."""
 
 
 class ModelFile(Frozen):

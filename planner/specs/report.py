@@ -15,6 +15,7 @@ from planner.specs.hardware import PriceKind
 from planner.specs.message import Message
 from planner.specs.model import Family, ModelDtype
 from planner.specs.runtime import KvDtype, Quant
+from planner.specs.uncertainty import Band
 from planner.specs.workload import Constraints, Slo, Workload
 
 SCHEMA_VERSION = "2.0"
@@ -166,6 +167,10 @@ class LoadPoint(Frozen):
     """Time per output token, 95th percentile, seconds."""
     tpot_p99_s: float = Field(ge=0)
     """Time per output token, 99th percentile, seconds."""
+    itl_p95_s: float = Field(default=0.0, ge=0)
+    """Inter-token latency, 95th percentile, seconds."""
+    itl_p99_s: float = Field(default=0.0, ge=0)
+    """Inter-token latency, 99th percentile, seconds."""
     e2e_p95_s: float = Field(ge=0)
     """End-to-end latency, 95th percentile, seconds."""
     stable: bool
@@ -246,6 +251,12 @@ class CandidateSummary(Frozen):
     """Time per output token, 95th percentile."""
     tpot_p99_s: float = Field(ge=0)
     """Time per output token, 99th percentile."""
+    itl_p50_s: float = Field(default=0.0, ge=0)
+    """Inter-token latency (gap between streamed chunks), median."""
+    itl_p95_s: float = Field(default=0.0, ge=0)
+    """Inter-token latency, 95th percentile."""
+    itl_p99_s: float = Field(default=0.0, ge=0)
+    """Inter-token latency, 99th percentile."""
     e2e_p50_s: float = Field(ge=0)
     """End-to-end latency, median."""
     e2e_p95_s: float = Field(ge=0)
@@ -285,6 +296,12 @@ class CandidateSummary(Frozen):
     """Which efficiencies the perf model used."""
     notes: list[str] = Field(default_factory=list)
     """Caps and assumptions specific to this candidate."""
+    error_bands: dict[str, Band] = Field(default_factory=dict)
+    """Per metric (ttft, tpot, itl, e2e, throughput), the spread of measured / predicted on published runs of this
+    runtime under load (calibration/uncertainty.yaml); empty when no table ships."""
+    replicas_by_confidence: dict[str, int | None] = Field(default_factory=dict)
+    """Replicas this deployment needs at each confidence (`typical`: on the predictions; `high`: every SLO also at
+    the pessimistic end of its error band); None: no replica count the search tried meets it."""
     load_curve: list[LoadPoint] = Field(default_factory=list)
     """Latency of one replica against the request rate offered to it (recommendation and alternatives)."""
     slo_capacity_rps_per_replica: dict[str, float] = Field(default_factory=dict)

@@ -17,8 +17,12 @@ from planner.specs.runtime import KvDtype, Quant
 Percentile = Literal[50, 90, 95, 99]
 """Percentiles an SLO may name."""
 
-SloMetric = Literal["ttft", "tpot", "e2e"]
-"""Latency an SLO bounds: time to first token, time per output token, end-to-end."""
+Confidence = Literal["typical", "high"]
+"""How replicas are sized: on the predicted latencies, or on the pessimistic end of their error bands."""
+
+SloMetric = Literal["ttft", "tpot", "itl", "e2e"]
+"""Latency an SLO bounds: time to first token, time per output token (per request), inter-token latency (per
+streamed chunk), end-to-end."""
 
 
 class LengthDistribution(Frozen):
@@ -221,3 +225,6 @@ class Constraints(Frozen):
     """Every SLO must hold at (1 + headroom) x the target RPS."""
     max_replicas: int = Field(default=256, ge=1)
     """Largest replica count the search will consider."""
+    confidence: Confidence = "typical"
+    """`typical`: replicas sized on the predicted latencies; `high`: every SLO must also hold at the pessimistic
+    end of the prediction's error band (calibration/uncertainty.yaml)."""
