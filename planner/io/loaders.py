@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from planner.errors import DataError, SpecError
 from planner.io.files import load_validated, read_structured, validate
-from planner.io.hf_config import parse_hf_config
+from planner.io.hf import parse_hf_config
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ModelFile
