@@ -76,7 +76,7 @@ def _attention(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
         yield ("kv_b_proj", "attention", a.kv_lora_rank, a.num_heads * (a.qk_nope_head_dim + a.v_head_dim),
                False, "column", 1, 1)
         yield ("o_proj", "attention", a.num_heads * a.v_head_dim, h, False, "row", 1, 1)
-        if a.indexer:
+        if a.indexer and layer.indexer:
             ix = a.indexer
             yield ("indexer.wq_b", "attention", a.q_lora_rank or h, ix.num_heads * ix.head_dim, False,
                    "replicated", 1, 1)
@@ -237,7 +237,7 @@ def _attention_small(spec: ModelSpec, layer: LayerSpec) -> int:
         extra += a.num_heads
     if a.kind == "mla":
         extra += (a.q_lora_rank or 0) + (a.kv_lora_rank or 0)  # q_a / kv_a RMSNorms
-        if a.indexer:
+        if a.indexer and layer.indexer:
             extra += 2 * a.indexer.head_dim  # indexer k_norm (LayerNorm: weight and bias)
     return extra
 
@@ -341,7 +341,7 @@ def layer_kv_bytes_per_token(spec: ModelSpec, layer: LayerSpec, kv_dtype_bytes: 
     if a.kind == "mla":
         assert a.kv_lora_rank and a.qk_rope_head_dim
         latent = (a.kv_lora_rank + a.qk_rope_head_dim) * kv_dtype_bytes
-        return latent + (a.indexer.cache_bytes_per_token if a.indexer else 0)
+        return latent + (a.indexer.cache_bytes_per_token if a.indexer and layer.indexer else 0)
     head_dim = layer.head_dim or a.head_dim
     v_dim = layer.head_dim or a.v_head_dim
     return kv_heads_per_gpu(spec, tp_size, layer.num_kv_heads) * (head_dim + v_dim) * kv_dtype_bytes
@@ -442,8 +442,10 @@ def kv_read_groups(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int = 1) -> 
         if per_token <= 0:
             continue
         if a.indexer:
-            out.append((a.indexer.topk_tokens, per_token - a.indexer.cache_bytes_per_token))
-            out.append((None, float(a.indexer.cache_bytes_per_token)))
+            own = a.indexer.cache_bytes_per_token if layer.indexer else 0
+            out.append((a.indexer.topk_tokens, per_token - own))
+            if own:
+                out.append((None, float(own)))
         else:
             out.append((layer.window_tokens, per_token))
     return out

@@ -164,6 +164,9 @@ class LayerSpec(Frozen):
     """A Mamba mixer runs in parallel with this layer's attention (Falcon-H1): state as a `mamba` layer."""
     rope: bool = True
     """Queries and keys are rotated (False for Llama 4's NoPE global layers)."""
+    indexer: bool = True
+    """With DSA attention: this layer runs its own indexer (False: it reuses the previous layer's top-k,
+    GLM-5.2 `indexer_types` "shared", so it has no indexer weights or indexer key cache)."""
     kv_shared: bool = False
     """Reuses the KV cache of an earlier layer (Gemma 3n/4 `num_kv_shared_layers`): no KV of its own."""
 

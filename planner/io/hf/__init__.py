@@ -79,7 +79,7 @@ RECIPES: dict[str, Recipe] = {
     "granite": Recipe("granite"),
     "granite_moe": Recipe("granite_moe", adapt=_moe.granite_moe),
     "granite_hybrid": Recipe("granite_moe", adapt=_hybrid.granite_hybrid),
-    "nemotron_nas": Recipe("nemotron_nas", adapt=_moe.nemotron_nas),
+    "nemotron_nas": Recipe("nemotron_nas", dense_width=False, adapt=_moe.nemotron_nas),
     "nemotron_h": Recipe("nemotron_h", adapt=_hybrid.nemotron_h),
     "falcon_h1": Recipe("falcon_h1", adapt=_hybrid.falcon_h1),
     "jamba": Recipe("jamba", adapt=_hybrid.jamba),

@@ -61,6 +61,8 @@ class Recipe:
     windows: str = "uniform"
     """How sliding windows are laid out when `layer_types` is absent: `uniform`, `gemma2` (even layers),
     `gemma3` (sliding_window_pattern), `qwen` (use_sliding_window, max_window_layers), `none`."""
+    dense_width: bool = True
+    """The config carries a model-wide dense `intermediate_size` (False: per-layer widths, Nemotron-NAS)."""
     adapt: Callable[[Draft], None] | None = None
     """Family-specific edits after the generic pass."""
 
@@ -128,7 +130,10 @@ def moe_spec(recipe: Recipe, f: Fields, hidden: int) -> MoeSpec | None:
 def mark_moe_layers(recipe: Recipe, f: Fields, layers: list[dict[str, Any]]) -> None:
     """Set `mlp` of each layer: MoE where the family's layout puts the experts."""
     n = len(layers)
-    if recipe.moe_layers == "deepseek":
+    types = f.list("mlp_layer_types", n)
+    if types is not None:
+        flags = [t in ("sparse", "moe") for t in types]
+    elif recipe.moe_layers == "deepseek":
         first = f.int("first_k_dense_replace", 0, minimum=0)
         freq = f.get("moe_layer_freq", 1)
         if isinstance(freq, list) and len(freq) == n:
@@ -187,6 +192,8 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     inter = f.get("intermediate_size")
     if inter is None and moe is not None:
         inter = moe.expert_intermediate_size  # all-MoE configs without a dense width (Qwen3.5-MoE)
+    if inter is None and not recipe.dense_width:
+        inter = hidden  # placeholder: the adapter sets the per-layer widths
     if inter is None:
         inter = f.int("intermediate_size")
     layers = _layer_kinds(recipe, f, n, max_pos)
@@ -206,6 +213,10 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
         "attention": attention_spec(recipe, f, hidden), "moe": moe,
         "num_mtp_layers": int(f.get("num_nextn_predict_layers") or f.get("mtp_num_hidden_layers") or 0),
     }
+    indexers = f.list("indexer_types", n)
+    if indexers is not None and spec["attention"].indexer is not None:
+        for layer, t in zip(layers, indexers):
+            layer["indexer"] = t != "shared"
     draft = Draft(f=f, model_type=model_type, spec=spec, layers=layers, warnings=[])
     if recipe.adapt is not None:
         recipe.adapt(draft)

@@ -88,6 +88,18 @@ def llama4(v: dict[str, Any], text_hidden: int) -> int:
     return embed + 4 * h + body + adapter + out * text_hidden  # layernorm_pre/post + multi_modal_projector
 
 
+def moonvit(v: dict[str, Any], text_hidden: int) -> int:
+    """MoonViT (Kimi-K2.5 / Kimi-VL): patch conv, 2-D position table, biased blocks, patch-merger projector."""
+    h, inter, patch = _i(v, "vt_hidden_size", 1152), _i(v, "vt_intermediate_size", 4304), _i(v, "patch_size", 14)
+    embed = 3 * patch * patch * h + h + _i(v, "init_pos_emb_height", 64) * _i(v, "init_pos_emb_width", 64) * h
+    body = _vit_layers(_i(v, "vt_num_hidden_layers", 27), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
+    kernel = v.get("merge_kernel_size") or [2, 2]
+    merged = h * int(kernel[0]) * int(kernel[1])
+    out = _i(v, "text_hidden_size", text_hidden)
+    projector = 2 * h + merged * merged + merged + out * merged + out
+    return embed + body + 2 * h + projector
+
+
 def plain_vit(v: dict[str, Any], text_hidden: int) -> int:
     """A generic ViT (patch conv, blocks with biases, a linear projector): the estimate for unknown towers."""
     h, inter = _i(v, "hidden_size", 1024), _i(v, "intermediate_size", 4 * _i(v, "hidden_size", 1024))
@@ -101,6 +113,7 @@ COUNTERS: dict[str, Callable[[dict[str, Any], int], int]] = {
     "siglip_vision_model": siglip, "siglip": siglip, "gemma3": siglip,
     "qwen3_vl": qwen_vl, "qwen3_vl_moe": qwen_vl, "qwen3_5": qwen_vl, "qwen3_5_moe": qwen_vl,
     "gemma4_vision": gemma4, "pixtral": pixtral, "clip_vision_model": clip, "llama4_vision_model": llama4,
+    "moonvit": moonvit,
 }
 """vision_config `model_type` -> counter."""
 
@@ -110,6 +123,8 @@ def vision_params(vision: dict[str, Any], text_hidden: int, wrapper: str) -> tup
     kind = str(vision.get("model_type") or "")
     if not kind and wrapper == "gemma3":
         kind = "siglip"
+    if not kind and "vt_hidden_size" in vision:
+        kind = "moonvit"
     counter = COUNTERS.get(kind)
     if counter is None:
         return plain_vit(vision, text_hidden), kind or "vit", False
