@@ -11,9 +11,8 @@ from planner.io.hf._build import Draft
 
 
 def gpt2(d: Draft) -> None:
-    """GPT-2: `n_inner` defaults to 4 x hidden."""
-    if not d.f.has("intermediate_size"):
-        d.spec["intermediate_size"] = 4 * d.spec["hidden_size"]
+    """GPT-2 / GPT-J: `n_inner` defaults to 4 x hidden."""
+    d.spec["intermediate_size"] = d.f.int("intermediate_size", 4 * d.spec["hidden_size"])
 
 
 def gpt_bigcode(d: Draft) -> None:

@@ -155,3 +155,11 @@ def step_window(d: Draft) -> None:
     for layer in d.layers:
         if layer["kind"] == "sliding" and not window:
             layer.update(kind="full", window_tokens=None)
+
+
+def gpt_oss(d: Draft) -> None:
+    """GPT-OSS: per-head attention sinks, a router with bias, experts with biases."""
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"sinks": True})
+    moe = d.spec["moe"]
+    if moe is not None:
+        d.spec["moe"] = moe.model_copy(update={"router_bias": True, "expert_bias": True})

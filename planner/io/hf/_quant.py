@@ -36,6 +36,8 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     elif method == "modelopt":
         fmt, group = _modelopt_algo(str(qc.get("quant_algo", "")), qc.get("group_size"))
         kv = qc.get("kv_cache_quant_algo") or qc.get("kv_cache_scheme")
+    elif method in ("int8", "w8a8", "w8a16"):
+        fmt = "int8"
     elif method == "quark":
         fmt = "fp8"
     elif method == "bitsandbytes":
