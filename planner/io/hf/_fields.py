@@ -14,6 +14,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "num_attention_heads": ("num_attention_heads", "n_head"),
     "max_position_embeddings": ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length"),
     "intermediate_size": ("intermediate_size", "n_inner", "ffn_dim", "ffn_hidden_size"),
+    "vocab_size": ("vocab_size", "padded_vocab_size"),
     "num_experts": ("n_routed_experts", "num_local_experts", "num_experts"),
     "num_experts_per_tok": ("num_experts_per_tok", "experts_per_token", "num_experts_per_token",
                             "top_k_experts", "moe_topk"),
