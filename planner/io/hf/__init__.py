@@ -87,7 +87,6 @@ RECIPES: dict[str, Recipe] = {
     "bert": Recipe("bert", defaults={"type_vocab_size": 2, "max_position_embeddings": 512}, mlp_gated=False,
                    mlp_bias=True, norm="layernorm", qkv_bias=True, o_bias=True, learned_positions=True,
                    encoder_only=True),
-    "step3p7": Recipe("other", moe_layers="deepseek", adapt=_moe.step_window),
 }
 """Family recipes by key (the targets of the two dispatch tables below)."""
 
@@ -117,7 +116,6 @@ ARCHITECTURES: dict[str, str] = {
     "GraniteMoeHybridForCausalLM": "granite_hybrid", "DeciLMForCausalLM": "nemotron_nas",
     "NemotronHForCausalLM": "nemotron_h", "FalconH1ForCausalLM": "falcon_h1", "JambaForCausalLM": "jamba",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
-    "Step3p7FlashForCausalLM": "step3p7",
 }
 """`architectures[0]` -> recipe key (checked first)."""
 

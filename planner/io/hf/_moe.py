@@ -9,7 +9,7 @@ Nemotron-NAS (per-layer `block_configs`), Granite MoE.
 from __future__ import annotations
 
 from planner.errors import SpecError
-from planner.io.hf._build import Draft, need, window_of
+from planner.io.hf._build import Draft, need
 from planner.specs.model import MoeSpec
 
 
@@ -147,14 +147,6 @@ def granite_moe(d: Draft) -> None:
         shared = d.f.int("shared_intermediate_size", 0, minimum=0)
         d.spec["moe"] = moe.model_copy(update={"shared_intermediate_size": shared, "router_bias": False,
                                                "expert_intermediate_size": d.f.int("intermediate_size")})
-
-
-def step_window(d: Draft) -> None:
-    """Configs whose `layer_types` name the sliding layers but whose window sits under another key."""
-    window = window_of(d.f, d.spec["max_position_embeddings"])
-    for layer in d.layers:
-        if layer["kind"] == "sliding" and not window:
-            layer.update(kind="full", window_tokens=None)
 
 
 def gpt_oss(d: Draft) -> None:
