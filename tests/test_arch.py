@@ -7,7 +7,11 @@ import json
 import pytest
 
 from planner.core.arch import (
-    cache_bytes_for_context, count_params, kv_bytes_for_context, kv_bytes_per_token, kv_heads_per_gpu,
+    cache_bytes_for_context,
+    count_params,
+    kv_bytes_for_context,
+    kv_bytes_per_token,
+    kv_heads_per_gpu,
     state_bytes_per_seq,
 )
 from tests.conftest import MODELS

@@ -118,7 +118,7 @@ def hub_tensors(repo_id: str) -> list[TensorInfo] | None:
         return None
     try:
         meta = get_safetensors_metadata(repo_id)
-    except Exception:  # noqa: BLE001 - any hub failure means "no inventory", not a failed plan
+    except Exception:
         return None
     out: list[TensorInfo] = []
     for file_meta in meta.files_metadata.values():

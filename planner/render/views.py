@@ -18,8 +18,8 @@ from planner.render.format import GIB, gib
 from planner.render.format import count as human_count
 from planner.render.format import duration as ms
 from planner.specs.deployment import Deployment
-from planner.specs.model import CheckpointSpec
 from planner.specs.hardware import Gpu
+from planner.specs.model import CheckpointSpec
 from planner.specs.runtime import Runtime
 
 
