@@ -39,6 +39,15 @@ MODEL_DIRS = {
     "meta-llama/Llama-2-70b-chat-hf": "llama-2-70b", "mistralai/Mistral-7B-v0.1": "mistral-7b-v0.1",
     "mistralai/Mixtral-8x7B-v0.1": "mixtral-8x7b", "mistralai/Mixtral-8x22B-v0.1": "mixtral-8x22b",
     "deepseek-ai/DeepSeek-V3-0324": "deepseek-v3", "EleutherAI/gpt-j-6b": "gpt-j-6b",
+    # Exactly these checkpoints' configs:
+    "Qwen/Qwen3-8B": "qwen3-8b", "Qwen/Qwen3-32B": "qwen3-32b", "Qwen/Qwen3-32B-FP8": "qwen3-32b-fp8",
+    "openai/gpt-oss-20b": "gpt-oss-20b", "openai/gpt-oss-120b": "gpt-oss-120b",
+    "deepseek-ai/DeepSeek-V3.2": "deepseek-v3.2", "zai-org/GLM-4.5-Air": "glm-4.5-air",
+    "zai-org/GLM-5.2-FP8": "glm-5.2-fp8", "Qwen/Qwen3.5-35B-A3B": "qwen3.5-35b-a3b",
+    # Same architecture as the shipped config (re-quantized or re-trained checkpoints of it):
+    "Qwen/Qwen3-8B-FP8": "qwen3-8b", "Qwen/Qwen3-32B-AWQ": "qwen3-32b",
+    "Qwen/Qwen3-235B-A22B-Instruct-2507": "qwen3-235b-a22b", "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8": "qwen3-235b-a22b-fp8",
+    "deepseek-ai/DeepSeek-R1-0528": "deepseek-r1", "zai-org/GLM-4.5-Air-FP8": "glm-4.5-air",
 }
 
 Family = Literal["output_tok_s", "total_tok_s", "requests_per_s", "ttft", "tpot", "itl", "e2e"]

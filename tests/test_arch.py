@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from planner.core.arch import count_params, kv_bytes_for_context, kv_bytes_per_token, kv_heads_per_gpu
+from planner.core.arch import (
+    cache_bytes_for_context,
+    count_params,
+    kv_bytes_for_context,
+    kv_bytes_per_token,
+    kv_heads_per_gpu,
+    state_bytes_per_seq,
+)
 from tests.conftest import MODELS
 
 pytestmark = pytest.mark.unit
@@ -116,3 +123,144 @@ def test_kv_heads_replicated_beyond_tp(model, tiny_config, kv, tp, expected):
 
     spec = parse_hf_config({**tiny_config, "num_attention_heads": 16, "num_key_value_heads": kv}, "t")
     assert kv_heads_per_gpu(spec, tp) == expected
+
+
+# Published totals and active parameters of the 2024-2026 families added from aiconfigurator-core 0.12.0
+# and other sources (examples/models/SOURCES.md). Columns: total and active in billions as the model card
+# states them, the card's rounding step (1 for "109B", 0.1 for "31.6B", 0.01 for "1.04T"), and whether the
+# card's active count leaves the input embedding out (a lookup, no FLOPs; Nemotron, GLM, MiniMax, Qwen-Next
+# cards do). Acceptance: total within 1% (plus half the rounding step), active within 3% (same).
+PUBLISHED = [
+    ("llama-4-scout", 109, 17, 1, False),             # Meta card: 17B active, 109B total (vision included)
+    ("llama-4-maverick", 400, 17, 1, False),          # Meta card: 17B active, 400B total
+    ("nemotron-3-nano-30b-a3b", 31.6, 3.6, 0.1, False),  # NVIDIA card: 31.6B total, 3.6B active incl. embeddings
+    ("nemotron-3-super-120b-a12b-fp8", 120, 12, 1, True),  # NVIDIA research page: 12B active, 120B total
+    ("nemotron-h-56b", 56, 56, 1, False),             # NVIDIA Nemotron-H report: 56B dense hybrid
+    ("llama-3.3-nemotron-super-49b", 49, 49, 1, False),  # NVIDIA card: 49B (NAS-pruned Llama-3.3-70B)
+    ("qwen3.5-27b", 27, 27, 1, False),                # Qwen card: 27B dense (vision tower included)
+    ("qwen3.5-35b-a3b", 35, 3, 1, False),             # Qwen card: 35B total, 3B activated
+    ("qwen3.5-122b-a10b", 122, 10, 1, False),         # Qwen card: 122B total, 10B activated
+    ("qwen3.5-397b-a17b", 397, 17, 1, False),         # Qwen card: 397B total, 17B activated
+    ("qwen3-next-80b-a3b", 80, 3, 1, True),           # Qwen card: 80B total, 3B activated
+    ("qwen3-vl-235b-a22b", 235, 22, 1, False),        # Qwen card: 235B-A22B
+    ("qwen3-0.6b", 0.6, 0.6, 0.1, False),             # Qwen card: 0.6B (0.44B non-embedding)
+    ("qwen3-32b-fp8", 32.8, 32.8, 0.1, False),        # Qwen card: 32.8B
+    ("qwen3-235b-a22b-fp8", 235, 22, 1, False),       # Qwen card: 235B total, 22B activated
+    ("qwen3-coder-480b-a35b", 480, 35, 1, False),     # Qwen card: 480B total, 35B activated
+    ("minimax-m2.5", 229, 10, 1, True),               # MiniMax card: 229B total, 10B activated
+    ("mimo-v2-flash", 309, 15, 1, False),             # Xiaomi card: 309B total, 15B active
+    ("deepseek-v3.1-nvfp4", 671, 37, 1, False),       # DeepSeek-V3.1 card: 671B total (+14B MTP), 37B activated
+    ("gemma-4-26b-a4b", 26, 4, 1, False),             # Google: 26B total, 4B active (A4B)
+    ("gemma-4-31b-nvfp4", 31, 31, 1, False),          # Google: 31B dense
+    ("kimi-k2", 1040, 32, 10, False),                 # Kimi K2 report (arXiv 2507.20534): 1.04T total, 32B activated
+    ("kimi-k2.5", 1040, 32, 10, False),               # Kimi K2.5 card: same text model plus MoonViT
+    ("glm-4.5-air", 106, 12, 1, True),                # Z.ai card: 106B total, 12B active
+    ("glm-5", 744, 40, 1, True),                      # Z.ai card: 744B total, 40B active
+    ("glm-5.2-fp8", 744, 40, 1, True),                # Z.ai card: 744B total, 40B active
+]
+
+
+@pytest.mark.parametrize(("name", "total_b", "active_b", "step_b", "excl_embed"), PUBLISHED)
+def test_new_families_match_published_counts(model, name, total_b, active_b, step_b, excl_embed):
+    """Total within 1% and active within 3% of the model card (plus half the card's rounding step)."""
+    counts = count_params(model(name))
+    active = counts.active - (counts.embedding if excl_embed else 0)
+    assert abs(counts.total / 1e9 - total_b) <= 0.01 * total_b + step_b / 2
+    assert abs(active / 1e9 - active_b) <= 0.03 * active_b + step_b / 2
+
+
+def test_deepseek_v32_with_mtp_is_the_685b_checkpoint(model):
+    """DeepSeek-V3.2's 685B (hub size) is its 671B model plus one MTP layer, within 1%."""
+    counts = count_params(model("deepseek-v3.2"))
+    assert (counts.total + counts.mtp) / 1e9 == pytest.approx(685, rel=0.01)
+    assert counts.total / 1e9 == pytest.approx(671, rel=0.01)
+
+
+# Exact tensor inventories: transformers 5.25.0 builds each model on the meta device (no weights), which
+# lists the checkpoint's tensors except the MTP layers (tests/data/transformers_params.json, command in it).
+INVENTORY = json.loads((MODELS.parent.parent / "tests" / "data" / "transformers_params.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(INVENTORY["models"]))
+def test_counts_equal_the_transformers_inventory(model, name):
+    """The config arithmetic equals the parameters transformers instantiates for the same config, to 0.01%."""
+    assert count_params(model(name)).total == pytest.approx(INVENTORY["models"][name], rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("name", "kv_bf16"),
+    [
+        ("qwen3.5-35b-a3b", 10 * 2 * 2 * 256 * 2),        # 10 full layers x K+V x 2 kv heads x 256 x 2 B
+        ("qwen3-next-80b-a3b", 12 * 2 * 2 * 256 * 2),     # 12 of 48 layers are full attention
+        ("nemotron-3-nano-30b-a3b", 6 * 2 * 2 * 128 * 2),  # 6 '*' blocks of 52, 2 kv heads x 128
+        ("nemotron-3-super-120b-a12b-fp8", 8 * 2 * 2 * 128 * 2),
+        ("llama-4-scout", 48 * 2 * 8 * 128 * 2),           # every layer attends (36 chunked, 12 NoPE full)
+        ("mimo-v2-flash", 9 * 4 * (192 + 128) * 2 + 39 * 8 * (192 + 128) * 2),  # full 4, sliding 8 kv heads
+        ("deepseek-v3.2", 61 * ((512 + 64) * 2 + 132)),    # MLA latent + fp8 indexer key (128 B + 4 B scale)
+        ("glm-5.2-fp8", 78 * (512 + 64) * 2 + 21 * 132),   # 21 layers run their own indexer, 57 share one
+        ("gemma-4-31b-nvfp4", 50 * 16 * 512 * 2 + 10 * 4 * 1024 * 2),  # sliding 16 x 256 (K+V), global 4 x 512
+    ],
+)
+def test_hybrid_kv_bytes_per_token(model, name, kv_bf16):
+    """KV bytes per token count only softmax-attention layers, at each layer's own heads and head size."""
+    assert kv_bytes_per_token(model(name), 2) == kv_bf16
+
+
+@pytest.mark.parametrize(
+    ("name", "per_layer", "layers"),
+    [
+        # gated DeltaNet: conv (4-1) x (2 x 16x128 + 32x128) x 2 B + 32 heads x 128 x 128 x 4 B (fp32 state)
+        ("qwen3.5-35b-a3b", 3 * (2 * 2048 + 4096) * 2 + 32 * 128 * 128 * 4, 30),
+        # Qwen3-Next sets no state dtype: runtimes keep it in the model dtype (bf16)
+        ("qwen3-next-80b-a3b", 3 * (2 * 2048 + 4096) * 2 + 32 * 128 * 128 * 2, 36),
+        # Mamba2: conv (4-1) x (64x64 + 2 x 8 groups x 128) x 2 B + 64x64 x 128 state x 4 B
+        ("nemotron-3-nano-30b-a3b", 3 * (4096 + 2 * 8 * 128) * 2 + 4096 * 128 * 4, 23),
+    ],
+)
+def test_recurrent_state_per_sequence(model, name, per_layer, layers):
+    """Linear-attention and Mamba layers keep a fixed state per sequence: conv state plus recurrent state."""
+    spec = model(name)
+    assert state_bytes_per_seq(spec) == per_layer * layers
+    assert state_bytes_per_seq(spec, tp_size=2) == per_layer * layers / 2
+
+
+def test_state_does_not_grow_with_context(model):
+    """A hybrid's per-sequence cache grows only by its attention layers' KV; the state part is constant."""
+    spec = model("qwen3.5-35b-a3b")
+    state = state_bytes_per_seq(spec)
+    for ctx in (1_000, 100_000):
+        assert cache_bytes_for_context(spec, ctx, 2) == kv_bytes_per_token(spec, 2) * ctx + state
+
+
+def test_llama4_layout(model):
+    """Llama 4 Maverick: MoE every other layer with a shared expert, 8,192-token chunks, every 4th layer NoPE full."""
+    spec = model("llama-4-maverick")
+    assert [layer.mlp for layer in spec.layers[:4]] == ["dense", "moe", "dense", "moe"]
+    assert spec.moe.shared_intermediate_size == 8192 and spec.intermediate_size == 16384
+    kinds = [(layer.kind, layer.window_tokens, layer.rope) for layer in spec.layers[:4]]
+    assert kinds == [("chunked", 8192, True)] * 3 + [("full", None, False)]
+    assert kv_bytes_for_context(spec, 100_000, 2) == 2 * 8 * 128 * 2 * (36 * 8192 + 12 * 100_000)
+
+
+def test_nemotron_h_pattern(model):
+    """Nemotron-H blocks follow hybrid_override_pattern: M = Mamba2, E = MoE, * = attention, one per layer."""
+    spec = model("nemotron-3-nano-30b-a3b")
+    assert [(layer.kind, layer.mlp) for layer in spec.layers[:6]] == [
+        ("mamba", "none"), ("none", "moe"), ("mamba", "none"), ("none", "moe"), ("mamba", "none"), ("full", "none")]
+
+
+def test_deepseek_v32_sparse_attention_attribute(model):
+    """DeepSeek-V3.2 layers carry a DSA indexer (64 heads x 128, top-2,048) whose weights are counted."""
+    spec = model("deepseek-v3.2")
+    assert spec.attention.indexer.topk_tokens == 2048 and spec.attention.indexer.num_heads == 64
+    without = spec.model_copy(update={"attention": spec.attention.model_copy(update={"indexer": None})})
+    per_layer = 1536 * 64 * 128 + 7168 * 128 + 7168 * 64 + 2 * 128  # wq_b, wk, weights_proj, k_norm
+    assert count_params(spec).total - count_params(without).total == 61 * per_layer
+
+
+def test_nemotron_nas_block_configs(model):
+    """Nemotron-Super-49B: per-layer KV heads and MLP widths, and no-op attention blocks without a norm."""
+    spec = model("llama-3.3-nemotron-super-49b")
+    first = spec.layers[0]
+    assert first.num_kv_heads == 8 and first.intermediate_size == 14336  # 64 heads / 8; 2/3 x 2.625 x 8192
+    assert sum(layer.kind == "none" for layer in spec.layers) == 31

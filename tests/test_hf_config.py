@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from planner.core.arch import count_params, kv_bytes_per_token, state_bytes_per_seq
 from planner.errors import SpecError
-from planner.io.hf_config import parse_hf_config
+from planner.io.hf import parse_hf_config
 
 pytestmark = pytest.mark.unit
 
@@ -98,3 +99,155 @@ def test_bert_is_encoder_only(model):
     """BERT parses as an encoder with learned positions and no lm_head."""
     spec = model("bert-base-uncased")
     assert spec.encoder_only and spec.learned_positions == 512 and spec.type_vocab_size == 2
+
+
+# Adapters of families without a shipped config: the architecture fields of each published config.json,
+# checked against the published parameter count (and, where transformers builds the model, against its
+# meta-device parameter count, equal to these within 0.01%).
+CLASSIC = [
+    # (config fields, published total, tolerance, source)
+    ({"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12,
+      "n_positions": 1024, "vocab_size": 50257}, 124_439_808, 0, "openai-community/gpt2: 124,439,808"),
+    ({"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "hidden_size": 512,
+      "intermediate_size": 2048, "num_attention_heads": 8, "num_hidden_layers": 6, "max_position_embeddings": 2048,
+      "vocab_size": 50304, "tie_word_embeddings": False}, 70_426_624, 0, "EleutherAI Pythia-70m: 70,426,624"),
+    ({"architectures": ["GPTBigCodeForCausalLM"], "model_type": "gpt_bigcode", "n_embd": 2048, "n_head": 16,
+      "n_layer": 24, "n_positions": 2048, "vocab_size": 49280, "multi_query": True, "n_inner": 8192},
+     1.1e9, 0.03, "bigcode/santacoder: 1.1B"),
+    ({"architectures": ["Starcoder2ForCausalLM"], "model_type": "starcoder2", "hidden_size": 3072,
+      "intermediate_size": 12288, "num_attention_heads": 24, "num_key_value_heads": 2, "num_hidden_layers": 30,
+      "max_position_embeddings": 16384, "vocab_size": 49152, "use_bias": True}, 3.03e9, 0.01,
+     "bigcode/starcoder2-3b: 3.03B"),
+    ({"architectures": ["GemmaForCausalLM"], "model_type": "gemma", "hidden_size": 3072, "intermediate_size": 24576,
+      "num_attention_heads": 16, "num_key_value_heads": 16, "head_dim": 256, "num_hidden_layers": 28,
+      "max_position_embeddings": 8192, "vocab_size": 256000}, 8.54e9, 0.01, "Gemma report: gemma-7b 8.54B (tied)"),
+    ({"architectures": ["CohereForCausalLM"], "model_type": "cohere", "hidden_size": 8192,
+      "intermediate_size": 22528, "num_attention_heads": 64, "num_hidden_layers": 40,
+      "max_position_embeddings": 8192, "vocab_size": 256000}, 35e9, 0.01, "Cohere c4ai-command-r-v01: 35B (tied)"),
+    ({"architectures": ["QWenLMHeadModel"], "model_type": "qwen", "hidden_size": 4096, "intermediate_size": 22016,
+      "num_attention_heads": 32, "num_hidden_layers": 32, "kv_channels": 128, "seq_length": 8192,
+      "vocab_size": 151936, "no_bias": True}, 7.72e9, 0.01, "Qwen-7B: 7.7B (w1/w2 of 11,008 each)"),
+    ({"architectures": ["ChatGLMModel"], "model_type": "chatglm", "hidden_size": 4096, "num_layers": 28,
+      "num_attention_heads": 32, "kv_channels": 128, "multi_query_attention": True, "multi_query_group_num": 2,
+      "ffn_hidden_size": 13696, "padded_vocab_size": 65024, "add_qkv_bias": True, "add_bias_linear": False,
+      "seq_length": 8192}, 6.24e9, 0.01, "THUDM/chatglm3-6b: 6.24B"),
+    ({"architectures": ["Olmo2ForCausalLM"], "model_type": "olmo2", "hidden_size": 4096, "intermediate_size": 11008,
+      "num_attention_heads": 32, "num_key_value_heads": 32, "num_hidden_layers": 32, "max_position_embeddings": 4096,
+      "vocab_size": 100352, "tie_word_embeddings": False}, 7.30e9, 0.01, "allenai/OLMo-2-1124-7B: 7.30B"),
+    ({"architectures": ["JambaForCausalLM"], "model_type": "jamba", "hidden_size": 4096, "intermediate_size": 14336,
+      "num_attention_heads": 32, "num_key_value_heads": 8, "num_hidden_layers": 32, "max_position_embeddings": 262144,
+      "vocab_size": 65536, "num_experts": 16, "num_experts_per_tok": 2, "mamba_dt_rank": 256,
+      "tie_word_embeddings": False}, 51.6e9, 0.01, "ai21labs Jamba-v0.1: 52B total (51.6B), 12B active"),
+    ({"architectures": ["GraniteMoeForCausalLM"], "model_type": "granitemoe", "hidden_size": 1024,
+      "intermediate_size": 512, "num_attention_heads": 16, "num_key_value_heads": 8, "num_hidden_layers": 24,
+      "max_position_embeddings": 4096, "vocab_size": 49155, "num_local_experts": 32, "num_experts_per_tok": 8,
+      "tie_word_embeddings": True}, 1.33e9, 0.01, "ibm-granite granite-3.0-1b-a400m: 1.3B total, 400M active"),
+    ({"architectures": ["MiniMaxText01ForCausalLM"], "model_type": "minimax", "hidden_size": 6144,
+      "intermediate_size": 9216, "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 128,
+      "num_hidden_layers": 80, "max_position_embeddings": 10240000, "vocab_size": 200064, "num_local_experts": 32,
+      "num_experts_per_tok": 2, "attn_type_list": [0, 0, 0, 0, 0, 0, 0, 1] * 10}, 456e9, 0.01,
+     "MiniMax-01 report: 456B total, 45.9B activated"),
+    ({"architectures": ["LlavaForConditionalGeneration"], "model_type": "llava",
+      "text_config": {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008, "num_attention_heads": 32,
+                      "num_hidden_layers": 32, "max_position_embeddings": 4096, "vocab_size": 32064},
+      "vision_config": {"model_type": "clip_vision_model", "hidden_size": 1024, "intermediate_size": 4096,
+                        "num_hidden_layers": 24, "image_size": 336, "patch_size": 14}}, 7.06e9, 0.01,
+     "llava-hf/llava-1.5-7b-hf: 7.06B (CLIP ViT-L/14-336 and projector included)"),
+    ({"architectures": ["Mistral3ForConditionalGeneration"], "model_type": "mistral3",
+      "text_config": {"model_type": "mistral", "hidden_size": 5120, "intermediate_size": 32768,
+                      "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "num_hidden_layers": 40,
+                      "max_position_embeddings": 131072, "vocab_size": 131072},
+      "vision_config": {"model_type": "pixtral", "hidden_size": 1024, "intermediate_size": 4096,
+                        "num_hidden_layers": 24, "patch_size": 14}}, 24.0e9, 0.01,
+     "Mistral-Small-3.1-24B: 24B (Pixtral tower included)"),
+    ({"architectures": ["FalconH1ForCausalLM"], "model_type": "falcon_h1", "hidden_size": 1024,
+      "intermediate_size": 2048, "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 64,
+      "num_hidden_layers": 36, "max_position_embeddings": 16384, "vocab_size": 32784, "mamba_d_conv": 4,
+      "mamba_d_head": 64, "mamba_d_state": 128, "mamba_n_groups": 1, "mamba_n_heads": 24, "mamba_rms_norm": False,
+      "tie_word_embeddings": False}, 0.52e9, 0.01, "tiiuae Falcon-H1-0.5B: 0.52B"),
+]
+
+
+@pytest.mark.parametrize(("config", "published", "tol", "source"), CLASSIC, ids=[c[3].split(":")[0] for c in CLASSIC])
+def test_classic_and_hybrid_families_counted(config, published, tol, source):
+    """Each family's adapter counts its published checkpoint (exactly where the count is exact, else within 1-3%)."""
+    total = count_params(parse_hf_config(config, "x")).total
+    if tol == 0:
+        assert total == published
+    else:
+        assert total == pytest.approx(published, rel=tol)
+
+
+def test_minimax01_lightning_layers_and_state():
+    """MiniMax-01: attn_type_list 0 = lightning (linear, fp32 state of heads x d x d), 1 = softmax attention."""
+    spec = parse_hf_config(CLASSIC[11][0], "x")
+    assert [layer.kind for layer in spec.layers[:8]] == ["linear"] * 7 + ["full"]
+    assert state_bytes_per_seq(spec) == 70 * 64 * 128 * 128 * 4
+    assert count_params(spec).active == pytest.approx(45.9e9 + count_params(spec).embedding, rel=0.03)
+
+
+def test_jamba_layout():
+    """Jamba: attention every 8th layer (offset 4), Mamba1 elsewhere, MoE on odd layers; 12B active."""
+    spec = parse_hf_config(CLASSIC[9][0], "x")
+    assert [layer.kind for layer in spec.layers[:8]] == ["mamba"] * 4 + ["full"] + ["mamba"] * 3
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+    assert count_params(spec).active == pytest.approx(12.0e9, rel=0.03)
+    # Mamba1 state: conv (4-1) x 8192 + SSM 8192 x 16, both in the model dtype (no mamba_ssm_cache_dtype set),
+    # per Mamba layer (28 of 32)
+    assert state_bytes_per_seq(spec) == 28 * (3 * 8192 * 2 + 8192 * 16 * 2)
+
+
+def test_falcon_h1_parallel_mamba():
+    """Falcon-H1: every layer has attention KV and a parallel Mamba2 state."""
+    spec = parse_hf_config(CLASSIC[14][0], "x")
+    assert all(layer.kind == "full" and layer.parallel_ssm for layer in spec.layers)
+    per_layer = 3 * (24 * 64 + 2 * 128) * 2 + 24 * 64 * 128 * 2  # conv (x, B, C) + SSM state, bf16
+    assert state_bytes_per_seq(spec) == 36 * per_layer
+    assert kv_bytes_per_token(spec, 2) == 36 * 2 * 2 * 64 * 2
+
+
+def test_kimi_dispatches_on_architectures(model):
+    """Kimi-K2's model_type kimi_k2 is served as DeepseekV3ForCausalLM: MLA, 1 dense + 60 MoE layers, 1 shared."""
+    spec = model("kimi-k2")
+    assert (spec.model_type, spec.family, spec.attention.kind) == ("kimi_k2", "deepseek", "mla")
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+    assert spec.moe.shared_intermediate_size == 2048 and spec.moe.num_experts == 384
+
+
+def test_glm45_shared_expert_and_dense_lead(model):
+    """GLM-4.5-Air keeps its shared expert and its leading dense layer, and Q/K/V biases."""
+    spec = model("glm-4.5-air")
+    assert spec.layers[0].mlp == "dense" and spec.layers[1].mlp == "moe"
+    assert spec.moe.shared_intermediate_size == 1408 and spec.attention.qkv_bias and not spec.attention.o_bias
+
+
+def test_wrapper_vision_tower_counted(model):
+    """Multimodal wrappers are read through text_config and their tower is counted, not dropped."""
+    assert model("qwen3.5-27b").vision.kind == "qwen3_5" and model("qwen3.5-27b").vision.params > 4e8
+    assert model("kimi-k2.5").vision.kind == "moonvit"
+    assert model("llama-4-scout").vision.params == count_params(model("llama-4-scout")).vision
+
+
+def test_unknown_family_names_every_assumption(tiny_config):
+    """A safely readable unknown family parses as Llama with a warning naming each assumption."""
+    spec = parse_hf_config({**tiny_config, "model_type": "my_new_arch", "architectures": ["MyNewForCausalLM"]}, "x")
+    warning = next(w for w in spec.warnings if "my_new_arch" in w)
+    for assumption in ("gated SwiGLU MLP", "no attention biases", "two RMSNorms per layer", "an untied lm_head",
+                       "head_dim 32 (hidden / heads)", "2 KV heads", "full attention in every layer"):
+        assert assumption in warning
+
+
+@pytest.mark.parametrize("extra", [{"hybrid_override_pattern": "M*M*"}, {"num_local_experts": 8},
+                                   {"kv_lora_rank": 512}, {"layer_types": ["mamba"] * 4}])
+def test_unknown_family_with_unmodelled_fields_is_refused(tiny_config, extra):
+    """An unknown family whose config has a layout the Llama reading would get wrong is an error naming it."""
+    with pytest.raises(SpecError, match=f"fields the planner does not model \\({next(iter(extra))}") as err:
+        parse_hf_config({**tiny_config, "model_type": "my_new_arch", **extra}, "x")
+    assert "model.yaml" in err.value.hint
+
+
+def test_unknown_family_without_standard_fields_is_refused(tiny_config):
+    """An unknown family without the standard shape fields is an error naming the missing ones."""
+    del tiny_config["intermediate_size"]
+    with pytest.raises(SpecError, match="none of intermediate_size"):
+        parse_hf_config({**tiny_config, "model_type": "my_new_arch"}, "x")

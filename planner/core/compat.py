@@ -39,6 +39,10 @@ def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: 
         reasons.append(f"{runtime.name} does not run on {gpu.name} ({_ARCH_NAMES[arch]}); "
                        f"it supports {_archs(list(runtime.architectures))}")
         return reasons
+    if not runtime.supports_family(model.family):
+        what = model.architecture or model.model_type
+        reasons.append(f"{runtime.name} {runtime.version} cannot load {what} ({model.family}) models: not in its "
+                       "supported-models list")
     if model.encoder_only and not runtime.features.embedding_models:
         reasons.append(f"{runtime.name} does not serve encoder-only (embedding) models")
     if model.encoder_only and kv_dtype != "auto":
@@ -116,6 +120,8 @@ def _hint(reasons: list[str]) -> str:
     text = " ".join(reasons)
     if "does not divide" in text:
         return "choose a tensor-parallel size that divides the attention and KV heads (1, 2, 4, 8, ...)"
+    if "supported-models list" in text:
+        return "pick a runtime whose model_families include it (`planner runtimes --format json` lists them)"
     if "does not run on" in text:
         return "pick another runtime (`planner runtimes`) or GPU (`planner gpus`)"
     if "weights" in text:

@@ -14,7 +14,6 @@ from pydantic import Field
 from planner.core import arch, formats, shard
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
-from planner.specs.model import ModelSpec
 
 
 class MemoryBreakdown(Frozen):
@@ -47,7 +46,11 @@ class MemoryBreakdown(Frozen):
     context_tokens: int = Field(ge=1)
     """Sequence length the capacity figures refer to."""
     kv_bytes_per_seq_per_gpu: float = Field(ge=0)
-    """KV bytes one sequence of `context_tokens` holds on one GPU (sliding layers capped, blocks rounded)."""
+    """KV bytes one sequence of `context_tokens` holds on one GPU (sliding / chunked layers capped, blocks
+    rounded), plus the fixed recurrent state of its linear-attention / SSM layers."""
+    state_bytes_per_seq_per_gpu: float = Field(default=0.0, ge=0)
+    """Recurrent-state bytes (conv + SSM / linear-attention state) one sequence holds on one GPU, whatever
+    its length (included in `kv_bytes_per_seq_per_gpu`)."""
     kv_capacity_tokens: int = Field(ge=0)
     """Tokens of `context_tokens`-long sequences the KV cache holds (per replica)."""
     max_concurrent_seqs: int = Field(ge=0)
@@ -78,7 +81,7 @@ def weights_bytes_per_gpu(dep: Deployment) -> float:
             per_layer += total / model.num_layers
     counts = arch.count_params(model)
     sixteen = formats.ACTIVATION_BYTES  # norms, small attention tensors and vision towers stay 16-bit
-    per_layer += (counts.norms + _small_attention_params(model)) / model.num_layers * sixteen
+    per_layer += arch.small_params(model) / model.num_layers * sixteen
     _, embed_bpw = formats.module_bytes_per_weight(dep, "embedding")
     embed_bytes = counts.embedding / (tp if not model.encoder_only else 1) * embed_bpw
     vision_bytes = counts.vision / tp * sixteen
@@ -92,14 +95,6 @@ def weights_bytes_per_gpu(dep: Deployment) -> float:
             b += head_bytes
         per_stage.append(b)
     return max(per_stage)
-
-
-def _small_attention_params(model: ModelSpec) -> int:
-    a = model.attention
-    extra = (2 * a.head_dim if a.qk_norm else 0) + (a.num_heads if a.sinks else 0)
-    if a.kind == "mla":
-        extra += (a.q_lora_rank or 0) + (a.kv_lora_rank or 0)
-    return extra * model.num_layers
 
 
 def activation_bytes_per_gpu(dep: Deployment) -> float:
@@ -125,9 +120,10 @@ def activation_bytes_per_gpu(dep: Deployment) -> float:
 
 
 def kv_sequence_bytes(dep: Deployment, context_tokens: int) -> float:
-    """KV bytes one sequence of `context_tokens` holds on the busiest GPU (sliding layers capped at their window)."""
+    """KV bytes one sequence of `context_tokens` holds on the busiest GPU (sliding / chunked layers capped at their
+    window), plus the fixed recurrent state of its linear-attention / SSM layers."""
     kvb = formats.kv_dtype_bytes(dep.kv_dtype)
-    return arch.kv_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size)
+    return arch.cache_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size)
 
 
 def kv_token_capacity(dep: Deployment, kv_cache_bytes: float, context_tokens: float) -> int:
@@ -196,5 +192,6 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
         kv_cache_bytes_per_gpu=kv_avail, kv_bytes_per_token=arch.kv_bytes_per_token(model, kvb),
         kv_bytes_per_token_per_gpu=per_token_gpu, context_tokens=context,
         kv_bytes_per_seq_per_gpu=seq_bytes, kv_capacity_tokens=capacity, max_concurrent_seqs=seqs,
+        state_bytes_per_seq_per_gpu=arch.state_bytes_per_seq(model, dep.tp_size) / dep.pp_size,
         fits=fits, needed_bytes=needed, shortfall_bytes=0.0 if fits else max(0.0, needed - mem),
     )

@@ -9,7 +9,6 @@ Efficiencies come from the runtime profile, or from a measured calibration profi
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -171,8 +170,11 @@ class PerfModel:
     _kv_bytes_token_layer: float
     _attn_flops_pair_layer: float
     _decode_flops_ctx_layer: float
-    _full_layers: int
-    _window_counts: tuple[tuple[int, int], ...]
+    _full_layers: float
+    """Attention layers reading the whole context, weighted by their KV bytes per token relative to the
+    reference layer (`_kv_bytes_token_layer`)."""
+    _window_counts: tuple[tuple[int, float], ...]
+    """(window, weighted layer count) of the sliding / chunked / top-k sparse attention reads."""
     _allreduces: int
     _allreduce_s_per_byte: float
     _allreduce_latency_s: float
@@ -189,6 +191,10 @@ class PerfModel:
     """Routed-expert groups."""
     _decode_s_per_token_layer: float = 0.0
     """Roofline seconds per (context token x layer) of decode attention."""
+    _state_bytes_seq: float = 0.0
+    """Recurrent state (linear attention / SSM) one sequence reads and writes back per step, bytes per GPU."""
+    _state_flops_token: float = 0.0
+    """FLOPs one token spends on the recurrent-state update and read, per GPU."""
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
@@ -238,17 +244,27 @@ class PerfModel:
             attn_pair = 2 * heads_local * (a.head_dim + a.v_head_dim)
             decode_ctx = attn_pair
         kvb = _quant.kv_dtype_bytes(dep.kv_dtype)
+        # What decode attention reads per cached token: full layers the whole context, sliding / chunked
+        # layers their window, DSA layers their top-k (plus the indexer scan); weighted by KV bytes.
+        ref_bytes = arch.kv_bytes_per_token_layer(model, kvb, tp)
+        full_w, windows = 0.0, dict[int, float]()
+        for cap, per_token in arch.kv_read_groups(model, kvb, tp):
+            weight = per_token / ref_bytes if ref_bytes else 0.0
+            if cap is None:
+                full_w += weight
+            else:
+                windows[cap] = windows.get(cap, 0.0) + weight
         link = gpu.interconnect
         link_uni = link.link_bidir_bw_bytes_per_s / 2
         ring = 2 * (tp - 1) / tp if tp > 1 else 0.0
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=(gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12,
-            _kv_bytes_token_layer=arch.kv_bytes_per_token_layer(model, kvb, tp),
+            _kv_bytes_token_layer=ref_bytes,
             _attn_flops_pair_layer=attn_pair, _decode_flops_ctx_layer=decode_ctx,
-            _full_layers=sum(1 for layer in model.layers if layer.window_tokens is None),
-            _window_counts=tuple(sorted(Counter(layer.window_tokens for layer in model.layers
-                                                if layer.window_tokens is not None).items())),
+            _full_layers=full_w, _window_counts=tuple(sorted(windows.items())),
+            _state_bytes_seq=arch.state_bytes_per_seq(model, tp),
+            _state_flops_token=arch.state_flops_per_token(model, tp),
             _allreduces=2 * model.num_layers,
             _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
@@ -325,7 +341,7 @@ class PerfModel:
         gemm_s, compute_s, memory_s = cached
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
-        if s.prefill_attention_pairs or s.decode_seqs:
+        if s.prefill_attention_pairs or s.decode_seqs or (s.prefill_seqs and self._state_bytes_seq):
             layers = self._full_layers + sum(c for _, c in self._window_counts)
             mean_ctx = s.decode_context_tokens / s.decode_seqs if s.decode_seqs else 0.0
             decode_ctx = s.decode_seqs * self._ctx_layers(mean_ctx)  # token-layers of KV read by decode
@@ -334,7 +350,10 @@ class PerfModel:
                 pair_layers += count * min(s.prefill_attention_pairs, s.prefill_tokens * window)
             past = s.prefill_past_tokens * layers
             kv_bytes = (decode_ctx + past + s.prefill_tokens * layers) * self._kv_bytes_token_layer
+            # Linear-attention / SSM layers: no growing KV, a fixed state read and written per sequence step.
+            kv_bytes += (s.decode_seqs + s.prefill_seqs) * 2 * self._state_bytes_seq
             flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer
+            flops += rows * self._state_flops_token
             t_c = flops / (self._attn_peak_flops * eff.attention_compute_efficiency)
             t_m = kv_bytes / (self._bw * eff.kv_bw_efficiency)
             attn_s = max(t_c, t_m)

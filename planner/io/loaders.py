@@ -7,23 +7,26 @@ that names the file, the field and the value.
 from __future__ import annotations
 
 import difflib
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import DataError, SpecError
+from planner.io import safetensors
 from planner.io.files import load_validated, read_structured, validate
-from planner.io.hf_config import parse_hf_config
+from planner.io.hf import hf_quant_config, parse_hf_config
 from planner.specs.hardware import Gpu
-from planner.specs.model import ModelSpec
+from planner.specs.model import CheckpointSpec, ModelSpec
 from planner.specs.modelfile import ModelFile
 from planner.specs.runtime import Runtime
 
 log = logging.getLogger("planner")
 
 M = TypeVar("M", Gpu, Runtime)
+
+GAP_TOLERANCE = 0.01
+"""Relative gap between checkpoint and config parameter counts above which the cause is reported."""
 
 
 def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
@@ -89,6 +92,10 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
                         hint="pip install huggingface-hub, or pass a local config.json") from None
     try:
         path = Path(hf_hub_download(repo_id, "config.json"))
+        try:  # ModelOpt exports declare their precision beside the config
+            hf_hub_download(repo_id, "hf_quant_config.json")
+        except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
+            pass
     except LocalEntryNotFoundError:
         raise SpecError("model is not a local path and is not in the Hugging Face cache", where=repo_id,
                         hint="check the path, or unset HF_HUB_OFFLINE and connect to download it") from None
@@ -99,23 +106,58 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
     return read_structured(path), path.parent
 
 
-def _check_safetensors(spec: ModelSpec, folder: Path) -> ModelSpec:
-    """Cross-check parameter counts against `model.safetensors.index.json` when present."""
-    index = folder / "model.safetensors.index.json"
-    if not index.is_file() or spec.quantization is not None:
-        return spec
-    try:
-        total_size = int(json.loads(index.read_text())["metadata"]["total_size"])
-    except (KeyError, ValueError, TypeError, OSError):
-        return spec
+_PACKED: dict[str, dict[str, int]] = {"nvfp4": {"U8": 2}, "mxfp4": {"U8": 2}, "int4-awq": {"I32": 8},
+                                      "int4-gptq": {"I32": 8}}
+"""Parameters one stored element packs, by weight format and safetensors dtype."""
+
+
+def checkpoint_spec(spec: ModelSpec, tensors: list[safetensors.TensorInfo], source: str) -> CheckpointSpec:
+    """Cross-check the config arithmetic against the checkpoint's tensors: params per dtype and the gap."""
     from planner.core.arch import count_params
 
-    expected = count_params(spec).total * spec.dtype_bytes
-    if expected and abs(total_size - expected) / expected > 0.02:
-        note = (f"safetensors total_size {total_size / 1e9:.2f} GB differs from the "
-                f"{expected / 1e9:.2f} GB the config implies; extra tensors (MTP, vision) may be present")
-        return spec.model_copy(update={"warnings": (*spec.warnings, note)})
-    return spec
+    fmt = spec.quantization.format if spec.quantization else None
+    inv = safetensors.inventory(tensors, num_layers=spec.num_layers, packed_per_element=_PACKED.get(fmt or "", {}))
+    counts = count_params(spec)
+    config_params = counts.total
+    gap = (inv.params_logical - config_params) / config_params if config_params else 0.0
+    cause = None
+    if abs(gap) > GAP_TOLERANCE:
+        text_ckpt, text_cfg = inv.params_logical - inv.params_vision, config_params - counts.vision
+        text_gap = (text_ckpt - text_cfg) / text_cfg if text_cfg else 0.0
+        extra = inv.params_logical - config_params
+        if inv.params_vision and abs(text_gap) <= GAP_TOLERANCE:
+            cause = (f"the vision / audio tower: the checkpoint holds {inv.params_vision:,} tower parameters, "
+                     f"the config arithmetic {counts.vision:,}")
+        elif fmt in _PACKED or (spec.quantization and spec.quantization.format != "fp8"):
+            cause = f"packed {fmt} tensors whose packing the header does not state ({extra:+,} parameters)"
+        else:
+            cause = (f"an unmodelled block: {extra:+,} parameters in the checkpoint that the {spec.family} "
+                     "adapter does not count")
+    return CheckpointSpec(
+        source=source, params_by_dtype=dict(sorted(inv.params_by_dtype.items())), num_tensors=inv.num_tensors,
+        total_bytes=inv.total_bytes, params_logical=inv.params_logical, params_mtp=inv.params_mtp,
+        params_vision=inv.params_vision, config_params=config_params, gap=gap, gap_cause=cause,
+    )
+
+
+def _with_checkpoint(spec: ModelSpec, tensors: list[safetensors.TensorInfo] | None, source: str) -> ModelSpec:
+    if not tensors:
+        return spec
+    ckpt = checkpoint_spec(spec, tensors, source)
+    warnings = spec.warnings
+    if ckpt.gap_cause:
+        note = (f"the checkpoint has {ckpt.params_logical:,} parameters, {100 * ckpt.gap:+.1f}% from the "
+                f"{ckpt.config_params:,} the config implies; likely cause: {ckpt.gap_cause}")
+        warnings = (*warnings, note)
+    return spec.model_copy(update={"checkpoint": ckpt, "warnings": warnings})
+
+
+def _with_quant_file(spec: ModelSpec, folder: Path) -> ModelSpec:
+    """Apply a ModelOpt `hf_quant_config.json` beside the config (it sets the served precision)."""
+    path = folder / "hf_quant_config.json"
+    if not path.is_file():
+        return spec
+    return spec.model_copy(update={"quantization": hf_quant_config(read_structured(path), str(path))})
 
 
 def _load_config_file(path: Path, name: str | None = None) -> ModelSpec:
@@ -144,14 +186,20 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
         if not config.is_file():
             raise SpecError("model folder has no config.json", where=str(path),
                             hint="point at the checkpoint folder that holds config.json")
-        return _check_safetensors(_load_config_file(config, path.name), path)
+        spec = _with_quant_file(_load_config_file(config, path.name), path)
+        return _with_checkpoint(spec, safetensors.local_tensors(path), f"{path} safetensors headers")
     if path.suffix in (".yaml", ".yml"):
         return model_from_file(load_model_file(path), path)
     if path.is_file() or path.suffix == ".json":
-        return _load_config_file(path)
+        return _with_quant_file(_load_config_file(path), path.parent)
     if ref.count("/") == 1 and not ref.startswith((".", "/")):
         data, folder = hub(ref)
-        return _check_safetensors(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
+        spec = _with_quant_file(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
+        tensors = safetensors.local_tensors(folder) if folder.is_dir() else None
+        if tensors is None and hub is _config_from_hub:
+            tensors = safetensors.hub_tensors(ref)
+            return _with_checkpoint(spec, tensors, f"{ref} safetensors metadata (hub)")
+        return _with_checkpoint(spec, tensors, f"{folder} safetensors headers")
     raise SpecError("model not found", where="MODEL", value=ref,
                     hint="pass a config.json, a model folder, a model.yaml or a Hugging Face repo id (org/name)")
 

@@ -19,6 +19,7 @@ from planner.render.format import count as human_count
 from planner.render.format import duration as ms
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
+from planner.specs.model import CheckpointSpec
 from planner.specs.runtime import Runtime
 
 
@@ -82,7 +83,9 @@ def deployment_json(dep: Deployment) -> dict[str, Any]:
 
 def memory_json(dep: Deployment, mem: MemoryBreakdown) -> dict[str, Any]:
     """`planner memory --format json` payload: the breakdown plus the deployment and warnings."""
+    ckpt = dep.model.checkpoint
     return {**mem.model_dump(mode="json"), "deployment": deployment_json(dep),
+            "checkpoint": ckpt.model_dump(mode="json") if ckpt else None,
             "warnings": list(dep.model.warnings)}
 
 
@@ -114,9 +117,31 @@ def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
     summary.add_row(f"max concurrent seqs at {mem.context_tokens:,} tokens", f"{mem.max_concurrent_seqs:,}")
     summary.add_row("params total / active", f"{human_count(mem.params_total)} / {human_count(mem.params_active)}")
     summary.add_row("KV bytes per token (model)", f"{mem.kv_bytes_per_token:,.0f}")
+    if mem.state_bytes_per_seq_per_gpu:
+        summary.add_row("recurrent state per sequence", f"{gib(mem.state_bytes_per_seq_per_gpu)} per GPU "
+                        "(linear-attention / SSM layers, fixed size)")
     parts: list[Any] = [verdict, table, summary]
+    ckpt = dep.model.checkpoint
+    if ckpt is not None:
+        parts.append(checkpoint_view(ckpt))
     parts += [Text(f"warning: {w}", style="yellow") for w in dep.model.warnings]
     return Group(*parts)
+
+
+def checkpoint_view(ckpt: CheckpointSpec) -> Table:
+    """The checkpoint's parameters per stored dtype and the gap to the config arithmetic."""
+    table = Table(title=f"checkpoint ({ckpt.source})", box=box.SIMPLE, header_style="bold", title_justify="left")
+    table.add_column("dtype")
+    table.add_column("parameters", justify="right")
+    for dtype, n in ckpt.params_by_dtype.items():
+        table.add_row(dtype, f"{n:,}")
+    table.add_row("logical", f"{ckpt.params_logical:,}", end_section=False)
+    if ckpt.params_mtp:
+        table.add_row("MTP layers (besides)", f"{ckpt.params_mtp:,}")
+    table.add_row("config arithmetic", f"{ckpt.config_params:,}")
+    gap = f"{100 * ckpt.gap:+.2f}%"
+    table.caption = f"gap {gap}: {ckpt.gap_cause}" if ckpt.gap_cause else f"gap {gap} (within 1%)"
+    return table
 
 
 def estimate_json(result: EstimateResult) -> dict[str, Any]:

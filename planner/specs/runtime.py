@@ -192,6 +192,9 @@ class Runtime(Sourced):
     """Performance-model defaults (tuned on ../shared/validation data; see sources)."""
     perf_overrides: dict[Architecture, PerfOverride] = Field(default_factory=dict)
     """Per-architecture adjustments of `perf`."""
+    model_families: list[str] | None = None
+    """Model families (planner `Family` ids) the runtime loads at `version`, from its supported-models list;
+    None: not described (any family is assumed loadable)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Runtime:
@@ -222,6 +225,10 @@ class Runtime(Sourced):
     def supports_quant(self, quant: Quant, architecture: Architecture) -> bool:
         """Whether `quant` weights can be served on `architecture`."""
         return architecture in self.quantization.get(quant, [])
+
+    def supports_family(self, family: str) -> bool:
+        """Whether the runtime's supported-models list covers `family` (unknown families are not refused)."""
+        return self.model_families is None or family == "other" or family in self.model_families
 
     def supports_kv_dtype(self, kv_dtype: KvDtype, architecture: Architecture) -> bool:
         """Whether the KV cache can be stored as `kv_dtype` on `architecture`."""

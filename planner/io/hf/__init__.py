@@ -1,0 +1,273 @@
+"""Turn a Hugging Face `config.json` dict into a `ModelSpec` (pure: no file or network I/O).
+
+Dispatch is on `architectures` first (what runtimes load: Kimi-K2 ships `DeepseekV3ForCausalLM`
+under its own model_type), then on `model_type`. Each family is a `Recipe` (data: defaults and
+layout flags) with an optional adapter hook for what departs from the Llama layout. Multimodal
+wrappers are read through their `text_config`, and their vision tower is counted, not dropped.
+Field names and defaults follow the transformers config classes, so a config parses here as
+transformers would read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from planner.errors import SpecError
+from planner.io.hf import _classic, _hybrid, _moe
+from planner.io.hf._build import Draft, Recipe, build
+from planner.io.hf._fields import dtype_of
+from planner.io.hf._quant import hf_quant_config, quant_config
+from planner.io.hf._vision import vision_params
+from planner.specs.model import LayerSpec, ModelSpec, QuantConfig, VisionSpec
+
+__all__ = ["RECIPES", "hf_quant_config", "parse_hf_config", "recipe_for"]
+
+_GEMMA3_TEXT = {"vocab_size": 262208, "max_position_embeddings": 131072, "head_dim": 256, "sliding_window": 4096,
+                "sliding_window_pattern": 6, "num_key_value_heads": 4}
+
+RECIPES: dict[str, Recipe] = {
+    "llama": Recipe("llama"),
+    "mistral": Recipe("mistral"),
+    "mixtral": Recipe("mixtral"),
+    "mistral3": Recipe("mistral3"),
+    "qwen2": Recipe("qwen2", qkv_bias=True, windows="qwen"),
+    "qwen2_moe": Recipe("qwen2_moe", qkv_bias=True, shared_gate=True, moe_layers="qwen", windows="qwen"),
+    "qwen3": Recipe("qwen3", qk_norm=True, windows="qwen"),
+    "qwen3_moe": Recipe("qwen3_moe", qk_norm=True, moe_layers="qwen", windows="qwen"),
+    "qwen3_vl": Recipe("qwen3_vl", qk_norm=True, moe_layers="qwen", windows="none"),
+    "qwen3_next": Recipe("qwen3_next", qk_norm=True, shared_gate=True, moe_layers="qwen", windows="none",
+                         adapt=_hybrid.qwen_next),
+    "qwen3_5": Recipe("qwen3_5", qk_norm=True, shared_gate=True, moe_layers="qwen", windows="none",
+                      adapt=_hybrid.qwen_next),
+    "qwen": Recipe("qwen", qkv_bias=True, adapt=_classic.qwen_v1),
+    "mimo": Recipe("mimo", qkv_bias=True, windows="qwen"),
+    "gemma": Recipe("gemma", defaults={"head_dim": 256}, tie_default=True),
+    "gemma2": Recipe("gemma2", defaults={"head_dim": 256, "sliding_window": 4096}, tie_default=True,
+                     windows="gemma2"),
+    "gemma3": Recipe("gemma3", defaults=_GEMMA3_TEXT, tie_default=True, qk_norm=True, windows="gemma3"),
+    "gemma4": Recipe("gemma4", tie_default=True, qk_norm=True, adapt=_moe.gemma4),
+    "phi3": Recipe("phi3"),
+    "phi3_v": Recipe("phi3_v"),
+    "deepseek": Recipe("deepseek", moe_layers="deepseek"),
+    "deepseek_v32": Recipe("deepseek_v32", moe_layers="deepseek"),
+    "kimi": Recipe("kimi", moe_layers="deepseek"),
+    "glm_dsa": Recipe("glm_dsa", moe_layers="deepseek"),
+    "glm4_moe": Recipe("glm4_moe", moe_layers="deepseek", adapt=_moe.glm4_moe),
+    "llama4": Recipe("llama4", adapt=_moe.llama4),
+    "minimax_m2": Recipe("minimax_m2", adapt=_moe.minimax_m2),
+    "minimax": Recipe("minimax", adapt=_hybrid.minimax_lightning),
+    "mimo_v2": Recipe("mimo", moe_layers="deepseek", adapt=_moe.mimo_v2),
+    "gpt_oss": Recipe("gpt_oss", qkv_bias=True, o_bias=True, adapt=_moe.gpt_oss),
+    "gptj": Recipe("gptj", defaults={"n_positions": 2048}, mlp_gated=False, mlp_bias=True, norm="layernorm",
+                   norms_per_layer=1, lm_head_bias=True, parallel_block=True, dense_width=False, adapt=_classic.gpt2),
+    "gpt2": Recipe("gpt2", defaults={"n_positions": 1024}, mlp_gated=False, mlp_bias=True, norm="layernorm",
+                   tie_default=True, qkv_bias=True, o_bias=True, learned_positions=True, dense_width=False,
+                   adapt=_classic.gpt2),
+    "gpt_bigcode": Recipe("gpt_bigcode", defaults={"n_positions": 1024}, mlp_gated=False, mlp_bias=True,
+                          norm="layernorm", tie_default=True, qkv_bias=True, o_bias=True, learned_positions=True,
+                          dense_width=False, adapt=_classic.gpt_bigcode),
+    "starcoder2": Recipe("starcoder2", mlp_gated=False, mlp_bias=True, norm="layernorm", tie_default=True,
+                         qkv_bias=True, o_bias=True),
+    "gpt_neox": Recipe("gpt_neox", mlp_gated=False, mlp_bias=True, norm="layernorm", qkv_bias=True, o_bias=True,
+                       parallel_block=True),
+    "chatglm": Recipe("chatglm", qkv_bias=True, adapt=_classic.chatglm),
+    "cohere": Recipe("cohere", norms_per_layer=1, tie_default=True, parallel_block=True, adapt=_classic.cohere),
+    "cohere2": Recipe("cohere", defaults={"sliding_window_pattern": 4}, norms_per_layer=1, tie_default=True,
+                      parallel_block=True, windows="gemma3", adapt=_classic.cohere),
+    "olmo2": Recipe("olmo2", qk_norm=True, qk_norm_full=True),
+    "granite": Recipe("granite"),
+    "granite_moe": Recipe("granite_moe", adapt=_moe.granite_moe),
+    "granite_hybrid": Recipe("granite_moe", adapt=_hybrid.granite_hybrid),
+    "nemotron_nas": Recipe("nemotron_nas", dense_width=False, adapt=_moe.nemotron_nas),
+    "nemotron_h": Recipe("nemotron_h", adapt=_hybrid.nemotron_h),
+    "falcon_h1": Recipe("falcon_h1", adapt=_hybrid.falcon_h1),
+    "jamba": Recipe("jamba", adapt=_hybrid.jamba),
+    "bert": Recipe("bert", defaults={"type_vocab_size": 2, "max_position_embeddings": 512}, mlp_gated=False,
+                   mlp_bias=True, norm="layernorm", qkv_bias=True, o_bias=True, learned_positions=True,
+                   encoder_only=True),
+}
+"""Family recipes by key (the targets of the two dispatch tables below)."""
+
+ARCHITECTURES: dict[str, str] = {
+    "LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
+    "Mistral3ForConditionalGeneration": "mistral3", "LlavaForConditionalGeneration": "llama",
+    "LlavaNextForConditionalGeneration": "llama",
+    "Qwen2ForCausalLM": "qwen2", "Qwen2MoeForCausalLM": "qwen2_moe", "Qwen3ForCausalLM": "qwen3",
+    "Qwen3MoeForCausalLM": "qwen3_moe", "Qwen3VLForConditionalGeneration": "qwen3_vl",
+    "Qwen3VLMoeForConditionalGeneration": "qwen3_vl", "Qwen3NextForCausalLM": "qwen3_next",
+    "Qwen3_5ForConditionalGeneration": "qwen3_5", "Qwen3_5MoeForConditionalGeneration": "qwen3_5",
+    "Qwen3_5ForCausalLM": "qwen3_5", "Qwen3_5MoeForCausalLM": "qwen3_5", "QWenLMHeadModel": "qwen",
+    "MiMoForCausalLM": "mimo", "MiMoV2FlashForCausalLM": "mimo_v2",
+    "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3",
+    "Gemma3ForConditionalGeneration": "gemma3", "Gemma4ForConditionalGeneration": "gemma4",
+    "Gemma4ForCausalLM": "gemma4", "Phi3ForCausalLM": "phi3", "Phi3VForCausalLM": "phi3_v",
+    "DeepseekV2ForCausalLM": "deepseek", "DeepseekV3ForCausalLM": "deepseek",
+    "DeepseekV32ForCausalLM": "deepseek_v32", "KimiK25ForConditionalGeneration": "kimi",
+    "Glm4MoeForCausalLM": "glm4_moe", "GlmMoeDsaForCausalLM": "glm_dsa", "ChatGLMModel": "chatglm",
+    "ChatGLMForConditionalGeneration": "chatglm", "Llama4ForConditionalGeneration": "llama4",
+    "Llama4ForCausalLM": "llama4", "MiniMaxM2ForCausalLM": "minimax_m2", "MiniMaxText01ForCausalLM": "minimax",
+    "MiniMaxForCausalLM": "minimax", "GptOssForCausalLM": "gpt_oss", "GPTJForCausalLM": "gptj",
+    "GPT2LMHeadModel": "gpt2", "GPTBigCodeForCausalLM": "gpt_bigcode", "Starcoder2ForCausalLM": "starcoder2",
+    "GPTNeoXForCausalLM": "gpt_neox", "CohereForCausalLM": "cohere", "Cohere2ForCausalLM": "cohere2",
+    "Olmo2ForCausalLM": "olmo2", "Olmo3ForCausalLM": "olmo2", "GraniteForCausalLM": "granite",
+    "GraniteMoeForCausalLM": "granite_moe", "GraniteMoeSharedForCausalLM": "granite_moe",
+    "GraniteMoeHybridForCausalLM": "granite_hybrid", "DeciLMForCausalLM": "nemotron_nas",
+    "NemotronHForCausalLM": "nemotron_h", "FalconH1ForCausalLM": "falcon_h1", "JambaForCausalLM": "jamba",
+    "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
+}
+"""`architectures[0]` -> recipe key (checked first)."""
+
+MODEL_TYPES: dict[str, str] = {
+    "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "mistral3": "mistral3", "llava": "llama",
+    "qwen2": "qwen2", "qwen2_moe": "qwen2_moe", "qwen3": "qwen3", "qwen3_moe": "qwen3_moe",
+    "qwen3_vl_text": "qwen3_vl", "qwen3_vl_moe_text": "qwen3_vl", "qwen3_next": "qwen3_next",
+    "qwen3_5_text": "qwen3_5", "qwen3_5_moe_text": "qwen3_5", "qwen": "qwen", "mimo": "mimo",
+    "mimo_v2_flash": "mimo_v2", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3", "gemma3_text": "gemma3",
+    "gemma4_text": "gemma4", "phi3": "phi3", "deepseek_v2": "deepseek", "deepseek_v3": "deepseek",
+    "deepseek_v32": "deepseek_v32", "kimi_k2": "kimi", "glm4_moe": "glm4_moe", "glm_moe_dsa": "glm_dsa",
+    "chatglm": "chatglm", "llama4_text": "llama4", "minimax_m2": "minimax_m2", "minimax": "minimax",
+    "gpt_oss": "gpt_oss", "gptj": "gptj", "gpt2": "gpt2", "gpt_bigcode": "gpt_bigcode", "starcoder2": "starcoder2",
+    "gpt_neox": "gpt_neox", "cohere": "cohere", "cohere2": "cohere2", "olmo2": "olmo2", "olmo3": "olmo2",
+    "granite": "granite", "granitemoe": "granite_moe", "granitemoeshared": "granite_moe",
+    "granitemoehybrid": "granite_hybrid", "nemotron-nas": "nemotron_nas", "nemotron_h": "nemotron_h",
+    "falcon_h1": "falcon_h1", "jamba": "jamba", "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
+}
+"""`model_type` -> recipe key (when `architectures` names nothing known)."""
+
+UNMODELLED_KEYS = ("hybrid_override_pattern", "block_configs", "layer_types", "attn_type_list",
+                   "linear_attn_config", "mamba_d_state", "ssm_state_size", "kv_lora_rank", "compress_ratios",
+                   "hc_mult", "hybrid_layer_pattern", "num_experts", "n_routed_experts", "num_local_experts")
+"""Fields that mean a layout the Llama reading would get wrong; an unknown family with any is refused."""
+
+_LLAMA_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size")
+
+
+def recipe_for(config: dict[str, Any]) -> tuple[str, Recipe] | None:
+    """The recipe a config dispatches to: `architectures[0]` first, then `model_type` (None: unknown)."""
+    archs = config.get("architectures") or []
+    arch = str(archs[0]) if isinstance(archs, list) and archs else ""
+    key = ARCHITECTURES.get(arch) or MODEL_TYPES.get(str(config.get("model_type", "")).lower())
+    return (key, RECIPES[key]) if key else None
+
+
+def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json") -> ModelSpec:
+    """Build a `ModelSpec` from a Hugging Face config dict.
+
+    Args:
+        config: The parsed `config.json`.
+        name: Model name for reports (repo id or folder name).
+        where: Where the config came from, for error messages.
+
+    Returns:
+        The normalised spec; `warnings` lists every assumption made.
+
+    Raises:
+        SpecError: A required field is missing or nonsensical, or an unknown family cannot be read safely.
+    """
+    try:
+        return _parse(config, name, where)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise SpecError(f"inconsistent model config: {msg}", where=where,
+                        hint="check num_attention_heads / num_key_value_heads / expert counts") from None
+
+
+def _text_part(config: dict[str, Any]) -> dict[str, Any]:
+    """The text model of a wrapper (`text_config`, `llm_config`) with the wrapper's dtype, tying and quantization."""
+    inner = config.get("text_config") or config.get("llm_config")
+    if not isinstance(inner, dict):
+        return config
+    text = {**inner}
+    top = str(config.get("model_type", "")).lower()
+    text.setdefault("model_type", f"{top}_text" if top in ("gemma3", "gemma4", "llama4") else top)
+    for key in ("torch_dtype", "dtype", "quantization_config", "tie_word_embeddings"):
+        if key in config and key not in text:
+            text[key] = config[key]
+    if not text.get("architectures"):
+        text.pop("architectures", None)
+    return text
+
+
+def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
+    if not isinstance(config, dict):
+        raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__)
+    text = _text_part(config)
+    model_type = str(text.get("model_type") or config.get("model_type") or "").lower()
+    if not model_type:
+        raise SpecError("config has no `model_type`", where=where,
+                        hint="is this a Hugging Face config.json? it should name its model_type")
+    found = recipe_for(text) if text is not config else None
+    found = found or recipe_for(config)
+    if found is None:
+        draft = _unknown(text, model_type, where)
+    else:
+        _, recipe = found
+        draft = build(recipe, text, model_type, where)
+    spec = draft.spec
+    dtype_name = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16"
+    dtype = dtype_of(dtype_name)
+    if dtype is None:
+        draft.warnings.append(f"torch_dtype {str(dtype_name)!r} not recognised; assuming bf16")
+        dtype = "bf16"
+    vision = _vision(config, text, spec["hidden_size"], model_type, draft)
+    archs = config.get("architectures") or []
+    spec.update(
+        name=name, dtype=dtype, layers=tuple(LayerSpec(**layer) for layer in draft.layers),
+        quantization=quant_config(text, where), vision=vision, warnings=tuple(draft.warnings),
+        architecture=str(archs[0]) if isinstance(archs, list) and archs else "",
+        type_vocab_size=draft.f.int("type_vocab_size", 0, minimum=0) if spec["encoder_only"] else 0,
+        embedding_norm=spec["encoder_only"], pooler=spec["encoder_only"],
+    )
+    return ModelSpec(**spec)
+
+
+def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_type: str,
+            draft: Draft) -> VisionSpec | None:
+    vision_cfg = config.get("vision_config")
+    if not isinstance(vision_cfg, dict) or text is config:
+        if str(config.get("model_type")) == "phi3_v" and isinstance(config.get("img_processor"), dict):
+            vision_cfg = {"model_type": "clip_vision_model"}  # CLIP ViT-L/14-336 of Phi-3-vision
+        else:
+            return None
+    params, kind, exact = vision_params(vision_cfg, hidden, str(config.get("model_type", "")))
+    if not exact:
+        draft.warnings.append(f"vision tower {kind!r} counted as a plain ViT from its depth and widths "
+                              f"({params / 1e9:.2f}B parameters, an estimate)")
+    return VisionSpec(params=params, kind=kind)
+
+
+def _unknown(text: dict[str, Any], model_type: str, where: str) -> Draft:
+    """An unknown family: read as Llama when nothing in it says otherwise, naming every assumption."""
+    missing = [k for k in _LLAMA_FIELDS if k not in text and not (k == "intermediate_size" and "n_inner" in text)]
+    odd = [k for k in UNMODELLED_KEYS if text.get(k) is not None]
+    if odd or missing:
+        what = (f"fields the planner does not model ({', '.join(odd)})" if odd
+                else f"none of {', '.join(missing)}")
+        raise SpecError(f"unknown model_type {model_type!r}: its config has {what}, so its shape cannot be "
+                        "read safely", where=where,
+                        hint="describe it in model.yaml as `config:` with `model_type` of the closest supported "
+                             "family (llama, qwen3_moe, deepseek_v3, nemotron_h, ...) and that family's fields; "
+                             "`planner memory` then shows what was counted")
+    draft = build(Recipe("other"), text, model_type, where)
+    f = draft.f
+    assumed = ["gated SwiGLU MLP (gate, up, down; no biases)", "no attention biases" if not f.get("attention_bias")
+               else "attention biases on q/k/v/o", "two RMSNorms per layer and a final norm",
+               "tied embeddings" if draft.spec["tie_word_embeddings"] else "an untied lm_head",
+               f"head_dim {draft.spec['attention'].head_dim}" + ("" if f.get("head_dim") else " (hidden / heads)"),
+               f"{draft.spec['attention'].num_kv_heads} KV heads", "full attention in every layer"
+               if not any(x["kind"] == "sliding" for x in draft.layers) else "a sliding window in every layer"]
+    if not f.get("max_position_embeddings"):
+        assumed.append("a 2,048-token context")
+    draft.warnings.append(f"unknown model_type {model_type!r}: parsed as Llama, assuming " + ", ".join(assumed)
+                          + "; check the parameter count against the model card")
+    return draft
+
+
+def with_checkpoint_quant(spec: ModelSpec, quant: QuantConfig | None) -> ModelSpec:
+    """`spec` with the checkpoint's `hf_quant_config.json` declaration (it wins over config.json's)."""
+    if quant is None:
+        return spec
+    return spec.model_copy(update={"quantization": quant})

@@ -1,0 +1,153 @@
+"""Adapters for hybrid models: Mamba / SSM and linear-attention layers mixed with attention.
+
+Nemotron-H / Nemotron 3 (`hybrid_override_pattern`), Qwen3-Next and Qwen3.5 (gated DeltaNet,
+`layer_types` / `full_attention_interval`), Falcon-H1 (attention and Mamba2 side by side), Jamba
+(Mamba1 + attention + MoE by period), Granite 4.0-H (`layer_types`), MiniMax-01 (lightning attention).
+"""
+
+from __future__ import annotations
+
+import math
+
+from planner.errors import SpecError
+from planner.io.hf._build import Draft, need
+from planner.io.hf._fields import dtype_of
+from planner.specs.model import LinearAttentionSpec, MambaSpec, MoeSpec, StateDtype
+
+
+def _state_dtype(d: Draft, *keys: str) -> StateDtype:
+    """The recurrent-state precision the config asks runtimes to keep; else the model dtype."""
+    for key in keys:
+        value = d.f.get(key)
+        if value is not None and dtype_of(value):
+            return dtype_of(value)  # type: ignore[return-value]
+    return dtype_of(d.f.get("torch_dtype") or d.f.get("dtype") or "bfloat16") or "bf16"
+
+
+def nemotron_h(d: Draft) -> None:
+    """Nemotron-H / Nemotron 3: one block per layer, M = Mamba2, * = attention, - = MLP, E = MoE."""
+    f = d.f
+    pattern = str(need(f, "hybrid_override_pattern", "the per-layer block pattern"))
+    if len(pattern) != d.num_layers:
+        raise SpecError(f"hybrid_override_pattern has {len(pattern)} blocks for {d.num_layers} layers",
+                        where=f.where, value=pattern, hint="each character is one layer: M, *, - or E")
+    kinds = {"M": ("mamba", "none"), "*": ("full", "none"), "-": ("none", "dense"), "E": ("none", "moe")}
+    bad = sorted(set(pattern) - set(kinds))
+    if bad:
+        raise SpecError(f"hybrid_override_pattern has unknown block types {bad}", where=f.where,
+                        hint="known: M (Mamba2), * (attention), - (MLP), E (MoE)")
+    d.layers = [{"kind": kinds[c][0], "mlp": kinds[c][1]} for c in pattern]
+    heads = f.int("mamba_num_heads")
+    d.spec["mamba"] = MambaSpec(
+        version=2, d_inner=heads * f.int("mamba_head_dim"), state_size=f.int("ssm_state_size"),
+        conv_kernel=f.int("conv_kernel", 4), num_heads=heads, n_groups=f.int("n_groups", 1),
+        proj_bias=f.bool("use_bias", False), conv_bias=f.bool("use_conv_bias", True),
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    d.spec["norms_per_layer"] = 1
+    d.spec["mlp_gated"] = False  # relu2 up/down MLPs and experts
+    if "E" in pattern:
+        experts = f.int("n_routed_experts")
+        shared = f.int("moe_shared_expert_intermediate_size", 0, minimum=0) * f.int("n_shared_experts", 1, minimum=0)
+        d.spec["moe"] = MoeSpec(
+            num_experts=experts, num_experts_per_tok=f.int("num_experts_per_tok"),
+            expert_intermediate_size=f.int("moe_intermediate_size"), shared_intermediate_size=shared,
+            router_bias=True, latent_size=f.opt_int("moe_latent_size"),
+        )
+    mtp = f.get("mtp_hybrid_override_pattern")
+    d.spec["num_mtp_layers"] = f.int("num_nextn_predict_layers", 0, minimum=0) if mtp else 0
+
+
+def _gated_deltanet(d: Draft) -> LinearAttentionSpec:
+    f = d.f
+    return LinearAttentionSpec(
+        variant="gated_deltanet", num_key_heads=f.int("linear_num_key_heads"),
+        num_value_heads=f.int("linear_num_value_heads"), key_head_dim=f.int("linear_key_head_dim"),
+        value_head_dim=f.int("linear_value_head_dim"), conv_kernel=f.int("linear_conv_kernel_dim", 4),
+        state_dtype=_state_dtype(d, "mamba_ssm_dtype", "mamba_ssm_cache_dtype"),
+    )
+
+
+def qwen_next(d: Draft) -> None:
+    """Qwen3-Next / Qwen3.5: gated DeltaNet layers, and every `full_attention_interval`-th a gated attention."""
+    f = d.f
+    if not any(layer["kind"] == "linear" for layer in d.layers):
+        interval = f.int("full_attention_interval", 4)
+        for i, layer in enumerate(d.layers):
+            layer["kind"] = "full" if (i + 1) % interval == 0 else "linear"
+    d.spec["linear_attention"] = _gated_deltanet(d)
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "output_gate": f.bool("attn_output_gate", True), "qk_norm": True})
+
+
+def falcon_h1(d: Draft) -> None:
+    """Falcon-H1: every layer runs attention and a Mamba2 mixer in parallel, then a gated MLP."""
+    f = d.f
+    heads = f.int("mamba_n_heads")
+    head_dim = f.int("mamba_d_head")
+    d_inner = f.get("mamba_d_ssm") or heads * head_dim
+    d.spec["mamba"] = MambaSpec(
+        version=2, d_inner=int(d_inner), state_size=f.int("mamba_d_state"), conv_kernel=f.int("mamba_d_conv", 4),
+        num_heads=heads, n_groups=f.int("mamba_n_groups", 1), proj_bias=f.bool("mamba_proj_bias", False),
+        conv_bias=f.bool("mamba_conv_bias", True), gated_norm=f.bool("mamba_rms_norm", False),
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    for layer in d.layers:
+        layer["parallel_ssm"] = True
+    d.spec["parallel_block"] = True
+    if f.bool("projectors_bias", False):
+        d.spec["attention"] = d.spec["attention"].model_copy(update={"qkv_bias": True, "o_bias": True})
+
+
+def jamba(d: Draft) -> None:
+    """Jamba: attention every `attn_layer_period` (at the offset), Mamba1 elsewhere; MoE by its own period."""
+    f = d.f
+    a_period, a_offset = f.int("attn_layer_period", 8), f.int("attn_layer_offset", 4, minimum=0)
+    e_period, e_offset = f.int("expert_layer_period", 2), f.int("expert_layer_offset", 1, minimum=0)
+    hidden = d.spec["hidden_size"]
+    d_inner = f.int("mamba_expand", 2) * hidden
+    dt_rank = f.get("mamba_dt_rank", "auto")
+    d.spec["mamba"] = MambaSpec(
+        version=1, d_inner=d_inner, state_size=f.int("mamba_d_state", 16), conv_kernel=f.int("mamba_d_conv", 4),
+        dt_rank=math.ceil(hidden / 16) if dt_rank == "auto" else int(dt_rank),
+        proj_bias=f.bool("mamba_proj_bias", False), conv_bias=f.bool("mamba_conv_bias", True),
+        gated_norm=False, inner_norms=True, state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    moe = d.spec["moe"]
+    for i, layer in enumerate(d.layers):
+        layer["kind"] = "full" if i % a_period == a_offset else "mamba"
+        layer["mlp"] = "moe" if moe is not None and i % e_period == e_offset else "dense"
+
+
+def granite_hybrid(d: Draft) -> None:
+    """Granite 4.0-H: `layer_types` mamba / attention; MoE (plus a shared MLP) or the shared MLP alone."""
+    f = d.f
+    heads = f.int("mamba_n_heads")
+    d.spec["mamba"] = MambaSpec(
+        version=2, d_inner=heads * f.int("mamba_d_head"), state_size=f.int("mamba_d_state"),
+        conv_kernel=f.int("mamba_d_conv", 4), num_heads=heads, n_groups=f.int("mamba_n_groups", 1),
+        proj_bias=f.bool("mamba_proj_bias", False), conv_bias=f.bool("mamba_conv_bias", True),
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    shared = f.int("shared_intermediate_size", 0, minimum=0)
+    if d.spec["moe"] is None:
+        d.spec["intermediate_size"] = shared or d.spec["intermediate_size"]
+        for layer in d.layers:
+            layer["mlp"] = "dense"
+    else:
+        d.spec["moe"] = d.spec["moe"].model_copy(update={"shared_intermediate_size": shared, "router_bias": False})
+
+
+def minimax_lightning(d: Draft) -> None:
+    """MiniMax-01: `attn_type_list` 0 = lightning (linear) attention, 1 = softmax attention; MoE everywhere."""
+    f = d.f
+    types = f.list("attn_type_list", d.num_layers)
+    if types is None:
+        raise SpecError("config is missing `attn_type_list` (one 0/1 per layer)", where=f.where,
+                        hint="MiniMax-01 configs mark lightning (0) and softmax (1) attention layers")
+    a = d.spec["attention"]
+    for layer, t in zip(d.layers, types):
+        layer["kind"] = "full" if t else "linear"
+    d.spec["linear_attention"] = LinearAttentionSpec(
+        variant="lightning", num_key_heads=a.num_heads, num_value_heads=a.num_heads, key_head_dim=a.head_dim,
+        value_head_dim=a.head_dim, conv_kernel=0, state_dtype="fp32")

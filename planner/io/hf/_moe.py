@@ -1,0 +1,157 @@
+"""Adapters for the MoE and heterogeneous families departing from the Llama layout.
+
+Llama 4 (interleaved MoE with a shared expert, chunked attention, NoPE global layers), GLM-4.5+ and
+GLM-5 (shared experts, leading dense layers, DSA), MiniMax-M2, MiMo-V2 (per-layer sliding pattern
+and head counts), Gemma 4 (global layers with their own heads, a dense MLP beside the experts),
+Nemotron-NAS (per-layer `block_configs`), Granite MoE.
+"""
+
+from __future__ import annotations
+
+from planner.errors import SpecError
+from planner.io.hf._build import Draft, need
+from planner.specs.model import MoeSpec
+
+
+def llama4(d: Draft) -> None:
+    """Llama 4: MoE every `interleave_moe_layer_step`-th layer (routed + shared expert), dense elsewhere at
+    `intermediate_size_mlp`; RoPE layers use chunked attention, every 4th (NoPE) layer full attention."""
+    f = d.f
+    step = f.int("interleave_moe_layer_step", 1)
+    moe_layers = f.get("moe_layers") or list(range(step - 1, d.num_layers, step))
+    chunk = f.opt_int("attention_chunk_size")
+    no_rope = f.list("no_rope_layers", d.num_layers)
+    interval = f.int("no_rope_layer_interval", 4)
+    rope_flags = [bool(x) for x in no_rope] if no_rope else \
+        [(i + 1) % interval != 0 for i in range(d.num_layers)]
+    expert = f.int("intermediate_size")
+    d.spec["intermediate_size"] = f.int("intermediate_size_mlp", expert)
+    d.spec["moe"] = MoeSpec(num_experts=f.int("num_local_experts"), num_experts_per_tok=f.int("num_experts_per_tok"),
+                            expert_intermediate_size=expert, shared_intermediate_size=expert)
+    d.layers = [{"kind": "chunked" if rope and chunk else "full", "window_tokens": chunk if rope and chunk else None,
+                 "rope": rope, "mlp": "moe" if i in moe_layers else "dense"}
+                for i, rope in enumerate(rope_flags)]
+    # use_qk_norm is a weightless L2 norm in Llama 4: no parameters.
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"qk_norm": False})
+
+
+def glm4_moe(d: Draft) -> None:
+    """GLM-4.5 / 4.6 / 4.7: Q/K/V biases, optional q/k norm, leading dense layers, one shared expert."""
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": d.f.bool("attention_bias", True), "o_bias": False})
+
+
+def minimax_m2(d: Draft) -> None:
+    """MiniMax-M2: every layer MoE (intermediate_size is the expert width), q/k norms over all heads."""
+    moe = d.spec["moe"]
+    assert moe is not None
+    d.spec["moe"] = moe.model_copy(update={"expert_intermediate_size": d.f.int("intermediate_size")})
+    mtp = d.f.int("num_mtp_modules", 0, minimum=0) if d.f.bool("use_mtp", False) else 0
+    d.spec["num_mtp_layers"] = mtp
+
+
+def mimo_v2(d: Draft) -> None:
+    """MiMo-V2-Flash: `hybrid_layer_pattern` 1 = sliding window (own KV heads, sinks), 0 = full attention;
+    `moe_layer_freq` marks MoE layers."""
+    f = d.f
+    pattern = f.list("hybrid_layer_pattern", d.num_layers)
+    if pattern is None:
+        raise SpecError("config is missing `hybrid_layer_pattern` (one 0/1 per layer)", where=f.where,
+                        hint="MiMo-V2 configs mark sliding (1) and full (0) attention layers")
+    window = int(f.get("sliding_window_size") or need(f, "sliding_window", "the sliding window"))
+    swa_kv = f.opt_int("swa_num_key_value_heads")
+    for layer, swa in zip(d.layers, pattern):
+        if swa:
+            layer.update(kind="sliding", window_tokens=window, num_kv_heads=swa_kv)
+        else:
+            layer.update(kind="full", window_tokens=None)
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"sinks": f.bool("add_swa_attention_sink_bias",
+                                                                                  False)})
+
+
+def gemma4(d: Draft) -> None:
+    """Gemma 4: sliding layers at head_dim / num_key_value_heads, full layers at global_head_dim /
+    num_global_key_value_heads (keys reused as values), q/k norms; with `enable_moe_block` the dense MLP
+    runs beside the experts (counted as a shared expert) with three more norms and a router scale."""
+    f = d.f
+    global_dim = f.opt_int("global_head_dim")
+    global_kv = f.opt_int("num_global_key_value_heads")
+    for layer in d.layers:
+        if layer["kind"] == "full":
+            layer.update(head_dim=global_dim, num_kv_heads=global_kv)
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qk_norm": True, "k_eq_v": f.bool("attention_k_eq_v", False)})
+    d.spec["norms_per_layer"] = 4
+    shared_kv = f.int("num_kv_shared_layers", 0, minimum=0)
+    for layer in d.layers[d.num_layers - shared_kv:] if shared_kv else []:
+        layer["kv_shared"] = True
+    if f.bool("enable_moe_block", False):
+        d.spec["moe"] = MoeSpec(num_experts=f.int("num_experts"), num_experts_per_tok=f.int("top_k_experts"),
+                                expert_intermediate_size=f.int("moe_intermediate_size"),
+                                shared_intermediate_size=d.spec["intermediate_size"])
+        for layer in d.layers:
+            layer["mlp"] = "moe"
+        d.spec["norms_per_layer"] = 8  # 4 sandwich norms + 3 around the experts + the router's input scale
+    else:
+        d.spec["moe"] = None
+        for layer in d.layers:
+            layer["mlp"] = "dense"
+
+
+def _ffn_width(mult: float, hidden: int) -> int:
+    # DeciLM `_ffn_mult_to_intermediate_size`: 2/3 x mult x hidden, rounded up to a multiple of 256.
+    width = int(2 * mult * hidden / 3)
+    return width + (-width % 256)
+
+
+def nemotron_nas(d: Draft) -> None:
+    """Nemotron-NAS (DeciLM): per-layer `block_configs` set KV heads (heads / n_heads_in_group), MLP width
+    (ffn_mult), or drop a block (no_op) or replace it by one hidden x hidden Linear."""
+    f = d.f
+    blocks = f.list("block_configs", d.num_layers)
+    if blocks is None:
+        raise SpecError("config is missing `block_configs` (one entry per layer)", where=f.where,
+                        hint="Nemotron-NAS (DeciLM) describes each layer's attention and ffn in block_configs")
+    heads = d.spec["attention"].num_heads
+    hidden = d.spec["hidden_size"]
+    layers = []
+    for b in blocks:
+        attn, ffn = b.get("attention") or {}, b.get("ffn") or {}
+        layer: dict[str, object] = {"kind": "full", "mlp": "dense", "linear_blocks": 0}
+        norms = 2
+        if attn.get("no_op") or attn.get("replace_with_linear"):
+            layer["kind"] = "none"
+            norms -= 0 if attn.get("replace_with_linear") else 1
+            layer["linear_blocks"] = int(bool(attn.get("replace_with_linear")))
+        else:
+            layer["num_kv_heads"] = heads // int(attn.get("n_heads_in_group") or 1)
+        if ffn.get("no_op") or ffn.get("replace_with_linear"):
+            layer["mlp"] = "none"
+            norms -= 0 if ffn.get("replace_with_linear") else 1
+            layer["linear_blocks"] = int(layer["linear_blocks"]) + int(bool(ffn.get("replace_with_linear")))  # type: ignore[call-overload]
+        else:
+            layer["intermediate_size"] = _ffn_width(float(ffn.get("ffn_mult", 1.0)), hidden)
+        layer["norms"] = norms
+        layers.append(layer)
+    d.layers = layers
+    kv = [int(x["num_kv_heads"]) for x in layers if "num_kv_heads" in x]  # type: ignore[call-overload]
+    widths = [int(x["intermediate_size"]) for x in layers if "intermediate_size" in x]  # type: ignore[call-overload]
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"num_kv_heads": max(kv) if kv else heads})
+    d.spec["intermediate_size"] = max(widths) if widths else hidden
+
+
+def granite_moe(d: Draft) -> None:
+    """Granite MoE: experts (input_linear / output_linear), a plain router, optionally a shared MLP."""
+    moe = d.spec["moe"]
+    if moe is not None:
+        shared = d.f.int("shared_intermediate_size", 0, minimum=0)
+        d.spec["moe"] = moe.model_copy(update={"shared_intermediate_size": shared, "router_bias": False,
+                                               "expert_intermediate_size": d.f.int("intermediate_size")})
+
+
+def gpt_oss(d: Draft) -> None:
+    """GPT-OSS: per-head attention sinks, a router with bias, experts with biases."""
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"sinks": True})
+    moe = d.spec["moe"]
+    if moe is not None:
+        d.spec["moe"] = moe.model_copy(update={"router_bias": True, "expert_bias": True})

@@ -1,0 +1,104 @@
+"""The precision a checkpoint is served in: `quantization_config` and ModelOpt's `hf_quant_config.json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.errors import SpecError
+from planner.specs.model import QuantConfig
+from planner.specs.runtime import Quant
+
+SUPPORTED_HINT = ("supported: awq/gptq 4-bit, gptq 8-bit, fp8, compressed-tensors, modelopt (FP8, NVFP4), "
+                  "mxfp4; or pass --quant to plan another precision")
+
+
+def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
+    """The weight format declared by a config's `quantization_config` (or `compression_config`)."""
+    qc = config.get("quantization_config") or config.get("compression_config")
+    if not isinstance(qc, dict) or not qc:
+        return None
+    method = str(qc.get("quant_method", "")).lower()
+    if not method and qc.get("quant_algo"):
+        method = "modelopt"  # ModelOpt exports written into config.json keep only quant_algo
+    group = qc.get("group_size")
+    skip = [str(m) for m in (qc.get("modules_to_not_convert") or qc.get("ignore")
+                             or qc.get("exclude_modules") or [])]
+    fmt: Quant | None = None
+    kv: str | None = None
+    if method == "awq":
+        fmt = "int4-awq" if qc.get("bits", 4) == 4 else None
+    elif method == "gptq":
+        fmt = {4: "int4-gptq", 8: "int8"}.get(int(qc.get("bits", 4)))  # type: ignore[assignment]
+    elif method in ("fp8", "fbgemm_fp8"):
+        fmt, group = "fp8", None
+    elif method == "mxfp4":
+        fmt, group = "mxfp4", 32
+    elif method == "modelopt":
+        fmt, group = _modelopt_algo(str(qc.get("quant_algo", "")), qc.get("group_size"))
+        kv = qc.get("kv_cache_quant_algo") or qc.get("kv_cache_scheme")
+    elif method in ("int8", "w8a8", "w8a16"):
+        fmt = "int8"
+    elif method == "quark":
+        fmt = "fp8"
+    elif method == "bitsandbytes":
+        fmt = "int8" if qc.get("load_in_8bit") else None
+    elif method == "compressed-tensors":
+        fmt, group = _compressed_tensors(qc)
+        kv = qc.get("kv_cache_scheme")
+    if fmt is None:
+        raise SpecError(f"unsupported quantization_config (quant_method {method!r})", where=where,
+                        value=qc.get("bits") or qc.get("format") or method, hint=SUPPORTED_HINT)
+    return QuantConfig(format=fmt, group_size=group, method=method, unquantized_modules=skip,
+                       kv_cache_dtype="fp8" if kv else None)
+
+
+def _modelopt_algo(algo: str, group: object) -> tuple[Quant | None, int | None]:
+    algo = algo.upper()
+    if "FP4" in algo:
+        return "nvfp4", int(group) if isinstance(group, int) else 16
+    if "FP8" in algo:
+        return "fp8", None
+    if "W4A16_AWQ" in algo or "INT4_AWQ" in algo:
+        return "int4-awq", int(group) if isinstance(group, int) else 128
+    if "INT8" in algo or "W8A8" in algo:
+        return "int8", None
+    return None, None
+
+
+def hf_quant_config(data: dict[str, Any], where: str) -> QuantConfig:
+    """The weight format of a ModelOpt `hf_quant_config.json` (`quantization.quant_algo`)."""
+    q = data.get("quantization") if isinstance(data, dict) else None
+    if not isinstance(q, dict):
+        raise SpecError("hf_quant_config.json has no `quantization` block", where=where,
+                        hint="a ModelOpt export writes {\"quantization\": {\"quant_algo\": ...}}")
+    fmt, group = _modelopt_algo(str(q.get("quant_algo", "")), q.get("group_size"))
+    if fmt is None:
+        raise SpecError("unsupported ModelOpt quant_algo", where=f"{where}: quantization.quant_algo",
+                        value=q.get("quant_algo"), hint=SUPPORTED_HINT)
+    return QuantConfig(format=fmt, group_size=group, method="modelopt",
+                       unquantized_modules=[str(m) for m in q.get("exclude_modules") or []],
+                       kv_cache_dtype="fp8" if q.get("kv_cache_quant_algo") else None,
+                       source="hf_quant_config.json")
+
+
+def _compressed_tensors(qc: dict[str, Any]) -> tuple[Quant | None, int | None]:
+    fmt_name = str(qc.get("format", ""))
+    if "nvfp4" in fmt_name:
+        return "nvfp4", 16
+    if "mxfp4" in fmt_name:
+        return "mxfp4", 32
+    for group in (qc.get("config_groups") or {}).values():
+        weights = group.get("weights") or {}
+        bits, kind = weights.get("num_bits"), weights.get("type")
+        size = weights.get("group_size")
+        if "mxfp4" in str(group.get("format", "")):
+            return "mxfp4", 32
+        if bits == 8 and kind == "float":
+            return "fp8", None
+        if bits == 8 and kind == "int":
+            return "int8", None
+        if bits == 4 and kind == "int":
+            return "int4-gptq", size
+        if bits == 4 and kind == "float":
+            return "nvfp4", size or 16
+    return None, None
