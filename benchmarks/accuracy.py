@@ -6,6 +6,11 @@ percentage error (MdAPE) per metric and statistic, by source and by load regime,
 rows it cannot model and why. No row is special-cased.
 
     python benchmarks/accuracy.py [--csv PATH] [--rows 1-50] [--source S01] [--json OUT] [--quiet] [--workers 2]
+    python benchmarks/accuracy.py --cv source [--cv-start shipped|neutral] [--cv-every 3]
+
+`--cv source` is the generalisation check: for every source and every runtime it has rows of, that runtime's
+fitted perf constants are refit (benchmarks/fit.py) on the other sources' rows only, and the source's rows are
+predicted with the refit constants; per-source and overall MdAPE are printed next to the in-sample ones.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fit
 from validation import (
     DEFAULT_CSV,
     LATENCY,
@@ -111,6 +118,51 @@ def uncertainty_table(preds: list[Prediction], csv: Path, command: str) -> dict:
             "csv_sha256": hashlib.sha256(csv.read_bytes()).hexdigest(), "bands": bands}
 
 
+CV_FIELDS = ("gemm_compute_efficiency", "weight_bw_efficiency", "kv_bw_efficiency", "attention_compute_efficiency",
+             "step_overhead_s", "per_seq_overhead_s", "moe_gemm_efficiency_factor")
+"""The perf constants refit per fold: the ones every prediction depends on (the rest keep shipped values)."""
+
+
+def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argparse.Namespace,
+                         log: Any = print) -> tuple[list[Prediction], dict[str, dict[str, float]]]:
+    """Each source's rows predicted with its runtimes' constants refit on every other source (every
+    `args.cv_every`-th row of them, simulations capped at `args.cv_max_requests` requests while fitting); also
+    the refit constants per (runtime, source left out)."""
+    catalog = Catalog.load()
+    by_id = {b.case.row_id: b for b in built}
+    predicted = {p.case.row_id for p in preds}
+    out: list[Prediction] = []
+    fitted: dict[str, dict[str, float]] = {}
+    runtimes = sorted({by_id[i].dep.runtime.id for i in predicted})
+    with fit.pool(args.workers, str(args.csv), args.cv_max_requests) as pool:
+        for rid in runtimes:
+            ids = sorted(i for i in predicted if by_id[i].dep.runtime.id == rid)
+            archs = sorted(catalog.runtimes[rid].perf_overrides)
+            fields = [f for f in CV_FIELDS if getattr(catalog.runtimes[rid].perf, f) > 0]
+            start = fit.start_params(catalog, rid, fields, archs, args.cv_start)
+            fit_rows = fit.RowPredictor(pool, args.workers, rid, ids)
+            sources = sorted({by_id[i].case.source_id for i in ids})
+            for source in sources:
+                train = [i for i in ids if by_id[i].case.source_id != source][:: args.cv_every]
+                test = [i for i in ids if by_id[i].case.source_id == source]
+                log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}")
+                params, _ = fit.fit(fit_rows, train, start)
+                train_archs = {by_id[i].dep.gpu.architecture for i in train}
+                for arch in archs:
+                    if arch not in train_archs:  # nothing left to fit it on: the base values hold there
+                        for f in fit.ARCH_FIELDS:
+                            if f in params:
+                                params[f"{arch}.{f}"] = params[f]
+                fitted[f"{rid} -{source}"] = params
+                fold = fit.with_params(catalog, rid, params)
+                for i in test:
+                    try:
+                        out.append(predict(by_id[i], fold))
+                    except Skip:
+                        continue
+    return sorted(out, key=lambda p: p.case.row_id), fitted
+
+
 def _table(title: str, groups: dict[str, list[float]]) -> None:
     print(f"\n== {title}")
     print(f"{'':34s} {'n':>5s} {'MdAPE':>7s} {'mean':>7s} {'max':>7s}")
@@ -118,6 +170,30 @@ def _table(title: str, groups: dict[str, list[float]]) -> None:
         errs = groups[key]
         print(f"{key:34s} {len(errs):5d} {statistics.median(errs):6.1f}% {statistics.fmean(errs):6.1f}% "
               f"{max(errs):6.0f}%")
+
+
+def _groups(preds: list[Prediction]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = defaultdict(list)
+    for p in preds:
+        for m, v in p.pairs():
+            group = "throughput" if m.family in THROUGHPUT else m.family
+            err = ape(m.measured, v)
+            out[f"{p.case.source_id} {group}"].append(err)
+            out[f"all {group}"].append(err)
+    return out
+
+
+def _cv_report(preds: list[Prediction], cv_preds: list[Prediction], fitted: dict[str, dict[str, float]]) -> None:
+    """In-sample next to leave-one-source-out MdAPE, per source and metric group, and overall."""
+    ins, cv = _groups(preds), _groups(cv_preds)
+    print("\n== leave-one-source-out (each source predicted with constants refit without it)")
+    print(f"{'':24s} {'n':>5s} {'in-sample':>10s} {'LOSO':>8s}")
+    for key in sorted(cv, key=lambda k: (k.startswith("all"), k)):
+        print(f"{key:24s} {len(cv[key]):5d} {statistics.median(ins.get(key, [float('nan')])):9.1f}% "
+              f"{statistics.median(cv[key]):7.1f}%")
+    print("\n== refit constants per fold (runtime -source left out)")
+    for fold, params in sorted(fitted.items()):
+        print(f"{fold:18s} " + " ".join(f"{k}={v:.3g}" for k, v in params.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,7 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write per-row results here")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--uncertainty", type=Path, help="write the error bands (calibration/uncertainty.yaml)")
+    parser.add_argument("--uncertainty", type=Path, help="write the error bands (calibration/uncertainty.yaml); "
+                        "from the leave-one-source-out predictions with --cv source")
+    parser.add_argument("--cv", choices=("source",), help="leave-one-source-out cross-validation")
+    parser.add_argument("--cv-start", choices=("shipped", "neutral"), default="shipped",
+                        help="refit each fold from the shipped constants or from the middle of their bounds")
+    parser.add_argument("--cv-every", type=int, default=3, help="fit each fold on every n-th training row")
+    parser.add_argument("--cv-max-requests", type=int, default=600, help="simulated requests per row while fitting")
     args = parser.parse_args(argv)
     rows = read_rows(args.csv)
     if args.rows:
@@ -173,13 +255,23 @@ def main(argv: list[str] | None = None) -> int:
     for reason, ids in sorted(skipped.items(), key=lambda kv: -len(kv[1])):
         shown = ", ".join(str(i) for i in sorted(ids)[:12]) + (" ..." if len(ids) > 12 else "")
         print(f"{len(ids):4d}  {reason}  [rows {shown}]")
+    band_preds = preds
+    if args.cv:
+        cv_preds, fitted = leave_one_source_out(built, preds, args)
+        band_preds = cv_preds
+        _cv_report(preds, cv_preds, fitted)
+        if args.json:
+            args.json.with_suffix(".cv.json").write_text(json.dumps(
+                {"fitted": fitted, "rows": [{"row_id": p.case.row_id, "source_id": p.case.source_id,
+                                             "metrics": {m.key: {"measured": m.measured, "predicted": v}
+                                                         for m, v in p.pairs()}} for p in cv_preds]}, indent=1))
     if args.uncertainty:
         import yaml
 
         command = "python benchmarks/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
         header = ("# Error bands of planner predictions against ../shared/validation/public.csv (measured / predicted,\n"
                   "# 10th and 90th percentile). Generated; do not edit by hand: re-run the command below.\n")
-        args.uncertainty.write_text(header + yaml.safe_dump(uncertainty_table(preds, args.csv, command),
+        args.uncertainty.write_text(header + yaml.safe_dump(uncertainty_table(band_preds, args.csv, command),
                                                             sort_keys=False))
     if args.json:
         args.json.write_text(json.dumps([

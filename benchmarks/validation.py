@@ -176,6 +176,30 @@ MAX_SIMULATED_REQUESTS = 3000
 saturated replica is in its steady state, and 30,000-request runs would dominate the harness's time."""
 
 
+GUIDELLM_MAX_CONCURRENCY = 512
+"""guidellm's default client-side cap on unanswered requests (its `GUIDELLM__MAX_CONCURRENCY` setting): a
+constant-rate profile above the server's pace keeps at most this many requests open."""
+
+
+def tool_of(row: dict[str, str]) -> str:
+    """The benchmark client a row names ('guidellm', 'vllm bench', ...; '' when unstated): each defines TPOT and
+    ITL its own way."""
+    text = f"{row['dataset']} {row['notes']} {row['source_table']}".lower()
+    for tool in ("guidellm", "vllm bench", "benchmark_serving", "bench_serving", "genai-perf", "llmperf", "trtllm-bench"):
+        if tool in text:
+            return tool
+    return ""
+
+
+def client_cap(row: dict[str, str]) -> int | None:
+    """The client's cap on requests in flight in an open-loop run: a stated `max_concurrency=N`, else the
+    tool's default (guidellm's), else none."""
+    stated = re.search(r"(?<!observed )max[_ ]concurrency[= ](\d+)", row["batch_concurrency_or_rate"])
+    if stated:
+        return int(stated.group(1))
+    return GUIDELLM_MAX_CONCURRENCY if tool_of(row) == "guidellm" else None
+
+
 def load_of(row: dict[str, str]) -> tuple[LoadSpec, int | None, Regime]:
     """Load spec (with the run's request count when the dataset states it, see MAX_SIMULATED_REQUESTS), a stated
     max_num_seqs, the regime."""
@@ -194,7 +218,7 @@ def load_of(row: dict[str, str]) -> tuple[LoadSpec, int | None, Regime]:
         return LoadSpec(kind="concurrency", value=value, num_requests=n), max_seqs, \
             "batch1" if (value or 1) <= 1 else "load"
     if kind == "request_rate":
-        return LoadSpec(kind="rps", value=value, num_requests=n), max_seqs, "load"
+        return LoadSpec(kind="rps", value=value, num_requests=n, max_concurrency=client_cap(row)), max_seqs, "load"
     raise Skip(f"load type {kind!r} ({param}) not modelled")
 
 
@@ -379,7 +403,14 @@ def _values(est: EstimateResult, built: Built) -> dict[str, float]:
         out["output_tok_s"] = s.output_tokens_per_s
     out["total_tok_s"] = s.output_tokens_per_s + s.input_tokens_per_s
     out["requests_per_s"] = s.requests_per_s
-    for family, stats in (("ttft", s.ttft), ("tpot", s.tpot), ("itl", s.tpot), ("e2e", s.e2e)):
+    tool = tool_of(built.case.raw)
+    # vLLM's and SGLang's serving benchmarks: TPOT per request excluding the first token, ITL the gaps between
+    # streamed chunks pooled over requests. guidellm: TPOT is latency / output tokens (TTFT included) and ITL
+    # the per-request TPOT above. genai-perf, llmperf and unstated tools: ITL is the per-request TPOT.
+    tpot, itl = s.tpot, s.itl if tool in ("vllm bench", "benchmark_serving", "bench_serving") else s.tpot
+    if tool == "guidellm":
+        tpot, itl = s.latency_per_token, s.tpot
+    for family, stats in (("ttft", s.ttft), ("tpot", tpot), ("itl", itl), ("e2e", s.e2e)):
         for stat in ("mean", "p50", "p90", "p95", "p99"):
             out[f"{family}_{stat}"] = 1e3 * getattr(stats, "mean_s" if stat == "mean" else f"{stat}_s")
     return out

@@ -13,6 +13,7 @@ from planner.errors import InfeasibleError
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
+from planner.specs.uncertainty import Band, Regime, UncertaintyMetric, UncertaintyTable
 from planner.specs.workload import LengthDistribution, Workload
 
 Load = Literal["batch", "concurrency", "offline", "burst", "rps"]
@@ -35,6 +36,9 @@ class LoadSpec(Frozen):
     """Open loop with gamma arrivals: the inter-arrival coefficient of variation (> 1 is burstier than Poisson)."""
     prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
     """Fraction of each prompt found in the prefix cache (not recomputed, and sharing the cache's KV blocks)."""
+    max_concurrency: int | None = Field(default=None, ge=1)
+    """Open loop: the client keeps at most this many requests unanswered (a benchmark's `--max-concurrency`);
+    a request due while the cap is reached is sent when one finishes."""
 
 
 class EstimateResult(Frozen):
@@ -54,16 +58,27 @@ class EstimateResult(Frozen):
     """Latency and throughput."""
     efficiency_source: str
     """Which efficiencies the perf model used (runtime defaults or a calibration profile)."""
+    error_bands: dict[str, Band] = Field(default_factory=dict)
+    """Metric (ttft, tpot, itl, e2e, throughput) -> the error band of this runtime and load regime."""
 
     def summary(self) -> dict[str, Any]:
         """The stable JSON contract of `planner estimate`: every statistic of every latency, and the throughputs."""
         s, dep = self.serving, self.deployment
         out: dict[str, Any] = {}
-        for name, stats in (("ttft", s.ttft), ("tpot", s.tpot), ("itl", s.itl), ("e2e", s.e2e), ("queue", s.queue)):
+        for name, stats in (("ttft", s.ttft), ("tpot", s.tpot), ("itl", s.itl), ("e2e", s.e2e), ("queue", s.queue),
+                             ("latency_per_token", s.latency_per_token)):
             out[f"{name}_s"] = stats.mean_s
             out[f"{name}_mean_s"] = stats.mean_s
             for pct in (50, 90, 95, 99):
                 out[f"{name}_p{pct}_s"] = stats.at(pct)
+        out["uncertainty"] = {
+            metric: {"low_ratio": b.low_ratio, "high_ratio": b.high_ratio, "median_abs_error": b.median_abs_error,
+                     "runtime": b.runtime, "regime": b.regime, "published_points": b.n,
+                     "range_80pct": ([s.output_tokens_per_s * b.low_ratio, s.output_tokens_per_s * b.high_ratio]
+                                     if metric == "throughput" else
+                                     [getattr(s, metric).p95_s * b.low_ratio, getattr(s, metric).p95_s * b.high_ratio]),
+                     "range_of": "output_tokens_per_s" if metric == "throughput" else f"{metric}_p95_s"}
+            for metric, b in self.error_bands.items()}
         out.update({
             "output_tokens_per_s": s.output_tokens_per_s,
             "output_tokens_per_s_per_gpu": s.output_tokens_per_s / dep.num_gpus,
@@ -75,8 +90,21 @@ class EstimateResult(Frozen):
         return out
 
 
+def regime_of(load: LoadSpec) -> Regime:
+    """The error-band regime of a load: one request at a time, a static batch, a finite load, or saturation."""
+    if load.kind in ("offline", "burst"):
+        return "saturated"
+    if load.kind in ("batch", "concurrency") and (load.value or 1) <= 1:
+        return "batch1"
+    return "static" if load.kind == "batch" else "load"
+
+
+BAND_METRICS: tuple[UncertaintyMetric, ...] = ("ttft", "tpot", "itl", "e2e", "throughput")
+
+
 def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: LengthDistribution,
-             load: LoadSpec, *, efficiency: Efficiency | None = None, seed: int = 0) -> EstimateResult:
+             load: LoadSpec, *, efficiency: Efficiency | None = None, seed: int = 0,
+             uncertainty: UncertaintyTable | None = None) -> EstimateResult:
     """Predict TTFT, TPOT, end-to-end latency and throughput of `dep` under `load`.
 
     Raises:
@@ -106,10 +134,18 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
         workload = Workload(rps=load.value, input_tokens=input_tokens, output_tokens=output_tokens,
                             arrival=load.arrival, burstiness_cv=load.burstiness_cv,
                             prefix_cache_share=load.prefix_cache_share)
+        cap = load.max_concurrency or 0
         if load.num_requests and load.value:
+            # A benchmark of a fixed request count: it runs until the last request is answered.
             result = open_loop(pm, mem, workload, seed=seed, max_requests=load.num_requests,
-                               duration_s=load.num_requests / load.value)
+                               duration_s=load.num_requests / load.value, max_in_flight=cap, drain=True)
         else:
-            result = open_loop(pm, mem, workload, seed=seed)
+            result = open_loop(pm, mem, workload, seed=seed, max_in_flight=cap)
+    bands: dict[str, Band] = {}
+    if uncertainty is not None:
+        for metric in BAND_METRICS:
+            band = uncertainty.band(dep.runtime.id, metric, regime_of(load))
+            if band is not None:
+                bands[metric] = band
     return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,
-                          memory=mem, serving=result, efficiency_source=pm.eff.source)
+                          memory=mem, serving=result, efficiency_source=pm.eff.source, error_bands=bands)

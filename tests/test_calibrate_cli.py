@@ -104,7 +104,7 @@ def test_torch_only_entry_point(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c", _BLOCKER.format(blocked=BLOCKED), "--device", "cpu", "--quick", "--threads", "1",
          "--verify", "-o", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+        capture_output=True, text=True, cwd=ROOT, timeout=1200, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stderr.splitlines()
     last_step = max(i for i, line in enumerate(lines) if line.startswith("["))
@@ -162,7 +162,8 @@ def test_cpu_quick_calibrate_and_verify(tmp_path):
     measured.write_text(json.dumps(bundle))
     again = run("--verify", "--calibration", str(profile_path), "--measured", str(measured), "--format", "json")
     assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout)["median_abs_pct_error"] == pytest.approx(verified.median_abs_pct_error)
+    # the JSON carries times to 6 significant digits, so the re-prediction agrees to about 1e-5
+    assert json.loads(again.stdout)["median_abs_pct_error"] == pytest.approx(verified.median_abs_pct_error, rel=1e-3)
     table = run("--verify", "--calibration", str(profile_path), "--measured", str(measured))
     assert "median absolute error" in table.stdout and "llama-small" in table.stdout
 

@@ -104,6 +104,7 @@ def test_cli_json_contract():
     (("--gpu", "h100", "-c", "4", "--batch", "2"), "Error: --concurrency --batch: give exactly one of"),
     (("--gpu", "h100",), "Error: load: give exactly one of --concurrency, --batch, --rps and --burst"),
     (("--gpu", "h100", "-c", "many"), "Error: --concurrency: --concurrency must be a positive integer or `max`"),
+    (("--gpu", "h100", "-c", "4", "--max-concurrency", "2"), "Error: --max-concurrency 2: --max-concurrency caps an"),
 ])
 def test_cli_errors(args, line):
     """Unsupported combinations and bad loads exit 2 with a clear line."""
@@ -118,3 +119,33 @@ def test_cli_concurrency_capped_note():
                                  "1000", "-c", "5000", "-f", "json"])
     assert result.exit_code == 0, result.output
     assert any("capped" in n for n in json.loads(result.stdout)["notes"])
+
+
+def test_cli_json_uncertainty_per_metric():
+    """Every latency family and the throughput carry an error band, and its range brackets the band's ratios
+    times the p95 (or the throughput)."""
+    result = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--gpu", "h100", "--isl", "1000",
+                                 "--osl", "200", "--rps", "4", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["uncertainty"]) == {"ttft", "tpot", "itl", "e2e", "throughput"}
+    for metric, band in data["uncertainty"].items():
+        base = data[band["range_of"]]
+        assert band["range_80pct"] == pytest.approx([base * band["low_ratio"], base * band["high_ratio"]], rel=1e-3)
+        assert band["low_ratio"] <= band["high_ratio"] and band["published_points"] >= 8, metric
+    for stat in ("mean", "p50", "p90", "p95", "p99"):
+        for family in ("ttft", "tpot", "itl", "e2e"):
+            assert f"{family}_{stat}_s" in data
+
+
+def test_cli_burst_and_client_cap_render():
+    """A burst and a capped open loop render their load in words (the table view)."""
+    burst = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--gpu", "h100", "--isl", "500",
+                                "--osl", "50", "--burst", "40"])
+    assert burst.exit_code == 0, burst.output
+    assert "a burst of 40 requests" in burst.stdout and "ITL" in burst.stdout
+    capped = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-8b"), "--gpu", "h100", "--isl", "500",
+                                 "--osl", "50", "--rps", "50", "--max-concurrency", "8", "--num-requests", "200",
+                                 "-f", "json"])
+    assert capped.exit_code == 0, capped.output
+    assert json.loads(capped.stdout)["concurrency"] <= 8.01

@@ -132,3 +132,34 @@ def test_encoder_prefill_only(model, catalog):
     pm, mem = PerfModel.build(dep), memory_breakdown(dep, 512)
     r = open_loop(pm, mem, Workload(rps=50, input_tokens=FIXED(256), output_tokens=FIXED(1)), max_requests=500)
     assert r.ttft.p50_s == pytest.approx(r.e2e.p50_s) and r.tpot.p50_s == 0.0 and not math.isinf(r.e2e.p99_s)
+
+
+def test_client_cap_serialises_requests(setup):
+    """A client cap of one request in flight turns a flood into back-to-back single requests: every TTFT is one
+    prefill (no server queue; the wait at the client is not latency), and throughput is one request per e2e."""
+    pm, mem = setup
+    w = Workload(rps=1000.0, input_tokens=FIXED(1000), output_tokens=FIXED(50))
+    result = open_loop(pm, mem, w, max_requests=40, duration_s=0.04, max_in_flight=1, drain=True)
+    prefill = pm.prefill(1, 1000).total_s + pm.eff.request_overhead_s
+    assert result.stable and result.ttft.p99_s == pytest.approx(prefill, rel=0.05)
+    assert result.requests_per_s == pytest.approx(1 / result.e2e.mean_s, rel=0.05)
+    assert result.concurrency == pytest.approx(1.0, rel=0.05)
+
+
+def test_drained_flood_finishes_every_request(setup):
+    """A fixed-count benchmark far above capacity runs to its last answer when drained (finite latencies), and is
+    cut as unstable otherwise."""
+    pm, mem = setup
+    w = Workload(rps=1000.0, input_tokens=FIXED(2000), output_tokens=FIXED(400))
+    drained = open_loop(pm, mem, w, max_requests=400, duration_s=0.4, drain=True)
+    assert drained.stable and math.isfinite(drained.ttft.p99_s) and math.isfinite(drained.e2e.p99_s)
+    cut = open_loop(pm, mem, w, max_requests=400, duration_s=0.4)
+    assert not cut.stable and math.isinf(cut.e2e.p99_s)
+
+
+def test_latency_per_token_includes_ttft(setup):
+    """Latency per output token (guidellm's TPOT) is e2e / output tokens: for a static batch, exactly."""
+    pm, mem = setup
+    r = static_batch(pm, mem, 4, 512, 64)
+    assert r.latency_per_token.mean_s == pytest.approx(r.e2e.mean_s / 64)
+    assert r.latency_per_token.mean_s > r.tpot.mean_s

@@ -85,6 +85,8 @@ def estimate_cmd(
                                               help="With --arrival gamma: inter-arrival CV (> 1 burstier).")] = 1.0,
     prefix_cache_share: Annotated[float, typer.Option(
         "--prefix-cache-share", min=0.0, max=0.99, help="Fraction of each prompt served from the prefix cache.")] = 0.0,
+    max_concurrency: Annotated[int | None, typer.Option(
+        "--max-concurrency", min=1, help="With --rps: the client keeps at most N requests unanswered.")] = None,
     num_requests: Annotated[int | None, typer.Option(
         "--num-requests", min=1, help="Requests in the simulated run (default: enough for a steady state).")] = None,
     max_num_seqs: Annotated[int | None, typer.Option(
@@ -106,8 +108,11 @@ def estimate_cmd(
     from planner.specs.runtime import KvDtype, Quant
     from planner.specs.workload import LengthDistribution
     arrival_kind = choice(arrival, ("poisson", "gamma"), "--arrival")
+    if max_concurrency is not None and rps is None:
+        raise SpecError("--max-concurrency caps an open loop", where=f"--max-concurrency {max_concurrency}",
+                        hint="give --rps too, or use --concurrency N for a closed loop")
     load = _load(concurrency, batch, rps, burst, num_requests, arrival=arrival_kind, burstiness_cv=burstiness,
-                 prefix_cache_share=prefix_cache_share)
+                 prefix_cache_share=prefix_cache_share, max_concurrency=max_concurrency)
     catalog = Catalog.load()
     spec = load_model(model)
     dep = make_deployment(
@@ -118,7 +123,7 @@ def estimate_cmd(
     )
     efficiency = efficiency_from_profile(dep, load_profile(calibration)) if calibration else catalog.efficiency_for(dep)
     result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load,
-                      efficiency=efficiency, seed=seed)
+                      efficiency=efficiency, seed=seed, uncertainty=catalog.uncertainty)
     if format is TableOrJson.json:
         print_json(estimate_json(result))
     else:

@@ -106,6 +106,8 @@ class ServingResult(Frozen):
     """Inter-token latency: the gap between consecutive streamed chunks, over all chunks of all requests."""
     e2e: LatencyStats
     """End-to-end latency per request (per batch for static batches)."""
+    latency_per_token: LatencyStats
+    """End-to-end latency / output tokens per request, TTFT included (what guidellm calls TPOT)."""
     queue: LatencyStats
     """Time from arrival to admission into the running batch."""
     output_tokens_per_s: float = Field(ge=0)
@@ -194,7 +196,7 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     return ServingResult(
         mode="static_batch", concurrency=batch, notes=tuple(notes), ttft=LatencyStats.constant(ttft),
         tpot=LatencyStats.constant(tpot), itl=LatencyStats.constant(tpot), e2e=LatencyStats.constant(e2e),
-        queue=LatencyStats.constant(0.0),
+        latency_per_token=LatencyStats.constant(e2e / max(1, out_tokens)), queue=LatencyStats.constant(0.0),
         output_tokens_per_s=batch * out_tokens / e2e, input_tokens_per_s=batch * prompt_tokens / e2e,
         requests_per_s=batch / e2e, kv_utilization=batch * (prompt_tokens + output_tokens) / max(1, cfg.kv_capacity_tokens),
         prefill_bound=pre.bound, decode_bound=decode_bound,
@@ -218,11 +220,13 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
     multi = out > 1
     tpot = (trace.finish_s[sel][multi] - trace.first_token_s[sel][multi]) / (out[multi] - 1)
     queue = np.maximum(0.0, trace.admitted_s[sel] - trace.arrival_s[sel])
+    per_token = e2e / np.maximum(1, out)
     if not stable:
         # Requests still queued at the cut-off count as missed (infinite latency).
         missing = int((keep & ~done).sum())
         ttft = np.concatenate([ttft, np.full(missing, np.inf)])
         e2e = np.concatenate([e2e, np.full(missing, np.inf)])
+        per_token = np.concatenate([per_token, np.full(missing, np.inf)])
         queue = np.concatenate([queue, np.full(missing, np.inf)])
     # Throughput window: from the first counted arrival (0 offline) to the last finish.
     window_start = float(trace.arrival_s[sel].min()) if mode != "offline" and sel.any() else 0.0
@@ -237,7 +241,7 @@ def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, n
         mode=mode, concurrency=concurrency, notes=tuple(notes), ttft=LatencyStats.of(ttft),
         tpot=LatencyStats.of(tpot) if tpot.size else LatencyStats.constant(0.0),
         itl=LatencyStats.weighted(trace.gap_s, trace.gap_weight), e2e=LatencyStats.of(e2e),
-        queue=LatencyStats.of(queue), output_tokens_per_s=out_total / span,
+        latency_per_token=LatencyStats.of(per_token), queue=LatencyStats.of(queue), output_tokens_per_s=out_total / span,
         input_tokens_per_s=float(trace.prompt_tokens[sel].sum()) / span, requests_per_s=int(sel.sum()) / span,
         kv_utilization=(trace.kv_token_seconds / trace.end_s / capacity_tokens) if trace.end_s and capacity_tokens else 0.0,
         preemptions=trace.preemptions, stable=stable, prefill_bound=pre_b, decode_bound=dec_b,
@@ -316,11 +320,15 @@ def arrivals(workload: Workload, n: int, rng: np.random.Generator) -> np.ndarray
 
 
 def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: int = 0,
-              duration_s: float = 600.0, max_requests: int = 12000) -> ServingResult:
+              duration_s: float = 600.0, max_requests: int = 12000, max_in_flight: int = 0,
+              drain: bool = False) -> ServingResult:
     """Arrivals at `workload.rps` for `duration_s` simulated seconds (fewer when capped), then drain.
 
     The first 5% of requests are warm-up and excluded from statistics. When the queue is
-    still growing at 3x the arrival window the run is cut and marked unstable.
+    still growing at 3x the arrival window the run is cut and marked unstable, unless `drain`
+    (a benchmark of a fixed request count, which runs until the last request is answered).
+    `max_in_flight` > 0 is a client-side cap (a benchmark's `--max-concurrency`): a request due
+    while that many are unanswered is sent when one finishes, and its latencies count from then.
     """
     assert workload.rps is not None
     cfg = sim_config(pm, mem, workload.input_tokens.expected() + workload.output_tokens.expected())
@@ -330,8 +338,10 @@ def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: 
     prompts = workload.input_tokens.draw(rng, n)
     outputs = workload.output_tokens.draw(rng, n)
     cached = np.floor(prompts * workload.prefix_cache_share).astype(np.int64)
-    horizon = float(times[-1]) * 3 + 60.0
-    trace = Simulator(pm, cfg).run(times, prompts, outputs, cached_tokens=cached, max_time_s=horizon)
+    horizon = math.inf if drain else float(times[-1]) * 3 + 60.0
+    clients = min(max_in_flight, n) if max_in_flight > 0 else 0
+    trace = Simulator(pm, cfg).run(times, prompts, outputs, cached_tokens=cached, closed_loop_clients=clients,
+                                   max_time_s=horizon)
     stable = not trace.truncated
     notes: list[str] = []
     if not stable:

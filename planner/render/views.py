@@ -161,23 +161,37 @@ def estimate_view(result: EstimateResult) -> Group:
     """Latency and throughput table with the dominating bounds."""
     s, dep = result.serving, result.deployment
     load = result.load
-    what = {"batch": f"static batch of {load.value:g}", "concurrency": f"{load.value:g} requests in flight",
-            "offline": "offline (all requests queued at once)", "rps": f"{load.value:g} requests/s (Poisson)"}
+    arrivals = "Poisson" if load.arrival == "poisson" else f"gamma, CV {load.burstiness_cv:g}"
+    what = {"batch": f"static batch of {load.value or 0:g}", "concurrency": f"{load.value or 0:g} requests in flight",
+            "offline": "offline (all requests queued at once)", "burst": f"a burst of {load.value or 0:g} requests",
+            "rps": f"{load.value or 0:g} requests/s ({arrivals})"
+                   + (f", at most {load.max_concurrency} in flight" if load.max_concurrency else "")}
     title = Text(f"{dep.label()}  ·  {what[load.kind]}  ·  {result.input_tokens.describe()} in / "
                  f"{result.output_tokens.describe()} out", style="bold")
+    bands = result.error_bands
     lat = Table(box=box.SIMPLE, header_style="bold")
-    for col in ("latency", "mean", "p50", "p95", "p99"):
+    for col in ("latency", "mean", "p50", "p95", "p99", "p95 80% range"):
         lat.add_column(col, justify="left" if col == "latency" else "right")
-    for name, stats in (("TTFT", s.ttft), ("TPOT", s.tpot), ("end-to-end", s.e2e), ("queue", s.queue)):
-        lat.add_row(name, ms(stats.mean_s), ms(stats.p50_s), ms(stats.p95_s), ms(stats.p99_s))
+    for name, key, stats in (("TTFT", "ttft", s.ttft), ("TPOT", "tpot", s.tpot), ("ITL", "itl", s.itl),
+                             ("end-to-end", "e2e", s.e2e), ("queue", "", s.queue)):
+        band = bands.get(key)
+        spread = f"{ms(stats.p95_s * band.low_ratio)} - {ms(stats.p95_s * band.high_ratio)}" if band else "-"
+        lat.add_row(name, ms(stats.mean_s), ms(stats.p50_s), ms(stats.p95_s), ms(stats.p99_s), spread)
     thr = Table.grid(padding=(0, 2))
+    tb = bands.get("throughput")
     thr.add_row("output tokens/s", f"{s.output_tokens_per_s:,.0f} total, "
-                f"{s.output_tokens_per_s / dep.num_gpus:,.0f} per GPU")
+                f"{s.output_tokens_per_s / dep.num_gpus:,.0f} per GPU"
+                + (f" (80% range {s.output_tokens_per_s * tb.low_ratio:,.0f} - "
+                   f"{s.output_tokens_per_s * tb.high_ratio:,.0f})" if tb else ""))
     thr.add_row("requests/s", f"{s.requests_per_s:,.2f}")
     thr.add_row("concurrency", f"{s.concurrency:,.1f}")
     thr.add_row("KV cache in use", f"{100 * s.kv_utilization:.0f}%")
     thr.add_row("bound", f"prefill {s.prefill_bound}, decode {s.decode_bound}")
     thr.add_row("efficiencies", result.efficiency_source)
+    if bands:
+        first = next(iter(bands.values()))
+        thr.add_row("error bands", f"measured / predicted on published runs ({first.runtime} {first.regime}; "
+                    "calibration/uncertainty.yaml): 80% fell inside each range")
     parts: list[Any] = [title, lat, thr]
     parts += [Text(f"note: {n}", style="yellow") for n in s.notes]
     parts += [Text(f"warning: {w}", style="yellow") for w in dep.model.warnings]

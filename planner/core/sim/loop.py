@@ -43,8 +43,9 @@ class Simulator:
         """Simulate until every request finishes or `max_time_s` passes.
 
         Args:
-            arrivals_s: Arrival times (open loop); ignored past the first `closed_loop_clients`
-                requests in closed-loop mode, where each finish releases the next request.
+            arrivals_s: Arrival times. With `closed_loop_clients`, the earliest times the requests may be sent:
+                past the first `closed_loop_clients` requests, each finish releases the next one, at its
+                time or at once if that has passed (zero think time when the times are 0).
             prompt_tokens: Prompt length of each request.
             output_tokens: Output length of each request (>= 1).
             cached_tokens: Prompt tokens each request finds in the prefix cache.
@@ -68,6 +69,7 @@ class _Run:
         self.reqs = [Request(i, float(arrivals_s[i]), int(prompt_tokens[i]), max(1, int(output_tokens[i])),
                              int(min(cached[i], prompt_tokens[i] - 1))) for i in range(n)]
         self.clients = closed_loop_clients
+        self.scheduled_s = arrivals_s
         if closed_loop_clients:
             for r in self.reqs:
                 r.arrival_s = math.inf
@@ -104,7 +106,7 @@ class _Run:
         self.pool.release(r)
         if self.clients and self.next_release < self.n_total:
             nxt = self.reqs[self.next_release]
-            nxt.arrival_s = r.client_finish_s
+            nxt.arrival_s = max(self.scheduled_s[nxt.rid], r.client_finish_s)
             self.pending.append(nxt)
             self.next_release += 1
 
