@@ -7,14 +7,16 @@ heterogeneous models (hybrids, Nemotron-NAS, Gemma 4's global layers) count exac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import Field
 
 from planner.specs._base import Frozen
 from planner.specs.model import LayerSpec, ModelSpec
+
+_T = TypeVar("_T")
 
 Group = Literal["attention", "ssm", "mlp", "experts", "shared_experts", "router", "lm_head"]
 """Which part of the model a linear layer belongs to (decides quantization and TP split); `ssm` is the
@@ -171,8 +173,28 @@ def _layer_linears(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
     yield from _feed_forward(spec, layer)
 
 
+_MEMO: dict[tuple[str, int], tuple[ModelSpec, Any]] = {}
+"""Per-spec results of the layer walks (a search asks for the same spec's linears hundreds of times), keyed by
+the function and the spec's identity; the spec is kept with its entry so that the identity stays its own."""
+
+
+def _memo(kind: str, spec: ModelSpec, compute: Callable[[ModelSpec], _T]) -> _T:
+    hit = _MEMO.get((kind, id(spec)))
+    if hit is not None and hit[0] is spec:
+        return cast(_T, hit[1])
+    if len(_MEMO) > 256:
+        _MEMO.clear()
+    value = compute(spec)
+    _MEMO[(kind, id(spec))] = (spec, value)
+    return value
+
+
 def linears(spec: ModelSpec) -> list[Linear]:
     """Every weight matrix of the text model, grouped; embeddings, norms and convs are not linears."""
+    return list(_memo("linears", spec, lambda s: tuple(_linears(s))))
+
+
+def _linears(spec: ModelSpec) -> list[Linear]:
     counts: dict[_Key, int] = {}
     for layer in spec.layers:
         for key in _layer_linears(spec, layer):
@@ -278,6 +300,10 @@ def _layer_norms(spec: ModelSpec, layer: LayerSpec) -> int:
 
 def count_params(spec: ModelSpec) -> ParamCounts:
     """Count parameters exactly from the architecture."""
+    return _memo("params", spec, _count_params)
+
+
+def _count_params(spec: ModelSpec) -> ParamCounts:
     h = spec.hidden_size
     embedding = spec.vocab_size * h + spec.learned_positions * h + spec.type_vocab_size * h
     if spec.embedding_norm:
