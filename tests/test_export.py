@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.deploy.export import MAX_REPLICAS_FACTOR, METRICS, export, scaling
+from planner.deploy.export import MAX_REPLICAS_FACTOR, export, scaling
 from planner.io.catalog import Catalog
 from planner.io.plans import load_report
 from planner.specs.report import CandidateSummary
@@ -38,6 +38,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "fp8": (SMALL, "--gpus", "l40s", "--runtimes", "vllm", "--quant", "fp8", "--kv-dtype", "fp8"),
         "sglang": (SMALL, "--gpus", "l40s", "--runtimes", "sglang"),
         "trtllm": (SMALL, "--gpus", "h100-sxm", "--runtimes", "trtllm"),
+        "trtllm_kv8": (SMALL, "--gpus", "h100-sxm", "--runtimes", "trtllm", "--quant", "bf16", "--kv-dtype", "fp8"),
         "amd": (SMALL, "--gpus", "mi300x"),
         "none": (SMALL, "--slo", "ttft_p95=1ms"),
     }
@@ -111,11 +112,11 @@ def test_other_runtime_script_says_it_was_not_planned(plans):
 
 def test_trtllm_script_writes_llm_api_options(plans):
     """The TensorRT-LLM script writes its LLM-API YAML (KV dtype and fraction) and passes it to trtllm-serve."""
-    text = run("export", str(plans["fp8"]), "--to", "trtllm").stdout
+    text = run("export", str(plans["trtllm_kv8"]), "--to", "trtllm").stdout
     options = yaml.safe_load(re.search(r"<<'EOF'\n(.*?)\nEOF\n", text, flags=re.DOTALL).group(1))
     assert options["kv_cache_config"]["dtype"] == "fp8"  # the plan stores the KV cache in fp8
     assert 0 < options["kv_cache_config"]["free_gpu_memory_fraction"] <= 1
-    assert options["cuda_graph_config"]["max_batch_size"] == rec_of(plans["fp8"]).max_num_seqs
+    assert options["cuda_graph_config"]["max_batch_size"] == rec_of(plans["trtllm_kv8"]).max_num_seqs
     argv = script_argv(text)
     assert argv[:2] == ["trtllm-serve", "serve"]
     assert flag(argv, "--extra_llm_api_options") == "extra_llm_api_options.yaml"
@@ -132,7 +133,7 @@ def test_k8s_manifests(plans):
     assert dep["spec"]["replicas"] == rec.replicas == 3
     pod = dep["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["image"] == rec.launch.image == "vllm/vllm-openai:latest"
+    assert container["image"] == rec.launch.image == "vllm/vllm-openai:v0.33.0"
     assert container["command"] == ["vllm"] and container["args"] == rec.launch.args
     assert flag(container["args"], "--tensor-parallel-size") == str(rec.tp_size)
     assert flag(container["args"], "--max-num-seqs") == str(rec.max_num_seqs)
@@ -172,7 +173,9 @@ def test_k8s_sglang_enables_metrics(plans):
     docs = list(yaml.safe_load_all(run("export", str(plans["sglang"]), "--to", "k8s").stdout))
     container = docs[0]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["python3"] and "--enable-metrics" in container["args"]
-    assert METRICS["sglang"].waiting in docs[2]["spec"]["triggers"][0]["metadata"]["query"]
+    metrics = Catalog.load().runtimes["sglang"].launch.metrics
+    assert metrics is not None and metrics.waiting == "sglang:num_queue_reqs"
+    assert metrics.waiting in docs[2]["spec"]["triggers"][0]["metadata"]["query"]
 
 
 def test_k8s_trtllm_mounts_options_configmap(plans):
@@ -186,7 +189,11 @@ def test_k8s_trtllm_mounts_options_configmap(plans):
     assert flag(container["args"], "--extra_llm_api_options") == "/etc/trtllm/extra_llm_api_options.yaml"
     assert {"name": "llm-api-options", "configMap": {"name": docs[0]["metadata"]["name"]}} in pod["spec"]["volumes"]
     assert pod["metadata"]["annotations"]["prometheus.io/path"] == "/prometheus/metrics"
-    assert "trtllm_num_requests_waiting" in docs[3]["spec"]["triggers"][0]["metadata"]["query"]
+    # TensorRT-LLM 1.2.1 has no queue gauge: the fallback scales on the served request rate and the TTFT p95.
+    triggers = {t["name"]: t["metadata"]["query"] for t in docs[3]["spec"]["triggers"]}
+    assert "trtllm_num_requests_waiting" not in " ".join(triggers.values())
+    assert triggers["request-rate"].startswith("sum(rate(trtllm_request_success_total{")
+    assert "trtllm_time_to_first_token_seconds_bucket" in triggers["ttft-slo"]
 
 
 def test_k8s_amd_gpu_resources(plans):
@@ -219,8 +226,20 @@ def test_trtllm_on_amd_is_refused(plans):
     """Exporting an AMD plan to TensorRT-LLM exits 2 and says why."""
     result = run("export", str(plans["amd"]), "--to", "trtllm")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == ("Error: --to: cannot export this plan to TensorRT-LLM: TensorRT-LLM does "
+    assert result.stderr.splitlines()[0] == ("Error: --to: cannot export this plan to TensorRT-LLM 1.2.1: TensorRT-LLM "
+                                             "does "
                                              "not run on AMD Instinct MI300X 192GB (amd cdna3) (got 'trtllm')")
+
+
+def test_trtllm_fp8_on_a_16bit_checkpoint_is_refused(plans):
+    """An fp8 plan on a bf16 checkpoint is refused for TensorRT-LLM (it cannot quantize while loading), with the
+    offline quantization step as the hint; vLLM quantizes online, so the same plan exports there."""
+    result = run("export", str(plans["fp8"]), "--to", "trtllm")
+    assert result.exit_code == 2
+    error, hint = result.stderr.splitlines()[:2]
+    assert "TensorRT-LLM cannot quantize a 16-bit checkpoint to fp8 while loading" in error
+    assert hint.startswith("hint: quantize the checkpoint to fp8 first")
+    assert run("export", str(plans["fp8"]), "--to", "vllm").exit_code == 0
 
 
 def test_plan_without_recommendation_exits_2(plans):
