@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import stat
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from planner.cli._options import write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity, warn, write_atomic
 
 EXAMPLES = """
 Examples:
@@ -67,8 +66,11 @@ def export(
     format: Annotated[ExportFormat, typer.Option(
         "--format", "-f", help="text: the script or manifests; json: them plus command, image, autoscaling, "
                                "warnings and notes as data.")] = ExportFormat.text,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Export a plan: runtime launch command, Kubernetes manifests (KEDA autoscaling) or a KServe InferenceService."""
+    set_verbosity(quiet, verbose)
     from planner.deploy.export import DEFAULT_PROMETHEUS_URL, build
     from planner.io.catalog import Catalog
     from planner.io.plans import load_report
@@ -78,7 +80,7 @@ def export(
     result = build(report, to.value, Catalog.load(), name=name, namespace=namespace,
                    prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
     for warning in result.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        warn(warning)
     text = result.text if format is ExportFormat.text else dumps_json(result.data())
     if output is None:
         typer.echo(text, nl=False)

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from planner.cli._options import ModelArg, choice, print_json, stdout_console, write_atomic
+from planner.cli._options import (
+    ModelArg,
+    QuietOpt,
+    VerboseOpt,
+    choice,
+    print_json,
+    progress,
+    set_verbosity,
+    stdout_console,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from planner.specs.workload import Confidence
@@ -80,8 +90,11 @@ def recommend(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
+    set_verbosity(quiet, verbose)
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
     from planner.io.parse import csv_list
@@ -97,13 +110,16 @@ def recommend(
                   max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
                   headroom=headroom,
                   confidence=cast("Confidence | None", choice(confidence, ("typical", "high"), "--confidence")))
-    inputs = resolve(model, flags, catalog)
+    with progress("reading the model and the traffic (tokenizing the sample)"):
+        inputs = resolve(model, flags, catalog)
     c = inputs.constraints
-    report = plan(
-        inputs.model, inputs.workload, inputs.slo, *catalog.select(c), c, model_ref=inputs.model_ref, seed=seed,
-        calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
-        assumptions=inputs.assumptions,
-    )
+    gpu_list, runtime_list = catalog.select(c)
+    with progress(f"searching {len(gpu_list)} GPUs x {len(runtime_list)} runtimes (simulating the candidates)"):
+        report = plan(
+            inputs.model, inputs.workload, inputs.slo, gpu_list, runtime_list, c, model_ref=inputs.model_ref,
+            seed=seed, calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
+            assumptions=inputs.assumptions,
+        )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
     if format is ReportFormat.json:
