@@ -67,12 +67,17 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def show_progress() -> bool:
+    """Whether progress may be drawn: stderr is a terminal and not --quiet."""
+    return not Verbosity.quiet and stderr_is_terminal()
+
+
 @contextmanager
-def progress(step: str) -> Iterator[None]:
-    """A spinner with the step's name on stderr while it runs, only when stderr is a terminal and not --quiet;
-    with --verbose, one line per step with its wall time (terminal or not)."""
+def progress(step: str, spinner: bool = True) -> Iterator[None]:
+    """A spinner with the step's name on stderr while it runs, only when `show_progress()` (`spinner=False`: the
+    step draws its own bar); with --verbose, one line per step with its wall time (terminal or not)."""
     start = time.perf_counter()
-    if not Verbosity.quiet and stderr_is_terminal():
+    if spinner and show_progress():
         with stderr_console().status(f"{step} ...", spinner="dots"):
             yield
     else:

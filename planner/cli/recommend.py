@@ -17,6 +17,7 @@ from planner.cli._options import (
     print_json,
     progress,
     set_verbosity,
+    show_progress,
     stdout_console,
     write_atomic,
 )
@@ -110,8 +111,8 @@ def recommend(
                   max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
                   headroom=headroom,
                   confidence=cast("Confidence | None", choice(confidence, ("typical", "high"), "--confidence")))
-    with progress("reading the model and the traffic (tokenizing the sample)"):
-        inputs = resolve(model, flags, catalog)
+    with progress("reading the model and the traffic (tokenizing the sample)", spinner=False):
+        inputs = resolve(model, flags, catalog, progress=show_progress())  # its own bar while tokenizing
     c = inputs.constraints
     gpu_list, runtime_list = catalog.select(c)
     with progress(f"searching {len(gpu_list)} GPUs x {len(runtime_list)} runtimes (simulating the candidates)"):

@@ -54,7 +54,15 @@ def _confidence_line(report: Report, c: CandidateSummary) -> str:
 
 
 def _slo_line(report: Report) -> str:
-    return ", ".join(s.description for s in report.slo) or "none (capacity only)"
+    """The targets, each with where it was set when they come from more than one place (flags over the file)."""
+    mixed = len({s.origin for s in report.slo}) > 1
+    return ", ".join(s.description + (f" ({_origin(s.origin)})" if mixed and s.origin else "")
+                     for s in report.slo) or "none (capacity only)"
+
+
+def _origin(origin: str) -> str:
+    """`--slo`, or a model.yaml path shortened to its file name."""
+    return origin if origin.startswith("-") else origin.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def terminal(report: Report) -> Group:
