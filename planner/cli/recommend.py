@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -13,6 +14,7 @@ from planner.cli._options import (
     ModelArg,
     QuietOpt,
     VerboseOpt,
+    Verbosity,
     choice,
     print_json,
     progress,
@@ -37,6 +39,8 @@ Examples:
   planner recommend model.yaml --gpus h100,l40s --runtimes vllm,sglang --budget-usd-per-month 20000 -o plan.json
 
   planner recommend model.yaml --format markdown >> "$GITHUB_STEP_SUMMARY"
+
+  planner recommend examples/chat-llama-3.1-8b/model.yaml --plot plots/
 """
 
 SCHEMA_EXAMPLES = """
@@ -91,6 +95,9 @@ def recommend(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also draw the plan into this directory: latency, cost and memory as PNG and SVG "
+                       "(needs the `plot` extra).")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -123,6 +130,13 @@ def recommend(
         )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
+    if plot is not None:
+        from planner.cli.plot import write_plots
+
+        with progress("drawing the plots"):
+            written = write_plots(report, plot)
+        if not Verbosity.quiet:
+            sys.stderr.write(f"plots: {', '.join(str(p) for p in written)}\n")
     if format is ReportFormat.json:
         print_json(to_data(report))
     elif format is ReportFormat.markdown:
