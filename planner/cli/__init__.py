@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from planner.cli import calibrate, catalog, check, estimate, export, memory, plot, recommend, tokens
+from planner.cli import calibrate, catalog, check, estimate, export, memory, plot, recommend, sweep, tokens
 from planner.cli._options import set_verbosity
 from planner.errors import PlannerError
 
@@ -65,7 +65,7 @@ def _root(
     set_verbosity(quiet, verbose, reset=True)
 
 
-for _module in (recommend, check, export, plot, estimate, memory, tokens, catalog, calibrate):
+for _module in (recommend, check, export, plot, sweep, estimate, memory, tokens, catalog, calibrate):
     _module.register(app)
 
 
