@@ -113,7 +113,8 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                                  input_tokens=_lengths(workload.input_tokens),
                                  output_tokens=_lengths(workload.output_tokens),
                                  prefix_cache_share=workload.prefix_cache_share),
-        slo=[SloSummary(key=t.key, limit_s=t.limit_s, description=t.describe()) for t in slo.targets],
+        slo=[SloSummary(key=t.key, limit_s=t.limit_s, description=t.describe(), origin=t.origin)
+             for t in slo.targets],
         headroom=constraints.headroom, seed=seed, recommendation=recommendation, alternatives=alternatives,
         rejected=found.rejections,
         suggestions=[] if recommendation else suggestions(found),

@@ -196,3 +196,24 @@ def test_unwritable_output_dir(tmp_path):
     result = run("recommend", str(PLAN), "-o", str(tmp_path / "nope" / "plan.json"))
     assert result.exit_code == 2 and "output directory does not exist" in result.stderr
     assert not any(Path(tmp_path).rglob("*.json"))
+
+
+def test_slo_flags_merge_with_the_file_by_metric():
+    """`--slo` replaces the model.yaml's target of the same metric and percentile only: the file's TPOT p99 stays,
+    each target in the report says where it was set, and the replacement is noted."""
+    data = json.loads(run("recommend", str(PLAN), "--slo", "ttft_p95=300ms", "-f", "json").stdout)
+    assert {s["key"]: (s["limit_s"], s["origin"]) for s in data["slo"]} == {
+        "ttft_p95_s": (0.3, "--slo"), "tpot_p99_s": (0.06, str(PLAN))}
+    assert f"--slo ttft_p95=300ms replaces TTFT p95 <= 400 ms from {PLAN}" in data["assumptions"]
+    table = run("recommend", str(PLAN), "--slo", "ttft_p95=300ms").stdout
+    assert "SLO TTFT p95 <= 300 ms (--slo), TPOT p99 <= 60 ms (model.yaml)" in " ".join(table.split())
+
+
+def test_slo_flag_off_drops_a_file_target():
+    """`--slo tpot_p99=off` drops the file's TPOT target and keeps its TTFT target."""
+    from planner.io import parse
+
+    base = parse.slo({"ttft_p95": "400ms", "tpot_p99": "60ms"}, where="m.yaml: slo", origin="m.yaml")
+    merged = parse.slo(["tpot_p99=off", "p95=80ms"], where="--slo", origin="--slo", base=base)
+    assert [(t.key, t.limit_s, t.origin) for t in merged.targets] == [("ttft_p95_s", 0.08, "--slo")]
+    assert merged.notes[0] == "--slo tpot_p99=off drops TPOT p99 <= 60 ms from m.yaml"

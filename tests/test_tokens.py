@@ -410,8 +410,8 @@ def test_hub_repo_offline_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(SpecError) as info:
         load_tokenizer("Qwen/Qwen2.5-7B-Instruct")
-    assert info.value.line() == ("--tokenizer: tokenizer is not a local path and is not in the Hugging Face cache "
-                                 "(got 'Qwen/Qwen2.5-7B-Instruct')")
+    assert info.value.line() == ("--tokenizer: tokenizer is not a local path and not in the Hugging Face cache, and "
+                                 "HF_HUB_OFFLINE is set (got 'Qwen/Qwen2.5-7B-Instruct')")
 
 
 @pytest.mark.slow

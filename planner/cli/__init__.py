@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from planner.cli import calibrate, catalog, check, estimate, export, memory, recommend, tokens
+from planner.cli import calibrate, catalog, check, estimate, export, memory, plot, recommend, sweep, tokens
+from planner.cli._options import set_verbosity
 from planner.errors import PlannerError
 
 
@@ -39,14 +40,35 @@ app = typer.Typer(
          "replicas and cost meet your traffic and latency target.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _module in (recommend, check, export, estimate, memory, tokens, catalog, calibrate):
+
+def _version(value: bool) -> None:
+    if value:
+        from planner import __version__
+
+        typer.echo(f"planner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Nothing on stderr but errors (every command).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Each step and its time on stderr (every command).")]
+    = False,
+) -> None:
+    set_verbosity(quiet, verbose, reset=True)
+
+
+for _module in (recommend, check, export, plot, sweep, estimate, memory, tokens, catalog, calibrate):
     _module.register(app)
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(prog_name="planner")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +36,60 @@ QuantOpt = Annotated[str | None, typer.Option(
          "(default: the checkpoint's).")]
 KvDtypeOpt = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: auto (16-bit) or fp8.")]
 FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Nothing on stderr but errors (no progress, no warnings).")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also print each step and its time on stderr.")]
+
+
+class Verbosity:
+    """What goes to stderr besides errors: set once per invocation by the global and the command's options."""
+
+    quiet = False
+    verbose = False
+
+
+def set_verbosity(quiet: bool = False, verbose: bool = False, *, reset: bool = False) -> None:
+    """Apply --quiet / --verbose (either the global or the command's; --quiet wins); `reset`: a new invocation."""
+    if reset:
+        Verbosity.quiet = Verbosity.verbose = False
+    Verbosity.quiet = Verbosity.quiet or quiet
+    Verbosity.verbose = (Verbosity.verbose or verbose) and not Verbosity.quiet
+    if Verbosity.verbose:
+        log = logging.getLogger("planner")
+        if not log.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("planner: %(message)s"))
+            log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is an interactive terminal (progress is drawn only there)."""
+    return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def show_progress() -> bool:
+    """Whether progress may be drawn: stderr is a terminal and not --quiet."""
+    return not Verbosity.quiet and stderr_is_terminal()
+
+
+@contextmanager
+def progress(step: str, spinner: bool = True) -> Iterator[None]:
+    """A spinner with the step's name on stderr while it runs, only when `show_progress()` (`spinner=False`: the
+    step draws its own bar); with --verbose, one line per step with its wall time (terminal or not)."""
+    start = time.perf_counter()
+    if spinner and show_progress():
+        with stderr_console().status(f"{step} ...", spinner="dots"):
+            yield
+    else:
+        yield
+    if Verbosity.verbose:
+        sys.stderr.write(f"planner: {step}: {time.perf_counter() - start:.1f} s\n")
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (silenced by --quiet)."""
+    if not Verbosity.quiet:
+        sys.stderr.write(f"warning: {message}\n")
 
 
 def stdout_console() -> Console:

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import ModelArg, stdout_console, write_atomic
+from planner.cli._options import (
+    ModelArg,
+    QuietOpt,
+    VerboseOpt,
+    progress,
+    set_verbosity,
+    stdout_console,
+    write_atomic,
+)
 
 EXAMPLES = """
 Examples:
@@ -56,8 +64,11 @@ def check(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
+    set_verbosity(quiet, verbose)
     from planner.check import check as run_check
     from planner.check import check_inputs
     from planner.cli._options import print_json
@@ -81,7 +92,8 @@ def check(
         gpus=tuple(csv_list(gpus)), runtimes=tuple(csv_list(runtimes)),
         quants=choices(csv_list(quant), QUANTS, "--quant"), kv_dtypes=choices(csv_list(kv_dtype), KV_DTYPES,
                                                                                    "--kv-dtype"))
-    result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
+    with progress("re-planning the new checkpoint against the baseline"):
+        result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
     if output is not None:
         write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result))
     if format is CheckFormat.json:

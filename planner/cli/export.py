@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity, warn, write_atomic
 
 EXAMPLES = """
 Examples:
@@ -20,13 +20,26 @@ Examples:
   planner export plan.json --to k8s --namespace llm -o deploy.yaml
   planner export plan.json --to kserve --name chat-8b -o isvc.yaml
 
+  planner export plan.json --to k8s --format json | jq .autoscaling
+
 Targets vllm, sglang, trtllm and tgi print a shell script starting one replica
-(for a runtime other than the plan's, the equivalent command, or exit 2 when
-that runtime cannot run the plan); k8s prints a Deployment, a Service and a
-KEDA ScaledObject scaling on the runtime's queue depth between the planned
-replicas and 3x that; kserve prints an InferenceService. A plan with no
-recommendation exits 2.
+(for a runtime other than the plan's, the equivalent command); k8s prints a
+Deployment pinned to the planned GPU model, a Service and a KEDA ScaledObject
+scaling between the planned replicas and 3x that on metrics the runtime exports
+at its profiled version; kserve prints an InferenceService. Images are pinned to
+the profiled runtime version. Every command is checked against the runtime's own
+flag and start-up rules (runtime_profiles/*.yaml `launch:`). Exit 2 when the
+runtime cannot serve the plan (an encoder on TGI, fp8 weights TensorRT-LLM cannot
+produce from a 16-bit checkpoint, ...) or the plan has no recommendation.
+Warnings (no image for the host CPU, no metric to scale on) also go to stderr.
 """
+
+
+class ExportFormat(str, Enum):
+    """stdout formats of `export`."""
+
+    text = "text"
+    json = "json"
 
 
 class ExportTarget(str, Enum):
@@ -50,16 +63,25 @@ def export(
     namespace: Annotated[str, typer.Option("--namespace", "-n", help="Kubernetes namespace.")] = "default",
     prometheus_url: Annotated[str | None, typer.Option(
         "--prometheus-url", help="Prometheus the KEDA triggers query.")] = None,
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="text: the script or manifests; json: them plus command, image, autoscaling, "
+                               "warnings and notes as data.")] = ExportFormat.text,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Export a plan: runtime launch command, Kubernetes manifests (KEDA autoscaling) or a KServe InferenceService."""
-    from planner.deploy.export import DEFAULT_PROMETHEUS_URL
-    from planner.deploy.export import export as render
+    set_verbosity(quiet, verbose)
+    from planner.deploy.export import DEFAULT_PROMETHEUS_URL, build
     from planner.io.catalog import Catalog
     from planner.io.plans import load_report
+    from planner.render.format import dumps_json
 
     report = load_report(plan)
-    text = render(report, to.value, Catalog.load(), name=name, namespace=namespace,
-                  prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
+    result = build(report, to.value, Catalog.load(), name=name, namespace=namespace,
+                   prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
+    for warning in result.warnings:
+        warn(warning)
+    text = result.text if format is ExportFormat.text else dumps_json(result.data())
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from planner.cli._options import ModelArg, choice, print_json, stdout_console, write_atomic
+from planner.cli._options import (
+    ModelArg,
+    QuietOpt,
+    VerboseOpt,
+    Verbosity,
+    choice,
+    print_json,
+    progress,
+    set_verbosity,
+    show_progress,
+    stdout_console,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from planner.specs.workload import Confidence
@@ -26,6 +39,8 @@ Examples:
   planner recommend model.yaml --gpus h100,l40s --runtimes vllm,sglang --budget-usd-per-month 20000 -o plan.json
 
   planner recommend model.yaml --format markdown >> "$GITHUB_STEP_SUMMARY"
+
+  planner recommend examples/chat-llama-3.1-8b/model.yaml --plot plots/
 """
 
 SCHEMA_EXAMPLES = """
@@ -80,8 +95,14 @@ def recommend(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also draw the plan into this directory: latency, cost and memory as PNG and SVG "
+                       "(needs the `plot` extra).")] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
+    set_verbosity(quiet, verbose)
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
     from planner.io.parse import csv_list
@@ -97,15 +118,25 @@ def recommend(
                   max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
                   headroom=headroom,
                   confidence=cast("Confidence | None", choice(confidence, ("typical", "high"), "--confidence")))
-    inputs = resolve(model, flags, catalog)
+    with progress("reading the model and the traffic (tokenizing the sample)", spinner=False):
+        inputs = resolve(model, flags, catalog, progress=show_progress())  # its own bar while tokenizing
     c = inputs.constraints
-    report = plan(
-        inputs.model, inputs.workload, inputs.slo, *catalog.select(c), c, model_ref=inputs.model_ref, seed=seed,
-        calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
-        assumptions=inputs.assumptions,
-    )
+    gpu_list, runtime_list = catalog.select(c)
+    with progress(f"searching {len(gpu_list)} GPUs x {len(runtime_list)} runtimes (simulating the candidates)"):
+        report = plan(
+            inputs.model, inputs.workload, inputs.slo, gpu_list, runtime_list, c, model_ref=inputs.model_ref,
+            seed=seed, calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
+            assumptions=inputs.assumptions,
+        )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
+    if plot is not None:
+        from planner.cli.plot import write_plots
+
+        with progress("drawing the plots"):
+            written = write_plots(report, plot)
+        if not Verbosity.quiet:
+            sys.stderr.write(f"plots: {', '.join(str(p) for p in written)}\n")
     if format is ReportFormat.json:
         print_json(to_data(report))
     elif format is ReportFormat.markdown:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console
+from planner.cli._options import FormatOpt, TableOrJson, print_json, show_progress, stdout_console
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -47,7 +47,7 @@ def tokens(
 ) -> None:
     """Count prompt (and output) tokens of a sample with the model's real tokenizer: mean, p50-p99, max."""
     from planner.io.tokens import tokenize_sample
-    stats = tokenize_sample(sample, tokenizer, progress=True, as_chat=chat)
+    stats = tokenize_sample(sample, tokenizer, progress=show_progress(), as_chat=chat)
     if format is TableOrJson.json:
         print_json(stats_json(stats))
     else:

@@ -1,24 +1,28 @@
 """`planner export`: turn a plan's recommendation into what starts it (runtime command, Kubernetes, KServe).
 
 Targets: `vllm`, `sglang`, `trtllm`, `tgi` (a shell script with the runtime's launch command; TensorRT-LLM
-adds an `--extra_llm_api_options` YAML), `k8s` (Deployment, Service and a KEDA ScaledObject scaling on the
-runtime's queue-depth metric; a ConfigMap for TensorRT-LLM) and `kserve` (an InferenceService).
+adds an `--extra_llm_api_options` YAML), `k8s` (Deployment pinned to the planned GPU model, Service and a KEDA
+ScaledObject on metrics the runtime exports; a ConfigMap for TensorRT-LLM) and `kserve` (an
+InferenceService).
 
-Autoscaling thresholds come from the plan (documented in `scaling`): replicas never go below the planned
-count, and at most `MAX_REPLICAS_FACTOR` times it. Pure: a `Report` in, text out.
+Every export is checked against the runtime's own rules (`Runtime.launch`, see `planner.deploy.rules`):
+what the runtime cannot serve (an encoder on TGI, a quantization it cannot produce, chunked prefill the build
+lacks) is refused with a `SpecError` (exit 2), and a command its parser would refuse is never written.
+Pure: a `Report` in, text (or data) out.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import shlex
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-import yaml
-
-from planner.core import formats as _quant
+from planner.deploy import kserve, kubernetes
+from planner.deploy.kubernetes import PORT, TRTLLM_OPTIONS_DIR, TRTLLM_OPTIONS_FILE, Pod, default_name, dump
 from planner.deploy.launch import launch
+from planner.deploy.rules import Target, check_command, check_options, refusals
+from planner.deploy.scaling import MAX_REPLICAS_FACTOR, Scaling, Trigger, burst_concurrency, scaling, triggers
+from planner.deploy.script import command_script
 from planner.errors import SpecError
 from planner.io.catalog import Catalog
 from planner.specs.deployment import Deployment
@@ -27,105 +31,145 @@ from planner.specs.model import AttentionSpec, LayerSpec, ModelSpec, QuantConfig
 from planner.specs.report import CandidateSummary, LaunchSummary, Report
 from planner.specs.runtime import Runtime
 
-Target = Literal["vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"]
+__all__ = ["DEFAULT_PROMETHEUS_URL", "MAX_REPLICAS_FACTOR", "PORT", "TARGETS", "Export", "Target", "build",
+           "default_name", "export", "launch_for", "scaling", "trtllm_options"]
+
+ExportTarget = Literal["vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"]
 """What to export to."""
 
 TARGETS: tuple[str, ...] = ("vllm", "sglang", "trtllm", "tgi", "k8s", "kserve")
 """Every `--to` value."""
 
-PORT = 8000
-"""Port every exported server listens on (the launch commands pass it explicitly)."""
-
-MAX_REPLICAS_FACTOR = 3
-"""Autoscaling ceiling: this many times the planned replicas (room for bursts of ~3x the planned RPS)."""
-
 DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
 """Prometheus the KEDA triggers query (the prometheus-operator default service)."""
 
-TRTLLM_OPTIONS_FILE = "extra_llm_api_options.yaml"
-"""File name of the TensorRT-LLM LLM-API options."""
 
-HEALTH_PATH = "/health"
-"""Health endpoint of vLLM, SGLang, TensorRT-LLM (trtllm-serve) and TGI (200 once the model is loaded)."""
+@dataclass(frozen=True)
+class Export:
+    """One export: its text and what it is made of (for `--format json` and for checks)."""
 
+    target: str
+    """The `--to` value."""
+    runtime: str
+    """Runtime id of the command."""
+    runtime_version: str
+    """Runtime version the command is for (the image's version)."""
+    text: str
+    """The script or the YAML documents, as written to a file."""
+    program: str
+    """Executable of the server command."""
+    args: list[str]
+    """Its arguments, as the container (or script) passes them."""
+    image: str
+    """Container image."""
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    """Kubernetes / KServe objects (empty for scripts)."""
+    options: dict[str, Any] | None = None
+    """TensorRT-LLM LLM-API options."""
+    triggers: list[Trigger] = field(default_factory=list)
+    """Autoscaling triggers (k8s)."""
+    scale: Scaling | None = None
+    """Replica bounds and per-replica targets (k8s, kserve)."""
+    warnings: list[str] = field(default_factory=list)
+    """What will not work as written (no image for the host CPU, no autoscaling signal)."""
+    notes: list[str] = field(default_factory=list)
+    """What the command cannot express or changes from the plan."""
 
-class Metrics(NamedTuple):
-    """Prometheus endpoint and queue gauges of a runtime."""
-
-    path: str
-    """Scrape path."""
-    waiting: str
-    """Gauge of requests queued for admission."""
-    running: str
-    """Gauge of requests in the running batch."""
-
-
-METRICS: dict[str, Metrics] = {
-    "vllm": Metrics("/metrics", "vllm:num_requests_waiting", "vllm:num_requests_running"),
-    # SGLang exports these only with --enable-metrics (added to the Kubernetes and KServe commands).
-    "sglang": Metrics("/metrics", "sglang:num_queue_reqs", "sglang:num_running_reqs"),
-    "tgi": Metrics("/metrics", "tgi_queue_size", "tgi_batch_current_size"),
-    # TensorRT-LLM 1.x MetricsCollector, served by trtllm-serve at /prometheus/metrics.
-    "trtllm": Metrics("/prometheus/metrics", "trtllm_num_requests_waiting", "trtllm_num_requests_running"),
-}
-"""Queue metrics per runtime (transformers has none: it gets no autoscaler)."""
-
-
-class Scaling(NamedTuple):
-    """Autoscaling settings derived from a plan."""
-
-    min_replicas: int
-    """The planned replicas: the SLO was sized for them."""
-    max_replicas: int
-    """`MAX_REPLICAS_FACTOR` x the planned replicas."""
-    in_flight_per_replica: int
-    """Target requests in flight (running + waiting) per replica."""
-    queue_per_replica: int
-    """Target requests waiting per replica."""
-
-
-def scaling(rec: CandidateSummary, headroom: float) -> Scaling:
-    """Autoscaling thresholds from the plan's per-replica concurrency and SLO headroom.
-
-    The plan holds every SLO up to (1 + headroom) x RPS, where each replica carries about
-    `concurrency_per_replica x (1 + headroom)` requests in flight (Little's law at the sized load), so that is
-    the in-flight target (at most max_num_seqs). Requests queue only once the batch is full; the queue target
-    is the headroom share of the concurrency (at least 1): more waiting than that means load beyond what the
-    plan sized for.
-    """
-    concurrency = max(rec.concurrency_per_replica, 1.0)
-    in_flight = min(rec.max_num_seqs, max(1, math.ceil(concurrency * (1 + headroom))))
-    queue = max(1, math.ceil(concurrency * headroom))
-    return Scaling(min_replicas=rec.replicas, max_replicas=MAX_REPLICAS_FACTOR * rec.replicas,
-                   in_flight_per_replica=in_flight, queue_per_replica=queue)
+    def data(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "target": self.target, "runtime": self.runtime, "runtime_version": self.runtime_version,
+            "image": self.image, "command": {"program": self.program, "args": list(self.args)},
+            "documents": self.documents, "options": self.options,
+            "autoscaling": None if self.scale is None else {
+                "min_replicas": self.scale.min_replicas, "max_replicas": self.scale.max_replicas,
+                "in_flight_per_replica": self.scale.in_flight_per_replica,
+                "queue_per_replica": self.scale.queue_per_replica, "rps_per_replica": self.scale.rps_per_replica,
+                "triggers": [{"name": t.name, "query": t.query, "threshold": t.threshold, "metric_type": t.metric_type,
+                              "meaning": t.meaning} for t in self.triggers]},
+            "warnings": self.warnings, "notes": self.notes, "text": self.text,
+        }
 
 
 def export(report: Report, to: str, catalog: Catalog, *, name: str | None = None, namespace: str = "default",
            prometheus_url: str = DEFAULT_PROMETHEUS_URL, where: str = "plan") -> str:
-    """The text of one export target for the plan's recommendation.
+    """The text of one export target for the plan's recommendation (see `build`)."""
+    return build(report, to, catalog, name=name, namespace=namespace, prometheus_url=prometheus_url,
+                 where=where).text
+
+
+def build(report: Report, to: str, catalog: Catalog, *, name: str | None = None, namespace: str = "default",
+          prometheus_url: str = DEFAULT_PROMETHEUS_URL, where: str = "plan") -> Export:
+    """One export target for the plan's recommendation, checked against the runtime's rules.
 
     Args:
         report: The plan.
         to: One of `TARGETS`.
-        catalog: GPUs and runtimes (for the GPU vendor and other runtimes' settings).
+        catalog: GPUs and runtimes (for the GPU, the runtime's launch rules and other runtimes' settings).
         name: Kubernetes object name (default: from the model name and runtime).
         namespace: Kubernetes namespace.
         prometheus_url: Prometheus the KEDA triggers query.
         where: Where the plan came from (its path), for error messages.
 
     Raises:
-        SpecError: Unknown target, a plan without a recommendation, or a runtime that cannot run the plan
-            (e.g. TensorRT-LLM on an AMD GPU).
+        SpecError: Unknown target, a plan without a recommendation, or a runtime that cannot serve the plan
+            (e.g. TensorRT-LLM on an AMD GPU, an encoder on TGI, fp8 weights TensorRT-LLM cannot produce from a
+            16-bit checkpoint, TGI's ROCm build for a plan relying on chunked prefill).
     """
     if to not in TARGETS:
         raise SpecError("unknown export target", where="--to", value=to, hint="choose one of " + ", ".join(TARGETS))
     rec = _recommendation(report, where)
+    gpu = _gpu(catalog, rec.gpu)
+    runtime_id = rec.runtime if to in ("k8s", "kserve") else to
+    runtime = _runtime(catalog, runtime_id)
+    _refuse(report, rec, gpu, runtime)
+    max_concurrent = burst_concurrency(rec, report.headroom) if runtime_id == "tgi" else None
+    lsum = launch_for(report, runtime_id, catalog, max_concurrent_requests=max_concurrent)
+    rules = runtime.launch
+    options = trtllm_options(rec, lsum.args, runtime) if runtime_id == "trtllm" else None
+    header = _summary_comments(report, rec)
+    notes = [n for n in lsum.notes if not n.startswith("WARNING") and "--extra_llm_api_options" not in n]
+    warnings = [n.removeprefix("WARNING: ") for n in lsum.notes if n.startswith("WARNING")]
+    if runtime_id == "tgi" and max_concurrent is not None:
+        notes.append(f"--max-concurrent-requests {max_concurrent}: the in-flight requests one replica holds at "
+                     f"{MAX_REPLICAS_FACTOR}x the planned load, so bursts queue instead of getting HTTP 429")
+    name = name or default_name(report, runtime_id)
     if to in ("k8s", "kserve"):
-        runtime = rec.runtime
-        kube = _Kube(report, rec, _gpu(catalog, rec.gpu), launch_for(report, runtime, catalog), namespace,
-                     name or default_name(report), prometheus_url)
-        return kube.manifests() if to == "k8s" else kube.inference_service()
-    return command_script(report, to, launch_for(report, to, catalog), catalog)
+        metrics = rules.metrics if rules else None
+        extra = list(metrics.needs_flags) if metrics else []
+        if options is not None:
+            extra += ["--extra_llm_api_options", f"{TRTLLM_OPTIONS_DIR}/{TRTLLM_OPTIONS_FILE}"]
+        pod = Pod(report, rec, gpu, lsum, namespace, name, metrics.path if metrics else None, extra)
+        args = pod.args()
+    else:
+        args = list(lsum.args) + (["--extra_llm_api_options", TRTLLM_OPTIONS_FILE] if options is not None else [])
+    _check(lsum.program, args, options, runtime, gpu, report)
+    if to not in ("k8s", "kserve"):
+        if runtime_id != rec.runtime:
+            header.append(f"the plan predicted latency and memory for {rec.runtime}, not {runtime_id}: confirm with "
+                          f"`planner recommend ... --runtimes {runtime_id}`")
+        header.append(f"one replica; run {rec.replicas} behind a load balancer. Image: {lsum.image}")
+        header += [f"WARNING: {w}" for w in warnings] + [f"note: {n}" for n in notes]
+        text = command_script(header, lsum.program, args, options)
+        return Export(to, runtime_id, runtime.version, text, lsum.program, args, lsum.image, options=options,
+                      warnings=warnings, notes=notes)
+    scale = scaling(rec, report.headroom)
+    found = triggers(rules.metrics if rules else None, report, rec, namespace, name)
+    if to == "k8s" and not found:
+        warnings.append(f"{runtime.name} {runtime.version} exports no metric to scale on: no autoscaler is "
+                        f"generated; the Deployment keeps {rec.replicas} replicas")
+    docs: list[dict[str, Any]] = [pod.options_config_map(dump(options))] if options is not None else []
+    if to == "k8s":
+        docs += [kubernetes.deployment(pod), kubernetes.service(pod)]
+        if found:
+            docs.append(kubernetes.scaled_object(pod, scale, found, prometheus_url))
+    else:
+        docs.append(kserve.inference_service(pod, scale, autoscale=True))
+    lines = header + _kube_header(report, rec, gpu, scale, found, to) + [f"WARNING: {w}" for w in warnings]
+    lines += [f"note: {n}" for n in notes]
+    text = "\n".join(f"# {line}" for line in lines) + "\n" + "---\n".join(dump(d) for d in docs)
+    return Export(to, runtime_id, runtime.version, text, lsum.program, args, lsum.image, documents=docs,
+                  options=options, triggers=found if to == "k8s" else [], scale=scale, warnings=warnings, notes=notes)
 
 
 def _recommendation(report: Report, where: str = "plan") -> CandidateSummary:
@@ -143,38 +187,38 @@ def _gpu(catalog: Catalog, gpu_id: str) -> Gpu:
     return catalog.gpus[gpu_id]
 
 
-def launch_for(report: Report, runtime_id: str, catalog: Catalog) -> LaunchSummary:
-    """The plan's launch command, or the equivalent one for another runtime (same GPUs, parallelism, precision,
-    scheduler limits; that runtime's own memory fraction).
-
-    Raises:
-        SpecError: The runtime cannot run this deployment.
-    """
-    rec = _recommendation(report)
-    if runtime_id == rec.runtime:
-        return rec.launch
+def _runtime(catalog: Catalog, runtime_id: str) -> Runtime:
     if runtime_id not in catalog.runtimes:
         raise SpecError("unknown runtime", where="--to", value=runtime_id, hint="`planner runtimes` lists them")
-    gpu, runtime = _gpu(catalog, rec.gpu), catalog.runtimes[runtime_id]
-    reasons = _cannot_run(rec, gpu, runtime)
+    return catalog.runtimes[runtime_id]
+
+
+def is_encoder(report: Report) -> bool:
+    """Whether the plan is for an encoder-only (embedding) model (the family the config parser reads as one)."""
+    return report.model.family == "bert"
+
+
+def target_of(report: Report, gpu: Gpu) -> Target:
+    """Where the plan's command runs."""
+    return Target(vendor=gpu.vendor, architecture=gpu.architecture, encoder=is_encoder(report))
+
+
+def _refuse(report: Report, rec: CandidateSummary, gpu: Gpu, runtime: Runtime) -> None:
+    """Raise when `runtime` cannot serve the plan on its GPU (hardware, parallelism, precision, features)."""
+    reasons = _cannot_run(rec, gpu, runtime) if runtime.id != rec.runtime else []
+    hint = (f"export to the plan's runtime ({rec.runtime}), or re-plan with `planner recommend ... --runtimes "
+            f"{runtime.id}`")
+    if runtime.launch is not None and not reasons:
+        max_input = math.ceil(report.workload.input_tokens.max_tokens)
+        found = refusals(runtime.launch, runtime.name, target_of(report, gpu), quant=rec.quant,
+                         checkpoint_quant=report.model.checkpoint_quant,
+                         max_num_batched_tokens=rec.max_num_batched_tokens, max_input_tokens=max_input,
+                         prefix_cache_share=report.workload.prefix_cache_share)
+        reasons = [r.reason for r in found]
+        hint = found[0].hint if found else hint
     if reasons:
-        raise SpecError(f"cannot export this plan to {runtime.name}: " + "; ".join(reasons), where="--to",
-                        value=runtime_id, hint=f"export to the plan's runtime ({rec.runtime}), or re-plan with "
-                                               f"`planner recommend ... --runtimes {runtime_id}`")
-    ckpt = report.model.checkpoint_quant
-    # launch() reads only the checkpoint's quantization from the model, and the plan does not carry the full
-    # architecture: a one-layer placeholder with the checkpoint's quantization stands in for it.
-    model = ModelSpec(name=report.model.name, model_type="placeholder", family="other", hidden_size=1,
-                      intermediate_size=1, vocab_size=1, max_position_embeddings=rec.max_model_len,
-                      attention=AttentionSpec(num_heads=1, num_kv_heads=1, head_dim=1, v_head_dim=1),
-                      layers=(LayerSpec(),),
-                      quantization=QuantConfig.model_validate({"format": ckpt, "method": ckpt}) if ckpt else None)
-    dep = Deployment.model_validate({
-        "model": model, "gpu": gpu, "runtime": runtime, "tp_size": rec.tp_size, "pp_size": rec.pp_size,
-        "quant": rec.quant, "kv_dtype": rec.kv_dtype, "max_num_seqs": rec.max_num_seqs,
-        "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
-        "memory_fraction": runtime.memory.memory_fraction})
-    return launch(dep, report.model.ref, PORT)
+        raise SpecError(f"cannot export this plan to {runtime.name} {runtime.version}: " + "; ".join(reasons),
+                        where="--to", value=runtime.id, hint=hint)
 
 
 def _cannot_run(rec: CandidateSummary, gpu: Gpu, runtime: Runtime) -> list[str]:
@@ -193,6 +237,56 @@ def _cannot_run(rec: CandidateSummary, gpu: Gpu, runtime: Runtime) -> list[str]:
     if rec.gpus_per_replica > runtime.parallelism.max_gpus_per_replica:
         out.append(f"{rec.gpus_per_replica} GPUs per replica exceed {runtime.name}'s limit")
     return out
+
+
+def _check(program: str, args: list[str], options: dict[str, Any] | None, runtime: Runtime, gpu: Gpu,
+           report: Report) -> None:
+    """Never write a command the runtime's own parser or start-up checks would refuse."""
+    if runtime.launch is None:
+        return
+    problems = check_command(program, args, runtime.launch, target_of(report, gpu))
+    if options is not None:
+        problems += check_options(options, runtime.launch)
+    if problems:
+        raise SpecError(f"the exported {runtime.name} {runtime.version} command would not start: "
+                        + "; ".join(problems), where="--to", value=runtime.id,
+                        hint="re-plan with `planner recommend` (an older plan may carry settings this planner no "
+                             "longer exports), or export to another runtime")
+
+
+def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
+               max_concurrent_requests: int | None = None) -> LaunchSummary:
+    """The plan's launch command for `runtime_id` (the plan's own runtime, or the equivalent one for another:
+    same GPUs, parallelism, precision, scheduler limits; that runtime's own memory fraction), rebuilt from the
+    runtime's current launch rules (pinned image, flags).
+
+    Raises:
+        SpecError: The runtime or GPU is unknown.
+    """
+    rec = _recommendation(report)
+    gpu, runtime = _gpu(catalog, rec.gpu), _runtime(catalog, runtime_id)
+    ckpt = report.model.checkpoint_quant
+    # launch() reads only the checkpoint's quantization and whether the model is an encoder, and the plan does
+    # not carry the full architecture: a one-layer placeholder with those properties stands in for it.
+    model = ModelSpec(name=report.model.name, model_type="placeholder", family=report.model.family,
+                      encoder_only=is_encoder(report), hidden_size=1, intermediate_size=1, vocab_size=1,
+                      max_position_embeddings=max(rec.max_model_len, report.model.max_position_embeddings),
+                      attention=AttentionSpec(num_heads=1, num_kv_heads=1, head_dim=1, v_head_dim=1),
+                      layers=(LayerSpec(),),
+                      quantization=QuantConfig.model_validate({"format": ckpt, "method": ckpt}) if ckpt else None)
+    fraction = (float(_arg(rec.launch.args, _FRACTION_FLAG.get(runtime_id, "")) or 0)
+                if runtime_id == rec.runtime else 0.0) or runtime.memory.memory_fraction
+    dep = Deployment.model_validate({
+        "model": model, "gpu": gpu, "runtime": runtime, "tp_size": rec.tp_size, "pp_size": rec.pp_size,
+        "quant": rec.quant, "kv_dtype": rec.kv_dtype, "max_num_seqs": rec.max_num_seqs,
+        "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
+        "memory_fraction": fraction})
+    return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
+
+
+_FRACTION_FLAG = {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static",
+                  "trtllm": "--kv_cache_free_gpu_memory_fraction", "tgi": "--cuda-memory-fraction"}
+"""The memory-fraction flag of each runtime (the plan's own value is kept when re-exporting its runtime)."""
 
 
 def _arg(args: list[str], flag: str) -> str | None:
@@ -214,6 +308,7 @@ def trtllm_options(rec: CandidateSummary, launch_args: list[str], runtime: Runti
         # The plan models TensorRT-LLM reserving prompt + max output at admission (its default policy).
         "scheduler_config": {"capacity_scheduler_policy": "GUARANTEED_NO_EVICT"},
         "cuda_graph_config": {"max_batch_size": rec.max_num_seqs, "enable_padding": True},
+        # The per-request Prometheus metrics (/prometheus/metrics) are computed from the perf metrics.
         "return_perf_metrics": True,
         "enable_iter_perf_stats": True,
     }
@@ -230,222 +325,21 @@ def _summary_comments(report: Report, rec: CandidateSummary) -> list[str]:
              f"TPOT p95 {rec.tpot_p95_s * 1e3:,.1f} ms")]
 
 
-def _script_lines(program: str, args: list[str]) -> list[str]:
-    """The command with one `--flag value` per continuation line (positional arguments stay on the first)."""
-    groups: list[list[str]] = [[program]]
-    for arg in args:
-        if arg.startswith("--"):
-            groups.append([arg])
-        else:
-            groups[-1].append(arg)
-    rendered = [("  " if i else "") + " ".join(shlex.quote(p) for p in g) for i, g in enumerate(groups)]
-    return [line + " \\" for line in rendered[:-1]] + rendered[-1:]
-
-
-def command_script(report: Report, runtime_id: str, lsum: LaunchSummary, catalog: Catalog) -> str:
-    """A POSIX shell script that starts one replica (run it once per replica, behind a load balancer)."""
-    rec = _recommendation(report)
-    lines = ["#!/bin/sh", *(f"# {c}" for c in _summary_comments(report, rec))]
-    if runtime_id != rec.runtime:
-        lines.append(f"# the plan predicted latency and memory for {rec.runtime}, not {runtime_id}: confirm with "
-                     f"`planner recommend ... --runtimes {runtime_id}`")
-    lines.append(f"# one replica; run {rec.replicas} behind a load balancer. Image: {lsum.image}")
-    notes = [n for n in lsum.notes if "--extra_llm_api_options" not in n]
-    lines += [f"# note: {n}" for n in notes]
-    args = list(lsum.args)
-    if runtime_id == "trtllm":
-        runtime = catalog.runtimes.get("trtllm")
-        options = _dump(trtllm_options(rec, args, runtime))
-        lines.append("# backend pytorch: no engine build step. The LLM-API options below set the KV cache and "
-                     "scheduler.")
-        lines += ["set -e", f"cat > {TRTLLM_OPTIONS_FILE} <<'EOF'", options.rstrip("\n"), "EOF"]
-        args += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
-    lines += _script_lines(lsum.program, args)
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------- Kubernetes
-
-
-def default_name(report: Report) -> str:
-    """A DNS-1123 name from the model name and runtime, e.g. `llama-3-1-8b-instruct-vllm`."""
-    rec = _recommendation(report)
-    slug = re.sub(r"[^a-z0-9]+", "-", report.model.name.split("/")[-1].lower()).strip("-")[:40].strip("-") or "llm"
-    return f"{slug}-{rec.runtime}"
-
-
-def _dump(doc: dict[str, Any]) -> str:
-    """Block-style YAML in insertion order, long lines (queries, commands) kept whole."""
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=10_000)
-
-
-def _looks_local(ref: str) -> bool:
-    """Whether a model reference is a filesystem path rather than a Hugging Face repo id."""
-    return ref.startswith(("/", ".", "~")) or ref.count("/") != 1 or ref.endswith((".json", ".yaml", ".yml"))
-
-
-def _cache_gib(report: Report) -> int:
-    """Disk for the model cache: the checkpoint's weights plus 20% (tokenizer, config, download slack), GiB."""
-    ckpt = report.model.checkpoint_quant
-    per_weight = _quant.bytes_per_weight(ckpt) if ckpt else (4.0 if report.model.dtype == "fp32" else 2.0)
-    return max(10, math.ceil(report.model.params_total * per_weight * 1.2 / 2**30))
-
-
-class _Kube:
-    """Builds the Kubernetes and KServe documents of one plan."""
-
-    def __init__(self, report: Report, rec: CandidateSummary, gpu: Gpu, lsum: LaunchSummary, namespace: str,
-                 name: str, prometheus_url: str) -> None:
-        self.report, self.rec, self.gpu, self.lsum = report, rec, gpu, lsum
-        self.namespace, self.name, self.prometheus_url = namespace, name, prometheus_url
-        self.metrics = METRICS.get(rec.runtime)
-        self.scale = scaling(rec, report.headroom)
-        self.gpu_key = "amd.com/gpu" if gpu.vendor == "amd" else "nvidia.com/gpu"
-        self.labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "llm-server",
-                       "app.kubernetes.io/managed-by": "planner"}
-
-    def meta(self, name: str | None = None) -> dict[str, Any]:
-        return {"name": name or self.name, "namespace": self.namespace, "labels": dict(self.labels)}
-
-    def args(self) -> list[str]:
-        args = list(self.lsum.args)
-        if self.rec.runtime == "sglang" and "--enable-metrics" not in args:
-            args.append("--enable-metrics")
-        if self.rec.runtime == "trtllm":
-            args += ["--extra_llm_api_options", f"/etc/trtllm/{TRTLLM_OPTIONS_FILE}"]
-        return args
-
-    def probe(self, period_s: int, failures: int, port: bool = True) -> dict[str, Any]:
-        get: dict[str, Any] = {"path": HEALTH_PATH}
-        if port:
-            get["port"] = "http"
-        return {"httpGet": get, "periodSeconds": period_s, "timeoutSeconds": 5, "failureThreshold": failures}
-
-    def container(self, name: str, knative: bool = False) -> dict[str, Any]:
-        mounts: list[dict[str, Any]] = [{"name": "dshm", "mountPath": "/dev/shm"},
-                                        {"name": "model-cache", "mountPath": "/models"}]
-        if self.rec.runtime == "trtllm":
-            mounts.append({"name": "llm-api-options", "mountPath": "/etc/trtllm", "readOnly": True})
-        port: dict[str, Any] = {"containerPort": PORT, "protocol": "TCP"}
-        if not knative:
-            port = {"name": "http", **port}
-        c: dict[str, Any] = {
-            "name": name, "image": self.lsum.image, "command": [self.lsum.program], "args": self.args(),
-            "ports": [port],
-            "env": [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token",
-                                                                         "optional": True}}},
-                    {"name": "HF_HOME", "value": "/models"}, {"name": "HF_HUB_CACHE", "value": "/models/hub"},
-                    {"name": "HUGGINGFACE_HUB_CACHE", "value": "/models/hub"}],
-            "resources": {"limits": {self.gpu_key: self.rec.gpus_per_replica}},
-            # Loading (and downloading) weights takes minutes: allow up to 30 min before liveness applies.
-            "startupProbe": self.probe(10, 180, port=not knative),
-            "readinessProbe": self.probe(10, 3, port=not knative),
-            "livenessProbe": self.probe(30, 5, port=not knative),
-            "volumeMounts": mounts,
-        }
-        if knative:
-            del c["startupProbe"]  # Knative serving rejects startup probes on older releases
-        return c
-
-    def pod_extras(self) -> dict[str, Any]:
-        shm_gib = min(64, 8 * self.rec.gpus_per_replica)  # NCCL/RCCL and the tokenizer workers use /dev/shm
-        volumes: list[dict[str, Any]] = [
-            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_gib}Gi"}},
-            {"name": "model-cache", "emptyDir": {"sizeLimit": f"{_cache_gib(self.report)}Gi"}},
-        ]
-        if self.rec.runtime == "trtllm":
-            volumes.append({"name": "llm-api-options", "configMap": {"name": f"{self.name}-llm-api-options"}})
-        return {"tolerations": [{"key": self.gpu_key, "operator": "Exists", "effect": "NoSchedule"}],
-                "volumes": volumes}
-
-    def header(self) -> list[str]:
-        lines = [f"# {c}" for c in _summary_comments(self.report, self.rec)]
-        lines.append(f"# scaling: {self.scale.min_replicas}-{self.scale.max_replicas} replicas; targets per replica: "
-                     f"{self.scale.queue_per_replica} waiting, {self.scale.in_flight_per_replica} in flight "
-                     f"(planned concurrency {self.rec.concurrency_per_replica:.1f} x (1 + {self.report.headroom:g} "
-                     f"headroom))")
-        lines.append("# gated models: kubectl create secret generic hf-token --from-literal=token=hf_...")
-        if _looks_local(self.report.model.ref):
-            lines.append(f"# the model is a local path ({self.report.model.ref}): mount it into the pod at that path")
-        lines.append("# model-cache is an emptyDir (weights re-download on every start): use a PersistentVolumeClaim "
-                     "or a node-local cache for faster scale-out")
-        lines += [f"# note: {n}" for n in self.lsum.notes if "--extra_llm_api_options" not in n]
-        if self.metrics is None:
-            lines.append(f"# {self.rec.runtime} exports no queue metric: no autoscaler is generated")
-        return lines
-
-    def manifests(self) -> str:
-        """Deployment, Service and KEDA ScaledObject (plus the TensorRT-LLM options ConfigMap)."""
-        docs: list[dict[str, Any]] = []
-        if self.rec.runtime == "trtllm":
-            options = _dump(trtllm_options(self.rec, self.lsum.args))
-            docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self.meta(f"{self.name}-llm-api-options"),
-                         "data": {TRTLLM_OPTIONS_FILE: options}})
-        selector = {"app.kubernetes.io/name": self.name}
-        annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(PORT),
-                       "prometheus.io/path": self.metrics.path if self.metrics else "/metrics"}
-        docs.append({
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": self.meta(),
-            "spec": {"replicas": self.rec.replicas, "selector": {"matchLabels": selector},
-                     "template": {"metadata": {"labels": dict(self.labels), "annotations": annotations},
-                                  "spec": {"terminationGracePeriodSeconds": 60,
-                                           "containers": [self.container("server")], **self.pod_extras()}}},
-        })
-        docs.append({"apiVersion": "v1", "kind": "Service", "metadata": self.meta(),
-                     "spec": {"type": "ClusterIP", "selector": selector,
-                              "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}]}})
-        if self.metrics is not None:
-            docs.append(self.scaled_object())
-        header = self.header()
-        if self.metrics is not None:
-            header += ["# KEDA queries select pods by the `namespace` and `pod` labels of the usual kubernetes-pods "
-                       + "scrape job;", "# adjust them (and serverAddress) to your Prometheus."]
-        return "\n".join(header) + "\n" + "---\n".join(_dump(d) for d in docs)
-
-    def scaled_object(self) -> dict[str, Any]:
-        assert self.metrics is not None
-        sel = f'{{namespace="{self.namespace}",pod=~"{self.name}-.*"}}'
-        waiting = f"sum({self.metrics.waiting}{sel})"
-        # Both gauges in one selector: a `sum(a) + sum(b)` would be empty whenever either series is missing.
-        in_flight = (f'sum({{__name__=~"{self.metrics.running}|{self.metrics.waiting}",namespace="{self.namespace}",'
-                     f'pod=~"{self.name}-.*"}})')
-
-        def trigger(name: str, query: str, threshold: int) -> dict[str, Any]:
-            return {"type": "prometheus", "name": name, "metricType": "AverageValue",
-                    "metadata": {"serverAddress": self.prometheus_url, "query": query, "threshold": str(threshold)}}
-
-        return {
-            "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": self.meta(),
-            "spec": {
-                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name},
-                "minReplicaCount": self.scale.min_replicas, "maxReplicaCount": self.scale.max_replicas,
-                "pollingInterval": 15, "cooldownPeriod": 600,
-                # Scale in slowly: a new replica takes minutes to load weights.
-                "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {"scaleDown": {
-                    "stabilizationWindowSeconds": 600, "policies": [{"type": "Pods", "value": 1,
-                                                                    "periodSeconds": 300}]}}}},
-                "triggers": [trigger("queue-depth", waiting, self.scale.queue_per_replica),
-                             trigger("in-flight", in_flight, self.scale.in_flight_per_replica)],
-            },
-        }
-
-    def inference_service(self) -> str:
-        """A KServe InferenceService with a custom runtime container, scaling on in-flight requests."""
-        predictor: dict[str, Any] = {"minReplicas": self.scale.min_replicas}
-        if self.metrics is not None:
-            # Knative's concurrency metric is requests in flight per pod: the same target as the KEDA one.
-            predictor.update({"maxReplicas": self.scale.max_replicas, "scaleMetric": "concurrency",
-                              "scaleTarget": self.scale.in_flight_per_replica})
-        else:
-            predictor["maxReplicas"] = self.scale.min_replicas
-        predictor.update({"containers": [self.container("kserve-container", knative=True)], **self.pod_extras()})
-        docs: list[dict[str, Any]] = []
-        if self.rec.runtime == "trtllm":
-            options = _dump(trtllm_options(self.rec, self.lsum.args))
-            docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self.meta(f"{self.name}-llm-api-options"),
-                         "data": {TRTLLM_OPTIONS_FILE: options}})
-        meta = self.meta()
-        meta["annotations"] = {"serving.kserve.io/enable-prometheus-scraping": "true"}
-        docs.append({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": meta,
-                     "spec": {"predictor": predictor}})
-        return "\n".join(self.header()) + "\n" + "---\n".join(_dump(d) for d in docs)
+def _kube_header(report: Report, rec: CandidateSummary, gpu: Gpu, scale: Scaling, found: list[Trigger],
+                 to: str) -> list[str]:
+    lines = [f"pinned to {gpu.name} nodes ({', '.join(sorted(gpu.node_labels)) or 'no GPU label known'}; "
+             f"kubernetes.io/arch={gpu.host_cpu_arch})",
+             f"scaling: {scale.min_replicas}-{scale.max_replicas} replicas; targets per replica: "
+             f"{scale.queue_per_replica} waiting, {scale.in_flight_per_replica} in flight (planned concurrency "
+             f"{rec.concurrency_per_replica:.1f} x (1 + {report.headroom:g} headroom))"]
+    if to == "k8s":
+        lines += [f"trigger {t.name}: {t.meaning}" for t in found]
+        if found:
+            lines += ["KEDA queries select pods by the `namespace` and `pod` labels of the usual kubernetes-pods "
+                      "scrape job;", "adjust them (and serverAddress) to your Prometheus."]
+    lines.append("gated models: kubectl create secret generic hf-token --from-literal=token=hf_...")
+    if kubernetes.looks_local(report.model.ref):
+        lines.append(f"the model is a local path ({report.model.ref}): mount it into the pod at that path")
+    lines.append("model-cache is an emptyDir (weights re-download on every start): use a PersistentVolumeClaim "
+                 "or a node-local cache for faster scale-out")
+    return lines

@@ -342,15 +342,21 @@ def _hub_download(repo_id: str) -> Path:
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError
 
+    from planner.io import hub
+
+    for name in ("tokenizer.json", "tekken.json", "tokenizer.model"):
+        found = hub.cached(repo_id, name)
+        if found is not None:
+            return found
+    hub.require_hub("tokenizer", "--tokenizer", repo_id, local_hint="pass a local tokenizer.json or model folder")
     main: Path | None = None
     for name in ("tokenizer.json", "tekken.json", "tokenizer.model"):
         try:
             main = Path(hf_hub_download(repo_id, name))
             break
         except LocalEntryNotFoundError:
-            raise SpecError("tokenizer is not a local path and is not in the Hugging Face cache", where="--tokenizer",
-                            value=repo_id, hint="check the path, or connect to the hub (unset HF_HUB_OFFLINE) to "
-                            "download it; pass a local tokenizer.json to work offline") from None
+            raise SpecError("could not download the tokenizer from the Hugging Face hub", where="--tokenizer",
+                            value=repo_id, hint="check the connection, or pass a local tokenizer.json") from None
         except EntryNotFoundError:
             continue
         except (HfHubHTTPError, OSError, ValueError) as exc:

@@ -164,8 +164,10 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     workload = Workload(rps=rps, arrival=arrival, burstiness_cv=cv,
                         input_tokens=input_dist, output_tokens=output_dist, prefix_cache_share=share)
 
-    slo_items: list[str] | dict[str, Any] | None = flags.slo or (mf.slo if mf else None)
-    slo = parse.slo(slo_items, encoder_only=model.encoder_only, where="--slo" if flags.slo else f"{where}: slo")
+    # The file's targets, then the flags on top: a flag replaces the file's target of the same metric only.
+    file_slo = parse.slo(mf.slo if mf else None, encoder_only=model.encoder_only, where=f"{where}: slo",
+                         origin=where if mf else None)
+    slo = parse.slo(flags.slo, encoder_only=model.encoder_only, where="--slo", origin="--slo", base=file_slo)
 
     gpus = [catalog.gpu(g, "--gpus").id for g in (flags.gpus or cf.gpus)]
     runtimes = [catalog.runtime(r, "--runtimes").id for r in (flags.runtimes or cf.runtimes)]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import DataError, SpecError
-from planner.io import safetensors
+from planner.io import hub, safetensors
 from planner.io.files import load_validated, read_structured, validate
 from planner.io.hf import hf_quant_config, parse_hf_config
 from planner.specs.hardware import Gpu
@@ -83,13 +83,18 @@ def resolve(name: str, catalog: dict[str, M], kind: str, flag: str) -> M:
 
 
 def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
-    """Download (or read from cache) a repo's config.json; honours HF_HUB_OFFLINE."""
+    """A repo's config.json from the Hugging Face cache, else downloaded; fails within seconds (one line) when
+    the hub cannot be reached or HF_HUB_OFFLINE is set (see `planner.io.hub`)."""
     try:
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
     except ImportError:  # pragma: no cover - huggingface-hub is a core dependency
         raise SpecError("huggingface-hub is not installed", where=repo_id,
                         hint="pip install huggingface-hub, or pass a local config.json") from None
+    path = hub.cached(repo_id, "config.json")
+    if path is not None:
+        return read_structured(path), path.parent
+    hub.require_hub("model", repo_id, local_hint="pass a local config.json or model folder")
     try:
         path = Path(hf_hub_download(repo_id, "config.json"))
         try:  # ModelOpt exports declare their precision beside the config
@@ -97,8 +102,8 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
         except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
             pass
     except LocalEntryNotFoundError:
-        raise SpecError("model is not a local path and is not in the Hugging Face cache", where=repo_id,
-                        hint="check the path, or unset HF_HUB_OFFLINE and connect to download it") from None
+        raise SpecError("could not download config.json from the Hugging Face hub", where=repo_id,
+                        hint="check the connection, or pass a local config.json or model folder") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "

@@ -52,18 +52,36 @@ def slo_target(text: str, *, encoder_only: bool = False, where: str = "--slo") -
     return target, note
 
 
-def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False, where: str = "--slo") -> Slo:
-    """Parse a list of `KEY=VALUE` strings (flags) or a mapping (model.yaml) into an `Slo`.
+SLO_OFF = ("off", "none")
+"""Values of a `--slo KEY=off` flag that drop the file's target for that metric."""
 
-    A later target for the same metric and percentile replaces an earlier one.
+
+def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False, where: str = "--slo",
+        origin: str | None = None, base: Slo | None = None) -> Slo:
+    """Parse a list of `KEY=VALUE` strings (flags) or a mapping (model.yaml) into an `Slo`, on top of `base`.
+
+    Targets are keyed by metric and percentile (`ttft_p95`): a later target for the same key replaces an earlier
+    one or `base`'s, and other keys of `base` stay; `KEY=off` drops `base`'s target for that key. Each new target
+    records `origin` (where it was set); a replaced base target is named in the notes.
     """
-    if not items:
-        return Slo()
-    pairs = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)
-    targets: dict[tuple[str, int], SloTarget] = {}
-    notes: list[str] = []
+    targets: dict[tuple[str, int], SloTarget] = {(t.metric, t.percentile): t for t in (base.targets if base else ())}
+    notes: list[str] = list(base.notes) if base else []
+    pairs = ([f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)) if items else []
     for text in pairs:
+        key, _, value = text.partition("=")
+        if value.strip().lower() in SLO_OFF:
+            target, _ = slo_target(f"{key}=1s", encoder_only=encoder_only, where=where)
+            dropped = targets.pop((target.metric, target.percentile), None)
+            if dropped is not None:
+                notes.append(f"{where} {text.strip()} drops {dropped.describe()}"
+                             + (f" from {dropped.origin}" if dropped.origin else ""))
+            continue
         target, note = slo_target(text, encoder_only=encoder_only, where=where)
+        target = target.model_copy(update={"origin": origin})
+        old = targets.get((target.metric, target.percentile))
+        if old is not None and old.origin != origin:
+            notes.append(f"{where} {text.strip()} replaces {old.describe()}" + (f" from {old.origin}" if old.origin
+                                                                                 else ""))
         targets[(target.metric, target.percentile)] = target
         if note:
             notes.append(note)

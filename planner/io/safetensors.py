@@ -116,6 +116,10 @@ def hub_tensors(repo_id: str) -> list[TensorInfo] | None:
         from huggingface_hub import get_safetensors_metadata
     except ImportError:  # pragma: no cover - huggingface-hub is a core dependency
         return None
+    from planner.io import hub
+
+    if hub.offline() or hub.unreachable() is not None:
+        return None  # offline use: the config arithmetic alone (no 25 s of retries)
     try:
         meta = get_safetensors_metadata(repo_id)
     except Exception:

@@ -53,8 +53,26 @@ def _confidence_line(report: Report, c: CandidateSummary) -> str:
     return "; ".join(parts)
 
 
+def _knee_line(report: Report, c: CandidateSummary) -> str:
+    """The load curve in one line: where each SLO stops holding per replica, against the rate it was sized for."""
+    sized = report.workload.rps * (1 + report.headroom) / c.replicas
+    tested = max((p.rps_per_replica for p in c.load_curve), default=0.0)
+    names = {s.key: s.description.split(" <=")[0] for s in report.slo}
+    knees = ", ".join(f"{names.get(key, key)} up to " + (f">= {rps:.3g}" if rps >= tested > 0 else f"{rps:.3g}")
+                      for key, rps in sorted(c.slo_capacity_rps_per_replica.items(), key=lambda kv: kv[1]))
+    return f"per replica: {knees} RPS; sized for {sized:.3g} RPS (`--plot DIR` draws the curves)"
+
+
 def _slo_line(report: Report) -> str:
-    return ", ".join(s.description for s in report.slo) or "none (capacity only)"
+    """The targets, each with where it was set when they come from more than one place (flags over the file)."""
+    mixed = len({s.origin for s in report.slo}) > 1
+    return ", ".join(s.description + (f" ({_origin(s.origin)})" if mixed and s.origin else "")
+                     for s in report.slo) or "none (capacity only)"
+
+
+def _origin(origin: str) -> str:
+    """`--slo`, or a model.yaml path shortened to its file name."""
+    return origin if origin.startswith("-") else origin.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def terminal(report: Report) -> Group:
@@ -87,6 +105,8 @@ def terminal(report: Report) -> Group:
                       f"{rec.requests_per_s_capacity:g} RPS ({100 * report.headroom:.0f}% headroom)")
         if rec.replicas_by_confidence:
             facts.add_row("confidence", _confidence_line(report, rec))
+        if rec.slo_capacity_rps_per_replica:
+            facts.add_row("capacity", _knee_line(report, rec))
         facts.add_row("utilization", f"{100 * rec.utilization:.0f}% of capacity, KV cache "
                       f"{100 * rec.kv_utilization:.0f}%, {rec.concurrency_per_replica:.1f} requests in flight/replica")
         if not encoder:

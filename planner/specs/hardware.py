@@ -21,6 +21,9 @@ ComputeDtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"]
 PriceKind = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
 """How a cloud price is billed."""
 
+CpuArch = Literal["amd64", "arm64"]
+"""Host CPU architecture, as Kubernetes (`kubernetes.io/arch`) and container registries spell it."""
+
 
 class PeakTflops(Frozen):
     """Dense peak throughput per input precision in TFLOP/s (TOP/s for int8); never the 2:4-sparse figure."""
@@ -104,6 +107,12 @@ class Gpu(Sourced):
     """Intra-node GPU links."""
     prices: list[Price] = Field(default_factory=list)
     """Published cloud prices per GPU-hour."""
+    host_cpu_arch: CpuArch = "amd64"
+    """CPU architecture of the hosts this GPU ships in (Grace superchips GH200 / GB200: arm64); decides which
+    container image runs there."""
+    node_labels: dict[str, list[str]] = Field(default_factory=dict)
+    """Kubernetes node labels that identify this GPU: label key -> accepted values (a node matching any key
+    qualifies), e.g. `nvidia.com/gpu.product` as NVIDIA GPU feature discovery sets it."""
 
     @model_validator(mode="after")
     def _precision_matches_architecture(self) -> Gpu:

@@ -97,6 +97,8 @@ class SloSummary(Frozen):
     """Upper bound, seconds."""
     description: str
     """"TTFT p95 <= 300 ms"."""
+    origin: str | None = None
+    """Where the target was set: `--slo`, or the model.yaml it was read from (None: not recorded)."""
 
 
 class PriceSummary(Frozen):

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from planner.specs._base import Frozen, Sourced
 from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
+from planner.specs.launch import LaunchRules
 
 Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
 """Weight precision / quantization format, as spelled on the command line and in the data files."""
@@ -170,8 +171,6 @@ class Runtime(Sourced):
     """Other spellings users type (case-insensitive)."""
     vendors: list[Vendor] = Field(min_length=1)
     """GPU vendors the runtime runs on."""
-    images: dict[Vendor, str] = Field(default_factory=dict)
-    """Official container image per GPU vendor, used in launch commands and Kubernetes exports."""
     architectures: list[Architecture] = Field(min_length=1)
     """GPU architectures the runtime supports at all."""
     quantization: dict[Quant, list[Architecture]]
@@ -195,6 +194,11 @@ class Runtime(Sourced):
     model_families: list[str] | None = None
     """Model families (planner `Family` ids) the runtime loads at `version`, from its supported-models list;
     None: not described (any family is assumed loadable)."""
+    launch: LaunchRules | None = None
+    """How to start the runtime and what its parsers accept (images, flags, metrics, refusals), each rule
+    with its own source (None: launch commands are generated without checks)."""
+
+    _unsourced_exempt: tuple[str, ...] = ("sources", "prices", "launch")
 
     @model_validator(mode="after")
     def _consistent(self) -> Runtime:

@@ -181,6 +181,8 @@ class SloTarget(Frozen):
     """Percentile over requests that must meet the limit."""
     limit_s: float = Field(gt=0)
     """Upper bound, seconds."""
+    origin: str | None = None
+    """Where the target was set: `--slo`, or the model.yaml it was read from (None: not recorded)."""
 
     @property
     def key(self) -> str:

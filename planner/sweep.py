@@ -1,0 +1,184 @@
+"""`planner sweep`: plan every checkpoint x traffic x SLO of a matrix file into one table.
+
+Cells are independent `recommend` runs (same defaults, same seed), spread over a local process pool, or over a
+Ray cluster (`ray_address`; Ray is the optional `sweep` extra, and every node needs planner installed). A cell
+that is infeasible or whose inputs are bad becomes a row with its status and reason; it never stops the sweep.
+
+Matrix file (YAML or JSON; relative paths are read from the file's folder):
+
+    checkpoints: [../models/llama-3.1-8b, ../models/qwen3-8b]     # anything `recommend` takes as MODEL
+    traffic:
+      - {name: chat, rps: 10, isl: "700:0.8", osl: "200:0.6"}
+      - {name: rag, rps: 2, isl: 6000, osl: 300}
+    slo:
+      - {name: interactive, targets: {ttft_p95: 300ms, tpot_p99: 50ms}}
+      - {name: batch, targets: {e2e_p95: 30s}}
+    constraints: {gpus: [l40s, h100-sxm], runtimes: [vllm, sglang]}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.errors import PlannerError, SpecError
+from planner.specs.message import Message
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrafficCase(_Strict):
+    """One traffic row of the matrix (the `recommend` flags of the same names)."""
+
+    name: str = Field(min_length=1)
+    rps: float = Field(gt=0)
+    isl: str | int | None = None
+    osl: str | int | None = None
+    sample: str | None = None
+    tokenizer: str | None = None
+    burstiness: float | None = Field(default=None, gt=0)
+
+
+class SloCase(_Strict):
+    """One SLO column of the matrix: targets as in model.yaml (`ttft_p95: 300ms`)."""
+
+    name: str = Field(min_length=1)
+    targets: dict[str, str | float] = Field(min_length=1)
+
+
+class SweepConstraints(_Strict):
+    """Search limits shared by every cell (the `recommend` flags of the same names)."""
+
+    gpus: list[str] = Field(default_factory=list)
+    runtimes: list[str] = Field(default_factory=list)
+    quant: list[str] = Field(default_factory=list)
+    max_gpus_per_replica: int | None = Field(default=None, ge=1)
+    budget_usd_per_month: float | None = Field(default=None, gt=0)
+    headroom: float | None = Field(default=None, ge=0)
+
+
+class Matrix(_Strict):
+    """A sweep: every checkpoint x traffic x SLO."""
+
+    checkpoints: list[str] = Field(min_length=1)
+    traffic: list[TrafficCase] = Field(min_length=1)
+    slo: list[SloCase] = Field(min_length=1)
+    constraints: SweepConstraints = Field(default_factory=SweepConstraints)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One plan of the sweep (picklable: it travels to pool and Ray workers)."""
+
+    checkpoint: str
+    traffic: TrafficCase
+    slo: SloCase
+    constraints: SweepConstraints
+    seed: int
+    base: str
+    """Folder relative paths are read from."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the sweep table."""
+
+    checkpoint: str
+    traffic: str
+    slo: str
+    status: str
+    """`ok`, `infeasible` (nothing meets the SLO) or `error` (bad input)."""
+    gpu: str | None = None
+    runtime: str | None = None
+    quant: str | None = None
+    tp_size: int | None = None
+    replicas: int | None = None
+    total_gpus: int | None = None
+    cost_usd_per_month: float | None = None
+    ttft_p95_s: float | None = None
+    tpot_p95_s: float | None = None
+    reason: str | None = None
+    """Why not `ok`: the error line (the infeasible cells' reasons are in `suggestions`)."""
+    suggestions: tuple[Message, ...] = ()
+    """Infeasible: what would make a deployment meet the SLO (rendered by `planner.render.sweep`)."""
+
+
+def load_matrix(path: Path) -> list[Cell]:
+    """The cells of a matrix file, in checkpoint, traffic, SLO order."""
+    from planner.io.files import load_validated
+
+    m = load_validated(Matrix, path, hint="see `planner sweep --help` for the matrix format")
+    base = str(path.expanduser().resolve().parent)
+    return [Cell(c, t, s, m.constraints, m.seed, base) for c in m.checkpoints for t in m.traffic for s in m.slo]
+
+
+def _path(base: str, ref: str | None) -> str | None:
+    if ref is None or ref.startswith("pkg:") or os.path.isabs(ref):
+        return ref
+    local = os.path.join(base, ref)
+    return local if os.path.exists(local) else ref  # else a hub id
+
+
+def run_cell(cell: Cell) -> Row:
+    """Plan one cell (in a worker process); bad input and infeasible plans become rows."""
+    from planner.io.catalog import Catalog
+    from planner.io.inputs import Flags, resolve
+    from planner.plan import plan
+
+    t, c = cell.traffic, cell.constraints
+    names = (cell.checkpoint, t.name, cell.slo.name)
+    try:
+        catalog = Catalog.load()
+        flags = Flags(rps=t.rps, isl=None if t.isl is None else str(t.isl), osl=None if t.osl is None else str(t.osl),
+                      sample=_path(cell.base, t.sample), tokenizer=_path(cell.base, t.tokenizer),
+                      burstiness_cv=t.burstiness, slo=[f"{k}={v}" for k, v in cell.slo.targets.items()],
+                      gpus=list(c.gpus), runtimes=list(c.runtimes), quant=list(c.quant),
+                      max_gpus_per_replica=c.max_gpus_per_replica, budget_usd_per_month=c.budget_usd_per_month,
+                      headroom=c.headroom)
+        inputs = resolve(_path(cell.base, cell.checkpoint) or cell.checkpoint, flags, catalog, progress=False)
+        report = plan(inputs.model, inputs.workload, inputs.slo, *catalog.select(inputs.constraints),
+                      inputs.constraints, model_ref=inputs.model_ref, seed=cell.seed,
+                      calibrations=catalog.calibrations, uncertainty=catalog.uncertainty)
+    except PlannerError as exc:
+        return Row(*names, status="error", reason=exc.line())
+    rec = report.recommendation
+    if rec is None:
+        return Row(*names, status="infeasible", suggestions=tuple(report.suggestions[:2]))
+    return Row(*names, status="ok", gpu=rec.gpu, runtime=rec.runtime, quant=rec.quant, tp_size=rec.tp_size,
+               replicas=rec.replicas, total_gpus=rec.total_gpus, cost_usd_per_month=rec.cost_usd_per_month,
+               ttft_p95_s=rec.ttft_p95_s, tpot_p95_s=rec.tpot_p95_s)
+
+
+def run(cells: Sequence[Cell], *, workers: int | None = None, ray_address: str | None = None,
+        cell_fn: Callable[[Cell], Row] = run_cell) -> list[Row]:
+    """Plan every cell, in the matrix's order: on a local process pool (`workers`, default the CPU count; 1 runs
+    in this process), or on the Ray cluster at `ray_address` (`local` starts a local Ray instance)."""
+    if ray_address is not None:
+        try:
+            import ray
+        except ImportError:
+            raise SpecError("--ray needs Ray", where="--ray", value=ray_address,
+                            hint="pip install 'planner[sweep]' (or pip install 'ray[default]')") from None
+        started = not ray.is_initialized()
+        if started:
+            ray.init(address=None if ray_address == "local" else ray_address, include_dashboard=False,
+                     log_to_driver=False)
+        try:
+            remote = ray.remote(cell_fn)
+            return list(ray.get([remote.remote(cell) for cell in cells]))
+        finally:
+            if started:
+                ray.shutdown()
+    n = workers or os.cpu_count() or 1
+    if n == 1 or len(cells) == 1:
+        return [cell_fn(cell) for cell in cells]
+    with ProcessPoolExecutor(max_workers=min(n, len(cells))) as pool:
+        return list(pool.map(cell_fn, cells))

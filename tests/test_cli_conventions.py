@@ -1,0 +1,123 @@
+"""CLI habits: --version, -h, --quiet / --verbose, progress on stderr only on a terminal, shell completion."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+SMALL = ROOT / "tests" / "data" / "plan" / "model.yaml"
+ENV = {"COLUMNS": "140", "NO_COLOR": "1"}
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env=ENV)
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **extra}
+
+
+def test_version_is_the_package_version():
+    """`planner --version` (and -V) prints `planner X.Y.Z`, the version pyproject.toml declares, and exits 0."""
+    match = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), flags=re.MULTILINE)
+    assert match is not None
+    declared = match.group(1)
+    for flag in ("--version", "-V"):
+        result = run(flag)
+        assert result.exit_code == 0 and result.stdout == f"planner {declared}\n"
+
+
+def test_dash_h_is_help_everywhere():
+    """-h prints the same help as --help, for the app and for a command."""
+    for args in ([], ["recommend"], ["export"]):
+        short, long = run(*args, "-h"), run(*args, "--help")
+        assert short.exit_code == long.exit_code == 0
+        assert short.stdout == long.stdout and "Usage: planner" in short.stdout
+
+
+def test_no_progress_when_stderr_is_not_a_terminal():
+    """Under a pipe (CliRunner), recommend writes nothing to stderr: no spinner, no step lines."""
+    result = run("recommend", str(SMALL), "--format", "json")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_verbose_prints_each_step_with_its_time():
+    """--verbose (on the command or before it) prints one `planner: STEP: N.N s` line per step on stderr, and
+    stdout is the same JSON as without it."""
+    plain = run("recommend", str(SMALL), "--format", "json")
+    for args in (("recommend", str(SMALL), "--format", "json", "--verbose"),
+                 ("--verbose", "recommend", str(SMALL), "--format", "json")):
+        result = run(*args)
+        assert result.exit_code == 0 and result.stdout == plain.stdout
+        steps = result.stderr.splitlines()
+        assert [s.split(":")[1].strip().split(" (")[0] for s in steps] == ["reading the model and the traffic",
+                                                                           "searching 2 GPUs x 2 runtimes"]
+        assert all(s.startswith("planner: ") and s.endswith(" s") for s in steps)
+    assert run("--quiet", "recommend", str(SMALL), "-f", "json", "--verbose").stderr == ""  # --quiet wins
+
+
+def test_quiet_silences_warnings_not_errors(tmp_path):
+    """--quiet drops export's warning (no arm64 TGI image for GH200) from stderr, keeps the output; errors still
+    print with --quiet."""
+    plan = tmp_path / "plan.json"
+    assert run("recommend", str(SMALL), "--gpus", "gh200", "--runtimes", "tgi", "-o", str(plan)).exit_code == 0
+    loud = run("export", str(plan), "--to", "tgi")
+    assert loud.stderr.startswith("warning: Text Generation Inference (TGI) 3.3.5 publishes no arm64 image")
+    for args in (("export", str(plan), "--to", "tgi", "--quiet"), ("--quiet", "export", str(plan), "--to", "tgi")):
+        quiet = run(*args)
+        assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == loud.stdout
+    refused = run("--quiet", "export", str(tmp_path / "missing.json"), "--to", "tgi")
+    assert refused.exit_code == 2 and refused.stderr.startswith("Error: ")
+
+
+def test_progress_is_drawn_on_a_terminal():
+    """With stderr on a pseudo-terminal, recommend draws its steps there while stdout (a pipe) gets only the
+    report; --quiet draws nothing."""
+    for quiet, want in ((False, True), (True, False)):
+        master, slave = pty.openpty()
+        cmd = [sys.executable, "-m", "planner", "recommend", str(SMALL), "-f", "json", *(["--quiet"] if quiet else [])]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, env=subprocess_env(TERM="xterm"),
+                                cwd=ROOT)
+        os.close(slave)
+        drawn = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        out, _ = proc.communicate(timeout=120)
+        os.close(master)
+        assert proc.returncode == 0 and out.startswith(b"{")
+        assert (b"searching 2 GPUs x 2 runtimes" in drawn) is want, drawn[-300:]
+
+
+def test_shell_completion():
+    """--show-completion prints a bash completion script for `planner`, and the completion protocol offers the
+    commands and the export targets."""
+    result = run("--show-completion", "bash")
+    assert result.exit_code == 0 and "complete -o default -F _planner_completion planner" in result.stdout
+
+    def complete(words: str, cword: int) -> list[str]:
+        env = subprocess_env(COMP_WORDS=words, COMP_CWORD=str(cword), _PLANNER_COMPLETE="complete_bash")
+        done = subprocess.run([sys.executable, "-m", "planner"], env=env, capture_output=True, text=True,
+                              timeout=60, cwd=ROOT)
+        return done.stdout.split()
+
+    assert complete("planner rec", 1) == ["recommend"]
+    assert complete("planner export plan.json --to ", 4) == ["vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"]
