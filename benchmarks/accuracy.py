@@ -118,8 +118,8 @@ def uncertainty_table(preds: list[Prediction], csv: Path, command: str) -> dict:
             "csv_sha256": hashlib.sha256(csv.read_bytes()).hexdigest(), "bands": bands}
 
 
-CV_FIELDS = ("gemm_compute_efficiency", "weight_bw_efficiency", "kv_bw_efficiency", "attention_compute_efficiency",
-             "step_overhead_s", "per_seq_overhead_s", "moe_gemm_efficiency_factor")
+CV_FIELDS = ("gemm_compute_efficiency", "weight_bw_efficiency", "step_overhead_s", "per_seq_overhead_s",
+             "frontend_request_s", "frontend_output_token_s")
 """The perf constants refit per fold: the ones every prediction depends on (the rest keep shipped values)."""
 
 
@@ -146,7 +146,7 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
                 train = [i for i in ids if by_id[i].case.source_id != source][:: args.cv_every]
                 test = [i for i in ids if by_id[i].case.source_id == source]
                 log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}")
-                params, _ = fit.fit(fit_rows, train, start)
+                params, _ = fit.fit(fit_rows, train, start, factors=tuple(args.cv_factors))
                 train_archs = {by_id[i].dep.gpu.architecture for i in train}
                 for arch in archs:
                     if arch not in train_archs:  # nothing left to fit it on: the base values hold there
@@ -211,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="refit each fold from the shipped constants or from the middle of their bounds")
     parser.add_argument("--cv-every", type=int, default=3, help="fit each fold on every n-th training row")
     parser.add_argument("--cv-max-requests", type=int, default=600, help="simulated requests per row while fitting")
+    parser.add_argument("--cv-factors", type=float, nargs="+", default=list(fit.FACTORS),
+                        help="coordinate-descent step factors of each fold's refit")
     args = parser.parse_args(argv)
     rows = read_rows(args.csv)
     if args.rows:

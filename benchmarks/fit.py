@@ -162,7 +162,7 @@ def descend(params: dict[str, float], score: Callable[[dict[str, float]], float]
 
 
 def fit(predictor: RowPredictor, ids: Iterable[int], start: dict[str, float],
-        log: Callable[[str], None] = lambda _: None) -> tuple[dict[str, float], float]:
+        log: Callable[[str], None] = lambda _: None, factors: tuple[float, ...] = FACTORS) -> tuple[dict[str, float], float]:
     """Descend from `start` on the loss over rows `ids` only."""
     chosen = set(ids)
 
@@ -170,4 +170,4 @@ def fit(predictor: RowPredictor, ids: Iterable[int], start: dict[str, float],
         rows = predictor(p)
         return loss(log_errors(v for i, v in rows.items() if i in chosen))
 
-    return descend(start, score, log)
+    return descend(start, score, log, factors)
