@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -63,9 +62,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    write_atomic(output, text)
-    mode = 0o644 | (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH if text.startswith("#!") else 0)
-    output.expanduser().chmod(mode)
+    write_atomic(output, text, executable=text.startswith("#!"))
 
 
 def register(app: typer.Typer) -> None:

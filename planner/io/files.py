@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,21 +89,77 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
-def write_output(path: Path, text: str, where: str = "-o") -> None:
-    """Write `text` to `path` through a temp file and a rename, so no half-written file is left."""
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+"""Output names that mean standard output (`-o -`)."""
+
+
+def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False) -> None:
+    """Write `text` to `path` so that nothing is damaged and no half-written file is left.
+
+    `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
+    any other path that exists and is not a regular file (a directory, a device, a socket) is refused.
+    A regular file, or the regular file a symlink points to, is replaced through a temp file and a
+    rename in its own directory; the temp file is removed on any failure, SIGINT included (the CLI
+    turns SIGTERM into the same exit).
+    """
+    if str(path) in _STDOUT_NAMES:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     path = path.expanduser()
+    hint = "name a regular file, or pass `-o -` to write to standard output"
+    try:
+        st: os.stat_result | None = path.stat()  # follows symlinks: what the path is in the end
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path), hint=hint) from None
+    if st is not None:
+        if stat.S_ISFIFO(st.st_mode):
+            _write_in_place(path, text, where)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise SpecError("output path is a directory", where=where, value=str(path),
+                            hint=f"name a file inside it, e.g. {path / 'plan.json'}")
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
+                            where=where, value=str(path), hint=hint)
+        path = path.resolve()  # replace the symlink's target, never the symlink
+    elif path.is_symlink():
+        raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise SpecError("output directory does not exist", where=where, value=str(path),
                         hint="create the directory first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+    mode = (st.st_mode & 0o7777) if st is not None else 0o666 & ~umask  # keep an existing file's mode
+    if executable:
+        mode |= 0o111 & ~umask
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise SpecError(f"cannot write in the output directory: {exc.strerror}", where=where, value=str(path),
+                        hint="choose a directory you can write to") from None
+    try:
+        os.chmod(tmp, mode)  # mkstemp creates 0600; give the file the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                        hint="check free space and permissions") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_in_place(path: Path, text: str, where: str) -> None:
+    """Write to a FIFO (or another file that must not be replaced) through its own open."""
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                        hint="is anyone reading the FIFO?") from None
