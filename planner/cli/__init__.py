@@ -7,10 +7,12 @@ traceback, for every error); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
@@ -57,11 +59,14 @@ class _PlannerGroup(TyperGroup):
                 raise
             _fail(exc.line(), exc.hint, exc.exit_code)
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run()
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = run()
         except click.NoArgsIsHelpError as exc:
             exc.show()  # the help text, as click prints it
             sys.exit(exc.exit_code)
