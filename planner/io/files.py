@@ -5,6 +5,7 @@ one clear `SpecError` / `DataError` line, and writes outputs atomically.
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import sys
@@ -20,23 +21,37 @@ from planner.errors import PlannerError, SpecError
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_FILE_BYTES = 256 * 2**20
+"""Largest JSON/YAML file read (256 MiB): configs are kilobytes, plans and calibrations megabytes."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted in a JSON/YAML file (configs and reports nest fewer than 10 levels)."""
+MAX_VALUES = 2_000_000
+"""Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
+_FLOAT_MAX = sys.float_info.max
+
+
 def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
-               hint: str | None = None) -> bytes:
-    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable)."""
+               hint: str | None = None, max_bytes: int | None = None) -> bytes:
+    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable, too large)."""
     try:
-        return path.expanduser().read_bytes()
+        with path.expanduser().open("rb") as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
     except IsADirectoryError:
         raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
     except OSError as exc:
         raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint) from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise error(f"{what} is larger than {max_bytes // 2**20} MiB", where=str(path),
+                    hint=hint or "is it the right file?")
+    return data
 
 
 def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
-              hint: str | None = None) -> str:
+              hint: str | None = None, max_bytes: int | None = None) -> str:
     """The UTF-8 text of `path` (a BOM is dropped), or one clear error."""
-    data = read_bytes(path, error, what=what, hint=hint)
+    data = read_bytes(path, error, what=what, hint=hint, max_bytes=max_bytes)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -45,12 +60,19 @@ def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = 
 
 
 def parse_structured(text: str, where: str, *, json_syntax: bool,
-                     error: type[PlannerError] = SpecError, hint: str | None = None) -> Any:
-    """Parse JSON (`json_syntax`) or YAML text, turning syntax errors into one line with the position."""
+                     error: type[PlannerError] = SpecError, hint: str | None = None, finite: bool = True) -> Any:
+    """Parse JSON (`json_syntax`) or YAML text into bounded plain data, with one clear line on any failure.
+
+    Syntax errors give the position; nesting deeper than `MAX_DEPTH`, more than `MAX_VALUES` values (YAML
+    alias bombs, self-referencing anchors), integers beyond float range and (with `finite`) NaN or infinite
+    numbers are refused with the field path.
+    """
+    kind = "JSON" if json_syntax else "YAML"
     try:
         if json_syntax:
-            return json.loads(text)
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                     hint=hint or "validate it with `python -m json.tool`") from None
@@ -60,12 +82,52 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         problem = getattr(exc, "problem", None) or "syntax error"
         raise error(f"malformed YAML{at}: {problem}", where=where,
                     hint=hint or "check indentation and quoting") from None
+    except RecursionError:
+        raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
+                    hint=hint or "is it the right file?") from None
+    except (ValueError, OverflowError) as exc:  # an integer of more than 4,300 digits (int_max_str_digits)
+        problem = "a number has more than 4,300 digits" if "digits" in str(exc) else " ".join(str(exc).split())[:120]
+        raise error(f"malformed {kind}: {problem}", where=where,
+                    hint=hint or "numbers must fit a 64-bit float; check the value") from None
+    check_bounds(data, where, error, finite=finite)
+    return data
 
 
-def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None) -> Any:
-    """Parse a JSON (`.json`) or YAML file into plain data, with one clear line on any failure."""
-    text = read_text(path, error, hint=hint)
-    return parse_structured(text, str(path), json_syntax=path.suffix == ".json", error=error, hint=hint)
+def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *, finite: bool = True) -> None:
+    """Refuse data nested too deep, too large once aliases expand, or holding numbers no float can carry."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    seen = 0
+    while stack:
+        value, loc, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise error(f"file expands to more than {MAX_VALUES:,} values (YAML anchors and aliases?)",
+                        where=where, hint="write the values out; aliases that multiply are refused")
+        if depth > MAX_DEPTH:
+            raise error(f"nested deeper than {MAX_DEPTH} levels (a self-referencing anchor?)",
+                        where=f"{where}: {loc[:60]}...", hint="is it the right file?")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((item, f"{loc}.{key}" if loc else str(key), depth + 1))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                stack.append((item, f"{loc}[{index}]", depth + 1))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise error("integer beyond the range of a 64-bit float", where=f"{where}: {loc or '(top level)'}",
+                        value=f"{len(str(abs(value)))}-digit number", hint="check the value; is a digit repeated?")
+        elif finite and isinstance(value, float) and not math.isfinite(value):
+            raise error("must be a finite number", where=f"{where}: {loc or '(top level)'}", value=value,
+                        hint="write a finite value in the field's unit (see its name)")
+
+
+def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None,
+                    finite: bool = True) -> Any:
+    """Parse a JSON (`.json`) or YAML file into bounded plain data, with one clear line on any failure."""
+    text = read_text(path, error, hint=hint, max_bytes=MAX_FILE_BYTES)
+    return parse_structured(text, str(path), json_syntax=path.suffix == ".json", error=error, hint=hint,
+                            finite=finite)
 
 
 def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = SpecError,

@@ -103,7 +103,7 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
                         "or pass a local config.json") from None
-    return read_structured(path), path.parent
+    return read_structured(path, finite=False), path.parent  # HF configs hold Infinity (time_step_limit)
 
 
 _PACKED: dict[str, dict[str, int]] = {"nvfp4": {"U8": 2}, "mxfp4": {"U8": 2}, "int4-awq": {"I32": 8},
@@ -161,7 +161,7 @@ def _with_quant_file(spec: ModelSpec, folder: Path) -> ModelSpec:
 
 
 def _load_config_file(path: Path, name: str | None = None) -> ModelSpec:
-    data = read_structured(path)
+    data = read_structured(path, finite=False)  # HF configs hold Infinity (Mamba time_step_limit)
     return parse_hf_config(data, name or path.parent.name or path.stem, where=str(path))
 
 

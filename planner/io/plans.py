@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.errors import SpecError
-from planner.io.files import parse_structured, read_text, validate
+from planner.io.files import MAX_FILE_BYTES, parse_structured, read_text, validate
 from planner.specs.model import ModelSpec
 from planner.specs.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
 from planner.specs.report import Report
@@ -23,7 +23,7 @@ def load_report(path: Path) -> Report:
             or fails validation (each field named).
     """
     hint = "pass the JSON written by `planner recommend MODEL -o plan.json`"
-    text = read_text(path, hint=hint)
+    text = read_text(path, hint=hint, max_bytes=MAX_FILE_BYTES)
     data = parse_structured(text, str(path), json_syntax=True, hint=hint)
     if not isinstance(data, dict) or "schema_version" not in data:
         raise SpecError("not a planner report (no schema_version)", where=str(path), hint=hint)
