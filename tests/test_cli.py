@@ -145,7 +145,7 @@ def test_usage_errors_are_one_error_and_one_hint(args):
     result = run(*args)
     lines = result.stderr.splitlines()
     assert result.exit_code == 2 and len(lines) == 2, result.stderr
-    assert lines[0].startswith("Error: ") and lines[1].startswith("hint: see `") and "Usage:" not in result.stderr
+    assert lines[0].startswith("Error: ") and lines[1].startswith("hint: ") and "Usage:" not in result.stderr
 
 
 def test_unexpected_exception_exits_3_without_traceback(monkeypatch):

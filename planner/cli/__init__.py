@@ -40,6 +40,12 @@ def _fail(line: str, hint: str | None, code: int) -> NoReturn:
 def _usage_hint(exc: click.UsageError) -> str:
     ctx = exc.ctx
     command = ctx.command_path if ctx is not None else "planner"
+    param = getattr(exc, "param", None)
+    flag = (param.opts[0] if param.opts else param.human_readable_name) if param is not None else None
+    if isinstance(exc, click.BadParameter) and flag and not isinstance(exc, click.MissingParameter):
+        if "is not one of" in exc.format_message():
+            return f"choose one of the values listed for {flag}"
+        return f"give {flag} a value in its range and unit; `{command} --help` describes it"
     return f"see `{command} --help` for the options and examples"
 
 

@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+
+def bounded_float(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """A flag parser: a finite ASCII number in [low, high] of `unit`, else a usage error saying so."""
+    def parse(text: str | float) -> float:
+        if isinstance(text, float):  # a default
+            return text
+        try:
+            value = float(text) if text.isascii() else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not low <= value <= high:
+            raise typer.BadParameter(f"{text!r} must be a finite number in [{low:g}, {high:g}] ({unit})")
+        return value
+    return parse
+
+
+def bounded_int(low: int, high: int, unit: str) -> Callable[[str], int]:
+    """A flag parser: an integer written in ASCII digits in [low, high] of `unit`, else a usage error."""
+    def parse(text: str | int) -> int:
+        if isinstance(text, int):  # a default
+            return text
+        stripped = text.strip()
+        digits = stripped.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 20) or not low <= int(stripped) <= high:
+            raise typer.BadParameter(f"{text!r} must be a whole number in [{low:,}, {high:,}] ({unit})")
+        return int(stripped)
+    return parse
+
+
+MAX_TOKENS = 134_217_728
+"""Longest sequence a length flag accepts (2^27 tokens; the longest published context is 10M)."""
+MAX_SEQS = 65_536
+"""Most sequences a batch, concurrency or scheduler-cap flag accepts (engines cap at 256-4,096)."""
+MAX_RPS = 1_000_000.0
+"""Highest request rate a flag accepts (requests/s)."""
+SEED_MAX = 2**32 - 1
+"""Seeds are unsigned 32-bit integers (numpy's SeedSequence takes any non-negative integer)."""
 
 
 class TableOrJson(str, Enum):
@@ -24,8 +64,14 @@ ModelArg = Annotated[str, typer.Argument(
     help="config.json, model folder, model.yaml, or Hugging Face repo id (org/name).")]
 GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="GPU id or alias (see `planner gpus`).")]
 RuntimeOpt = Annotated[str, typer.Option("--runtime", "-r", help="Serving runtime (see `planner runtimes`).")]
-TpOpt = Annotated[int, typer.Option("--tp", min=1, max=72, help="Tensor-parallel size (GPUs sharing each layer).")]
-PpOpt = Annotated[int, typer.Option("--pp", min=1, max=64, help="Pipeline-parallel size (stages of layers).")]
+TpOpt = Annotated[int, typer.Option("--tp", parser=bounded_int(1, 72, "GPUs"),
+                                    help="Tensor-parallel size (GPUs sharing each layer).")]
+PpOpt = Annotated[int, typer.Option("--pp", parser=bounded_int(1, 64, "stages"),
+                                    help="Pipeline-parallel size (stages of layers).")]
+SeedOpt = Annotated[int, typer.Option("--seed", parser=bounded_int(0, SEED_MAX, "seed"),
+                                      help="Simulation seed (0 to 2^32-1).")]
+HeadroomOpt = Annotated[float | None, typer.Option(
+    "--headroom", parser=bounded_float(0, 4, "fraction"), help="SLOs must hold at (1 + headroom) x RPS (default 0.2).")]
 QuantOpt = Annotated[str | None, typer.Option(
     "--quant", "-q",
     help="Weight precision: bf16, fp16, fp8, int8, int4-awq, int4-gptq, nvfp4, mxfp4 "
