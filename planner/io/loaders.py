@@ -90,20 +90,45 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
     except ImportError:  # pragma: no cover - huggingface-hub is a core dependency
         raise SpecError("huggingface-hub is not installed", where=repo_id,
                         hint="pip install huggingface-hub, or pass a local config.json") from None
+    offline = not hub_reachable()  # huggingface_hub retries a failing connection for ~25 s; fail fast instead
     try:
-        path = Path(hf_hub_download(repo_id, "config.json"))
+        path = Path(hf_hub_download(repo_id, "config.json", local_files_only=offline))
         try:  # ModelOpt exports declare their precision beside the config
-            hf_hub_download(repo_id, "hf_quant_config.json")
+            hf_hub_download(repo_id, "hf_quant_config.json", local_files_only=offline)
         except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
             pass
     except LocalEntryNotFoundError:
-        raise SpecError("model is not a local path and is not in the Hugging Face cache", where=repo_id,
-                        hint="check the path, or unset HF_HUB_OFFLINE and connect to download it") from None
+        why = "the Hugging Face hub cannot be reached" if offline else "it is not in the Hugging Face cache"
+        raise SpecError(f"model is not a local path, and {why}", where=repo_id,
+                        hint="check the path, or connect (and unset HF_HUB_OFFLINE) to download it") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
                         "or pass a local config.json") from None
     return read_structured(path, finite=False), path.parent  # HF configs hold Infinity (time_step_limit)
+
+
+def hub_reachable() -> bool:
+    """Whether the hub's host resolves (offline mode and no DNS answer both mean no), checked once per process."""
+    global _HUB_REACHABLE
+    if _HUB_REACHABLE is None:
+        import os
+        import socket
+        from urllib.parse import urlparse
+
+        if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+            _HUB_REACHABLE = False
+        else:
+            host = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "huggingface.co"
+            try:
+                socket.getaddrinfo(host, 443)
+                _HUB_REACHABLE = True
+            except (OSError, UnicodeError):
+                _HUB_REACHABLE = False
+    return _HUB_REACHABLE
+
+
+_HUB_REACHABLE: bool | None = None
 
 
 _PACKED: dict[str, dict[str, int]] = {"nvfp4": {"U8": 2}, "mxfp4": {"U8": 2}, "int4-awq": {"I32": 8},
@@ -196,7 +221,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
         data, folder = hub(ref)
         spec = _with_quant_file(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
         tensors = safetensors.local_tensors(folder) if folder.is_dir() else None
-        if tensors is None and hub is _config_from_hub:
+        if tensors is None and hub is _config_from_hub and hub_reachable():
             tensors = safetensors.hub_tensors(ref)
             return _with_checkpoint(spec, tensors, f"{ref} safetensors metadata (hub)")
         return _with_checkpoint(spec, tensors, f"{folder} safetensors headers")
