@@ -387,10 +387,24 @@ def _cache_load(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> SampleS
         return None
     try:
         data = json.loads(path.read_text())
-        return sample_stats(data["prompt_counts"], data["output_counts"], tokenizer=tokenizer_ref,
+        prompts, outputs = data["prompt_counts"], data["output_counts"]
+        if not (_counts_ok(prompts, 1) and prompts and _counts_ok(outputs, 1) and isinstance(data["backend"], str)
+                and isinstance(data["note"], (str, type(None)))):
+            return None  # well-formed JSON with implausible counts (tampered, or another version): recount
+        return sample_stats(prompts, outputs, tokenizer=tokenizer_ref,
                             tokenizer_backend=data["backend"], chat_template_note=data["note"])
-    except (OSError, ValueError, KeyError, TypeError, SpecError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, SpecError):
         return None  # a damaged cache entry is ignored and rewritten
+
+
+_MAX_CACHED_COUNT = 2**27
+"""Largest token count a cache entry may hold (the longest published context is 10,485,760 tokens)."""
+
+
+def _counts_ok(counts: object, low: int) -> bool:
+    """Whether a cached count list is a list of plain integers in [low, `_MAX_CACHED_COUNT`]."""
+    return isinstance(counts, list) and all(
+        type(c) is int and low <= c <= _MAX_CACHED_COUNT for c in counts)
 
 
 def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_counts: list[int],
@@ -403,9 +417,12 @@ def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_co
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
-                                   "backend": backend, "note": note}))
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
+                                       "backend": backend, "note": note}))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError:
         pass
 
