@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -28,6 +29,19 @@ MAX_DEPTH = 64
 MAX_VALUES = 2_000_000
 """Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
 _FLOAT_MAX = sys.float_info.max
+
+
+def user_path(ref: str, where: str, hint: str) -> Path:
+    """A path a user typed, refused in one line when the OS could not even look it up (a NUL byte, a name
+    over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    if "\x00" in ref or len(ref) > 4096 or any(len(part.encode("utf-8", "surrogateescape")) > 255
+                                               for part in ref.split("/")):
+        raise SpecError("not a usable path or repo id (too long, or a NUL byte)", where=where,
+                        value=ref if len(ref) <= 60 else ref[:57] + "...", hint=hint)
+    try:
+        return Path(ref).expanduser()
+    except RuntimeError:  # `~user` for a user that does not exist: the literal path
+        return Path(ref)
 
 
 def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
@@ -120,6 +134,29 @@ def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *
         elif finite and isinstance(value, float) and not math.isfinite(value):
             raise error("must be a finite number", where=f"{where}: {loc or '(top level)'}", value=value,
                         hint="write a finite value in the field's unit (see its name)")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def refuse_control_characters(data: Any, where: str, *, newlines: bool = False,
+                              error: type[PlannerError] = SpecError) -> None:
+    """Refuse strings holding control characters (newlines too unless `newlines`): a value copied into a
+    script comment or a manifest must not be able to start a new line there."""
+    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            stack += [(v, f"{loc}.{k}" if loc else str(k)) for k, v in value.items()]
+            stack += [(k, f"{loc} (a key)") for k in value if isinstance(k, str)]
+        elif isinstance(value, list):
+            stack += [(v, f"{loc}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, str) and pattern.search(value):
+            raise error("holds a control character (a newline or escape) where plain text belongs",
+                        where=f"{where}: {loc or '(top level)'}", value=value[:60],
+                        hint="re-create the file with the planner; hand edits must keep values on one line")
 
 
 def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None,

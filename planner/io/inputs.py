@@ -12,7 +12,7 @@ from typing import Any
 from planner.errors import SpecError
 from planner.io import parse
 from planner.io.catalog import Catalog
-from planner.io.loaders import load_model, load_model_file, model_from_file
+from planner.io.loaders import load_model, load_model_file, model_from_file, model_path
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.workload import Confidence, Constraints, LengthDistribution, Slo, Workload
@@ -119,7 +119,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     Raises:
         SpecError: Missing RPS or lengths, bad units, unknown GPUs/runtimes, bad files.
     """
-    path = Path(model_arg).expanduser()
+    path = model_path(model_arg)
     mf: ModelFile | None = None
     base = Path(".")
     if path.suffix in (".yaml", ".yml") and path.is_file():

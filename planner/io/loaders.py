@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import DataError, SpecError
 from planner.io import safetensors
-from planner.io.files import load_validated, read_structured, validate
+from planner.io.files import load_validated, read_structured, refuse_control_characters, user_path, validate
 from planner.io.hf import hf_quant_config, parse_hf_config
 from planner.specs.hardware import Gpu
 from planner.specs.model import CheckpointSpec, ModelSpec
@@ -196,7 +197,18 @@ def load_model_file(path: Path) -> ModelFile:
     if not isinstance(data, dict):
         raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
                         value=type(data).__name__, hint="see the README section 'model.yaml'")
+    refuse_control_characters({k: data.get(k) for k in ("name", "repo_id", "model", "tokenizer")}, str(path))
     return validate(ModelFile, data, str(path))
+
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$", re.ASCII)
+"""What the hub accepts as a repo id: `org/name`, each part at most 96 characters of letters, digits and `._-`."""
+
+
+def model_path(ref: str, where: str = "MODEL") -> Path:
+    """`ref` as a path the OS can probe without raising (see `planner.io.files.user_path`)."""
+    return user_path(ref, where, "pass a config.json, a model folder, a model.yaml or a Hugging Face repo id "
+                                 "(org/name)")
 
 
 def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub) -> ModelSpec:
@@ -205,7 +217,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
     Raises:
         SpecError: The file is missing or malformed, or a required field is absent.
     """
-    path = Path(ref).expanduser()
+    path = model_path(ref)
     if path.is_dir():
         config = path / "config.json"
         if not config.is_file():
@@ -217,7 +229,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
         return model_from_file(load_model_file(path), path)
     if path.is_file() or path.suffix == ".json":
         return _with_quant_file(_load_config_file(path), path.parent)
-    if ref.count("/") == 1 and not ref.startswith((".", "/")):
+    if _REPO_ID.match(ref):
         data, folder = hub(ref)
         spec = _with_quant_file(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
         tensors = safetensors.local_tensors(folder) if folder.is_dir() else None
@@ -236,7 +248,7 @@ def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
     else:
         assert mf.model is not None
         target = mf.model
-        local = (path.parent / target).expanduser()
+        local = path.parent / model_path(target, f"{path}: model")
         spec = load_model(str(local) if local.exists() else target)
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.errors import SpecError
-from planner.io.files import MAX_FILE_BYTES, parse_structured, read_text, validate
+from planner.io.files import MAX_FILE_BYTES, parse_structured, read_text, refuse_control_characters, validate
 from planner.specs.model import ModelSpec
 from planner.specs.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
 from planner.specs.report import Report
@@ -35,15 +35,16 @@ def load_report(path: Path) -> Report:
     missing = [key for key in ("inputs", "model", "recommendation") if key not in data]
     if missing:
         raise SpecError(f"not a planner report (no {', '.join(missing)})", where=str(path), hint=hint)
+    refuse_control_characters(data, str(path))  # its strings end up in scripts and manifests
     return validate(Report, data, str(path))
 
 
 def load_checkpoint(ref: str) -> tuple[ModelSpec, str]:
     """Load the new checkpoint (config.json, folder, model.yaml or repo id) and the name launch commands use."""
     from planner.io.inputs import model_ref
-    from planner.io.loaders import load_model, load_model_file, model_from_file
+    from planner.io.loaders import load_model, load_model_file, model_from_file, model_path
 
-    path = Path(ref).expanduser()
+    path = model_path(ref)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         mf = load_model_file(path)
         return model_from_file(mf, path), model_ref(ref, mf, path.parent)
