@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from planner.cli._options import write_atomic
+from planner.errors import SpecError
 
 EXAMPLES = """
 Examples:
@@ -56,6 +57,8 @@ def export(
     from planner.io.catalog import Catalog
     from planner.io.plans import load_report
 
+    _k8s_name(name, "--name", first="a-z")
+    _k8s_name(namespace, "--namespace", first="a-z0-9")
     report = load_report(plan)
     text = render(report, to.value, Catalog.load(), name=name, namespace=namespace,
                   prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
@@ -63,6 +66,19 @@ def export(
         typer.echo(text, nl=False)
         return
     write_atomic(output, text, executable=text.startswith("#!"))
+
+
+def _k8s_name(value: str | None, flag: str, *, first: str) -> None:
+    """Kubernetes object names are DNS labels: at most 63 lowercase letters, digits and `-` (a Service name
+    starts with a letter), so a name the API server would reject is refused here, not at `kubectl apply`."""
+    if value is None:
+        return
+    import re
+
+    if len(value) > 63 or not re.fullmatch(rf"[{first}]([-a-z0-9]*[a-z0-9])?", value):
+        raise SpecError("not a valid Kubernetes name", where=flag, value=value,
+                        hint="at most 63 lowercase letters, digits and '-', starting with a letter"
+                             f"{'' if first == 'a-z' else ' or digit'} and ending with a letter or digit, e.g. chat-8b")
 
 
 def register(app: typer.Typer) -> None:
