@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.io.catalog import Catalog
 from tests.conftest import MODELS, ROOT
+from tests.test_calibrate_fit import synthetic_profile
 
 runner = CliRunner()
 PLAN = ROOT / "examples" / "ci" / "plan.json"
@@ -432,6 +433,7 @@ test_fuzz_data_dirs, test_fuzz_data_dirs_slow = fuzz(fuzz_data_dirs, 20, 200, da
 
 
 TINY = ROOT / "tests" / "data" / "samples" / "tiny-tokenizer"
+PRICES = yaml.safe_load((ROOT / "examples" / "prices.yaml").read_text())
 TEKKEN = "pkg:mistral_common/data/tekken_240911.json"
 ROLES = ["user", "assistant", "system", "tool", "", "developer", 5, None]
 content = st.one_of(st.text(max_size=30), st.sampled_from(["", None, 5, [], {"type": "text"}, "\u202e" * 3]),
@@ -498,3 +500,113 @@ def test_fuzz_token_cache_entries(case):
         warm = check(args, cwd, output=str(entry.relative_to(cwd)), env=env)
         assert warm.exit_code == 0 and json.loads(warm.stdout) == cold
         assert json.loads(entry.read_text())["prompt_counts"] == [3, 2]
+
+
+@st.composite
+def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None]:
+    """A safetensors header with hostile shapes or dtypes (or torn bytes), and sometimes a hostile index."""
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"},
+                              "model.embed_tokens.weight": {"dtype": "BF16", "shape": [128256, 4096]},
+                              "model.layers.0.mlp.down_proj.weight": {"dtype": "BF16", "shape": [4096, 14336]}}
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from(["model.embed_tokens.weight", "model.layers.0.mlp.down_proj.weight",
+                                     "model.layers.99.x.weight", "vision_tower.x.weight"]))
+        field = draw(st.sampled_from(["shape", "dtype", None]))
+        if field is None:
+            header[name] = draw(hostile)
+        else:
+            entry = header.setdefault(name, {"dtype": "BF16", "shape": [1]})
+            if isinstance(entry, dict):
+                entry[field] = draw(st.one_of(hostile, st.lists(hostile, max_size=3),
+                                              st.sampled_from(["F8_E4M3", "U8", "I32", "F64", "?"])))
+    raw = json.dumps(header).encode()
+    blob = len(raw).to_bytes(8, "little") + raw
+    mode = draw(st.integers(0, 9))
+    if mode == 0:
+        blob = blob[: draw(st.integers(0, len(blob)))]
+    elif mode == 1:
+        blob = draw(st.sampled_from([2**63, 2**40, 10**8, 0])).to_bytes(8, "little") + raw
+    index = None
+    if draw(st.integers(0, 4)) == 0:
+        index = json.dumps(draw(st.sampled_from([
+            {"weight_map": {"a": "model.safetensors"}}, {"weight_map": []}, {"weight_map": {"a": 5}}, {},
+            {"weight_map": {"a": "../../etc/passwd"}}, {"weight_map": {"a": "missing.safetensors"}}, []])))
+    return blob, index
+
+
+def fuzz_checkpoint_folders(folder):
+    """Model folders with tampered safetensors headers or index: a breakdown or one clean line."""
+    blob, index = folder
+    with workdir() as cwd:
+        model = cwd / "m"
+        model.mkdir()
+        (model / "config.json").write_text(json.dumps(BASES["llama-3.1-8b"]))
+        (model / "model.safetensors").write_bytes(blob)
+        if index is not None:
+            (model / "model.safetensors.index.json").write_text(index)
+        check(["memory", str(model), "--gpu", "h100", "-f", "json"], cwd)
+
+
+test_fuzz_checkpoint_folders, test_fuzz_checkpoint_folders_slow = fuzz(
+    fuzz_checkpoint_folders, 30, 300, folder=checkpoint_folders())
+
+
+@st.composite
+def side_files(draw: st.DrawFn) -> tuple[str, str]:
+    """A --prices or --calibration file with hostile values, or hostile YAML/JSON text."""
+    kind = draw(st.sampled_from(["prices", "calibration"]))
+    if kind == "prices":
+        doc: Any = {"prices": copy.deepcopy(PRICES["prices"][:2])}
+        key = draw(st.sampled_from(sorted(doc["prices"][0]) + ["extra"]))
+        doc["prices"][0][key] = draw(st.one_of(hostile, st.sampled_from(["h100", "nope", "spot", "2026-13-01"])))
+        text = yaml.safe_dump(doc, allow_unicode=True)
+    else:
+        doc = synthetic_profile()
+        paths = [p for p in _leaves(doc) if p]
+        for _ in range(draw(st.integers(1, 3))):
+            if not paths:
+                break
+            path = draw(st.sampled_from(paths))
+            node = doc
+            for key in path[:-1]:
+                node = node[key] if isinstance(node, (dict, list)) else node
+            with contextlib.suppress(KeyError, IndexError, TypeError):
+                node[path[-1]] = draw(hostile)
+        text = json.dumps(doc)
+    if draw(st.integers(0, 9)) == 0:
+        text = text[: draw(st.integers(0, len(text)))]
+    return kind, text
+
+
+def fuzz_side_files(case):
+    """Tampered --prices (recommend) and --calibration (estimate) files: a result or one clean line."""
+    kind, text = case
+    with workdir() as cwd:
+        if kind == "prices":
+            (cwd / "prices.yaml").write_text(text)
+            args = ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "2", "--prices",
+                    str(cwd / "prices.yaml"), "-f", "json"]
+        else:
+            (cwd / "profile.json").write_text(text)
+            args = ["estimate", L8, "--gpu", "h100", "--isl", "500", "--osl", "50", "-c", "4", "--calibration",
+                    str(cwd / "profile.json"), "-f", "json"]
+        check(args, cwd)
+
+
+test_fuzz_side_files, test_fuzz_side_files_slow = fuzz(fuzz_side_files, 20, 200, case=side_files())
+
+
+@given(name=st.one_of(st.text(max_size=70), st.sampled_from(["chat-8b", "Chat", "a" * 64, "-a", "a-", "1a", ""])),
+       namespace=st.one_of(st.sampled_from(["default", "llm", "1x", "UP", "a b", "a" * 64]), st.text(max_size=8)),
+       target=st.sampled_from(["k8s", "kserve"]))
+@settings(max_examples=30, derandomize=True, deadline=None, database=None, phases=PHASES,
+          suppress_health_check=list(HealthCheck))
+def test_fuzz_kubernetes_names(name, namespace, target):
+    """--name and --namespace reach a manifest only as valid Kubernetes names (DNS labels)."""
+    with workdir() as cwd:
+        result = check(["export", str(PLAN), "--to", target, "--name", name, "--namespace", namespace], cwd)
+        if result.exit_code == 0:
+            docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+            for doc in docs:
+                meta = doc["metadata"]
+                assert len(meta["name"]) <= 63 and meta["name"] == name and meta["namespace"] == namespace
