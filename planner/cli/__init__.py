@@ -63,7 +63,9 @@ class _PlannerGroup(TyperGroup):
         except PlannerError as exc:
             if _debug():
                 raise
-            _fail(exc.line(), exc.hint, exc.exit_code)
+            command = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
+            hint = exc.hint or (f"see `{command} --help`" if exc.exit_code == 2 else None)
+            _fail(exc.line(), hint, exc.exit_code)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:

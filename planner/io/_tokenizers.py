@@ -384,7 +384,8 @@ def _load_path(path: Path) -> LoadedTokenizer:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read tokenizer file: {exc.strerror}", where=str(path)) from None
+        raise SpecError(f"cannot read tokenizer file: {exc.strerror}", where=str(path),
+                        hint="check the path and its permissions") from None
     if not data.strip():
         raise SpecError("tokenizer file is empty", where=str(path), hint="download it again")
     if data.lstrip()[:1] == b"{":

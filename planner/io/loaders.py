@@ -43,7 +43,8 @@ def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
                             hint="rename the file or the id")
         items[item_id] = item
     if not items:
-        raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory))
+        raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory),
+                        hint=f"point PLANNER_{kind.upper()} at a directory of *.yaml files, or unset it")
     return items
 
 

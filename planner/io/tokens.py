@@ -86,9 +86,11 @@ def read_sample(path: Path) -> Sample:
     except FileNotFoundError:
         raise SpecError("sample file not found", where=where, hint="check the path") from None
     except IsADirectoryError:
-        raise SpecError("expected a sample file, got a directory", where=where) from None
+        raise SpecError("expected a sample file, got a directory", where=where,
+                        hint="name a .txt, .jsonl or .json file inside it") from None
     except OSError as exc:
-        raise SpecError(f"cannot read sample file: {exc.strerror}", where=where) from None
+        raise SpecError(f"cannot read sample file: {exc.strerror}", where=where,
+                        hint="check the path and its permissions") from None
     if b"\x00" in data:
         raise SpecError("sample is a binary file (it contains NUL bytes)", where=where,
                         hint="pass a .txt, .jsonl or .json text file")
@@ -184,7 +186,8 @@ def _parse_record(where: str, location: str, record: Any) -> tuple[str | list[Me
     for key in _OUTPUT_KEYS:
         if key in record and record[key] is not None:
             if not isinstance(record[key], str):
-                raise SpecError(f"{location}: {key} must be a string", where=where, value=_short(record[key]))
+                raise SpecError(f"{location}: {key} must be a string", where=where, value=_short(record[key]),
+                                hint='write records like {"prompt": "...", "output": "..."}')
             output = record[key]
             break
     for key in ("prompt", "text"):
@@ -213,7 +216,7 @@ def _message(where: str, location: str, index: int, message: Any) -> Message:
         content = ""
     if not isinstance(content, str):
         raise SpecError(f"{location}: messages[{index}].content must be a string or a list of parts", where=where,
-                        value=_short(content))
+                        value=_short(content), hint='write each message as {"role": "user", "content": "..."}')
     return {"role": message["role"], "content": content}
 
 
@@ -436,7 +439,8 @@ def _chat_error(sample: Sample, prompts: list[str | list[Message]], chat_idx: li
         except ChatRejected as first:
             return SpecError(f"{sample.locations[i]}: {first}", where=str(sample.path),
                              hint="fix the record's messages (role order, roles the template knows)")
-    return SpecError(str(exc), where=str(sample.path))
+    return SpecError(str(exc), where=str(sample.path), hint="fix the records' messages (role order, roles the "
+                                                             "template knows)")
 
 
 class _Progress:

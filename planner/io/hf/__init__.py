@@ -204,7 +204,8 @@ def _text_part(config: dict[str, Any]) -> dict[str, Any]:
 
 def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if not isinstance(config, dict):
-        raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__)
+        raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__,
+                        hint="is this a Hugging Face config.json? it holds one {...} object")
     text = _text_part(config)
     model_type = str(text.get("model_type") or config.get("model_type") or "").lower()
     if not model_type:
