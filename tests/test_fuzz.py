@@ -27,6 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -118,9 +119,10 @@ def check(args: list[str], cwd: Path, *, output: str | None = None, env: dict[st
         result = runner.invoke(app, args, env={"COLUMNS": "100", "NO_COLOR": "1", **(env or {})})
     elapsed = time.monotonic() - start
     shown = f"planner {' '.join(a[:200] for a in args)}\n--- stderr ---\n{result.stderr[-3000:]}"
-    event(f"exit {result.exit_code}")
-    if result.exit_code == 2 and result.stderr.startswith("Error: "):
-        event(result.stderr.split("\n")[0][7:60].split("(got")[0].split(": ")[-1])
+    if currently_in_test_context():  # statistics for --hypothesis-show-statistics
+        event(f"exit {result.exit_code}")
+        if result.exit_code == 2 and result.stderr.startswith("Error: "):
+            event(result.stderr.split("\n")[0][7:60].split("(got")[0].split(": ")[-1])
     assert elapsed < SLOW_SECONDS, f"took {elapsed:.0f} s: {shown}"
     assert result.exit_code in (0, 1, 2), f"exit {result.exit_code}: {shown}"
     assert result.exception is None or isinstance(result.exception, SystemExit), shown
@@ -610,3 +612,106 @@ def test_fuzz_kubernetes_names(name, namespace, target):
             for doc in docs:
                 meta = doc["metadata"]
                 assert len(meta["name"]) <= 63 and meta["name"] == name and meta["namespace"] == namespace
+
+
+# ---------------------------------------------------------------- regression cases
+# Inputs that crashed, hung or were wrongly accepted before the fixes (found by this harness on the
+# pre-fix tree, or listed in issue 15). Each names the first line of the error it must now give.
+
+QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
+BOMB = MODEL_YAML_RAW[0]
+
+
+def _config(**fields: Any) -> str:
+    return json.dumps({**QWEN_MOE, **fields})
+
+
+REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
+    # (id, files to write, args ({f} = the work dir), expected start of the Error line after "Error: ")
+    ("int-beyond-float", {"c.json": _config(hidden_size=10**400)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: hidden_size: integer beyond the range of a 64-bit float"),
+    ("5000-digit-int", {"c.json": _config()[:-1] + ', "vocab_size": 1' + "0" * 5000 + "}"},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: malformed JSON: a number has more than 4,300 digits"),
+    ("deep-json", {"c.json": "[" * 100_000 + "]" * 100_000}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: JSON nested deeper than 64 levels"),
+    ("yaml-alias-bomb", {"m.yaml": BOMB}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: file expands to more than 2,000,000 values"),
+    ("yaml-self-reference", {"m.yaml": "config: &c\n  x: *c\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: config.x.x"),
+    ("long-model-arg", {}, ["memory", "x" * 10_000, "--gpu", "h100"], "MODEL: not a usable path or repo id"),
+    ("superscript-input-tokens", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1, input_tokens: \"\u00b2\"}}\n"},
+     ["recommend", "{f}/m.yaml"], "{f}/m.yaml: workload.input_tokens: not a token length"),
+    ("superscript-concurrency", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "\u00b2"],
+     "--concurrency: --concurrency must be a positive integer or `max`"),
+    ("rps-inf", {}, ["recommend", L8, "--rps", "inf"], "Invalid value for '--rps': 'inf' must be a finite number"),
+    ("seed-negative", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1", "--seed", "-1"],
+     "Invalid value for '--seed': '-1' must be a whole number in [0, 4,294,967,295]"),
+    ("max-num-seqs-1e9", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1",
+                              "--max-num-seqs", "1000000000"], "Invalid value for '--max-num-seqs'"),
+    ("isl-beyond-context", {}, ["estimate", L8, "--gpu", "h100", "--isl", "200000", "--osl", "9", "-c", "1"],
+     "--isl/--osl: --isl + --osl = 200,009 tokens exceeds the model's context of 131,072 tokens"),
+    ("vocab-1e12", {"c.json": _config(vocab_size=10**12)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `vocab_size` = 1,000,000,000,000 is not a plausible model"),
+    ("experts-1e9", {"c.json": _config(num_experts=10**9)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `num_experts` = 1,000,000,000 is not a plausible model"),
+    ("layers-1e6", {"c.json": _config(num_hidden_layers=10**6)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `num_hidden_layers` = 1,000,000 is not a plausible model"),
+    ("moe-intermediate-0", {"c.json": _config(moe_intermediate_size=0)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `moe_intermediate_size` must be an integer >= 1"),
+    ("top-k-all-experts", {"c.json": _config(num_experts_per_tok=128)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: routes each token to 128 of 128 experts"),
+    ("float-head-dim", {"c.json": _config(head_dim=128.5)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `head_dim` must be an integer"),
+    ("hidden-1e30", {"c.json": _config(hidden_size=1e30)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `hidden_size` must be an integer"),
+    ("gpus-empty", {}, ["recommend", L8, "--rps", "1", "--gpus", ""], "--gpus: --gpus is empty"),
+    ("output-list", {"s.json": '[{"prompt": "", "output": []}]'},
+     ["tokens", "{f}/s.json", "-t", str(TINY)], "{f}/s.json: record 0: output must be a string"),
+    ("mistral-tool-role", {"s.jsonl": '{"messages": [{"role": "user", "content": "a"}, {"role": "tool", '
+                                      '"content": "42"}]}\n'},
+     ["tokens", "{f}/s.jsonl", "-t", TEKKEN],
+     "{f}/s.jsonl: line 1: mistral_common rejected the messages: a message lacks the field 'tool_call_id'"),
+    ("baseline-unknown-gpu", {"p.json": json.dumps({**PLAN_DATA, "inputs": {**PLAN_DATA["inputs"], "constraints": {
+        **PLAN_DATA["inputs"]["constraints"], "gpus": ["nope"]}}})},
+     ["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", "{f}/p.json"], "constraints.gpus: unknown gpu"),
+    ("baseline-newline", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "name": "x\nrm -rf ~"}})},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: model.name: holds a control character"),
+    ("baseline-infinity", {"p.json": json.dumps(PLAN_DATA).replace('"rps": 10.0', '"rps": Infinity', 1)},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: inputs.workload.rps: must be a finite number"),
+    ("safetensors-string-shape", {"m/config.json": json.dumps(BASES["llama-3.1-8b"]),
+                                  "m/model.safetensors": "HEADER"},
+     ["memory", "{f}/m", "--gpu", "h100"], "{f}/m/model.safetensors: model.x.weight.shape: not a safetensors header"),
+    ("k8s-bad-name", {}, ["export", str(PLAN), "--to", "k8s", "--name", "Bad_Name!"],
+     "--name: not a valid Kubernetes name"),
+    ("usage-error", {}, ["memory", L8, "--tp", "0", "--gpu", "h100"], "Invalid value for '--tp'"),
+]
+
+
+def _header_file() -> bytes:
+    raw = json.dumps({"model.x.weight": {"dtype": "BF16", "shape": ["a", 2]}}).encode()
+    return len(raw).to_bytes(8, "little") + raw
+
+
+@pytest.mark.parametrize(("files", "args", "line"), [r[1:] for r in REGRESSIONS], ids=[r[0] for r in REGRESSIONS])
+def test_regression_case(files, args, line, tmp_path):
+    """A crash-reproducing input now exits 2 with one `Error:` line (the expected one) and one `hint:` line."""
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text == "HEADER":
+            path.write_bytes(_header_file())
+        else:
+            path.write_text(text)
+    result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+def test_regression_data_file_infinity(tmp_path):
+    """A hardware_db number written as .inf is an error naming the file and the field (it was accepted)."""
+    shutil.copytree(ROOT / "hardware_db", tmp_path / "hw")
+    path = tmp_path / "hw" / "h100-sxm.yaml"
+    path.write_text(path.read_text().replace("hbm_bw_bytes_per_s: ", "hbm_bw_bytes_per_s: .inf #", 1))
+    result = check(["gpus"], tmp_path, env={"PLANNER_HARDWARE_DB": str(tmp_path / "hw")})
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}: hbm_bw_bytes_per_s: must be a finite number (got inf)")
