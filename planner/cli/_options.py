@@ -13,6 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from planner.io.parse import MAX_RPS as MAX_RPS  # the bounds flags share with plan and model.yaml checks
+from planner.io.parse import MAX_SEQS as MAX_SEQS
+from planner.io.parse import MAX_TOKENS as MAX_TOKENS
+from planner.io.parse import SEED_MAX as SEED_MAX
+
 
 def bounded_float(low: float, high: float, unit: str) -> Callable[[str], float]:
     """A flag parser: a finite ASCII number in [low, high] of `unit`, else a usage error saying so."""
@@ -40,16 +45,6 @@ def bounded_int(low: int, high: int, unit: str) -> Callable[[str], int]:
             raise typer.BadParameter(f"{text!r} must be a whole number in [{low:,}, {high:,}] ({unit})")
         return int(stripped)
     return parse
-
-
-MAX_TOKENS = 134_217_728
-"""Longest sequence a length flag accepts (2^27 tokens; the longest published context is 10M)."""
-MAX_SEQS = 65_536
-"""Most sequences a batch, concurrency or scheduler-cap flag accepts (engines cap at 256-4,096)."""
-MAX_RPS = 1_000_000.0
-"""Highest request rate a flag accepts (requests/s)."""
-SEED_MAX = 2**32 - 1
-"""Seeds are unsigned 32-bit integers (numpy's SeedSequence takes any non-negative integer)."""
 
 
 class TableOrJson(str, Enum):
