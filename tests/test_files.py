@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -24,26 +25,49 @@ def export(*args: str):
     return runner.invoke(app, ["export", str(PLAN), "--to", "vllm", *args])
 
 
+def device_node(tmp_path: Path) -> Path:
+    """A character device to aim `-o` at. As root, a private copy of /dev/null in `tmp_path`: a regression
+    would replace that one, not the machine's /dev/null (which an early run of this harness did to the
+    pre-fix code). Without root, /dev/null itself, which a non-root process cannot replace."""
+    if os.geteuid() != 0:
+        return Path("/dev/null")
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError:
+        pytest.skip("cannot create a device node here")
+    return node
+
+
 def test_dash_writes_to_stdout(tmp_path, monkeypatch):
-    """`-o -` and `-o /dev/stdout` write the text to standard output and create no file."""
+    """`-o -` (and, without root, `-o /dev/stdout`) write the text to standard output and create no file."""
     monkeypatch.chdir(tmp_path)
     plain = export()
     assert plain.exit_code == 0 and plain.stdout.startswith("#!")
-    for name in ("-", "/dev/stdout"):
+    for name in ("-",) if os.geteuid() == 0 else ("-", "/dev/stdout"):
         result = export("-o", name)
         assert result.exit_code == 0 and result.stdout == plain.stdout
     assert list(tmp_path.iterdir()) == []
 
 
-def test_device_node_is_refused_and_left_alone():
-    """A character device (/dev/null) is refused with exit 2 and stays a device node."""
-    result = export("-o", "/dev/null")
+def test_device_node_is_refused_and_left_alone(tmp_path):
+    """A character device (a /dev/null) is refused with exit 2 and stays a device node."""
+    node = device_node(tmp_path)
+    result = export("-o", str(node))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "Error: -o: output path exists and is not a regular file (a device or socket); it is left alone "
-        "(got '/dev/null')",
+        f"(got {str(node)!r})",
         "hint: name a regular file, or pass `-o -` to write to standard output"]
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(os.stat(node).st_mode)
+
+
+def test_descriptor_symlink_is_written_through(tmp_path):
+    """A symlink to a file descriptor (like /dev/stderr) is written through, and stays a symlink."""
+    link = tmp_path / "err"
+    link.symlink_to("/proc/self/fd/2")
+    assert export("-o", str(link)).exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/2"
 
 
 def test_directory_is_refused(tmp_path):

@@ -377,7 +377,7 @@ def fuzz_check_baselines(text):
 
 test_fuzz_check_baselines, test_fuzz_check_baselines_slow = fuzz(fuzz_check_baselines, 10, 120, text=plans())
 
-OUTPUTS = ["-", "/dev/stdout", "/dev/null", "out.sh", "dir", "link-to-dir", "dangling", "link-to-file",
+OUTPUTS = ["-", "null", "stdout-link", "out.sh", "dir", "link-to-dir", "dangling", "link-to-file",
            "missing/out.sh", "", ".", "..", "x" * 300, "a\nb", "dir/", "file/inner", "\u00e9.sh"]
 
 
@@ -390,9 +390,14 @@ def fuzz_output_paths(name):
         (cwd / "link-to-dir").symlink_to(cwd / "dir")
         (cwd / "dangling").symlink_to(cwd / "nowhere")
         (cwd / "link-to-file").symlink_to(cwd / "target")
+        # Private device and descriptor link: a regression replaces these, never the machine's /dev/null or
+        # /dev/stdout (an early run of this harness on the pre-fix tree, as root, replaced both).
+        os.mknod(cwd / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3)) if os.geteuid() == 0 else \
+            (cwd / "null").symlink_to("/dev/null")
+        (cwd / "stdout-link").symlink_to("/proc/self/fd/1")
         expected = {"out.sh": "out.sh", "link-to-file": "target", "\u00e9.sh": "\u00e9.sh", "a\nb": "a\nb"}.get(name)
         result = check(["export", str(PLAN), "--to", "vllm", "-o", name], cwd, output=expected)
-        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+        assert stat.S_ISCHR(os.stat(cwd / "null").st_mode) and (cwd / "stdout-link").is_symlink()
         assert (cwd / "link-to-dir").is_symlink() and (cwd / "dangling").is_symlink()
         assert (cwd / "link-to-file").is_symlink() and (cwd / "file").read_text() == "keep"
         if expected:

@@ -214,6 +214,9 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
     except OSError as exc:
         raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path), hint=hint) from None
     if st is not None:
+        if os.path.realpath(path).startswith(("/proc/", "/dev/fd/")):  # a descriptor (/dev/stderr, /proc/self/fd/N)
+            _write_in_place(path, text, where)
+            return
         if stat.S_ISFIFO(st.st_mode):
             _write_in_place(path, text, where)
             return

@@ -136,6 +136,10 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     rps = flags.rps if flags.rps is not None else wf.rps
     if rps is None:
         raise SpecError("no request rate given", where="--rps", hint="pass --rps 20, or set workload.rps in model.yaml")
+    if not (isinstance(rps, (int, float)) and 0 < rps <= parse.MAX_RPS):
+        raise SpecError(f"a request rate must lie in (0, {parse.MAX_RPS:,.0f}] requests/s", value=rps,
+                        where="--rps" if flags.rps is not None else f"{where}: workload.rps",
+                        hint="requests per second, e.g. 20")
     sample = flags.sample or (str(base / wf.sample) if wf.sample else None)
     input_dist = _lengths(flags.isl, wf.input_tokens, "--isl", f"{where}: workload.input_tokens")
     output_dist = _lengths(flags.osl, wf.output_tokens, "--osl", f"{where}: workload.output_tokens")
