@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 256 * 2**20
 """Largest JSON/YAML file read (256 MiB): configs are kilobytes, plans and calibrations megabytes."""
 MAX_DEPTH = 64
 """Deepest nesting accepted in a JSON/YAML file (configs and reports nest fewer than 10 levels)."""
-MAX_VALUES = 2_000_000
+MAX_VALUES = 1_000_000
 """Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
 _FLOAT_MAX = sys.float_info.max
 

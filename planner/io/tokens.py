@@ -147,6 +147,9 @@ def _jsonl_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
         except json.JSONDecodeError as exc:
             raise SpecError(f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})", where=where,
                             hint="each line must be one complete JSON object") from None
+        except (RecursionError, ValueError):  # nested past the parser's depth, or a 4,300+ digit number
+            raise SpecError(f"line {number} is nested too deeply or holds a number too long to read", where=where,
+                            hint="each line must be one record like {\"prompt\": \"...\"}") from None
 
 
 def _json_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
@@ -155,6 +158,9 @@ def _json_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
     except json.JSONDecodeError as exc:
         raise SpecError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                         hint="validate it with `python -m json.tool`") from None
+    except (RecursionError, ValueError):  # nested past the parser's depth, or a 4,300+ digit number
+        raise SpecError("sample is nested too deeply or holds a number too long to read", where=where,
+                        hint="write a list of records like {\"prompt\": \"...\"}") from None
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         data = data["data"]
     if not isinstance(data, list):
