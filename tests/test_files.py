@@ -128,6 +128,21 @@ def test_read_only_directory_is_one_clean_line(tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("Error: -o: cannot write in the output directory")
 
 
+def test_unwritable_directory_is_one_clean_line(tmp_path, monkeypatch):
+    """A directory refusing the temp file (read-only, as a non-root user sees it) is one clean line, exit 2."""
+    import tempfile
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    result = export("-o", str(tmp_path / "serve.sh"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (f"Error: -o: cannot write in the output directory: Permission denied "
+                                             f"(got {str(tmp_path / 'serve.sh')!r})")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_write_error_removes_the_temp_file(tmp_path, monkeypatch):
     """A failing write (disk full) is a SpecError and leaves neither a temp file nor a half output."""
     def full(*args, **kwargs):
@@ -148,8 +163,9 @@ def test_existing_file_keeps_its_mode(tmp_path):
     assert out.read_text() == "new" and stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
-def test_sigterm_mid_write_leaves_no_temp_file(tmp_path):
-    """SIGTERM during the write exits 143 through the CLI's handler and removes the temp file."""
+@pytest.mark.parametrize(("signame", "codes"), [("SIGTERM", {143}), ("SIGINT", {130, -2})])
+def test_signal_mid_write_leaves_no_temp_file(tmp_path, signame, codes):
+    """SIGTERM (through the CLI's handler) or SIGINT during the write ends the process and removes the temp file."""
     code = f"""
 import os, signal
 from pathlib import Path
@@ -159,12 +175,12 @@ signal.signal(signal.SIGTERM, cli._terminate)
 real = os.fdopen
 def fdopen(*a, **k):
     handle = real(*a, **k)
-    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.{signame})
     return handle
 files.os.fdopen = fdopen
 files.write_output(Path({str(tmp_path / "plan.json")!r}), "x" * 1000)
 """
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 143, proc.stderr
+    assert proc.returncode in codes, proc.stderr
     assert list(tmp_path.iterdir()) == []
