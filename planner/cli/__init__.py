@@ -20,7 +20,7 @@ from typer._click import exceptions as click  # typer >= 0.22 vendors click as t
 from typer.core import TyperGroup
 
 from planner.cli import calibrate, catalog, check, estimate, export, memory, recommend, tokens
-from planner.errors import PlannerError
+from planner.errors import DataError, PlannerError, SpecError
 
 INTERNAL_ERROR_EXIT = 3
 """Exit code of an unexpected exception: never 1 ("the answer is no") or 2 ("bad input"), so CI can tell."""
@@ -64,7 +64,8 @@ class _PlannerGroup(TyperGroup):
             if _debug():
                 raise
             command = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
-            hint = exc.hint or (f"see `{command} --help`" if exc.exit_code == 2 else None)
+            fallback = isinstance(exc, (SpecError, DataError))  # bad input always gets a next step
+            hint = exc.hint or (f"see `{command} --help`" if fallback else None)
             _fail(exc.line(), hint, exc.exit_code)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
