@@ -19,6 +19,7 @@ from planner.cli._options import (
     stdout_console,
     write_atomic,
 )
+from planner.errors import SpecError
 
 EXAMPLES = """
 Examples:
@@ -113,7 +114,11 @@ def check(
 def append_text(path: Path, text: str) -> None:
     """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
     data = text.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise SpecError(f"cannot append the summary: {exc.strerror}", where="$GITHUB_STEP_SUMMARY", value=str(path),
+                        hint="point GITHUB_STEP_SUMMARY at a writable file, or unset it") from None
     try:
         written = os.write(fd, data)
         while written < len(data):  # a short write (rare on regular files): finish it
