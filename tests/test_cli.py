@@ -136,3 +136,31 @@ def test_hardware_db_override(tmp_path):
     shutil.copy(MODELS.parent.parent / "hardware_db" / "l4.yaml", tmp_path / "l4.yaml")
     result = run("gpus", "--format", "json", env={"PLANNER_HARDWARE_DB": str(tmp_path)})
     assert [g["id"] for g in json.loads(result.stdout)] == ["l4"]
+
+
+@pytest.mark.parametrize("args", [("memory", L8, "--gpu", "h100", "--tp", "0"), ("memory", L8, "--bogus"),
+                                  ("memory",), ("estimate", L8, "--gpu", "h100", "--isl", "x", "--osl", "1")])
+def test_usage_errors_are_one_error_and_one_hint(args):
+    """Click/typer usage errors print exactly one `Error:` line and one `hint:` line, exit 2, no usage block."""
+    result = run(*args)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 2, result.stderr
+    assert lines[0].startswith("Error: ") and lines[1].startswith("hint: ") and "Usage:" not in result.stderr
+
+
+def test_unexpected_exception_exits_3_without_traceback(monkeypatch):
+    """A bug exits 3 (never 1 or 2) with one `internal error` line; PLANNER_DEBUG=1 shows the traceback."""
+    from planner.io.catalog import Catalog
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Catalog, "load", broken)
+    result = run("gpus")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        "Error: internal error: RuntimeError: boom",
+        "hint: this is a bug in planner, not in your input: rerun with PLANNER_DEBUG=1 for the traceback and "
+        "report it"]
+    debug = run("gpus", env={"PLANNER_DEBUG": "1"})
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr and "RuntimeError: boom" in debug.stderr

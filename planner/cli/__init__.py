@@ -1,36 +1,103 @@
 """The `planner` command line: thin commands over the library, one catch point for errors.
 
-Exit codes: 0 ok; 1 the answer is no (nothing feasible, a regression); 2 bad input or usage;
-anything else is a bug and keeps its traceback (`PLANNER_DEBUG=1` shows it for every error).
+Exit codes: 0 ok; 1 the answer is no (nothing feasible, a regression); 2 bad input or usage (one
+`Error:` line and one `hint:` line); 3 an internal error, a bug (one line; `PLANNER_DEBUG=1` shows the
+traceback, for every error); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
 import sys
-from typing import Annotated, Any
+import traceback
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click import exceptions as click  # typer >= 0.22 vendors click as typer._click
 from typer.core import TyperGroup
 
 from planner.cli import calibrate, catalog, check, estimate, export, memory, plot, recommend, sweep, tokens
 from planner.cli._options import set_verbosity
-from planner.errors import PlannerError
+from planner.errors import DataError, PlannerError, SpecError
+
+INTERNAL_ERROR_EXIT = 3
+"""Exit code of an unexpected exception: never 1 ("the answer is no") or 2 ("bad input"), so CI can tell."""
+
+
+def _debug() -> bool:
+    return os.environ.get("PLANNER_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+def _fail(line: str, hint: str | None, code: int) -> NoReturn:
+    sys.stderr.write(f"Error: {line}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+    sys.exit(code)
+
+
+def _usage_hint(exc: click.UsageError) -> str:
+    ctx = exc.ctx
+    command = ctx.command_path if ctx is not None else "planner"
+    param = getattr(exc, "param", None)
+    flag = (param.opts[0] if param.opts else param.human_readable_name) if param is not None else None
+    if isinstance(exc, click.BadParameter) and flag and not isinstance(exc, click.MissingParameter):
+        if "is not one of" in exc.format_message():
+            return f"choose one of the values listed for {flag}"
+        return f"give {flag} a value in its range and unit; `{command} --help` describes it"
+    return f"see `{command} --help` for the options and examples"
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """Click's message on one line (it sometimes spans several)."""
+    return " ".join(exc.format_message().split())
 
 
 class _PlannerGroup(TyperGroup):
-    """Typer group whose `invoke` is the single place planner errors become exit codes."""
+    """Typer group whose `invoke` and `main` are the single place errors become exit codes."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except PlannerError as exc:
-            if os.environ.get("PLANNER_DEBUG", "").lower() in ("1", "true", "yes"):
+            if _debug():
                 raise
-            sys.stderr.write(f"Error: {exc.line()}\n")
-            if exc.hint:
-                sys.stderr.write(f"hint: {exc.hint}\n")
-            raise typer.Exit(exc.exit_code) from None
+            command = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
+            fallback = isinstance(exc, (SpecError, DataError))  # bad input always gets a next step
+            hint = exc.hint or (f"see `{command} --help`" if fallback else None)
+            _fail(exc.line(), hint, exc.exit_code)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
+        if not standalone_mode:
+            return run()
+        try:
+            rv = run()
+        except click.NoArgsIsHelpError as exc:
+            exc.show()  # the help text, as click prints it
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            _fail(_usage_line(exc), _usage_hint(exc), 2)
+        except click.ClickException as exc:
+            _fail(_usage_line(exc), "check the option values", 2)
+        except typer.Abort:
+            _fail("aborted", None, 130)
+        except PlannerError as exc:  # only with PLANNER_DEBUG=1 (invoke handles it otherwise)
+            traceback.print_exc()
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # the one catch point of bugs
+            if _debug():
+                traceback.print_exc()
+                sys.exit(INTERNAL_ERROR_EXIT)
+            detail = " ".join(str(exc).split())[:200]
+            _fail(f"internal error: {type(exc).__name__}{': ' + detail if detail else ''}",
+                  "this is a bug in planner, not in your input: rerun with PLANNER_DEBUG=1 for the traceback "
+                  "and report it", INTERNAL_ERROR_EXIT)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 app = typer.Typer(
@@ -69,6 +136,12 @@ for _module in (recommend, check, export, plot, sweep, estimate, memory, tokens,
     _module.register(app)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like SIGINT, so `finally` blocks (temp-file cleanup) run."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="planner")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -14,6 +15,39 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from planner.io.parse import MAX_RPS as MAX_RPS  # the bounds flags share with plan and model.yaml checks
+from planner.io.parse import MAX_SEQS as MAX_SEQS
+from planner.io.parse import MAX_TOKENS as MAX_TOKENS
+from planner.io.parse import SEED_MAX as SEED_MAX
+
+
+def bounded_float(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """A flag parser: a finite ASCII number in [low, high] of `unit`, else a usage error saying so."""
+    def parse(text: str | float) -> float:
+        if isinstance(text, float):  # a default
+            return text
+        try:
+            value = float(text) if text.isascii() else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not low <= value <= high:
+            raise typer.BadParameter(f"{text!r} must be a finite number in [{low:g}, {high:g}] ({unit})")
+        return value
+    return parse
+
+
+def bounded_int(low: int, high: int, unit: str) -> Callable[[str], int]:
+    """A flag parser: an integer written in ASCII digits in [low, high] of `unit`, else a usage error."""
+    def parse(text: str | int) -> int:
+        if isinstance(text, int):  # a default
+            return text
+        stripped = text.strip()
+        digits = stripped.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 20) or not low <= int(stripped) <= high:
+            raise typer.BadParameter(f"{text!r} must be a whole number in [{low:,}, {high:,}] ({unit})")
+        return int(stripped)
+    return parse
 
 
 class TableOrJson(str, Enum):
@@ -28,8 +62,14 @@ ModelArg = Annotated[str, typer.Argument(
     help="config.json, model folder, model.yaml, or Hugging Face repo id (org/name).")]
 GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="GPU id or alias (see `planner gpus`).")]
 RuntimeOpt = Annotated[str, typer.Option("--runtime", "-r", help="Serving runtime (see `planner runtimes`).")]
-TpOpt = Annotated[int, typer.Option("--tp", min=1, max=72, help="Tensor-parallel size (GPUs sharing each layer).")]
-PpOpt = Annotated[int, typer.Option("--pp", min=1, max=64, help="Pipeline-parallel size (stages of layers).")]
+TpOpt = Annotated[int, typer.Option("--tp", parser=bounded_int(1, 72, "GPUs"),
+                                    help="Tensor-parallel size (GPUs sharing each layer).")]
+PpOpt = Annotated[int, typer.Option("--pp", parser=bounded_int(1, 64, "stages"),
+                                    help="Pipeline-parallel size (stages of layers).")]
+SeedOpt = Annotated[int, typer.Option("--seed", parser=bounded_int(0, SEED_MAX, "seed"),
+                                      help="Simulation seed (0 to 2^32-1).")]
+HeadroomOpt = Annotated[float | None, typer.Option(
+    "--headroom", parser=bounded_float(0, 4, "fraction"), help="SLOs must hold at (1 + headroom) x RPS (default 0.2).")]
 QuantOpt = Annotated[str | None, typer.Option(
     "--quant", "-q",
     help="Weight precision: bf16, fp16, fp8, int8, int4-awq, int4-gptq, nvfp4, mxfp4 "
@@ -110,11 +150,11 @@ def print_json(data: Any) -> None:
     sys.stdout.write(dumps_json(data))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write an output file without ever leaving half of it (see `planner.io.files.write_output`)."""
+def write_atomic(path: Path, text: str, *, executable: bool = False) -> None:
+    """Write an output file without ever leaving half of it or replacing a non-file (`planner.io.files.write_output`)."""
     from planner.io.files import write_output
 
-    write_output(path, text)
+    write_output(path, text, executable=executable)
 
 
 def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:

@@ -10,14 +10,20 @@ from typing import Annotated
 import typer
 
 from planner.cli._options import (
+    MAX_RPS,
+    SEED_MAX,
+    HeadroomOpt,
     ModelArg,
     QuietOpt,
     VerboseOpt,
+    bounded_float,
+    bounded_int,
     progress,
     set_verbosity,
     stdout_console,
     write_atomic,
 )
+from planner.errors import SpecError
 
 EXAMPLES = """
 Examples:
@@ -48,19 +54,21 @@ def check(
     model: ModelArg,
     baseline: Annotated[Path, typer.Option(
         "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.")],
-    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Target RPS (default: the baseline's).")] = None,
+    rps: Annotated[float | None, typer.Option(
+        "--rps", parser=bounded_float(0.0001, MAX_RPS, "requests/s"), help="Target RPS (default: the baseline's).")] = None,
     slo: Annotated[list[str] | None, typer.Option(
         "--slo", help="Latency targets replacing the baseline's, repeatable: ttft_p95=300ms, tpot_p99=40ms.")] = None,
     max_cost_increase: Annotated[str | None, typer.Option(
         "--max-cost-increase", help="Fail when the cheapest plan costs more than this over the baseline: 10% or 0.1 "
                                     "(default: cost is reported, not gated).")] = None,
-    headroom: Annotated[float | None, typer.Option("--headroom", min=0, max=4, help="SLO headroom override.")] = None,
+    headroom: HeadroomOpt = None,
     gpus: Annotated[list[str] | None, typer.Option("--gpus", help="GPUs the re-plan may use.")] = None,
     runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes the re-plan may use.")] = None,
     quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions the re-plan may use.")] = None,
     kv_dtype: Annotated[list[str] | None, typer.Option("--kv-dtype", help="KV precisions the re-plan may use.")] = None,
     prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Simulation seed (default: the baseline's).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", parser=bounded_int(0, SEED_MAX, "seed"), help="Simulation seed (default: the baseline's).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
@@ -89,8 +97,8 @@ def check(
     inputs = check_inputs(
         report, spec, catalog, rps=rps, headroom=headroom, seed=seed,
         slo=parse.slo(list(slo), encoder_only=spec.encoder_only) if slo else None,
-        gpus=tuple(csv_list(gpus)), runtimes=tuple(csv_list(runtimes)),
-        quants=choices(csv_list(quant), QUANTS, "--quant"), kv_dtypes=choices(csv_list(kv_dtype), KV_DTYPES,
+        gpus=tuple(csv_list(gpus, "--gpus")), runtimes=tuple(csv_list(runtimes, "--runtimes")),
+        quants=choices(csv_list(quant, "--quant"), QUANTS, "--quant"), kv_dtypes=choices(csv_list(kv_dtype, "--kv-dtype"), KV_DTYPES,
                                                                                    "--kv-dtype"))
     with progress("re-planning the new checkpoint against the baseline"):
         result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
@@ -114,7 +122,11 @@ def check(
 def append_text(path: Path, text: str) -> None:
     """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
     data = text.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise SpecError(f"cannot append the summary: {exc.strerror}", where="$GITHUB_STEP_SUMMARY", value=str(path),
+                        hint="point GITHUB_STEP_SUMMARY at a writable file, or unset it") from None
     try:
         written = os.write(fd, data)
         while written < len(data):  # a short write (rare on regular files): finish it

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from planner.cli._options import (
+    MAX_RPS,
+    MAX_SEQS,
+    MAX_TOKENS,
     FormatOpt,
     GpuOpt,
     KvDtypeOpt,
@@ -15,8 +18,11 @@ from planner.cli._options import (
     PpOpt,
     QuantOpt,
     RuntimeOpt,
+    SeedOpt,
     TableOrJson,
     TpOpt,
+    bounded_float,
+    bounded_int,
     choice,
     print_json,
     stdout_console,
@@ -57,17 +63,21 @@ def _load(concurrency: str | None, batch: int | None, rps: float | None, burst: 
     assert concurrency is not None
     if concurrency.lower() == "max":
         return LoadSpec(kind="offline", num_requests=num_requests, **common)
-    if not concurrency.isdigit() or int(concurrency) < 1:
+    if not (concurrency.isascii() and concurrency.isdigit() and len(concurrency) <= 9) \
+            or not 1 <= int(concurrency) <= MAX_SEQS:
         raise SpecError("--concurrency must be a positive integer or `max`", where="--concurrency",
-                        value=concurrency, hint="e.g. --concurrency 64, or --concurrency max for offline throughput")
+                        value=concurrency, hint=f"a whole number of requests up to {MAX_SEQS:,} in ASCII digits, "
+                                                "e.g. --concurrency 64, or --concurrency max for offline throughput")
     return LoadSpec(kind="concurrency", value=int(concurrency), num_requests=num_requests, **common)
 
 
 def estimate_cmd(
     model: ModelArg,
     gpu: GpuOpt,
-    isl: Annotated[int, typer.Option("--isl", min=1, help="Input (prompt) tokens per request.")],
-    osl: Annotated[int, typer.Option("--osl", min=1, help="Output tokens per request.")],
+    isl: Annotated[int, typer.Option("--isl", parser=bounded_int(1, MAX_TOKENS, "tokens"),
+                                    help="Input (prompt) tokens per request.")],
+    osl: Annotated[int, typer.Option("--osl", parser=bounded_int(1, MAX_TOKENS, "tokens"),
+                                    help="Output tokens per request.")],
     runtime: RuntimeOpt = "vllm",
     tp: TpOpt = 1,
     pp: PpOpt = 1,
@@ -75,23 +85,26 @@ def estimate_cmd(
     kv_dtype: KvDtypeOpt = "auto",
     concurrency: Annotated[str | None, typer.Option(
         "--concurrency", "-c", help="Requests always in flight (closed loop), or `max` for offline throughput.")] = None,
-    batch: Annotated[int | None, typer.Option("--batch", "-b", min=1,
+    batch: Annotated[int | None, typer.Option("--batch", "-b", parser=bounded_int(1, MAX_SEQS, "requests"),
                                               help="Static batch of requests that start together.")] = None,
-    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Open-loop arrival rate, requests/s.")] = None,
-    burst: Annotated[int | None, typer.Option("--burst", min=1, help="N requests sent at once.")] = None,
+    rps: Annotated[float | None, typer.Option(
+        "--rps", parser=bounded_float(0.0001, MAX_RPS, "requests/s"), help="Open-loop arrival rate, requests/s.")] = None,
+    burst: Annotated[int | None, typer.Option(
+        "--burst", parser=bounded_int(1, MAX_SEQS, "requests"), help="N requests sent at once.")] = None,
     arrival: Annotated[str, typer.Option("--arrival", help="With --rps: poisson, or gamma (bursty, see --burstiness).")
                        ] = "poisson",
-    burstiness: Annotated[float, typer.Option("--burstiness", min=0.01, max=20.0,
+    burstiness: Annotated[float, typer.Option("--burstiness", parser=bounded_float(0.01, 20, "inter-arrival CV"),
                                               help="With --arrival gamma: inter-arrival CV (> 1 burstier).")] = 1.0,
     prefix_cache_share: Annotated[float, typer.Option(
-        "--prefix-cache-share", min=0.0, max=0.99, help="Fraction of each prompt served from the prefix cache.")] = 0.0,
+        "--prefix-cache-share", parser=bounded_float(0, 0.99, "fraction"), help="Fraction of each prompt served from the prefix cache.")] = 0.0,
     max_concurrency: Annotated[int | None, typer.Option(
-        "--max-concurrency", min=1, help="With --rps: the client keeps at most N requests unanswered.")] = None,
+        "--max-concurrency", parser=bounded_int(1, MAX_SEQS, "requests"),
+        help="With --rps: the client keeps at most N requests unanswered.")] = None,
     num_requests: Annotated[int | None, typer.Option(
-        "--num-requests", min=1, help="Requests in the simulated run (default: enough for a steady state).")] = None,
+        "--num-requests", parser=bounded_int(1, 1_000_000, "requests"), help="Requests in the simulated run (default: enough for a steady state).")] = None,
     max_num_seqs: Annotated[int | None, typer.Option(
-        "--max-num-seqs", min=1, help="Scheduler cap on running sequences (default: the runtime's).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation.")] = 0,
+        "--max-num-seqs", parser=bounded_int(1, MAX_SEQS, "sequences"), help="Scheduler cap on running sequences (default: the runtime's).")] = None,
+    seed: SeedOpt = 0,
     calibration: Annotated[Path | None, typer.Option(
         "--calibration", help="Calibration profile JSON from `planner calibrate` (default: the newest shipped "
                               "profile of this GPU, else the runtime's default efficiencies).")] = None,
@@ -115,11 +128,15 @@ def estimate_cmd(
                  prefix_cache_share=prefix_cache_share, max_concurrency=max_concurrency)
     catalog = Catalog.load()
     spec = load_model(model)
+    if isl + osl > spec.max_position_embeddings:
+        raise SpecError(f"--isl + --osl = {isl + osl:,} tokens exceeds the model's context of "
+                        f"{spec.max_position_embeddings:,} tokens", where="--isl/--osl",
+                        hint="shorten the prompt or the output; the model cannot hold a longer sequence")
     dep = make_deployment(
         spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp,
         quant=cast(Quant | None, choice(quant, QUANTS, "--quant")),
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
-        max_num_seqs=max_num_seqs, max_model_len=min(spec.max_position_embeddings, isl + osl),
+        max_num_seqs=max_num_seqs, max_model_len=isl + osl,
     )
     efficiency = efficiency_from_profile(dep, load_profile(calibration)) if calibration else catalog.efficiency_for(dep)
     result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load,

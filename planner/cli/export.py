@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 
 from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity, warn, write_atomic
+from planner.errors import SpecError
 
 EXAMPLES = """
 Examples:
@@ -76,6 +76,8 @@ def export(
     from planner.io.plans import load_report
     from planner.render.format import dumps_json
 
+    _k8s_name(name, "--name", first="a-z")
+    _k8s_name(namespace, "--namespace", first="a-z0-9")
     report = load_report(plan)
     result = build(report, to.value, Catalog.load(), name=name, namespace=namespace,
                    prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
@@ -85,9 +87,20 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    write_atomic(output, text)
-    mode = 0o644 | (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH if text.startswith("#!") else 0)
-    output.expanduser().chmod(mode)
+    write_atomic(output, text, executable=text.startswith("#!"))
+
+
+def _k8s_name(value: str | None, flag: str, *, first: str) -> None:
+    """Kubernetes object names are DNS labels: at most 63 lowercase letters, digits and `-` (a Service name
+    starts with a letter), so a name the API server would reject is refused here, not at `kubectl apply`."""
+    if value is None:
+        return
+    import re
+
+    if len(value) > 63 or not re.fullmatch(rf"[{first}]([-a-z0-9]*[a-z0-9])?", value):
+        raise SpecError("not a valid Kubernetes name", where=flag, value=value,
+                        hint="at most 63 lowercase letters, digits and '-', starting with a letter"
+                             f"{'' if first == 'a-z' else ' or digit'} and ending with a letter or digit, e.g. chat-8b")
 
 
 def register(app: typer.Typer) -> None:

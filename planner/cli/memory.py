@@ -7,6 +7,7 @@ from typing import Annotated, cast
 import typer
 
 from planner.cli._options import (
+    MAX_TOKENS,
     FormatOpt,
     GpuOpt,
     KvDtypeOpt,
@@ -16,6 +17,7 @@ from planner.cli._options import (
     RuntimeOpt,
     TableOrJson,
     TpOpt,
+    bounded_int,
     choice,
     print_json,
     stdout_console,
@@ -44,7 +46,7 @@ def memory(
     kv_dtype: KvDtypeOpt = "auto",
     runtime: RuntimeOpt = "vllm",
     context: Annotated[int | None, typer.Option(
-        "--context", min=1, help="Sequence length for capacity (default: the model's max context).")] = None,
+        "--context", parser=bounded_int(1, MAX_TOKENS, "tokens"), help="Sequence length for capacity (default: the model's max context).")] = None,
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Per-GPU memory breakdown: weights, activations, overheads, KV capacity, and whether it fits."""

@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from planner.cli._options import (
+    MAX_RPS,
+    HeadroomOpt,
     ModelArg,
     QuietOpt,
+    SeedOpt,
     VerboseOpt,
     Verbosity,
+    bounded_float,
+    bounded_int,
     choice,
     print_json,
     progress,
@@ -60,7 +65,8 @@ class ReportFormat(str, Enum):
 
 def recommend(
     model: ModelArg,
-    rps: Annotated[float | None, typer.Option("--rps", min=0.0001, help="Target requests per second.")] = None,
+    rps: Annotated[float | None, typer.Option("--rps", parser=bounded_float(0.0001, MAX_RPS, "requests/s"),
+                                                     help="Target requests per second.")] = None,
     slo: Annotated[list[str] | None, typer.Option(
         "--slo", help="Latency target, repeatable: ttft_p95=300ms, tpot_p99=40ms, e2e_p95=4s; bare p95=80ms "
                       "means TTFT p95 (end-to-end for prefill-only models).")] = None,
@@ -73,9 +79,9 @@ def recommend(
     osl: Annotated[str | None, typer.Option("--osl", help="Output tokens, same forms as --isl.")] = None,
     arrival: Annotated[str | None, typer.Option("--arrival", help="poisson (default) or gamma.")] = None,
     burstiness: Annotated[float | None, typer.Option(
-        "--burstiness", min=0.01, max=10, help="Inter-arrival CV (1 = Poisson; > 1 bursty; implies gamma).")] = None,
+        "--burstiness", parser=bounded_float(0.01, 10, "inter-arrival CV"), help="Inter-arrival CV (1 = Poisson; > 1 bursty; implies gamma).")] = None,
     prefix_cache_share: Annotated[float | None, typer.Option(
-        "--prefix-cache-share", min=0, max=0.99, help="Fraction of prompt tokens found in the prefix cache.")] = None,
+        "--prefix-cache-share", parser=bounded_float(0, 0.99, "fraction"), help="Fraction of prompt tokens found in the prefix cache.")] = None,
     gpus: Annotated[list[str] | None, typer.Option("--gpus", help="GPUs to consider, comma-separated.")] = None,
     runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes to consider.")] = None,
     quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions to consider.")] = None,
@@ -84,14 +90,15 @@ def recommend(
     price_kind: Annotated[str | None, typer.Option(
         "--price-kind", help="on_demand (default), spot, reserved_1y or reserved_3y.")] = None,
     prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
-    max_gpus_per_replica: Annotated[int | None, typer.Option("--max-gpus-per-replica", min=1, max=72)] = None,
-    budget_usd_per_month: Annotated[float | None, typer.Option("--budget-usd-per-month", min=0.01)] = None,
-    headroom: Annotated[float | None, typer.Option(
-        "--headroom", min=0, max=4, help="SLOs must hold at (1 + headroom) x RPS (default 0.2).")] = None,
+    max_gpus_per_replica: Annotated[int | None, typer.Option(
+        "--max-gpus-per-replica", parser=bounded_int(1, 72, "GPUs"))] = None,
+    budget_usd_per_month: Annotated[float | None, typer.Option(
+        "--budget-usd-per-month", parser=bounded_float(0.01, 1e12, "USD/month"))] = None,
+    headroom: HeadroomOpt = None,
     confidence: Annotated[str | None, typer.Option(
         "--confidence", help="typical: size replicas on the predicted latencies; high: every SLO must also hold at "
                              "the pessimistic end of the prediction's error band.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 0,
+    seed: SeedOpt = 0,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
@@ -113,8 +120,9 @@ def recommend(
         catalog = catalog.with_prices(prices)
     flags = Flags(rps=rps, arrival=arrival, burstiness_cv=burstiness, sample=sample, tokenizer=tokenizer, chat=chat,
                   isl=isl, osl=osl, prefix_cache_share=prefix_cache_share, slo=list(slo or []),
-                  gpus=csv_list(gpus), runtimes=csv_list(runtimes), quant=csv_list(quant),
-                  kv_dtype=csv_list(kv_dtype), providers=csv_list(provider), price_kind=price_kind,
+                  gpus=csv_list(gpus, "--gpus"), runtimes=csv_list(runtimes, "--runtimes"),
+                  quant=csv_list(quant, "--quant"), kv_dtype=csv_list(kv_dtype, "--kv-dtype"),
+                  providers=csv_list(provider, "--provider"), price_kind=price_kind,
                   max_gpus_per_replica=max_gpus_per_replica, budget_usd_per_month=budget_usd_per_month,
                   headroom=headroom,
                   confidence=cast("Confidence | None", choice(confidence, ("typical", "high"), "--confidence")))

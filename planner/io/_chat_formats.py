@@ -187,6 +187,10 @@ class MistralChat:
             return self._load().encode_chat_completion(request)
         except (MistralCommonException, ValueError) as exc:
             raise ChatRejected(f"mistral_common rejected the messages: {exc}") from None
+        except KeyError as exc:  # from_openai indexes fields a role needs (a `tool` turn's tool_call_id)
+            raise ChatRejected(f"mistral_common rejected the messages: a message lacks the field {exc}") from None
+        except (TypeError, AttributeError) as exc:
+            raise ChatRejected(f"mistral_common rejected the messages: {' '.join(str(exc).split())[:120]}") from None
 
     def render(self, messages: list[Message]) -> str:
         return str(self._encode(messages).text)

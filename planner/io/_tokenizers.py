@@ -34,6 +34,7 @@ from planner.io._chat_formats import (
     mistral_chat,
     token_text,
 )
+from planner.io.files import user_path
 
 _THREADS = max(1, min(32, os.cpu_count() or 1))
 
@@ -305,7 +306,7 @@ def load_tokenizer(ref: str) -> Tokenizer:
     if ref.startswith("pkg:"):
         path = _package_file(ref)
     else:
-        path = Path(ref).expanduser()
+        path = user_path(ref, "--tokenizer", "pass a tokenizer file, a model folder, pkg:<package>/<file> or org/name")
         if not path.exists():
             if re.fullmatch(r"[\w.-]+/[\w.-]+", ref) and not ref.endswith((".json", ".model", ".tiktoken")):
                 path = _hub_download(ref)
@@ -389,7 +390,8 @@ def _load_path(path: Path) -> LoadedTokenizer:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read tokenizer file: {exc.strerror}", where=str(path)) from None
+        raise SpecError(f"cannot read tokenizer file: {exc.strerror}", where=str(path),
+                        hint="check the path and its permissions") from None
     if not data.strip():
         raise SpecError("tokenizer file is empty", where=str(path), hint="download it again")
     if data.lstrip()[:1] == b"{":

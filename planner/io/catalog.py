@@ -65,8 +65,10 @@ class Catalog:
 
     def select(self, constraints: Constraints) -> tuple[list[Gpu], list[Runtime]]:
         """The GPUs and runtimes a search considers: those the constraints name, else all of them."""
-        gpus = [self.gpus[g] for g in constraints.gpus] if constraints.gpus else list(self.gpus.values())
-        runtimes = ([self.runtimes[r] for r in constraints.runtimes] if constraints.runtimes
+        # Resolved by name (a tampered baseline's constraints name GPUs this catalog may not hold).
+        gpus = ([self.gpu(g, "constraints.gpus") for g in constraints.gpus] if constraints.gpus
+                else list(self.gpus.values()))
+        runtimes = ([self.runtime(r, "constraints.runtimes") for r in constraints.runtimes] if constraints.runtimes
                     else list(self.runtimes.values()))
         return gpus, runtimes
 

@@ -5,7 +5,11 @@ one clear `SpecError` / `DataError` line, and writes outputs atomically.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,23 +22,50 @@ from planner.errors import PlannerError, SpecError
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
-               hint: str | None = None) -> bytes:
-    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable)."""
+MAX_FILE_BYTES = 256 * 2**20
+"""Largest JSON/YAML file read (256 MiB): configs are kilobytes, plans and calibrations megabytes."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted in a JSON/YAML file (configs and reports nest fewer than 10 levels)."""
+MAX_VALUES = 1_000_000
+"""Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
+_FLOAT_MAX = sys.float_info.max
+
+
+def user_path(ref: str, where: str, hint: str) -> Path:
+    """A path a user typed, refused in one line when the OS could not even look it up (a NUL byte, a name
+    over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    if "\x00" in ref or len(ref) > 4096 or any(len(part.encode("utf-8", "surrogateescape")) > 255
+                                               for part in ref.split("/")):
+        raise SpecError("not a usable path or repo id (too long, or a NUL byte)", where=where,
+                        value=ref if len(ref) <= 60 else ref[:57] + "...", hint=hint)
     try:
-        return path.expanduser().read_bytes()
+        return Path(ref).expanduser()
+    except RuntimeError:  # `~user` for a user that does not exist: the literal path
+        return Path(ref)
+
+
+def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
+               hint: str | None = None, max_bytes: int | None = None) -> bytes:
+    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable, too large)."""
+    try:
+        with path.expanduser().open("rb") as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
     except IsADirectoryError:
         raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
     except OSError as exc:
         raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint) from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise error(f"{what} is larger than {max_bytes // 2**20} MiB", where=str(path),
+                    hint=hint or "is it the right file?")
+    return data
 
 
 def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
-              hint: str | None = None) -> str:
+              hint: str | None = None, max_bytes: int | None = None) -> str:
     """The UTF-8 text of `path` (a BOM is dropped), or one clear error."""
-    data = read_bytes(path, error, what=what, hint=hint)
+    data = read_bytes(path, error, what=what, hint=hint, max_bytes=max_bytes)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -43,12 +74,19 @@ def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = 
 
 
 def parse_structured(text: str, where: str, *, json_syntax: bool,
-                     error: type[PlannerError] = SpecError, hint: str | None = None) -> Any:
-    """Parse JSON (`json_syntax`) or YAML text, turning syntax errors into one line with the position."""
+                     error: type[PlannerError] = SpecError, hint: str | None = None, finite: bool = True) -> Any:
+    """Parse JSON (`json_syntax`) or YAML text into bounded plain data, with one clear line on any failure.
+
+    Syntax errors give the position; nesting deeper than `MAX_DEPTH`, more than `MAX_VALUES` values (YAML
+    alias bombs, self-referencing anchors), integers beyond float range and (with `finite`) NaN or infinite
+    numbers are refused with the field path.
+    """
+    kind = "JSON" if json_syntax else "YAML"
     try:
         if json_syntax:
-            return json.loads(text)
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                     hint=hint or "validate it with `python -m json.tool`") from None
@@ -58,12 +96,75 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         problem = getattr(exc, "problem", None) or "syntax error"
         raise error(f"malformed YAML{at}: {problem}", where=where,
                     hint=hint or "check indentation and quoting") from None
+    except RecursionError:
+        raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
+                    hint=hint or "is it the right file?") from None
+    except (ValueError, OverflowError) as exc:  # an integer of more than 4,300 digits (int_max_str_digits)
+        problem = "a number has more than 4,300 digits" if "digits" in str(exc) else " ".join(str(exc).split())[:120]
+        raise error(f"malformed {kind}: {problem}", where=where,
+                    hint=hint or "numbers must fit a 64-bit float; check the value") from None
+    check_bounds(data, where, error, finite=finite)
+    return data
 
 
-def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None) -> Any:
-    """Parse a JSON (`.json`) or YAML file into plain data, with one clear line on any failure."""
-    text = read_text(path, error, hint=hint)
-    return parse_structured(text, str(path), json_syntax=path.suffix == ".json", error=error, hint=hint)
+def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *, finite: bool = True) -> None:
+    """Refuse data nested too deep, too large once aliases expand, or holding numbers no float can carry."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    seen = 0
+    while stack:
+        value, loc, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise error(f"file expands to more than {MAX_VALUES:,} values (YAML anchors and aliases?)",
+                        where=where, hint="write the values out; aliases that multiply are refused")
+        if depth > MAX_DEPTH:
+            raise error(f"nested deeper than {MAX_DEPTH} levels (a self-referencing anchor?)",
+                        where=f"{where}: {loc[:60]}...", hint="is it the right file?")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((item, f"{loc}.{key}" if loc else str(key), depth + 1))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                stack.append((item, f"{loc}[{index}]", depth + 1))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise error("integer beyond the range of a 64-bit float", where=f"{where}: {loc or '(top level)'}",
+                        value=f"{len(str(abs(value)))}-digit number", hint="check the value; is a digit repeated?")
+        elif finite and isinstance(value, float) and not math.isfinite(value):
+            raise error("must be a finite number", where=f"{where}: {loc or '(top level)'}", value=value,
+                        hint="write a finite value in the field's unit (see its name)")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def refuse_control_characters(data: Any, where: str, *, newlines: bool = False,
+                              error: type[PlannerError] = SpecError) -> None:
+    """Refuse strings holding control characters (newlines too unless `newlines`): a value copied into a
+    script comment or a manifest must not be able to start a new line there."""
+    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            stack += [(v, f"{loc}.{k}" if loc else str(k)) for k, v in value.items()]
+            stack += [(k, f"{loc} (a key)") for k in value if isinstance(k, str)]
+        elif isinstance(value, list):
+            stack += [(v, f"{loc}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, str) and pattern.search(value):
+            raise error("holds a control character (a newline or escape) where plain text belongs",
+                        where=f"{where}: {loc or '(top level)'}", value=value[:60],
+                        hint="re-create the file with the planner; hand edits must keep values on one line")
+
+
+def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None,
+                    finite: bool = True) -> Any:
+    """Parse a JSON (`.json`) or YAML file into bounded plain data, with one clear line on any failure."""
+    text = read_text(path, error, hint=hint, max_bytes=MAX_FILE_BYTES)
+    return parse_structured(text, str(path), json_syntax=path.suffix == ".json", error=error, hint=hint,
+                            finite=finite)
 
 
 def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = SpecError,
@@ -87,21 +188,80 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
-def write_output(path: Path, text: str, where: str = "-o") -> None:
-    """Write `text` to `path` through a temp file and a rename, so no half-written file is left."""
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+"""Output names that mean standard output (`-o -`)."""
+
+
+def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False) -> None:
+    """Write `text` to `path` so that nothing is damaged and no half-written file is left.
+
+    `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
+    any other path that exists and is not a regular file (a directory, a device, a socket) is refused.
+    A regular file, or the regular file a symlink points to, is replaced through a temp file and a
+    rename in its own directory; the temp file is removed on any failure, SIGINT included (the CLI
+    turns SIGTERM into the same exit).
+    """
+    if str(path) in _STDOUT_NAMES:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     path = path.expanduser()
+    hint = "name a regular file, or pass `-o -` to write to standard output"
+    try:
+        st: os.stat_result | None = path.stat()  # follows symlinks: what the path is in the end
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path), hint=hint) from None
+    if st is not None:
+        if os.path.realpath(path).startswith(("/proc/", "/dev/fd/")):  # a descriptor (/dev/stderr, /proc/self/fd/N)
+            _write_in_place(path, text, where)
+            return
+        if stat.S_ISFIFO(st.st_mode):
+            _write_in_place(path, text, where)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise SpecError("output path is a directory", where=where, value=str(path),
+                            hint=f"name a file inside it, e.g. {path / 'plan.json'}")
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
+                            where=where, value=str(path), hint=hint)
+        path = path.resolve()  # replace the symlink's target, never the symlink
+    elif path.is_symlink():
+        raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise SpecError("output directory does not exist", where=where, value=str(path),
                         hint="create the directory first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+    mode = (st.st_mode & 0o7777) if st is not None else 0o666 & ~umask  # keep an existing file's mode
+    if executable:
+        mode |= 0o111 & ~umask
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise SpecError(f"cannot write in the output directory: {exc.strerror}", where=where, value=str(path),
+                        hint="choose a directory you can write to") from None
+    try:
+        os.chmod(tmp, mode)  # mkstemp creates 0600; give the file the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                        hint="check free space and permissions") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_in_place(path: Path, text: str, where: str) -> None:
+    """Write to a FIFO (or another file that must not be replaced) through its own open."""
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                        hint="is anyone reading the FIFO?") from None

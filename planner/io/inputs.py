@@ -12,7 +12,7 @@ from typing import Any
 from planner.errors import SpecError
 from planner.io import parse
 from planner.io.catalog import Catalog
-from planner.io.loaders import load_model, load_model_file, model_from_file
+from planner.io.loaders import load_model, load_model_file, model_from_file, model_path
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.workload import Confidence, Constraints, LengthDistribution, Slo, Workload
@@ -90,13 +90,36 @@ def _lengths(flag: str | None, file_value: Any, where_flag: str, where_file: str
     return None
 
 
+def _shortest(dist: LengthDistribution) -> float:
+    """The length every request of `dist` reaches (the mean, for a lognormal)."""
+    if dist.kind == "fixed":
+        return float(dist.value or 1)
+    if dist.kind == "uniform":
+        return float(dist.low or 1)
+    if dist.kind == "lognormal":
+        return float(dist.mean or 1)
+    return float(min(dist.samples)) if dist.samples else 1.0
+
+
+def _within_context(inputs: LengthDistribution | None, outputs: LengthDistribution | None, limit: int,
+                    where_in: str, where_out: str) -> None:
+    """Refuse given lengths the model's context cannot hold, rather than clipping every request silently."""
+    prompt, output = _shortest(inputs) if inputs else 1.0, _shortest(outputs) if outputs else 0.0
+    if inputs is not None and prompt >= limit:
+        raise SpecError(f"prompts of {prompt:,.0f} tokens do not fit the model's context of {limit:,} tokens",
+                        where=where_in, hint="shorten the prompt lengths (--isl)")
+    if outputs is not None and prompt + output > limit:
+        raise SpecError(f"prompt + output = {prompt + output:,.0f} tokens exceeds the model's context of "
+                        f"{limit:,} tokens", where=where_out, hint="shorten the output lengths (--osl) or the prompts")
+
+
 def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = True) -> PlanInputs:
     """Merge model.yaml (when MODEL is one) with flags and tokenize the sample.
 
     Raises:
         SpecError: Missing RPS or lengths, bad units, unknown GPUs/runtimes, bad files.
     """
-    path = Path(model_arg).expanduser()
+    path = model_path(model_arg)
     mf: ModelFile | None = None
     base = Path(".")
     if path.suffix in (".yaml", ".yml") and path.is_file():
@@ -113,6 +136,10 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     rps = flags.rps if flags.rps is not None else wf.rps
     if rps is None:
         raise SpecError("no request rate given", where="--rps", hint="pass --rps 20, or set workload.rps in model.yaml")
+    if not (isinstance(rps, (int, float)) and 0 < rps <= parse.MAX_RPS):
+        raise SpecError(f"a request rate must lie in (0, {parse.MAX_RPS:,.0f}] requests/s", value=rps,
+                        where="--rps" if flags.rps is not None else f"{where}: workload.rps",
+                        hint="requests per second, e.g. 20")
     sample = flags.sample or (str(base / wf.sample) if wf.sample else None)
     input_dist = _lengths(flags.isl, wf.input_tokens, "--isl", f"{where}: workload.input_tokens")
     output_dist = _lengths(flags.osl, wf.output_tokens, "--osl", f"{where}: workload.output_tokens")
@@ -140,6 +167,7 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         if output_dist is None and stats.output_tokens is not None:
             output_dist = stats.output_tokens
             assumptions.append(f"output lengths from {stats.num_outputs} outputs in the sample")
+    given = (input_dist is not None, output_dist is not None and not model.encoder_only)
     if model.encoder_only:
         output_dist = LengthDistribution.fixed(1)
         assumptions.append("prefill-only (encoder) model: one forward pass per request, no decode")
@@ -152,6 +180,9 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         assumptions.append(f"no output lengths in the sample or --osl: assumed {output_dist.describe()} tokens; "
                            "pass --osl or add outputs to the sample")
     limit = model.max_position_embeddings
+    _within_context(input_dist if given[0] else None, output_dist if given[1] else None, limit,
+                    "--isl" if flags.isl else f"{where}: workload.input_tokens",
+                    "--osl" if flags.osl else f"{where}: workload.output_tokens")
     input_dist = input_dist.model_copy(update={"max_tokens": min(input_dist.max_tokens or limit, limit - 1)})
     output_dist = output_dist.model_copy(update={"max_tokens": min(output_dist.max_tokens or limit, limit)})
     arrival = flags.arrival or wf.arrival

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import DataError, SpecError
 from planner.io import hub, safetensors
-from planner.io.files import load_validated, read_structured, validate
+from planner.io.files import load_validated, read_structured, refuse_control_characters, user_path, validate
 from planner.io.hf import hf_quant_config, parse_hf_config
 from planner.specs.hardware import Gpu
 from planner.specs.model import CheckpointSpec, ModelSpec
@@ -42,7 +43,8 @@ def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
                             hint="rename the file or the id")
         items[item_id] = item
     if not items:
-        raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory))
+        raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory),
+                        hint=f"point PLANNER_{kind.upper()} at a directory of *.yaml files, or unset it")
     return items
 
 
@@ -93,12 +95,13 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
                         hint="pip install huggingface-hub, or pass a local config.json") from None
     path = hub.cached(repo_id, "config.json")
     if path is not None:
-        return read_structured(path), path.parent
+        return read_structured(path, finite=False), path.parent
     hub.require_hub("model", repo_id, local_hint="pass a local config.json or model folder")
+    offline = False
     try:
-        path = Path(hf_hub_download(repo_id, "config.json"))
+        path = Path(hf_hub_download(repo_id, "config.json", local_files_only=offline))
         try:  # ModelOpt exports declare their precision beside the config
-            hf_hub_download(repo_id, "hf_quant_config.json")
+            hf_hub_download(repo_id, "hf_quant_config.json", local_files_only=offline)
         except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
             pass
     except LocalEntryNotFoundError:
@@ -108,7 +111,14 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
                         "or pass a local config.json") from None
-    return read_structured(path), path.parent
+    return read_structured(path, finite=False), path.parent  # HF configs hold Infinity (time_step_limit)
+
+
+def hub_reachable() -> bool:
+    """Whether the hub can be reached (see `planner.io.hub.unreachable`)."""
+    return hub.unreachable() is None
+
+
 
 
 _PACKED: dict[str, dict[str, int]] = {"nvfp4": {"U8": 2}, "mxfp4": {"U8": 2}, "int4-awq": {"I32": 8},
@@ -166,7 +176,7 @@ def _with_quant_file(spec: ModelSpec, folder: Path) -> ModelSpec:
 
 
 def _load_config_file(path: Path, name: str | None = None) -> ModelSpec:
-    data = read_structured(path)
+    data = read_structured(path, finite=False)  # HF configs hold Infinity (Mamba time_step_limit)
     return parse_hf_config(data, name or path.parent.name or path.stem, where=str(path))
 
 
@@ -176,7 +186,18 @@ def load_model_file(path: Path) -> ModelFile:
     if not isinstance(data, dict):
         raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
                         value=type(data).__name__, hint="see the README section 'model.yaml'")
+    refuse_control_characters({k: data.get(k) for k in ("name", "repo_id", "model", "tokenizer")}, str(path))
     return validate(ModelFile, data, str(path))
+
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$", re.ASCII)
+"""What the hub accepts as a repo id: `org/name`, each part at most 96 characters of letters, digits and `._-`."""
+
+
+def model_path(ref: str, where: str = "MODEL") -> Path:
+    """`ref` as a path the OS can probe without raising (see `planner.io.files.user_path`)."""
+    return user_path(ref, where, "pass a config.json, a model folder, a model.yaml or a Hugging Face repo id "
+                                 "(org/name)")
 
 
 def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub) -> ModelSpec:
@@ -185,7 +206,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
     Raises:
         SpecError: The file is missing or malformed, or a required field is absent.
     """
-    path = Path(ref).expanduser()
+    path = model_path(ref)
     if path.is_dir():
         config = path / "config.json"
         if not config.is_file():
@@ -197,11 +218,11 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
         return model_from_file(load_model_file(path), path)
     if path.is_file() or path.suffix == ".json":
         return _with_quant_file(_load_config_file(path), path.parent)
-    if ref.count("/") == 1 and not ref.startswith((".", "/")):
+    if _REPO_ID.match(ref):
         data, folder = hub(ref)
         spec = _with_quant_file(parse_hf_config(data, ref, where=f"{ref}/config.json"), folder)
         tensors = safetensors.local_tensors(folder) if folder.is_dir() else None
-        if tensors is None and hub is _config_from_hub:
+        if tensors is None and hub is _config_from_hub and hub_reachable():
             tensors = safetensors.hub_tensors(ref)
             return _with_checkpoint(spec, tensors, f"{ref} safetensors metadata (hub)")
         return _with_checkpoint(spec, tensors, f"{folder} safetensors headers")
@@ -216,7 +237,7 @@ def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
     else:
         assert mf.model is not None
         target = mf.model
-        local = (path.parent / target).expanduser()
+        local = path.parent / model_path(target, f"{path}: model")
         spec = load_model(str(local) if local.exists() else target)
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})

@@ -5,14 +5,27 @@ Pure functions raising `SpecError` with the offending text and a hint.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, cast
 
 from planner.errors import SpecError
 from planner.specs.workload import LengthDistribution, Percentile, Slo, SloMetric, SloTarget
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$", re.IGNORECASE)
-_SLO_KEY = re.compile(r"^(?:(ttft|tpot|itl|e2e)_)?p(50|90|95|99)$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$", re.IGNORECASE | re.ASCII)
+_SLO_KEY = re.compile(r"^(?:(ttft|tpot|itl|e2e)_)?p(50|90|95|99)$", re.IGNORECASE | re.ASCII)
+MAX_LATENCY_S = 86_400.0
+"""Longest latency limit accepted (one day): a larger one is a unit mistake."""
+MAX_TOKENS = 134_217_728
+"""Longest token length accepted (2^27; the longest published context is 10,485,760 tokens)."""
+MAX_RPS = 1_000_000.0
+"""Highest request rate accepted (requests/s)."""
+MAX_SEQS = 65_536
+"""Most sequences a batch, a concurrency or a scheduler cap may hold (engines cap at 256-4,096)."""
+MAX_REPLICAS = 100_000
+"""Most replicas a plan may hold."""
+SEED_MAX = 2**32 - 1
+"""Seeds are unsigned 32-bit integers."""
 SLO_HINT = "write METRIC_pNN=VALUE with METRIC ttft, tpot, itl or e2e, NN 50/90/95/99 and a unit, e.g. ttft_p95=300ms"
 
 
@@ -25,9 +38,15 @@ def duration_s(text: str | float | int, where: str) -> float:
         if not match:
             raise SpecError("not a duration", where=where, value=text, hint="use a number with ms or s, e.g. 80ms or 4s")
         value, unit = float(match.group(1)), (match.group(2) or "s").lower()
+    if not math.isfinite(value):
+        raise SpecError("a latency limit must be a finite number", where=where, value=text, hint="e.g. 300ms")
     if value <= 0:
         raise SpecError("a latency limit must be > 0", where=where, value=text, hint="e.g. 300ms")
-    return value * {"ms": 1e-3, "s": 1.0, "us": 1e-6}[unit]
+    seconds = value * {"ms": 1e-3, "s": 1.0, "us": 1e-6}[unit]
+    if seconds > MAX_LATENCY_S:
+        raise SpecError(f"a latency limit of {seconds:,.0f} s is longer than a day", where=where, value=text,
+                        hint="check the unit: 300ms, 4s")
+    return seconds
 
 
 def slo_target(text: str, *, encoder_only: bool = False, where: str = "--slo") -> tuple[SloTarget, str | None]:
@@ -88,8 +107,8 @@ def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False,
     return Slo(targets=tuple(targets.values()), notes=tuple(notes))
 
 
-_LOGNORMAL = re.compile(r"^\s*(\d+)\s*[:~]\s*(\d*\.?\d+)\s*$")
-_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_LOGNORMAL = re.compile(r"^\s*(\d{1,12})\s*[:~]\s*(\d{0,6}\.?\d{1,12})\s*$", re.ASCII)
+_RANGE = re.compile(r"^\s*(\d{1,12})\s*-\s*(\d{1,12})\s*$", re.ASCII)
 
 
 def lengths(value: Any, where: str) -> LengthDistribution:
@@ -102,34 +121,60 @@ def lengths(value: Any, where: str) -> LengthDistribution:
     if isinstance(value, dict):
         from planner.io.files import validate
 
-        return validate(LengthDistribution, value, where)
+        return _bounded(validate(LengthDistribution, value, where), where, value)
     if isinstance(value, bool):
         raise SpecError("not a token length", where=where, value=value, hint=hint)
     if isinstance(value, int):
         if value < 1:
             raise SpecError("token lengths must be >= 1", where=where, value=value, hint=hint)
-        return LengthDistribution.fixed(value)
+        return _bounded(LengthDistribution.fixed(value), where, value)
     text = str(value)
-    if text.strip().isdigit():
+    if text.strip().isascii() and text.strip().isdigit() and len(text.strip()) <= 12:
         return lengths(int(text), where)
     match = _LOGNORMAL.match(text)
     if match and int(match.group(1)) >= 1 and float(match.group(2)) > 0:
-        return LengthDistribution(kind="lognormal", mean=float(match.group(1)), cv=float(match.group(2)))
+        return _bounded(LengthDistribution(kind="lognormal", mean=float(match.group(1)), cv=float(match.group(2))),
+                        where, value)
     match = _RANGE.match(text)
     if match and 1 <= int(match.group(1)) <= int(match.group(2)):
-        return LengthDistribution(kind="uniform", low=int(match.group(1)), high=int(match.group(2)))
-    raise SpecError("not a token length", where=where, value=value, hint=hint)
+        return _bounded(LengthDistribution(kind="uniform", low=int(match.group(1)), high=int(match.group(2))),
+                        where, value)
+    raise SpecError("not a token length (ASCII digits)" if not text.isascii() else "not a token length",
+                    where=where, value=value, hint=hint)
 
 
-def csv_list(values: list[str] | None) -> list[str]:
-    """Flatten repeated and comma-separated option values: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+MAX_CV = 10.0
+"""Largest lognormal CV accepted (measured prompt sets have CVs of 0.3-3)."""
+
+
+def _bounded(dist: LengthDistribution, where: str, value: Any) -> LengthDistribution:
+    """`dist`, if its lengths stay below `MAX_TOKENS` and its spread below `MAX_CV`."""
+    longest = max(x for x in (dist.value, dist.high, dist.mean, dist.max_tokens, 1) if x is not None)
+    if not math.isfinite(longest) or longest > MAX_TOKENS:
+        raise SpecError(f"token lengths above {MAX_TOKENS:,} are not plausible", where=where, value=value,
+                        hint="the longest published context is 10,485,760 tokens")
+    if dist.cv is not None and not (math.isfinite(dist.cv) and dist.cv <= MAX_CV):
+        raise SpecError(f"a length CV above {MAX_CV:g} is not plausible", where=where, value=value,
+                        hint="measured prompt sets have CVs of 0.3-3; e.g. 512:0.8")
+    return dist
+
+
+def csv_list(values: list[str] | None, flag: str | None = None) -> list[str]:
+    """Flatten repeated and comma-separated option values: ['a,b', 'c'] -> ['a', 'b', 'c'].
+
+    With `flag`, a value that names nothing (`--gpus ''`) is an error rather than silently "any".
+    """
     out: list[str] = []
     for value in values or []:
-        out += [v.strip() for v in value.split(",") if v.strip()]
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        if not items and flag is not None:
+            raise SpecError(f"{flag} is empty", where=flag, value=value,
+                            hint=f"name at least one value, or leave {flag} out to consider all")
+        out += items
     return out
 
 
-_FRACTION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
+_FRACTION = re.compile(r"^\s*(\d{1,9}(?:\.\d{0,12})?|\.\d{1,12})\s*(%?)\s*$", re.ASCII)
 
 
 def parse_fraction(text: str, where: str = "--max-cost-increase") -> float:

@@ -56,29 +56,43 @@ def read_header(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             raw = fh.read(8)
             if len(raw) != 8:
-                raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path))
+                raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path),
+                                hint="the file may be a Git LFS pointer or truncated: fetch the real file")
             (length,) = struct.unpack("<Q", raw)
             if length > MAX_HEADER_BYTES:
                 raise SpecError("not a safetensors file (header length out of range)", where=str(path),
                                 value=length, hint="the file may be a Git LFS pointer: fetch the real file")
             header = json.loads(fh.read(length))
     except OSError as exc:
-        raise SpecError(f"cannot read safetensors header: {exc.strerror}", where=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise SpecError(f"cannot read safetensors header: {exc.strerror}", where=str(path),
+                        hint="check the file's permissions") from None
+    except (ValueError, RecursionError):
         raise SpecError("not a safetensors file (header is not JSON)", where=str(path),
                         hint="the file may be a Git LFS pointer: fetch the real file") from None
     if not isinstance(header, dict):
-        raise SpecError("not a safetensors file (header is not a JSON object)", where=str(path))
+        raise SpecError("not a safetensors file (header is not a JSON object)", where=str(path),
+                        hint="the file may be damaged: fetch it again")
     return header
 
 
-def tensors_of(header: Mapping[str, Any]) -> list[TensorInfo]:
-    """The tensors a header lists (its `__metadata__` entry skipped)."""
+MAX_TENSOR_ELEMENTS = 2**44
+"""Most elements one tensor may hold (1.8e13: the largest published tensors hold about 1e10)."""
+
+
+def tensors_of(header: Mapping[str, Any], where: str = "safetensors header") -> list[TensorInfo]:
+    """The tensors a header lists (its `__metadata__` entry skipped); a shape that is not a list of
+    non-negative integers, or a tensor beyond `MAX_TENSOR_ELEMENTS`, is an error naming the tensor."""
     out = []
     for name, info in header.items():
         if name == "__metadata__" or not isinstance(info, dict):
             continue
-        out.append(TensorInfo(name, str(info.get("dtype")), tuple(int(x) for x in info.get("shape", []))))
+        shape = info.get("shape", [])
+        if not isinstance(shape, list) or not all(type(x) is int and 0 <= x <= MAX_TENSOR_ELEMENTS for x in shape) \
+                or math.prod(shape) > MAX_TENSOR_ELEMENTS:
+            raise SpecError("not a safetensors header: a tensor shape must be a list of non-negative integers "
+                            f"of at most {MAX_TENSOR_ELEMENTS:.1e} elements", where=f"{where}: {str(name)[:80]}.shape",
+                            value=str(shape)[:60], hint="the file may be damaged: fetch it again")
+        out.append(TensorInfo(str(name), str(info.get("dtype")), tuple(shape)))
     return out
 
 
@@ -88,11 +102,13 @@ def local_files(folder: Path) -> list[Path]:
     if index.is_file():
         try:
             weight_map = json.loads(index.read_text())["weight_map"]
-        except (OSError, ValueError, KeyError, TypeError):
+            if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+                raise TypeError("weight_map must map tensor names to shard file names")
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             raise SpecError("model.safetensors.index.json has no weight_map", where=str(index),
                             hint="a sharded checkpoint's index maps each tensor to its shard") from None
-        files = sorted({str(v) for v in weight_map.values()})
-        return [folder / f for f in files if (folder / f).is_file()]
+        files = sorted({v for v in weight_map.values() if "/" not in v and "\x00" not in v and len(v) < 256})
+        return [folder / f for f in files if (folder / f).is_file()]  # shards beside the index only
     return sorted(folder.glob("*.safetensors"))
 
 
@@ -103,7 +119,7 @@ def local_tensors(folder: Path) -> list[TensorInfo] | None:
         return None
     out: list[TensorInfo] = []
     for path in files:
-        out.extend(tensors_of(read_header(path)))
+        out.extend(tensors_of(read_header(path), str(path)))
     return out
 
 

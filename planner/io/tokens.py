@@ -86,9 +86,11 @@ def read_sample(path: Path) -> Sample:
     except FileNotFoundError:
         raise SpecError("sample file not found", where=where, hint="check the path") from None
     except IsADirectoryError:
-        raise SpecError("expected a sample file, got a directory", where=where) from None
+        raise SpecError("expected a sample file, got a directory", where=where,
+                        hint="name a .txt, .jsonl or .json file inside it") from None
     except OSError as exc:
-        raise SpecError(f"cannot read sample file: {exc.strerror}", where=where) from None
+        raise SpecError(f"cannot read sample file: {exc.strerror}", where=where,
+                        hint="check the path and its permissions") from None
     if b"\x00" in data:
         raise SpecError("sample is a binary file (it contains NUL bytes)", where=where,
                         hint="pass a .txt, .jsonl or .json text file")
@@ -145,6 +147,9 @@ def _jsonl_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
         except json.JSONDecodeError as exc:
             raise SpecError(f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})", where=where,
                             hint="each line must be one complete JSON object") from None
+        except (RecursionError, ValueError):  # nested past the parser's depth, or a 4,300+ digit number
+            raise SpecError(f"line {number} is nested too deeply or holds a number too long to read", where=where,
+                            hint="each line must be one record like {\"prompt\": \"...\"}") from None
 
 
 def _json_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
@@ -153,6 +158,9 @@ def _json_records(where: str, text: str) -> Iterator[tuple[str, Any]]:
     except json.JSONDecodeError as exc:
         raise SpecError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                         hint="validate it with `python -m json.tool`") from None
+    except (RecursionError, ValueError):  # nested past the parser's depth, or a 4,300+ digit number
+        raise SpecError("sample is nested too deeply or holds a number too long to read", where=where,
+                        hint="write a list of records like {\"prompt\": \"...\"}") from None
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         data = data["data"]
     if not isinstance(data, list):
@@ -184,7 +192,8 @@ def _parse_record(where: str, location: str, record: Any) -> tuple[str | list[Me
     for key in _OUTPUT_KEYS:
         if key in record and record[key] is not None:
             if not isinstance(record[key], str):
-                raise SpecError(f"{location}: {key} must be a string", where=where, value=_short(record[key]))
+                raise SpecError(f"{location}: {key} must be a string", where=where, value=_short(record[key]),
+                                hint='write records like {"prompt": "...", "output": "..."}')
             output = record[key]
             break
     for key in ("prompt", "text"):
@@ -213,7 +222,7 @@ def _message(where: str, location: str, index: int, message: Any) -> Message:
         content = ""
     if not isinstance(content, str):
         raise SpecError(f"{location}: messages[{index}].content must be a string or a list of parts", where=where,
-                        value=_short(content))
+                        value=_short(content), hint='write each message as {"role": "user", "content": "..."}')
     return {"role": message["role"], "content": content}
 
 
@@ -387,10 +396,24 @@ def _cache_load(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> SampleS
         return None
     try:
         data = json.loads(path.read_text())
-        return sample_stats(data["prompt_counts"], data["output_counts"], tokenizer=tokenizer_ref,
+        prompts, outputs = data["prompt_counts"], data["output_counts"]
+        if not (_counts_ok(prompts, 1) and prompts and _counts_ok(outputs, 1) and isinstance(data["backend"], str)
+                and isinstance(data["note"], (str, type(None)))):
+            return None  # well-formed JSON with implausible counts (tampered, or another version): recount
+        return sample_stats(prompts, outputs, tokenizer=tokenizer_ref,
                             tokenizer_backend=data["backend"], chat_template_note=data["note"])
-    except (OSError, ValueError, KeyError, TypeError, SpecError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, SpecError):
         return None  # a damaged cache entry is ignored and rewritten
+
+
+_MAX_CACHED_COUNT = 2**27
+"""Largest token count a cache entry may hold (the longest published context is 10,485,760 tokens)."""
+
+
+def _counts_ok(counts: object, low: int) -> bool:
+    """Whether a cached count list is a list of plain integers in [low, `_MAX_CACHED_COUNT`]."""
+    return isinstance(counts, list) and all(
+        type(c) is int and low <= c <= _MAX_CACHED_COUNT for c in counts)
 
 
 def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_counts: list[int],
@@ -403,9 +426,12 @@ def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_co
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
-                                   "backend": backend, "note": note}))
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
+                                       "backend": backend, "note": note}))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -419,7 +445,8 @@ def _chat_error(sample: Sample, prompts: list[str | list[Message]], chat_idx: li
         except ChatRejected as first:
             return SpecError(f"{sample.locations[i]}: {first}", where=str(sample.path),
                              hint="fix the record's messages (role order, roles the template knows)")
-    return SpecError(str(exc), where=str(sample.path))
+    return SpecError(str(exc), where=str(sample.path), hint="fix the records' messages (role order, roles the "
+                                                             "template knows)")
 
 
 class _Progress:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import SpecError
-from planner.io.hf import _classic, _hybrid, _moe
+from planner.io.hf import _classic, _hybrid, _moe, _plausible
 from planner.io.hf._build import Draft, Recipe, build
 from planner.io.hf._fields import dtype_of
 from planner.io.hf._quant import hf_quant_config, quant_config
@@ -166,13 +166,24 @@ def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json
     Raises:
         SpecError: A required field is missing or nonsensical, or an unknown family cannot be read safely.
     """
+    if isinstance(config, dict):
+        _plausible.check_fields(config, where)
     try:
-        return _parse(config, name, where)
+        spec = _parse(config, name, where)
+    except SpecError:
+        raise
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = str(err["msg"]).removeprefix("Value error, ")
         raise SpecError(f"inconsistent model config: {msg}", where=where,
                         hint="check num_attention_heads / num_key_value_heads / expert counts") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+        # A field of an unexpected type or shape deep in a family adapter: still bad input, named as such.
+        detail = " ".join(str(exc).split())[:120]
+        raise SpecError(f"cannot read the model config: a field has an unexpected type or value ({detail})",
+                        where=where, hint="check the config against the model card (types, lists, nesting)") from None
+    _plausible.check_spec(spec, where)
+    return spec
 
 
 def _text_part(config: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +204,8 @@ def _text_part(config: dict[str, Any]) -> dict[str, Any]:
 
 def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if not isinstance(config, dict):
-        raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__)
+        raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__,
+                        hint="is this a Hugging Face config.json? it holds one {...} object")
     text = _text_part(config)
     model_type = str(text.get("model_type") or config.get("model_type") or "").lower()
     if not model_type:

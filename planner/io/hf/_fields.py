@@ -54,7 +54,10 @@ class Fields:
         if value is None:
             raise SpecError(f"config is missing the required field `{key}`", where=self.where,
                             hint=REQUIRED_HINT)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SpecError(f"`{key}` must be an integer", where=self.where, value=value,
+                            hint="check the config against the model card (whole numbers, no quotes or decimals)")
+        if value < minimum:
             raise SpecError(f"`{key}` must be an integer >= {minimum}", where=self.where, value=value,
                             hint="check the config against the model card")
         return value

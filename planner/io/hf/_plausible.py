@@ -1,0 +1,93 @@
+"""Plausibility bounds on config fields: a config that no real model could have is refused with the bound
+and its reason, before the memory model ever sees it.
+
+Each bound sits far above the largest published model (so no real checkpoint trips it) and far below
+what breaks float arithmetic; the reason names the published extreme it is measured against.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from planner.errors import SpecError
+from planner.specs.model import ModelSpec
+
+BOUNDS: dict[str, tuple[int, int, str]] = {
+    # field: (minimum, maximum, reason for the maximum)
+    "hidden_size": (1, 131_072, "the widest published models are 16,384-25,600 wide"),
+    "n_embd": (1, 131_072, "the widest published models are 16,384-25,600 wide"),
+    "d_model": (1, 131_072, "the widest published models are 16,384-25,600 wide"),
+    "intermediate_size": (1, 1_048_576, "the widest published MLPs are about 73,728 wide"),
+    "n_inner": (1, 1_048_576, "the widest published MLPs are about 73,728 wide"),
+    "ffn_dim": (1, 1_048_576, "the widest published MLPs are about 73,728 wide"),
+    "moe_intermediate_size": (1, 1_048_576, "published experts are 256-16,384 wide"),
+    "shared_expert_intermediate_size": (0, 1_048_576, "published shared experts are at most 20,480 wide"),
+    "num_hidden_layers": (1, 1_024, "the deepest published LLMs have about 128 layers"),
+    "n_layer": (1, 1_024, "the deepest published LLMs have about 128 layers"),
+    "num_layers": (1, 1_024, "the deepest published LLMs have about 128 layers"),
+    "num_attention_heads": (1, 4_096, "published models have at most 128-256 query heads"),
+    "n_head": (1, 4_096, "published models have at most 128-256 query heads"),
+    "num_key_value_heads": (1, 4_096, "published models have at most 128-256 KV heads"),
+    "head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "vocab_size": (1, 4_194_304, "the largest published vocabularies hold about 262,000 tokens"),
+    "padded_vocab_size": (1, 4_194_304, "the largest published vocabularies hold about 262,000 tokens"),
+    "max_position_embeddings": (1, 134_217_728, "the longest published context is 10,485,760 tokens"),
+    "n_positions": (1, 134_217_728, "the longest published context is 10,485,760 tokens"),
+    "n_routed_experts": (1, 65_536, "published MoE models route among at most 512 experts"),
+    "num_local_experts": (1, 65_536, "published MoE models route among at most 512 experts"),
+    "num_experts": (0, 65_536, "published MoE models route among at most 512 experts"),
+    "num_experts_per_tok": (0, 1_024, "published MoE models route each token to at most 16 experts"),
+    "kv_lora_rank": (1, 65_536, "published MLA models use a rank of 512"),
+    "q_lora_rank": (1, 65_536, "published MLA models use a rank of 1,536"),
+    "sliding_window": (1, 134_217_728, "a window longer than any context"),
+}
+"""Integer config fields with their plausible range; a present value outside it is refused."""
+
+MAX_PARAMS = 100_000_000_000_000
+"""Most parameters a plausible config may imply (10^14: the largest published models hold about 2 x 10^12)."""
+
+_NESTED = ("text_config", "llm_config")
+
+
+def check_fields(config: dict[str, Any], where: str) -> None:
+    """Refuse a present integer field that is not an integer or lies outside its plausible range."""
+    for prefix, part in (("", config), *((f"{k}.", config[k]) for k in _NESTED if isinstance(config.get(k), dict))):
+        for key, (low, high, reason) in BOUNDS.items():
+            value = part.get(key)
+            if value is None or (key == "sliding_window" and isinstance(value, bool)):
+                continue  # `sliding_window: false` is how some configs say "no window"
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpecError(f"`{prefix}{key}` must be an integer", where=where, value=_short(value),
+                                hint="check the config against the model card (whole numbers, no quotes or "
+                                     "decimals)")
+            if value < low:
+                raise SpecError(f"`{prefix}{key}` must be an integer >= {low}", where=where, value=value,
+                                hint="check the config against the model card")
+            if value > high:
+                raise SpecError(f"`{prefix}{key}` = {value:,} is not a plausible model: it must lie in "
+                                f"[{low:,}, {high:,}] ({reason})", where=where,
+                                hint="check the config against the model card; is a digit repeated?")
+
+
+def check_spec(spec: ModelSpec, where: str) -> None:
+    """Refuse a spec whose shapes are each plausible but whose whole is not (routing, total size)."""
+    from planner.core.arch import count_params
+
+    moe = spec.moe
+    if moe is not None and moe.num_experts > 1 and moe.num_experts_per_tok >= moe.num_experts:
+        raise SpecError(f"routes each token to {moe.num_experts_per_tok} of {moe.num_experts} experts: a router "
+                        "that picks every expert is not a mixture of experts", where=where,
+                        hint="num_experts_per_tok must be below the number of experts (published MoE models "
+                             "route to 1-16 of 8-512)")
+    total = count_params(spec).total
+    if total > MAX_PARAMS:
+        raise SpecError(f"this config is not a plausible model: it implies {total:.3g} parameters, above the "
+                        f"{MAX_PARAMS:.0e} bound (the largest published models hold about 2e12)", where=where,
+                        hint="check hidden_size, num_hidden_layers, vocab_size and the expert counts against "
+                             "the model card")
+
+
+def _short(value: Any) -> builtins.str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

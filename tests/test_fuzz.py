@@ -1,0 +1,744 @@
+"""Fuzz harness: hostile configs, model.yaml files, flags, plans, output paths, data dirs and cache entries
+through the real CLI, asserting what every invocation must do whatever the input.
+
+Each invocation must: exit 0, 1 or 2 (3 is a bug); print no traceback; on exit 2 print one `Error:` line
+followed by one `hint:` line; write no file but the named output; keep device nodes and symlinks as they
+were; print only finite numbers in JSON; finish in seconds. Seeded through hypothesis (`derandomize`), a
+few hundred cases run in the fast suite and a larger corpus behind `-m slow`; the crash-reproducing
+inputs the harness and the issue found are kept as regression cases at the bottom.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, event, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.io.catalog import Catalog
+from tests.conftest import MODELS, ROOT
+from tests.test_calibrate_fit import synthetic_profile
+
+runner = CliRunner()
+PLAN = ROOT / "examples" / "ci" / "plan.json"
+L8 = str(MODELS / "llama-3.1-8b")
+BASES = {name: json.loads((MODELS / name / "config.json").read_text())
+         for name in ("llama-3.1-8b", "mixtral-8x7b", "deepseek-v3", "qwen3-30b-a3b", "gemma-3-27b",
+                      "nemotron-h-56b", "gpt-oss-20b", "bert-base-uncased")}
+SLOW_SECONDS = 30.0
+"""An invocation taking longer than this counts as a hang."""
+
+
+PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
+"""No explain phase: it reruns a failing whole-CLI case dozens of times for little extra."""
+
+
+def fuzz(body: Any, fast: int, slow: int, **strategies: Any) -> tuple[Any, Any]:
+    """A seeded property run with `fast` examples in the default suite and `slow` ones behind `-m slow`."""
+    def make(n: int, slow_run: bool) -> Any:
+        test = settings(max_examples=n, derandomize=not slow_run, deadline=None, database=None, phases=PHASES,
+                        suppress_health_check=list(HealthCheck))(given(**strategies)(body))
+        return pytest.mark.slow(seed(SLOW_SEED)(test)) if slow_run else test
+    return make(fast, False), make(slow, True)
+
+
+SLOW_SEED = 20261202
+"""The slow corpus is seeded too (reproducible in CI), with a seed of its own so it explores past the fast run."""
+
+
+@contextlib.contextmanager
+def chdir(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _catalog_once() -> Iterator[None]:
+    """Load each data-dir combination once per module (Catalog.load is most of a fast invocation)."""
+    real = Catalog.load.__func__  # type: ignore[attr-defined]
+    cache: dict[tuple[str | None, ...], Catalog] = {}
+
+    def load(cls: type[Catalog], settings: Any = None) -> Catalog:
+        key = tuple(os.environ.get(f"PLANNER_{k}") for k in ("HARDWARE_DB", "RUNTIME_PROFILES", "CALIBRATION_DIR"))
+        if settings is not None or key != (None, None, None):
+            return real(cls, settings)  # data-dir fuzzing: always the real load
+        if key not in cache:
+            cache[key] = real(cls, settings)
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Catalog, "load", classmethod(load))
+        yield
+
+
+# ---------------------------------------------------------------- the oracle
+
+
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under `root` with its type bits and size (symlinks not followed)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st_ = path.lstat()
+            out[str(path.relative_to(root))] = (stat.S_IFMT(st_.st_mode), st_.st_size)
+    return out
+
+
+def _finite(data: Any, where: str = "") -> None:
+    if isinstance(data, float):
+        assert math.isfinite(data), f"non-finite number at {where}"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _finite(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _finite(value, f"{where}[{index}]")
+
+
+def check(args: list[str], cwd: Path, *, output: str | None = None, env: dict[str, str] | None = None) -> Any:
+    """Run the CLI in `cwd` and assert the invariants; returns the result."""
+    before = _files(cwd)
+    start = time.monotonic()
+    with chdir(cwd):
+        result = runner.invoke(app, args, env={"COLUMNS": "100", "NO_COLOR": "1", **(env or {})})
+    elapsed = time.monotonic() - start
+    shown = f"planner {' '.join(a[:200] for a in args)}\n--- stderr ---\n{result.stderr[-3000:]}"
+    if currently_in_test_context():  # statistics for --hypothesis-show-statistics
+        event(f"exit {result.exit_code}")
+        if result.exit_code == 2 and result.stderr.startswith("Error: "):
+            event(result.stderr.split("\n")[0][7:60].split("(got")[0].split(": ")[-1])
+    assert elapsed < SLOW_SECONDS, f"took {elapsed:.0f} s: {shown}"
+    assert result.exit_code in (0, 1, 2), f"exit {result.exit_code}: {shown}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), shown
+    assert "Traceback" not in result.output, shown
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        errors = [i for i, line in enumerate(lines) if line.startswith("Error: ")]
+        assert len(errors) == 1 and errors[0] == len(lines) - 2 and lines[-1].startswith("hint: "), shown
+    after = _files(cwd)
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    allowed = {str(Path(output))} if output else set()
+    assert changed <= allowed, f"files changed besides the output: {sorted(changed - allowed)}: {shown}"
+    if "json" in args and result.exit_code in (0, 1) and result.stdout.strip().startswith(("{", "[")):
+        _finite(json.loads(result.stdout))
+    return result
+
+
+@contextlib.contextmanager
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="planner-fuzz-") as tmp:
+        yield Path(tmp)
+
+
+# ---------------------------------------------------------------- strategies
+
+HOSTILE = [0, -1, 1, 2, 3, 7, 64, 2**31, 2**53 + 1, 10**12, 10**30, 10**400, 1e30, 1e308, 0.5, 128.0, 1e-300,
+           "", " ", "32", "\u00b2", "\u0663", "1e3", "x" * 5000, None, True, False, [], {}, [0], [1, 2, 3],
+           {"a": 1}, ["x"], float("nan"), float("inf")]
+hostile = st.one_of(st.sampled_from(HOSTILE), st.integers(min_value=-2**70, max_value=2**70),
+                    st.floats(), st.text(max_size=12), st.lists(st.integers(-3, 300), max_size=4))
+
+CONFIG_KEYS = ["hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim",
+               "intermediate_size", "vocab_size", "max_position_embeddings", "moe_intermediate_size",
+               "n_routed_experts", "num_local_experts", "num_experts_per_tok", "num_experts", "kv_lora_rank",
+               "q_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim", "sliding_window", "layer_types",
+               "torch_dtype", "model_type", "architectures", "tie_word_embeddings", "quantization_config",
+               "rope_scaling", "text_config", "first_k_dense_replace", "moe_layer_freq", "n_shared_experts",
+               "shared_expert_intermediate_size", "mlp_only_layers", "decoder_sparse_step",
+               "hybrid_override_pattern", "ssm_state_size", "mamba_num_heads", "mamba_head_dim", "n_groups",
+               "conv_kernel", "num_nextn_predict_layers", "sliding_window_pattern", "attention_bias",
+               "layer_norm_eps", "n_embd", "n_layer", "n_head", "num_layers", "d_model", "rope_theta"]
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> tuple[str, str]:
+    """A shipped config with 1-3 fields set to hostile values or deleted, as JSON text (sometimes torn)."""
+    name = draw(st.sampled_from(sorted(BASES)))
+    config = copy.deepcopy(BASES[name])
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(sorted(set(CONFIG_KEYS) | set(config))))
+        if draw(st.integers(0, 4)) == 0:
+            config.pop(key, None)
+        else:
+            config[key] = draw(hostile)
+    text = json.dumps(config)
+    if draw(st.integers(0, 9)) == 0:  # a torn or corrupted file
+        cut = draw(st.integers(0, len(text)))
+        text = text[:cut] + draw(st.sampled_from(["", "\x00", "}", "]]]", "\ufeff", "\u2028"]))
+    return name, text
+
+
+def fuzz_configs(case):
+    """Hostile config.json files: `memory` ends in a result, a no, or one clean line (never a traceback)."""
+    _, text = case
+    with workdir() as cwd:
+        (cwd / "config.json").write_text(text)
+        check(["memory", str(cwd / "config.json"), "--gpu", "h100", "-f", "json"], cwd)
+
+
+
+test_fuzz_configs, test_fuzz_configs_slow = fuzz(fuzz_configs, 30, 200, case=configs())
+
+MODEL_YAML_RAW = [
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nmodel: *g\n",
+    "config: &c\n  model_type: llama\n  self: *c\n",
+    "model: !!python/object/apply:os.system [echo hi]\n",
+    "model: [" * 5000,
+    "\t model: x\n",
+    "- a\n- b\n",
+    "model: " + "9" * 5000 + "\n",
+    "",
+    "name: \u202e\n",
+]
+
+
+@st.composite
+def model_yamls(draw: st.DrawFn) -> str:
+    """A small model.yaml with 1-3 fields set to hostile values, or a raw hostile YAML text."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(MODEL_YAML_RAW))
+    doc: dict[str, Any] = {"model": L8, "workload": {"rps": 2, "input_tokens": 512, "output_tokens": 128},
+                           "slo": {"ttft_p95": "2s"}, "constraints": {"gpus": ["h100"], "runtimes": ["vllm"]}}
+    paths = [("model",), ("name",), ("repo_id",), ("quant",), ("kv_dtype",), ("tokenizer",), ("workload", "rps"),
+             ("workload", "input_tokens"), ("workload", "output_tokens"), ("workload", "arrival"),
+             ("workload", "burstiness_cv"), ("workload", "prefix_cache_share"), ("workload", "sample"),
+             ("slo", "ttft_p95"), ("slo", "tpot_p99"), ("slo", "e2e_p95"), ("slo",), ("workload",),
+             ("constraints", "gpus"), ("constraints", "runtimes"), ("constraints", "headroom"),
+             ("constraints", "max_gpus_per_replica"), ("constraints", "budget_usd_per_month"),
+             ("constraints", "price_kind"), ("constraints", "quant"), ("config",)]
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(paths))
+        value = draw(st.one_of(hostile, st.sampled_from(["300ms", "0ms", "1e400s", "inf", "512:0.8", "9-3",
+                                                         "10%", "h100", "vllm", "\u00b2\u00b3"])))
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {}) if isinstance(node.get(key), dict) else node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def fuzz_model_yaml(text):
+    """Hostile model.yaml files through `recommend`: a plan, a no, or one clean line."""
+    with workdir() as cwd:
+        (cwd / "model.yaml").write_text(text)
+        check(["recommend", str(cwd / "model.yaml"), "-f", "json"], cwd)
+
+
+
+test_fuzz_model_yaml, test_fuzz_model_yaml_slow = fuzz(fuzz_model_yaml, 12, 60, text=model_yamls())
+
+FLAG_VALUES = ["0", "-1", "1", "2", "8", "64", "1e9", "inf", "-inf", "nan", "1e400", "9" * 30, "\u00b2", "\u0663",
+               "1_000", "0x10", " 5", "", "max", "0.5", "3.0", "65536", "300ms", "p95=80ms", "ttft_p95=inf",
+               "ttft_p95=1e999s", "512:0.8", "1-4000", "4000-1", "h100", "vllm", "fp8", "nope", ",", "-"]
+flag_value = st.one_of(st.sampled_from(FLAG_VALUES), st.text(max_size=6))
+
+
+VALID = {
+    "--isl": ["128", "1000", "8000"], "--osl": ["16", "200", "2000"], "-c": ["1", "16", "max"], "--batch": ["1", "8"],
+    "--rps": ["0.5", "4", "20"], "--burst": ["4", "64"], "--max-num-seqs": ["8", "256"], "--seed": ["0", "7"],
+    "--tp": ["1", "2"], "--pp": ["1", "2"], "--quant": ["fp8", "int4-awq", "nvfp4"], "--kv-dtype": ["auto", "fp8"],
+    "--num-requests": ["50", "400"], "--arrival": ["poisson", "gamma"], "--burstiness": ["1", "3"],
+    "--prefix-cache-share": ["0", "0.5"], "--runtime": ["vllm", "sglang", "trtllm", "tgi"],
+    "--slo": ["ttft_p95=300ms", "tpot_p99=40ms", "p95=2s", "e2e_p99=10s"], "--headroom": ["0", "0.5"],
+    "--budget-usd-per-month": ["1000", "50000"], "--max-gpus-per-replica": ["1", "8"],
+    "--price-kind": ["on_demand", "spot"], "--confidence": ["typical", "high"], "--provider": ["aws", "gcp"],
+    "--gpus": ["h100", "l40s"], "--isl-r": ["512:0.8", "100-2000", "300"],
+}
+"""Plausible values per flag: most drawn values are valid, so the search and the simulator run too."""
+
+
+def value_for(draw: st.DrawFn, flag: str) -> str:
+    """A valid value for `flag` two times in three, else a hostile one."""
+    if draw(st.integers(0, 2)):
+        return str(draw(st.sampled_from(VALID[flag])))
+    return str(draw(flag_value))
+
+
+@st.composite
+def estimate_args(draw: st.DrawFn) -> list[str]:
+    """`estimate` with drawn lengths, one load flag and up to three extra flags (each hostile one time in three)."""
+    load = draw(st.sampled_from(["-c", "--batch", "--rps", "--burst"]))
+    args = ["estimate", L8, "--gpu", draw(st.sampled_from(["h100", "h100", "l4", "x", ""])),
+            "--isl", value_for(draw, "--isl"), "--osl", value_for(draw, "--osl"), load, value_for(draw, load)]
+    for flag in draw(st.lists(st.sampled_from(["--max-num-seqs", "--seed", "--tp", "--pp", "--quant", "--kv-dtype",
+                                               "--num-requests", "--arrival", "--burstiness",
+                                               "--prefix-cache-share", "--runtime"]), max_size=3, unique=True)):
+        args += [flag, value_for(draw, flag)]
+    return [*args, "-f", "json"]
+
+
+def fuzz_estimate_flags(args):
+    """Hostile `estimate` flags: a prediction or one clean line, within seconds."""
+    with workdir() as cwd:
+        check(args, cwd)
+
+
+test_fuzz_estimate_flags, test_fuzz_estimate_flags_slow = fuzz(fuzz_estimate_flags, 30, 150, args=estimate_args())
+
+
+@st.composite
+def recommend_args(draw: st.DrawFn) -> list[str]:
+    """`recommend` on one GPU and runtime with a drawn --rps and up to three extra flags (hostile one in three)."""
+    args = ["recommend", L8, "--gpus", draw(st.sampled_from(["h100", "h100", "l40s", "h100,", "", ",", "nope"])),
+            "--runtimes", "vllm", "--rps", value_for(draw, "--rps")]
+    for flag in draw(st.lists(st.sampled_from(["--isl", "--osl", "--slo", "--headroom", "--seed", "--quant",
+                                               "--budget-usd-per-month", "--max-gpus-per-replica", "--burstiness",
+                                               "--prefix-cache-share", "--kv-dtype", "--price-kind", "--confidence",
+                                               "--arrival", "--provider"]), max_size=3, unique=True)):
+        args += [flag, value_for(draw, "--isl-r" if flag in ("--isl", "--osl") else flag)]
+    return [*args, "-f", "json"]
+
+
+def fuzz_recommend_flags(args):
+    """Hostile `recommend` flags: a plan, a no, or one clean line."""
+    with workdir() as cwd:
+        check(args, cwd)
+
+
+test_fuzz_recommend_flags, test_fuzz_recommend_flags_slow = fuzz(fuzz_recommend_flags, 10, 40, args=recommend_args())
+
+
+
+def _leaves(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data[:3]):
+            yield from _leaves(value, (*path, index))
+
+
+PLAN_DATA = json.loads(PLAN.read_text())
+PLAN_PATHS = [p for p in _leaves(PLAN_DATA) if p]
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> str:
+    """The example plan with 1-3 of its values (anywhere in the tree) replaced by hostile ones or deleted."""
+    data = copy.deepcopy(PLAN_DATA)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(PLAN_PATHS))
+        node = data
+        for key in path[:-1]:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
+                if draw(st.integers(0, 5)) == 0 and isinstance(node, dict):
+                    del node[path[-1]]
+                else:
+                    node[path[-1]] = draw(st.one_of(hostile, st.sampled_from(
+                        ["h100", "nope", "bad name!", "A" * 300, "../../etc", "vllm", "tgi", "$(reboot)", "a\nb"])))
+    return json.dumps(data)
+
+
+def fuzz_export_plans(text, target):
+    """Tampered plans through `export`: a script or manifest, or one clean line."""
+    with workdir() as cwd:
+        (cwd / "plan.json").write_text(text)
+        check(["export", str(cwd / "plan.json"), "--to", target], cwd)
+
+
+
+test_fuzz_export_plans, test_fuzz_export_plans_slow = fuzz(fuzz_export_plans, 30, 120, text=plans(), target=st.sampled_from(["vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"]))
+
+def fuzz_check_baselines(text):
+    """Tampered baselines through `check`: validated like any input before they are trusted."""
+    with workdir() as cwd:
+        (cwd / "plan.json").write_text(text)
+        check(["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", str(cwd / "plan.json"), "-f", "json"],
+              cwd)
+
+
+test_fuzz_check_baselines, test_fuzz_check_baselines_slow = fuzz(fuzz_check_baselines, 5, 25, text=plans())
+
+OUTPUTS = ["-", "null", "stdout-link", "out.sh", "dir", "link-to-dir", "dangling", "link-to-file",
+           "missing/out.sh", "", ".", "..", "x" * 300, "a\nb", "dir/", "file/inner", "\u00e9.sh"]
+
+
+def fuzz_output_paths(name):
+    """`-o` onto anything: written as asked, or refused in one line; devices, dirs and links stay as they were."""
+    with workdir() as cwd:
+        (cwd / "dir").mkdir()
+        (cwd / "file").write_text("keep")
+        (cwd / "target").write_text("old")
+        (cwd / "link-to-dir").symlink_to(cwd / "dir")
+        (cwd / "dangling").symlink_to(cwd / "nowhere")
+        (cwd / "link-to-file").symlink_to(cwd / "target")
+        # Private device and descriptor link: a regression replaces these, never the machine's /dev/null or
+        # /dev/stdout (an early run of this harness on the pre-fix tree, as root, replaced both).
+        os.mknod(cwd / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3)) if os.geteuid() == 0 else \
+            (cwd / "null").symlink_to("/dev/null")
+        (cwd / "stdout-link").symlink_to("/proc/self/fd/1")
+        expected = {"out.sh": "out.sh", "link-to-file": "target", "\u00e9.sh": "\u00e9.sh", "a\nb": "a\nb"}.get(name)
+        result = check(["export", str(PLAN), "--to", "vllm", "-o", name], cwd, output=expected)
+        assert stat.S_ISCHR(os.stat(cwd / "null").st_mode) and (cwd / "stdout-link").is_symlink()
+        assert (cwd / "link-to-dir").is_symlink() and (cwd / "dangling").is_symlink()
+        assert (cwd / "link-to-file").is_symlink() and (cwd / "file").read_text() == "keep"
+        if expected:
+            assert result.exit_code == 0 and (cwd / expected).read_text().startswith("#!")
+
+
+
+test_fuzz_output_paths, test_fuzz_output_paths_slow = fuzz(fuzz_output_paths, len(OUTPUTS), len(OUTPUTS) * 3, name=st.sampled_from(OUTPUTS))
+
+DATA_MUTATIONS = [".inf", "-.inf", ".nan", "-1", "0", "1e400", "'x'", "[]", "{}", "~", "&a [*a]"]
+
+
+def fuzz_data_dirs(data):
+    """A hardware_db or runtime profile with one number replaced (also .inf/.nan) or the file torn: a result or
+    one clean line naming the file."""
+    kind = data.draw(st.sampled_from(["hardware_db", "runtime_profiles"]))
+    with workdir() as cwd:
+        shutil.copytree(ROOT / kind, cwd / kind)
+        files = sorted((cwd / kind).glob("*.yaml"))
+        path = data.draw(st.sampled_from(files))
+        lines = path.read_text().splitlines()
+        numeric = [i for i, line in enumerate(lines) if ":" in line and line.split(":", 1)[1].strip()[:1].isdigit()]
+        if numeric and data.draw(st.booleans()):
+            i = data.draw(st.sampled_from(numeric))
+            key = lines[i].split(":", 1)[0]
+            lines[i] = f"{key}: {data.draw(st.sampled_from(DATA_MUTATIONS))}"
+            path.write_text("\n".join(lines) + "\n")
+        else:
+            text = path.read_text()
+            path.write_text(text[: data.draw(st.integers(0, len(text)))])
+        env = {"PLANNER_HARDWARE_DB" if kind == "hardware_db" else "PLANNER_RUNTIME_PROFILES": str(cwd / kind)}
+        result = check(["memory", L8, "--gpu", "h100", "-f", "json"], cwd, env=env)
+        if result.exit_code == 2 and "unknown GPU" not in result.stderr and "unknown runtime" not in result.stderr:
+            assert str(cwd / kind) in result.stderr  # the error names the data file
+
+
+
+test_fuzz_data_dirs, test_fuzz_data_dirs_slow = fuzz(fuzz_data_dirs, 10, 40, data=st.data())
+
+
+
+TINY = ROOT / "tests" / "data" / "samples" / "tiny-tokenizer"
+PRICES = yaml.safe_load((ROOT / "examples" / "prices.yaml").read_text())
+TEKKEN = "pkg:mistral_common/data/tekken_240911.json"
+ROLES = ["user", "assistant", "system", "tool", "", "developer", 5, None]
+content = st.one_of(st.text(max_size=30), st.sampled_from(["", None, 5, [], {"type": "text"}, "\u202e" * 3]),
+                    st.lists(st.fixed_dictionaries({"type": st.sampled_from(["text", "image", 1]),
+                                                    "text": st.text(max_size=8)}), max_size=2))
+good_chat = st.lists(st.tuples(st.sampled_from(["user", "assistant"]), st.text(min_size=1, max_size=20)),
+                    min_size=1, max_size=3).map(
+    lambda turns: {"messages": [{"role": "user" if i % 2 == 0 else "assistant", "content": c}
+                                for i, (_, c) in enumerate(turns)]})
+record = st.one_of(
+    good_chat, st.fixed_dictionaries({"prompt": st.text(min_size=1, max_size=30)}),
+    st.fixed_dictionaries({"messages": st.lists(st.fixed_dictionaries(
+        {"role": st.sampled_from(ROLES), "content": content}), max_size=4)}),
+    st.fixed_dictionaries({"prompt": content}, optional={"output": content}),
+    st.sampled_from([{}, [], "text", 5, None, {"text": "hello"}, {"prompt": "x", "completion": "y"}]))
+
+
+@st.composite
+def samples(draw: st.DrawFn) -> tuple[str, str]:
+    """A .jsonl or .json prompt sample of hostile records (or a torn line), and its name."""
+    if draw(st.integers(0, 9)) == 0:  # past the JSON parser's depth, or a number past int_max_str_digits
+        return draw(st.sampled_from(["[" * 100_000, '{"prompt": ' + "[" * 5_000 + "]" * 5_000 + "}",
+                                     '[{"prompt": "a", "output": ' + "9" * 5000 + "}]"])), \
+            draw(st.sampled_from(["s.json", "s.jsonl"]))
+    records = draw(st.lists(record, min_size=0, max_size=5))
+    if draw(st.booleans()):
+        text = "\n".join(json.dumps(r) for r in records) + draw(st.sampled_from(["", "\n", "\n{", "\nnot json"]))
+        return text, "s.jsonl"
+    return json.dumps(records if draw(st.integers(0, 3)) else {"records": records}), "s.json"
+
+
+def fuzz_token_samples(sample, tokenizer, chat):
+    """Hostile prompt samples through `tokens`: counts, or one clean line naming the record."""
+    text, name = sample
+    with workdir() as cwd:
+        (cwd / name).write_text(text)
+        check(["tokens", str(cwd / name), "-t", tokenizer, *(["--chat"] if chat else []), "-f", "json"], cwd,
+              env={"PLANNER_CACHE": "0"})
+
+
+test_fuzz_token_samples, test_fuzz_token_samples_slow = fuzz(
+    fuzz_token_samples, 15, 60, sample=samples(), tokenizer=st.sampled_from([str(TINY), TEKKEN]),
+    chat=st.booleans())
+
+
+CACHE_VALUES = [[-1, 2], [0, 2], [10**30, 2], [1e30, 2], [1.5, 2], ["3", 2], [True, 2], [], None, "x", {"a": 1},
+                [2**27 + 1, 2], [3, -2]]
+
+
+@given(case=st.one_of(st.tuples(st.sampled_from(["prompt_counts", "output_counts"]), st.sampled_from(CACHE_VALUES)),
+                     st.tuples(st.sampled_from(["backend", "note"]), st.sampled_from([5, [], {"a": 1}]))))
+@settings(max_examples=8, derandomize=True, deadline=None, database=None, phases=PHASES,
+          suppress_health_check=list(HealthCheck))
+def test_fuzz_token_cache_entries(case):
+    """A tampered token-cache entry (negative, zero, 1e30 or mistyped counts) is ignored and rewritten:
+    the counts match a cold run, and the next run reads the rewritten entry."""
+    with workdir() as cwd:
+        sample = cwd / "s.txt"
+        sample.write_text("one two three\nfour five\n")
+        env = {"PLANNER_CACHE_DIR": str(cwd / "cache")}
+        args = ["tokens", str(sample), "-t", str(TINY), "-f", "json"]
+        cold = json.loads(runner.invoke(app, args, env=env).stdout)
+        (entry,) = (cwd / "cache").rglob("*.json")
+        data = json.loads(entry.read_text())
+        field, value = case
+        data[field] = value
+        entry.write_text(json.dumps(data))
+        warm = check(args, cwd, output=str(entry.relative_to(cwd)), env=env)
+        assert warm.exit_code == 0 and json.loads(warm.stdout) == cold
+        assert json.loads(entry.read_text())["prompt_counts"] == [3, 2]
+
+
+@st.composite
+def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None]:
+    """A safetensors header with hostile shapes or dtypes (or torn bytes), and sometimes a hostile index."""
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"},
+                              "model.embed_tokens.weight": {"dtype": "BF16", "shape": [128256, 4096]},
+                              "model.layers.0.mlp.down_proj.weight": {"dtype": "BF16", "shape": [4096, 14336]}}
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from(["model.embed_tokens.weight", "model.layers.0.mlp.down_proj.weight",
+                                     "model.layers.99.x.weight", "vision_tower.x.weight"]))
+        field = draw(st.sampled_from(["shape", "dtype", None]))
+        if field is None:
+            header[name] = draw(hostile)
+        else:
+            entry = header.setdefault(name, {"dtype": "BF16", "shape": [1]})
+            if isinstance(entry, dict):
+                entry[field] = draw(st.one_of(hostile, st.lists(hostile, max_size=3),
+                                              st.sampled_from(["F8_E4M3", "U8", "I32", "F64", "?"])))
+    raw = json.dumps(header).encode()
+    blob = len(raw).to_bytes(8, "little") + raw
+    mode = draw(st.integers(0, 9))
+    if mode == 0:
+        blob = blob[: draw(st.integers(0, len(blob)))]
+    elif mode == 1:
+        blob = draw(st.sampled_from([2**63, 2**40, 10**8, 0])).to_bytes(8, "little") + raw
+    index = None
+    if draw(st.integers(0, 4)) == 0:
+        index = json.dumps(draw(st.sampled_from([
+            {"weight_map": {"a": "model.safetensors"}}, {"weight_map": []}, {"weight_map": {"a": 5}}, {},
+            {"weight_map": {"a": "../../etc/passwd"}}, {"weight_map": {"a": "missing.safetensors"}}, []])))
+    return blob, index
+
+
+def fuzz_checkpoint_folders(folder):
+    """Model folders with tampered safetensors headers or index: a breakdown or one clean line."""
+    blob, index = folder
+    with workdir() as cwd:
+        model = cwd / "m"
+        model.mkdir()
+        (model / "config.json").write_text(json.dumps(BASES["llama-3.1-8b"]))
+        (model / "model.safetensors").write_bytes(blob)
+        if index is not None:
+            (model / "model.safetensors.index.json").write_text(index)
+        check(["memory", str(model), "--gpu", "h100", "-f", "json"], cwd)
+
+
+test_fuzz_checkpoint_folders, test_fuzz_checkpoint_folders_slow = fuzz(
+    fuzz_checkpoint_folders, 20, 80, folder=checkpoint_folders())
+
+
+@st.composite
+def side_files(draw: st.DrawFn) -> tuple[str, str]:
+    """A --prices or --calibration file with hostile values, or hostile YAML/JSON text."""
+    kind = draw(st.sampled_from(["prices", "calibration"]))
+    if kind == "prices":
+        doc: Any = {"prices": copy.deepcopy(PRICES["prices"][:2])}
+        key = draw(st.sampled_from(sorted(doc["prices"][0]) + ["extra"]))
+        doc["prices"][0][key] = draw(st.one_of(hostile, st.sampled_from(["h100", "nope", "spot", "2026-13-01"])))
+        text = yaml.safe_dump(doc, allow_unicode=True)
+    else:
+        doc = synthetic_profile()
+        paths = [p for p in _leaves(doc) if p]
+        for _ in range(draw(st.integers(1, 3))):
+            if not paths:
+                break
+            path = draw(st.sampled_from(paths))
+            node = doc
+            for key in path[:-1]:
+                node = node[key] if isinstance(node, (dict, list)) else node
+            with contextlib.suppress(KeyError, IndexError, TypeError):
+                node[path[-1]] = draw(hostile)
+        text = json.dumps(doc)
+    if draw(st.integers(0, 9)) == 0:
+        text = text[: draw(st.integers(0, len(text)))]
+    return kind, text
+
+
+def fuzz_side_files(case):
+    """Tampered --prices (recommend) and --calibration (estimate) files: a result or one clean line."""
+    kind, text = case
+    with workdir() as cwd:
+        if kind == "prices":
+            (cwd / "prices.yaml").write_text(text)
+            args = ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "2", "--prices",
+                    str(cwd / "prices.yaml"), "-f", "json"]
+        else:
+            (cwd / "profile.json").write_text(text)
+            args = ["estimate", L8, "--gpu", "h100", "--isl", "500", "--osl", "50", "-c", "4", "--calibration",
+                    str(cwd / "profile.json"), "-f", "json"]
+        check(args, cwd)
+
+
+test_fuzz_side_files, test_fuzz_side_files_slow = fuzz(fuzz_side_files, 10, 40, case=side_files())
+
+
+@given(name=st.one_of(st.text(max_size=70), st.sampled_from(["chat-8b", "Chat", "a" * 64, "-a", "a-", "1a", ""])),
+       namespace=st.one_of(st.sampled_from(["default", "llm", "1x", "UP", "a b", "a" * 64]), st.text(max_size=8)),
+       target=st.sampled_from(["k8s", "kserve"]))
+@settings(max_examples=15, derandomize=True, deadline=None, database=None, phases=PHASES,
+          suppress_health_check=list(HealthCheck))
+def test_fuzz_kubernetes_names(name, namespace, target):
+    """--name and --namespace reach a manifest only as valid Kubernetes names (DNS labels)."""
+    with workdir() as cwd:
+        result = check(["export", str(PLAN), "--to", target, "--name", name, "--namespace", namespace], cwd)
+        if result.exit_code == 0:
+            docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+            for doc in docs:
+                meta = doc["metadata"]
+                assert len(meta["name"]) <= 63 and meta["name"] == name and meta["namespace"] == namespace
+
+
+# ---------------------------------------------------------------- regression cases
+# Inputs that crashed, hung or were wrongly accepted before the fixes (found by this harness on the
+# pre-fix tree, or listed in issue 15). Each names the first line of the error it must now give.
+
+QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
+BOMB = MODEL_YAML_RAW[0]
+
+
+def _config(**fields: Any) -> str:
+    return json.dumps({**QWEN_MOE, **fields})
+
+
+REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
+    # (id, files to write, args ({f} = the work dir), expected start of the Error line after "Error: ")
+    ("int-beyond-float", {"c.json": _config(hidden_size=10**400)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: hidden_size: integer beyond the range of a 64-bit float"),
+    ("5000-digit-int", {"c.json": _config()[:-1] + ', "vocab_size": 1' + "0" * 5000 + "}"},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: malformed JSON: a number has more than 4,300 digits"),
+    ("deep-json", {"c.json": "[" * 100_000 + "]" * 100_000}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: JSON nested deeper than 64 levels"),
+    ("yaml-alias-bomb", {"m.yaml": BOMB}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: file expands to more than 1,000,000 values"),
+    ("yaml-self-reference", {"m.yaml": "config: &c\n  x: *c\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: config.x.x"),
+    ("long-model-arg", {}, ["memory", "x" * 10_000, "--gpu", "h100"], "MODEL: not a usable path or repo id"),
+    ("superscript-input-tokens", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1, input_tokens: \"\u00b2\"}}\n"},
+     ["recommend", "{f}/m.yaml"], "{f}/m.yaml: workload.input_tokens: not a token length"),
+    ("superscript-concurrency", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "\u00b2"],
+     "--concurrency: --concurrency must be a positive integer or `max`"),
+    ("rps-inf", {}, ["recommend", L8, "--rps", "inf"], "Invalid value for '--rps': 'inf' must be a finite number"),
+    ("seed-negative", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1", "--seed", "-1"],
+     "Invalid value for '--seed': '-1' must be a whole number in [0, 4,294,967,295]"),
+    ("max-num-seqs-1e9", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1",
+                              "--max-num-seqs", "1000000000"], "Invalid value for '--max-num-seqs'"),
+    ("isl-beyond-context", {}, ["estimate", L8, "--gpu", "h100", "--isl", "200000", "--osl", "9", "-c", "1"],
+     "--isl/--osl: --isl + --osl = 200,009 tokens exceeds the model's context of 131,072 tokens"),
+    ("vocab-1e12", {"c.json": _config(vocab_size=10**12)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `vocab_size` = 1,000,000,000,000 is not a plausible model"),
+    ("experts-1e9", {"c.json": _config(num_experts=10**9)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `num_experts` = 1,000,000,000 is not a plausible model"),
+    ("layers-1e6", {"c.json": _config(num_hidden_layers=10**6)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `num_hidden_layers` = 1,000,000 is not a plausible model"),
+    ("moe-intermediate-0", {"c.json": _config(moe_intermediate_size=0)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `moe_intermediate_size` must be an integer >= 1"),
+    ("top-k-all-experts", {"c.json": _config(num_experts_per_tok=128)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: routes each token to 128 of 128 experts"),
+    ("float-head-dim", {"c.json": _config(head_dim=128.5)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `head_dim` must be an integer"),
+    ("hidden-1e30", {"c.json": _config(hidden_size=1e30)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `hidden_size` must be an integer"),
+    ("gpus-empty", {}, ["recommend", L8, "--rps", "1", "--gpus", ""], "--gpus: --gpus is empty"),
+    ("output-list", {"s.json": '[{"prompt": "", "output": []}]'},
+     ["tokens", "{f}/s.json", "-t", str(TINY)], "{f}/s.json: record 0: output must be a string"),
+    ("deep-json-sample", {"s.json": "[" * 100_000 + "]" * 100_000}, ["tokens", "{f}/s.json", "-t", str(TINY)],
+     "{f}/s.json: sample is nested too deeply"),
+    ("deep-jsonl-sample", {"s.jsonl": '{"prompt": ' + "[" * 100_000 + "]" * 100_000 + "}\n"},
+     ["tokens", "{f}/s.jsonl", "-t", str(TINY)], "{f}/s.jsonl: line 1 is nested too deeply"),
+    ("mistral-tool-role", {"s.jsonl": '{"messages": [{"role": "user", "content": "a"}, {"role": "tool", '
+                                      '"content": "42"}]}\n'},
+     ["tokens", "{f}/s.jsonl", "-t", TEKKEN],
+     "{f}/s.jsonl: line 1: mistral_common rejected the messages: a message lacks the field 'tool_call_id'"),
+    ("baseline-unknown-gpu", {"p.json": json.dumps({**PLAN_DATA, "inputs": {**PLAN_DATA["inputs"], "constraints": {
+        **PLAN_DATA["inputs"]["constraints"], "gpus": ["nope"]}}})},
+     ["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", "{f}/p.json"], "constraints.gpus: unknown gpu"),
+    ("baseline-newline", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "name": "x\nrm -rf ~"}})},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: model.name: holds a control character"),
+    ("baseline-infinity", {"p.json": json.dumps(PLAN_DATA).replace('"rps": 10.0', '"rps": Infinity', 1)},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: inputs.workload.rps: must be a finite number"),
+    ("baseline-seed-negative", {"p.json": json.dumps({**PLAN_DATA, "seed": -1})},
+     ["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", "{f}/p.json"],
+     "{f}/p.json: seed: implausible value: must lie in [0, 4,294,967,295]"),
+    ("plan-max-num-seqs-1e12", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "max_num_seqs": 10**12}})}, ["export", "{f}/p.json", "--to", "k8s"],
+     "{f}/p.json: recommendation.max_num_seqs: implausible value: must lie in [1, 65,536] (sequences)"),
+    ("baseline-rps-1e300", {"p.json": json.dumps(PLAN_DATA).replace('"rps": 10.0', '"rps": 1e300', 1)},
+     ["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", "{f}/p.json"],
+     "{f}/p.json: inputs.workload.rps: implausible value"),
+    ("safetensors-string-shape", {"m/config.json": json.dumps(BASES["llama-3.1-8b"]),
+                                  "m/model.safetensors": "HEADER"},
+     ["memory", "{f}/m", "--gpu", "h100"], "{f}/m/model.safetensors: model.x.weight.shape: not a safetensors header"),
+    ("k8s-bad-name", {}, ["export", str(PLAN), "--to", "k8s", "--name", "Bad_Name!"],
+     "--name: not a valid Kubernetes name"),
+    ("usage-error", {}, ["memory", L8, "--tp", "0", "--gpu", "h100"], "Invalid value for '--tp'"),
+]
+
+
+def _header_file() -> bytes:
+    raw = json.dumps({"model.x.weight": {"dtype": "BF16", "shape": ["a", 2]}}).encode()
+    return len(raw).to_bytes(8, "little") + raw
+
+
+@pytest.mark.parametrize(("files", "args", "line"), [r[1:] for r in REGRESSIONS], ids=[r[0] for r in REGRESSIONS])
+def test_regression_case(files, args, line, tmp_path):
+    """A crash-reproducing input now exits 2 with one `Error:` line (the expected one) and one `hint:` line."""
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text == "HEADER":
+            path.write_bytes(_header_file())
+        else:
+            path.write_text(text)
+    result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+def test_regression_data_file_infinity(tmp_path):
+    """A hardware_db number written as .inf is an error naming the file and the field (it was accepted)."""
+    shutil.copytree(ROOT / "hardware_db", tmp_path / "hw")
+    path = tmp_path / "hw" / "h100-sxm.yaml"
+    path.write_text(path.read_text().replace("hbm_bw_bytes_per_s: ", "hbm_bw_bytes_per_s: .inf #", 1))
+    result = check(["gpus"], tmp_path, env={"PLANNER_HARDWARE_DB": str(tmp_path / "hw")})
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}: hbm_bw_bytes_per_s: must be a finite number (got inf)")
