@@ -47,6 +47,9 @@ class PerfConstants(Frozen):
     """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
     moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
     """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""
+    use_op_tables: bool = True
+    """Time GEMMs, attention and all-reduces from the GPU's measured operator tables (calibration/tables/) of
+    the runtime version nearest this one, where the GPU has them; false: the roofline with these efficiencies."""
 
 
 class Efficiency(PerfConstants):
