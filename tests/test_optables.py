@@ -94,15 +94,28 @@ def test_shipped_tables_time_h100_from_tables_and_t4_from_roofline(catalog, mode
     from planner.core.perf import PerfModel
     from planner.specs.deployment import Deployment
 
+    from planner.io.optables import load_tables
+    from planner.io.settings import data_paths
+
+    tables = load_tables(data_paths()["calibration"] / "tables")
+    assert "t4" not in tables and {"h100-sxm", "h200", "b200", "a100-80gb", "l40s", "gb200"} <= tables.keys()
+
     def dep(gpu: str) -> Deployment:
-        return Deployment(model=model("llama-3.1-8b"), gpu=catalog.gpu(gpu), runtime=catalog.runtime("vllm"), tp_size=1,
+        g = catalog.gpu(gpu)
+        return Deployment(model=model("llama-3.1-8b"), gpu=g.with_op_tables(tables.get(gpu, ())), runtime=catalog.runtime("vllm"), tp_size=1,
                           quant="fp16" if gpu == "t4" else "bf16", max_num_seqs=8, max_num_batched_tokens=2048,
                           max_model_len=2048, memory_fraction=0.9)
 
-    h100 = PerfModel.build(dep("h100-sxm"))
+    from planner.core.efficiency import default_efficiency
+
+    on = dep("h100-sxm")
+    h100 = PerfModel.build(on, default_efficiency(on).model_copy(update={"use_op_tables": True}))
     assert h100.eff.source.startswith("measured tables h100-sxm vllm 0.24.0 (GEMM")
     assert "aiconfigurator-core 0.12.0" in h100.eff.source
-    t4 = PerfModel.build(dep("t4"))
+    off = PerfModel.build(on)
+    assert off.eff.source.startswith("defaults of runtime profile vllm")  # the switch defaults off
+    t4_dep = dep("t4")
+    t4 = PerfModel.build(t4_dep, default_efficiency(t4_dep).model_copy(update={"use_op_tables": True}))
     assert t4.eff.source.startswith("defaults of runtime profile vllm")
     step = h100.decode(4, 512)
     assert math.isfinite(step.total_s) and step.gemm_s > 0 and step.attention_s > 0

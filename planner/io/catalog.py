@@ -41,10 +41,14 @@ class Catalog:
         """
         paths = data_paths(settings)
         bands = paths["calibration"] / "uncertainty.yaml"
-        tables = load_tables(paths["calibration"] / "tables")
+        runtimes = load_runtimes(paths["runtime_profiles"])
+        # The tables are read only when a runtime profile turns them on (they are ~10 MB).
+        wanted = any(r.perf.use_op_tables or any(o.use_op_tables for o in r.perf_overrides.values())
+                     for r in runtimes.values())
+        tables = load_tables(paths["calibration"] / "tables") if wanted else {}
         gpus = {gid: g.with_op_tables(tables[gid]) if gid in tables else g
                 for gid, g in load_gpus(paths["hardware_db"]).items()}
-        return cls(gpus=gpus, runtimes=load_runtimes(paths["runtime_profiles"]),
+        return cls(gpus=gpus, runtimes=runtimes,
                    calibrations=newest_profiles(paths["calibration"]),
                    uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None)
 
