@@ -92,10 +92,9 @@ def test_version_distance_orders_major_first():
 def test_shipped_tables_time_h100_from_tables_and_t4_from_roofline(catalog, model):
     """On h100-sxm the report source names the table file and version; t4 (no tables) keeps the roofline."""
     from planner.core.perf import PerfModel
-    from planner.specs.deployment import Deployment
-
     from planner.io.optables import load_tables
     from planner.io.settings import data_paths
+    from planner.specs.deployment import Deployment
 
     tables = load_tables(data_paths()["calibration"] / "tables")
     assert "t4" not in tables and {"h100-sxm", "h200", "b200", "a100-80gb", "l40s", "gb200"} <= tables.keys()
