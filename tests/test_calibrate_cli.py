@@ -179,7 +179,13 @@ def test_importing_calibrate_is_cheap():
 
 
 def test_calibrate_paths_are_data_only():
-    """The calibration/ directory holds only profiles, the error bands and its README (copied into the wheel verbatim)."""
+    """calibration/ holds only profiles, the error bands, its README and tables/ of JSON tables plus their NOTICE
+    (copied into the wheel verbatim)."""
     names = {p.name for p in (ROOT / "calibration").iterdir()}
-    assert all(name in ("README.md", "uncertainty.yaml") or name.endswith(".json") for name in names), names
+    assert all(name in ("README.md", "uncertainty.yaml", "tables") or name.endswith(".json") for name in names), names
+    tables = ROOT / "calibration" / "tables"
+    if tables.is_dir():
+        stray = [p for p in tables.rglob("*") if p.is_file() and p.name != "NOTICE"
+                 and not (p.suffix == ".json" and p.parent.parent == tables)]
+        assert not stray, stray
     assert Path(ROOT / "calibration" / "README.md").is_file()

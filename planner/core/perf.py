@@ -3,7 +3,9 @@
 Each operator group is timed as a roofline, max(FLOPs / (peak x compute efficiency),
 bytes / (bandwidth x memory efficiency)), on one GPU of the deployment; tensor-parallel
 all-reduces, pipeline stages and per-iteration runtime overheads are added on top.
-Efficiencies come from the runtime profile, or from a measured calibration profile.
+Efficiencies come from the runtime profile, or from a measured calibration profile. On GPUs with
+measured operator tables (calibration/tables/), GEMMs, attention and all-reduces are timed from the
+tables of the runtime version nearest the deployment's instead (`planner.core.tabled`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.core import arch, shard
+from planner.core import arch, shard, tabled
 from planner.core import formats as _quant
 from planner.core.efficiency import default_efficiency
 from planner.specs._base import Frozen
@@ -195,6 +197,15 @@ class PerfModel:
     """Recurrent state (linear attention / SSM) one sequence reads and writes back per step, bytes per GPU."""
     _state_flops_token: float = 0.0
     """FLOPs one token spends on the recurrent-state update and read, per GPU."""
+    _tab_gemms: tuple[tabled.TabledGemm, ...] = ()
+    """Dense groups timed from measured GEMM tables (these are left out of `_row_gemms` / `_sampled_gemms`)."""
+    _tab_attention: tabled.TabledAttention | None = None
+    """Attention timed from measured tables (None: the roofline)."""
+    _tab_allreduce: tabled.TabledAllReduce | None = None
+    """Tensor-parallel all-reduce timed from a measured table (None: latency + bytes / link bandwidth)."""
+    _tabled_names: frozenset[str] = frozenset()
+    """Names of the linear groups in `_tab_gemms`."""
+    _comm_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
@@ -204,9 +215,9 @@ class PerfModel:
         eff = self.eff
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
-        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in self._gemms
-                                                     if g.copies == 1 and g.per_token_rows))
-        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in self._gemms if not g.per_token_rows))
+        rest = [g for g in self._gemms if g.name not in self._tabled_names]
+        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows))
+        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows))
         object.__setattr__(self, "_expert_gemms", tuple(g for g in self._gemms if g.copies > 1))
         object.__setattr__(self, "_decode_s_per_token_layer", max(t_c, t_m))
 
@@ -257,18 +268,59 @@ class PerfModel:
         link = gpu.interconnect
         link_uni = link.link_bidir_bw_bytes_per_s / 2
         ring = 2 * (tp - 1) / tp if tp > 1 else 0.0
+        allreduce_s_per_byte = ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0
+        attn_peak = (gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
+        tab: dict[str, object] = {}
+        index = tabled.table_index(dep) if eff.use_op_tables and not eff.gemm_curve else None
+        if index is not None:
+            used: list[str] = []
+            tab_gemms = []
+            for place, g in zip(shard.placements(dep), gemms):
+                if g.copies != 1:
+                    continue
+                grid = next((gr for d in tabled.gemm_dtypes(place.quant, arch_name)
+                             if (gr := index.find("gemm", dtype=d)) is not None), None)
+                if grid is not None:
+                    tab_gemms.append(tabled.TabledGemm(grid, g.n_local, g.k_local, g.layers, g.peak_flops,
+                                                       place.bytes_per_weight, gpu.hbm_bw_bytes_per_s,
+                                                       g.per_token_rows))
+            if tab_gemms:
+                used.append("GEMM")
+                tab["_tab_gemms"] = tuple(tab_gemms)
+                tab["_tabled_names"] = frozenset(g.name for g, p in zip(gemms, shard.placements(dep))
+                                                 if g.copies == 1 and tabled.gemm_dtypes(p.quant, arch_name)
+                                                 and any(index.find("gemm", dtype=d)
+                                                         for d in tabled.gemm_dtypes(p.quant, arch_name)))
+            if a.kind != "mla":
+                prefill, decode = tabled.attention_grids(index, max(1, math.ceil(a.num_kv_heads / tp)), a.head_dim,
+                                                         dep.kv_dtype)
+                if prefill or decode:
+                    used.append("attention")
+                    tab["_tab_attention"] = tabled.TabledAttention(prefill, decode, max(1.0, heads_local), attn_pair,
+                                                                   decode_ctx, ref_bytes, attn_peak,
+                                                                   gpu.hbm_bw_bytes_per_s)
+            if tp > 1:
+                grid = index.find("all_reduce", dtype="bf16")
+                if grid is not None:
+                    used.append("all-reduce")
+                    tab["_tab_allreduce"] = tabled.TabledAllReduce(grid, tp, link.allreduce_latency_s,
+                                                                   allreduce_s_per_byte)
+            if used:
+                eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
+                                                       f"{tabled.table_sources(index)}), else {eff.source}"})
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
-            _attn_peak_flops=(gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12,
+            _attn_peak_flops=attn_peak,
             _kv_bytes_token_layer=ref_bytes,
             _attn_flops_pair_layer=attn_pair, _decode_flops_ctx_layer=decode_ctx,
             _full_layers=full_w, _window_counts=tuple(sorted(windows.items())),
             _state_bytes_seq=arch.state_bytes_per_seq(model, tp),
             _state_flops_token=arch.state_flops_per_token(model, tp),
             _allreduces=2 * model.num_layers,
-            _allreduce_s_per_byte=ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0,
+            _allreduce_s_per_byte=allreduce_s_per_byte,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=_quant.ACTIVATION_BYTES,
+            **tab,  # type: ignore[arg-type]
         )
 
     # ------------------------------------------------------------------ timing
@@ -310,6 +362,16 @@ class PerfModel:
                 else:
                     memory_s += t_m
                     gemm_s += t_m
+        for tg in self._tab_gemms:
+            m = rows if tg.per_token_rows else sampled
+            if m <= 0:
+                continue
+            t = tg.seconds(m)
+            gemm_s += t
+            if tg.compute_bound(m):
+                compute_s += t
+            else:
+                memory_s += t
         for g in self._expert_gemms:
             m = rows
             if m <= 0:
@@ -354,18 +416,61 @@ class PerfModel:
             kv_bytes += (s.decode_seqs + s.prefill_seqs) * 2 * self._state_bytes_seq
             flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer
             flops += rows * self._state_flops_token
-            t_c = flops / (self._attn_peak_flops * eff.attention_compute_efficiency)
-            t_m = kv_bytes / (self._bw * eff.kv_bw_efficiency)
-            attn_s = max(t_c, t_m)
-            if t_c >= t_m:
-                compute_s += t_c
+            tab = self._tab_attention
+            if tab is not None:
+                # Measured kernels: prefill chunks (full and window-capped layers) and decode reads by table,
+                # the recurrent state and the past-context reads of chunked prompts by the roofline.
+                measured = 0.0
+                if tab.prefill is not None and s.prefill_attention_pairs and s.prefill_seqs:
+                    measured += self._full_layers * tab.prefill_s(s.prefill_seqs, s.prefill_attention_pairs)
+                    for window, count in self._window_counts:
+                        pairs = min(s.prefill_attention_pairs, s.prefill_tokens * window)
+                        measured += count * tab.prefill_s(s.prefill_seqs, pairs)
+                    flops -= pair_layers * self._attn_flops_pair_layer
+                if tab.decode is not None and s.decode_seqs:
+                    measured += self._decode_table_s(s.decode_seqs, mean_ctx)
+                    flops -= decode_ctx * self._decode_flops_ctx_layer
+                    kv_bytes -= decode_ctx * self._kv_bytes_token_layer
+                t_c = max(flops, 0.0) / (self._attn_peak_flops * eff.attention_compute_efficiency)
+                t_m = max(kv_bytes, 0.0) / (self._bw * eff.kv_bw_efficiency)
+                attn_s = measured + max(t_c, t_m)
+                if t_c >= t_m:
+                    compute_s += t_c + measured
+                else:
+                    memory_s += t_m + measured
             else:
-                memory_s += t_m
+                t_c = flops / (self._attn_peak_flops * eff.attention_compute_efficiency)
+                t_m = kv_bytes / (self._bw * eff.kv_bw_efficiency)
+                attn_s = max(t_c, t_m)
+                if t_c >= t_m:
+                    compute_s += t_c
+                else:
+                    memory_s += t_m
         comm_s = 0.0
         if self._allreduce_s_per_byte:
-            msg = rows * self.dep.model.hidden_size * self._act_bytes
-            comm_s = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+            comm_s = self._comm_s(rows)
         return gemm_s, attn_s, comm_s, compute_s, memory_s
+
+    def _comm_s(self, rows: int) -> float:
+        """Tensor-parallel all-reduces of one iteration with `rows` token rows (cached per row count)."""
+        cached = self._comm_cache.get(rows)
+        if cached is None:
+            msg = rows * self.dep.model.hidden_size * self._act_bytes
+            if self._tab_allreduce is not None:
+                cached = self._allreduces * self._tab_allreduce.seconds(msg)
+            else:
+                cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+            self._comm_cache[rows] = cached
+        return cached
+
+    def _decode_table_s(self, batch: int, mean_ctx: float) -> float:
+        """Measured decode attention of all layers: full layers read the context, windowed ones their window."""
+        tab = self._tab_attention
+        assert tab is not None
+        total = self._full_layers * tab.decode_s(batch, mean_ctx) if self._full_layers else 0.0
+        for window, count in self._window_counts:
+            total += count * tab.decode_s(batch, min(mean_ctx, window))
+        return total
 
     def iteration(self, shape: IterationShape) -> IterationTime:
         """Time of one iteration doing `shape` on this deployment.
@@ -426,6 +531,8 @@ class PerfModel:
             gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
             fixed = gemm_s + comm_s + self._overhead_s(batch)
             self._decode_fixed[batch] = fixed
+        if self._tab_attention is not None and self._tab_attention.decode is not None:
+            return fixed + self._decode_table_s(batch, context_sum / batch)
         token_layers = batch * self._ctx_layers(context_sum / batch)
         return fixed + token_layers * self._decode_s_per_token_layer
 

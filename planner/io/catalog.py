@@ -10,6 +10,7 @@ from planner.errors import DataError
 from planner.io.calibration import newest_profiles
 from planner.io.files import load_validated
 from planner.io.loaders import load_gpus, load_runtimes, resolve
+from planner.io.optables import load_tables
 from planner.io.settings import Settings, data_paths
 from planner.specs.calibration import CalibrationProfile
 from planner.specs.deployment import Deployment
@@ -40,7 +41,14 @@ class Catalog:
         """
         paths = data_paths(settings)
         bands = paths["calibration"] / "uncertainty.yaml"
-        return cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
+        runtimes = load_runtimes(paths["runtime_profiles"])
+        # The tables are read only when a runtime profile turns them on (they are ~10 MB).
+        wanted = any(r.perf.use_op_tables or any(o.use_op_tables for o in r.perf_overrides.values())
+                     for r in runtimes.values())
+        tables = load_tables(paths["calibration"] / "tables") if wanted else {}
+        gpus = {gid: g.with_op_tables(tables[gid]) if gid in tables else g
+                for gid, g in load_gpus(paths["hardware_db"]).items()}
+        return cls(gpus=gpus, runtimes=runtimes,
                    calibrations=newest_profiles(paths["calibration"]),
                    uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None)
 

@@ -47,6 +47,11 @@ class PerfConstants(Frozen):
     """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
     moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
     """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""
+    use_op_tables: bool = False
+    """Time GEMMs, attention and all-reduces from the GPU's measured operator tables (calibration/tables/) of
+    the runtime version nearest this one, where the GPU has them; false: the roofline with these efficiencies.
+    Off by default: with overheads still fitted for the roofline, tables raised throughput MdAPE 7.6% -> 13.2%
+    on ../shared/validation, and the per-step interpolation slows simulation ~20x until it is cached."""
 
 
 class Efficiency(PerfConstants):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from planner.specs._base import Frozen, Sourced
+from planner.specs.optables import OpTableFile
 
 Vendor = Literal["nvidia", "amd"]
 """Accelerator vendor, as spelled in hardware_db/ and runtime_profiles/."""
@@ -113,6 +114,19 @@ class Gpu(Sourced):
     node_labels: dict[str, list[str]] = Field(default_factory=dict)
     """Kubernetes node labels that identify this GPU: label key -> accepted values (a node matching any key
     qualifies), e.g. `nvidia.com/gpu.product` as NVIDIA GPU feature discovery sets it."""
+    _op_tables: tuple[OpTableFile, ...] = PrivateAttr(default=())
+
+    @property
+    def op_tables(self) -> tuple[OpTableFile, ...]:
+        """Measured per-operator tables of this GPU (one file per runtime version), attached by the catalog
+        from calibration/tables/; not part of the hardware_db file."""
+        return self._op_tables
+
+    def with_op_tables(self, files: tuple[OpTableFile, ...]) -> Gpu:
+        """This GPU carrying `files` as its measured operator tables."""
+        copy = self.model_copy()
+        copy._op_tables = files
+        return copy
 
     @model_validator(mode="after")
     def _precision_matches_architecture(self) -> Gpu:

@@ -156,6 +156,8 @@ class PerfOverride(Frozen):
     """See `PerfConstants.weight_only_int4_compute_penalty`."""
     moe_gemm_efficiency_factor: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.moe_gemm_efficiency_factor`."""
+    use_op_tables: bool | None = None
+    """See `PerfConstants.use_op_tables`."""
 
 
 class Runtime(Sourced):

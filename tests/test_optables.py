@@ -1,0 +1,120 @@
+"""Measured operator tables: format validation, log-space interpolation, roofline transfer, selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from planner.core.optables import Grid, nearest_file
+from planner.specs.optables import OpTable, OpTableFile
+
+PROV = {"measured_by": "test", "device": "GPU X", "runtime": "vllm", "runtime_version": "0.1",
+        "date": dt.date(2026, 1, 1), "source": "hand-written"}
+
+
+def _table(axes: list[tuple[str, list[float]]], lat: str, op: str = "gemm") -> OpTable:
+    return OpTable.model_validate({"op": op, "key": {"dtype": "bf16"},
+                                   "axes": [{"name": n, "values": v} for n, v in axes],
+                                   "latency_us": lat, "provenance": "p"})
+
+
+def _file(runtime: str, version: str) -> OpTableFile:
+    return OpTableFile.model_validate({"gpu_id": "h100-sxm", "runtime": runtime, "runtime_version": version,
+                                       "provenance": {"p": PROV},
+                                       "tables": [_table([("m", [1, 4])], "10 40")]})
+
+
+def test_grid_point_returns_its_measurement():
+    """At a grid node the interpolation returns the measured latency (us -> s)."""
+    g = Grid(_table([("m", [1, 4]), ("n", [8, 64])], "10 20 40 80"))
+    assert g.interpolate((4, 8)) == pytest.approx(40e-6)
+    assert g.interpolate((1, 64)) == pytest.approx(20e-6)
+
+
+def test_log_space_midpoint_is_geometric_mean():
+    """Halfway in log(m) between 10 us and 40 us is sqrt(10 x 40) = 20 us."""
+    g = Grid(_table([("m", [1, 4])], "10 40"))
+    assert g.interpolate((2,)) == pytest.approx(20e-6)
+
+
+def test_outside_the_grid_scales_the_roofline_by_the_nearest_efficiency():
+    """Past the last node the roofline is scaled by latency / roofline at that node: 40 us x (16 / 4)."""
+    g = Grid(_table([("m", [1, 4])], "10 40"))
+    assert g.interpolate((16,)) is None
+    assert g.seconds((16,), lambda p: p[0] * 1e-6) == pytest.approx(160e-6)
+
+
+def test_unmeasured_neighbour_falls_back_to_nearest_measured_point():
+    """Next to an unmeasured node the nearest measured node's efficiency is used (m=2 -> node m=1)."""
+    g = Grid(_table([("m", [1, 4, 16])], "10 _ 160"))
+    assert g.interpolate((2,)) is None
+    assert g.seconds((2,), lambda p: p[0] * 1e-6) == pytest.approx(20e-6)
+
+
+def test_grid_size_must_match_axes():
+    """A table with 3 latencies for a 2-point grid is rejected."""
+    with pytest.raises(ValidationError, match="3 latencies for a grid of 2"):
+        _table([("m", [1, 4])], "10 40 50")
+
+
+def test_negative_latency_rejected():
+    """Latencies must be positive."""
+    with pytest.raises(ValidationError, match="> 0"):
+        _table([("m", [1, 4])], "10 -40")
+
+
+def test_axes_strictly_increasing():
+    """Log-space interpolation needs increasing positive coordinates."""
+    with pytest.raises(ValidationError, match="strictly increasing"):
+        _table([("m", [4, 1])], "10 40")
+
+
+def test_nearest_runtime_version_wins():
+    """vLLM 0.19 picks the 0.24 table over 0.14 only when nearer: distance by minor version."""
+    files = [_file("vllm", "0.14.0"), _file("vllm", "0.24.0"), _file("trtllm", "1.3.0rc20")]
+    picked = nearest_file(files, "vllm", "0.20.0")
+    assert picked is not None and picked.runtime_version == "0.24.0"
+    picked = nearest_file(files, "vllm", "0.15.1")
+    assert picked is not None and picked.runtime_version == "0.14.0"
+    assert nearest_file(files, "tgi", "3.0") is None
+
+
+def test_version_distance_orders_major_first():
+    """A major-version gap outweighs any minor one."""
+    files = [_file("trtllm", "0.20.0"), _file("trtllm", "1.3.0rc20")]
+    picked = nearest_file(files, "trtllm", "1.0.0")
+    assert picked is not None and picked.runtime_version == "1.3.0rc20"
+
+
+def test_shipped_tables_time_h100_from_tables_and_t4_from_roofline(catalog, model):
+    """On h100-sxm the report source names the table file and version; t4 (no tables) keeps the roofline."""
+    from planner.core.perf import PerfModel
+    from planner.io.optables import load_tables
+    from planner.io.settings import data_paths
+    from planner.specs.deployment import Deployment
+
+    tables = load_tables(data_paths()["calibration"] / "tables")
+    assert "t4" not in tables and {"h100-sxm", "h200", "b200", "a100-80gb", "l40s", "gb200"} <= tables.keys()
+
+    def dep(gpu: str) -> Deployment:
+        g = catalog.gpu(gpu)
+        return Deployment(model=model("llama-3.1-8b"), gpu=g.with_op_tables(tables.get(gpu, ())), runtime=catalog.runtime("vllm"), tp_size=1,
+                          quant="fp16" if gpu == "t4" else "bf16", max_num_seqs=8, max_num_batched_tokens=2048,
+                          max_model_len=2048, memory_fraction=0.9)
+
+    from planner.core.efficiency import default_efficiency
+
+    on = dep("h100-sxm")
+    h100 = PerfModel.build(on, default_efficiency(on).model_copy(update={"use_op_tables": True}))
+    assert h100.eff.source.startswith("measured tables h100-sxm vllm 0.24.0 (GEMM")
+    assert "aiconfigurator-core 0.12.0" in h100.eff.source
+    off = PerfModel.build(on)
+    assert off.eff.source.startswith("defaults of runtime profile vllm")  # the switch defaults off
+    t4_dep = dep("t4")
+    t4 = PerfModel.build(t4_dep, default_efficiency(t4_dep).model_copy(update={"use_op_tables": True}))
+    assert t4.eff.source.startswith("defaults of runtime profile vllm")
+    step = h100.decode(4, 512)
+    assert math.isfinite(step.total_s) and step.gemm_s > 0 and step.attention_s > 0
