@@ -205,17 +205,19 @@ def target_of(report: Report, gpu: Gpu) -> Target:
 
 def _refuse(report: Report, rec: CandidateSummary, gpu: Gpu, runtime: Runtime) -> None:
     """Raise when `runtime` cannot serve the plan on its GPU (hardware, parallelism, precision, features)."""
-    reasons = _cannot_run(rec, gpu, runtime) if runtime.id != rec.runtime else []
+    hardware = _cannot_run(rec, gpu, runtime) if runtime.id != rec.runtime else []
     hint = (f"export to the plan's runtime ({rec.runtime}), or re-plan with `planner recommend ... --runtimes "
             f"{runtime.id}`")
-    if runtime.launch is not None and not reasons:
+    found = []
+    if runtime.launch is not None:
+        # The runtime's own rules first (what it cannot serve at all, e.g. encoders), then the hardware.
         max_input = math.ceil(report.workload.input_tokens.max_tokens)
         found = refusals(runtime.launch, runtime.name, target_of(report, gpu), quant=rec.quant,
                          checkpoint_quant=report.model.checkpoint_quant,
                          max_num_batched_tokens=rec.max_num_batched_tokens, max_input_tokens=max_input,
                          prefix_cache_share=report.workload.prefix_cache_share)
-        reasons = [r.reason for r in found]
-        hint = found[0].hint if found else hint
+    reasons = [r.reason for r in found] + hardware
+    hint = found[0].hint if found else hint
     if reasons:
         raise SpecError(f"cannot export this plan to {runtime.name} {runtime.version}: " + "; ".join(reasons),
                         where="--to", value=runtime.id, hint=hint)
