@@ -140,10 +140,11 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
             archs = sorted(catalog.runtimes[rid].perf_overrides)
             fields = [f for f in CV_FIELDS if getattr(catalog.runtimes[rid].perf, f) > 0]
             start = fit.start_params(catalog, rid, fields, archs, args.cv_start)
-            fit_rows = fit.RowPredictor(pool, args.workers, rid, ids)
+            sample = ids[:: args.cv_every]  # one fixed subsample, so that folds share their trial predictions
+            fit_rows = fit.RowPredictor(pool, args.workers, rid, sample)
             sources = sorted({by_id[i].case.source_id for i in ids})
             for source in sources:
-                train = [i for i in ids if by_id[i].case.source_id != source][:: args.cv_every]
+                train = [i for i in sample if by_id[i].case.source_id != source]
                 test = [i for i in ids if by_id[i].case.source_id == source]
                 log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}")
                 params, _ = fit.fit(fit_rows, train, start, factors=tuple(args.cv_factors))
