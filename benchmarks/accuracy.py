@@ -133,7 +133,7 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
     predicted = {p.case.row_id for p in preds}
     out: list[Prediction] = []
     fitted: dict[str, dict[str, float]] = {}
-    runtimes = sorted({by_id[i].dep.runtime.id for i in predicted})
+    runtimes = sorted({by_id[i].dep.runtime.id for i in predicted} & set(args.cv_runtimes or catalog.runtimes))
     with fit.pool(args.workers, str(args.csv), args.cv_max_requests) as pool:
         for rid in runtimes:
             ids = sorted(i for i in predicted if by_id[i].dep.runtime.id == rid)
@@ -146,7 +146,7 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
             for source in sources:
                 train = [i for i in sample if by_id[i].case.source_id != source]
                 test = [i for i in ids if by_id[i].case.source_id == source]
-                log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}")
+                log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}", flush=True)
                 params, _ = fit.fit(fit_rows, train, start, factors=tuple(args.cv_factors))
                 train_archs = {by_id[i].dep.gpu.architecture for i in train}
                 for arch in archs:
@@ -156,11 +156,16 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
                                 params[f"{arch}.{f}"] = params[f]
                 fitted[f"{rid} -{source}"] = params
                 fold = fit.with_params(catalog, rid, params)
+                done = []
                 for i in test:
                     try:
-                        out.append(predict(by_id[i], fold))
+                        done.append(predict(by_id[i], fold))
                     except Skip:
                         continue
+                out += done
+                groups = _groups(done)
+                log("  " + ", ".join(f"{k.split()[-1]} {statistics.median(v):.1f}% (n={len(v)})"
+                                     for k, v in sorted(groups.items()) if k.startswith("all ")), flush=True)
     return sorted(out, key=lambda p: p.case.row_id), fitted
 
 
@@ -186,7 +191,8 @@ def _groups(preds: list[Prediction]) -> dict[str, list[float]]:
 
 def _cv_report(preds: list[Prediction], cv_preds: list[Prediction], fitted: dict[str, dict[str, float]]) -> None:
     """In-sample next to leave-one-source-out MdAPE, per source and metric group, and overall."""
-    ins, cv = _groups(preds), _groups(cv_preds)
+    crossed = {p.case.row_id for p in cv_preds}
+    ins, cv = _groups([p for p in preds if p.case.row_id in crossed]), _groups(cv_preds)
     print("\n== leave-one-source-out (each source predicted with constants refit without it)")
     print(f"{'':24s} {'n':>5s} {'in-sample':>10s} {'LOSO':>8s}")
     for key in sorted(cv, key=lambda k: (k.startswith("all"), k)):
@@ -212,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="refit each fold from the shipped constants or from the middle of their bounds")
     parser.add_argument("--cv-every", type=int, default=3, help="fit each fold on every n-th training row")
     parser.add_argument("--cv-max-requests", type=int, default=600, help="simulated requests per row while fitting")
+    parser.add_argument("--cv-runtimes", nargs="+", help="cross-validate only these runtimes' rows")
     parser.add_argument("--cv-factors", type=float, nargs="+", default=list(fit.FACTORS),
                         help="coordinate-descent step factors of each fold's refit")
     args = parser.parse_args(argv)
