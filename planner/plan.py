@@ -39,7 +39,7 @@ from planner.specs.report import (
 )
 from planner.specs.runtime import KvDtype, Quant, Runtime
 from planner.specs.uncertainty import Band, UncertaintyTable
-from planner.specs.workload import Constraints, LengthDistribution, Slo, Workload
+from planner.specs.workload import Confidence, Constraints, LengthDistribution, Slo, Workload
 
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 """Load-curve points, as fractions of the per-replica rate the replicas were sized for."""
@@ -212,11 +212,9 @@ def _replicas_by_confidence(s: Search, ev: Evaluation) -> dict[str, int | None]:
     """The recommended deployment's replica count at both confidences (the other one evaluated afresh)."""
     out: dict[str, int | None] = {s.confidence: ev.replicas}
     if s.uncertainty is not None and ev.passed:
-        chosen = s.confidence
-        s.confidence = "high" if chosen == "typical" else "typical"
-        other = s.evaluate(ev.cand)
-        s.confidence = chosen
-        out["high" if chosen == "typical" else "typical"] = other.replicas if other.passed else None
+        flipped: Confidence = "high" if s.confidence == "typical" else "typical"
+        other = s.evaluate(ev.cand, confidence=flipped)
+        out[flipped] = other.replicas if other.passed else None
     return out
 
 

@@ -252,10 +252,10 @@ class Search:
             return max(200, self.sim_requests // 3), max(200, self.sim_requests // 2)
         return max(200, self.sim_requests // 2), max(200, self.sim_requests)
 
-    def margin(self, cand: Candidate) -> dict[str, float]:
+    def margin(self, cand: Candidate, confidence: Confidence | None = None) -> dict[str, float]:
         """Factors a trial multiplies predicted latencies by: the pessimistic ends of the candidate runtime's error
         bands under load at high confidence, none at typical confidence."""
-        if self.confidence != "high" or self.uncertainty is None:
+        if (confidence or self.confidence) != "high" or self.uncertainty is None:
             return {}
         out: dict[str, float] = {}
         for target in self.slo.targets:
@@ -264,10 +264,11 @@ class Search:
                 out[target.metric] = max(1.0, band.high_ratio)
         return out
 
-    def trial(self, cand: Candidate, replicas: int) -> tuple[bool, list[Message], ServingResult]:
+    def trial(self, cand: Candidate, replicas: int,
+              confidence: Confidence | None = None) -> tuple[bool, list[Message], ServingResult]:
         """Simulate `replicas` replicas at (1 + headroom) x RPS; (passes, misses, result)."""
         short, full = self.trial_lengths()
-        margin = self.margin(cand)
+        margin = self.margin(cand, confidence)
         result = self.simulate(cand, replicas, self.load_rps, short)
         if result.stable and self._near_limit(result, 0.05 if self.quick else 0.15, margin):
             result = self.simulate(cand, replicas, self.load_rps, full)
@@ -277,16 +278,16 @@ class Search:
             misses = [Message.of("overloaded at {rps} RPS per replica", rps=round(self.load_rps / replicas, 2))]
         return not misses, misses, result
 
-    def evaluate(self, cand: Candidate) -> Evaluation:
+    def evaluate(self, cand: Candidate, confidence: Confidence | None = None) -> Evaluation:
         """Fewest replicas meeting every SLO at (1 + headroom) x RPS, by simulation: grow from the capacity
         bound until it passes (or more replicas stop helping), then bisect down."""
         r = cand.replicas_lb
-        ok, misses, result = self.trial(cand, r)
+        ok, misses, result = self.trial(cand, r, confidence)
         last_fail, grown, worst = r - 1, 0, self._worst_ratio(result)
         while not ok and grown < 6:
             last_fail = r
             r = min(self.constraints.max_replicas, max(r + 1, math.ceil(r * 1.5)))
-            ok, misses, result = self.trial(cand, r)
+            ok, misses, result = self.trial(cand, r, confidence)
             grown += 1
             ratio = self._worst_ratio(result)
             if r == self.constraints.max_replicas or (not ok and ratio > 0.9 * worst):
@@ -297,7 +298,7 @@ class Search:
         lo, hi, best = last_fail + 1, r, (r, result)
         while lo < hi:
             mid = (lo + hi) // 2
-            good, _, res = self.trial(cand, mid)
+            good, _, res = self.trial(cand, mid, confidence)
             if good:
                 hi, best = mid, (mid, res)
             else:
