@@ -38,10 +38,13 @@ def _stable(value):
     return value
 
 
-def test_golden_report(request):
+def test_golden_report(request, monkeypatch):
     """The JSON report of a fixed plan at fixture prices matches tests/golden, versions and dates left out
-    (rewrite with --update-golden and review the diff)."""
-    result = run("recommend", str(PLAN), "--prices", str(PRICES), "--format", "json")
+    (rewrite with --update-golden and review the diff). Paths are given relative to the checkout, as a
+    user in it would type them, so the report's SLO origins do not depend on where the checkout lies."""
+    monkeypatch.chdir(ROOT)
+    result = run("recommend", str(PLAN.relative_to(ROOT)), "--prices", str(PRICES.relative_to(ROOT)),
+                 "--format", "json")
     assert result.exit_code == 0, result.output
     got = _stable(json.loads(result.stdout))
     if request.config.getoption("--update-golden"):
