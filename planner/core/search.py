@@ -37,6 +37,10 @@ TP_SIZES = (1, 2, 4, 8, 16, 32, 64)
 """Tensor-parallel sizes tried (within a node's fast link)."""
 PP_SIZES = (2, 4, 8)
 """Pipeline stages tried when one node's TP is not enough."""
+GROWTH = 1.5
+"""Factor replicas grow by while a trial misses an SLO."""
+MAX_GROWTHS = 6
+"""Growth steps tried before a candidate is given up."""
 _KIND_ORDER: tuple[RejectionKind, ...] = ("incompatible", "oom", "capacity", "slo", "no_price", "budget")
 """Later stages explain a family better than earlier ones."""
 
@@ -284,14 +288,17 @@ class Search:
         r = cand.replicas_lb
         ok, misses, result = self.trial(cand, r, confidence)
         last_fail, grown, worst = r - 1, 0, self._worst_ratio(result)
-        while not ok and grown < 6:
+        while not ok and grown < MAX_GROWTHS:
+            prev = r
             last_fail = r
-            r = min(self.constraints.max_replicas, max(r + 1, math.ceil(r * 1.5)))
+            r = min(self.constraints.max_replicas, max(r + 1, math.ceil(r * GROWTH)))
             ok, misses, result = self.trial(cand, r, confidence)
             grown += 1
             ratio = self._worst_ratio(result)
             if r == self.constraints.max_replicas or (not ok and ratio > 0.9 * worst):
                 break  # more replicas barely help: the SLO is bound by single-request latency
+            if not ok and _out_of_reach(prev, worst, r, ratio, r * GROWTH ** (MAX_GROWTHS - grown)):
+                break  # at this rate of improvement even the last growth would still miss
             worst = ratio
         if not ok:
             return Evaluation(cand, r, False, misses, result)
@@ -304,6 +311,19 @@ class Search:
             else:
                 lo = mid + 1
         return Evaluation(cand, best[0], True, [], best[1])
+
+
+def _out_of_reach(r0: int, ratio0: float, r1: int, ratio1: float, last_r: float) -> bool:
+    """Whether the worst SLO ratio (achieved / limit), improving from `ratio0` at `r0` replicas to `ratio1` at `r1`
+    at the same power-law rate (log ratio linear in log replicas), would still exceed 1 at `last_r` replicas.
+
+    Queueing delay falls faster than any power law near saturation, so only stable runs that are far from their
+    limit (ratio > 2) and improve slowly are extrapolated; an overloaded run (ratio inf) never is.
+    """
+    if not (math.isfinite(ratio0) and math.isfinite(ratio1)) or ratio1 <= 2.0 or r1 <= r0 or ratio1 >= ratio0:
+        return False
+    slope = math.log(ratio0 / ratio1) / math.log(r1 / r0)
+    return ratio1 * (r1 / last_r) ** slope > 1.0
 
 
 def oom_message(mem: MemoryBreakdown, tp: int, pp: int, context_tokens: int) -> Message:
