@@ -6,6 +6,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
 import sys
 
@@ -110,9 +111,11 @@ def test_progress_is_drawn_on_a_terminal():
 def test_shell_completion():
     """--show-completion prints a bash completion script for `planner`, and the completion protocol offers the
     commands and the export targets."""
-    # Through the real entry point: in-process (CliRunner) it failed depending on test order (cause not found).
-    shown = subprocess.run([sys.executable, "-m", "planner", "--show-completion", "bash"], env=subprocess_env(),
-                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    # As a user runs it: from bash, whose process the option detects (typer asks shellingham, which walks the
+    # process ancestry; under pytest-xdist or CliRunner there may be no shell above the test, and it fails).
+    # (Through a pipe, so bash forks rather than exec-ing python in its own place.)
+    shown = subprocess.run(["bash", "-c", f"set -o pipefail; {shlex.quote(sys.executable)} -m planner --show-completion | cat"],
+                           env=subprocess_env(), capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert shown.returncode == 0 and "complete -o default -F _planner_completion planner" in shown.stdout
 
     def complete(words: str, cword: int) -> list[str]:
