@@ -54,8 +54,8 @@ def resolve(model: ModelSpec, runtime: Runtime, method: str, num_speculative_tok
         raise SpecError(f"must be between 1 and {limit} draft tokens", where="--num-speculative-tokens", value=k,
                         hint=f"{runtime.name} verifies 1 to {limit} draft tokens per step; 1-4 is typical")
     if acceptance_rate is None:
-        default = DEFAULT_ACCEPTANCE[m]
-        a, source = default.acceptance_rate, f"default for {m}: {default.source}"
+        a, text = DEFAULT_ACCEPTANCE[m].for_tokens(k)
+        source = f"default for {m} at {k} draft token{'s' if k > 1 else ''}: {text}"
     else:
         if not 0.0 < acceptance_rate < 1.0:
             raise SpecError("must lie strictly between 0 and 1", where="--acceptance-rate", value=acceptance_rate,
