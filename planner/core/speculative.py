@@ -97,6 +97,16 @@ def hint(reasons: list[str]) -> str:
     return "drop --pp or --speculative"
 
 
+def search_configs(model: ModelSpec, runtime: Runtime) -> list[SpeculativeConfig]:
+    """Speculative configurations `recommend` tries besides plain decoding: one MTP draft token where the checkpoint
+    ships MTP layers and the runtime serves them (what DeepSeek trained its module for, at its published acceptance).
+    EAGLE needs a draft head the planner cannot see and n-gram acceptance depends on the traffic, so neither is
+    searched; `planner estimate --speculative` plans them with a stated acceptance rate."""
+    if model.encoder_only or not mtp_layers(model) or "mtp" not in runtime.speculative.methods:
+        return []
+    return [resolve(model, runtime, "mtp", 1)]
+
+
 def draft_weights_bytes_per_gpu(dep: Deployment) -> float:
     """Weight bytes the draft adds on one GPU.
 
