@@ -237,3 +237,67 @@ def test_cli_states_the_acceptance_rate_and_its_source():
     assert out["speculative"]["acceptance_source"] == "given with --acceptance-rate"
     plain = json.loads(_estimate("--format", "json").output)
     assert plain["speculative"] is None
+
+
+def _ds_plan(model, catalog, tpot_ms: float, rps: float = 20.0):
+    from planner.io.parse import slo
+    from planner.plan import plan
+    from planner.specs.workload import Constraints, Workload
+    w = Workload(rps=rps, input_tokens=LengthDistribution.fixed(4000), output_tokens=LengthDistribution.fixed(1000))
+    return plan(model("deepseek-v3"), w, slo([f"tpot_p95={tpot_ms}ms"]), [catalog.gpu("h200")],
+                [catalog.runtime("vllm")], Constraints(), sim_requests=300)
+
+
+def test_recommend_searches_mtp_and_says_why(model, catalog):
+    """DeepSeek-V3 at 20 RPS, 4k/1k on H200: MTP is searched; the report says whether it was chosen and why."""
+    report = _ds_plan(model, catalog, 60)
+    rec = report.recommendation
+    assert rec is not None
+    notes = [a for a in report.assumptions if a.startswith("speculative decoding (mtp, 1 draft token")]
+    assert len(notes) == 1
+    assert "arXiv:2412.19437" in notes[0]
+    if "spec-mtp1" in rec.label:
+        assert ": chosen, " in notes[0] and "--speculative-config" in rec.launch.args
+    else:
+        assert ": considered" in notes[0]
+
+
+def test_recommend_tries_no_speculation_without_mtp_layers(model, catalog):
+    """Llama has no MTP layers: no speculative candidate and no speculation note (EAGLE / n-gram are not guessed)."""
+    from planner.io.parse import slo
+    from planner.plan import plan
+    from planner.specs.workload import Constraints, Workload
+    w = Workload(rps=2, input_tokens=LengthDistribution.fixed(500), output_tokens=LengthDistribution.fixed(100))
+    report = plan(model("llama-3.1-8b"), w, slo(["ttft_p95=1s"]), [catalog.gpu("l40s")], [catalog.runtime("vllm")],
+                  Constraints(), sim_requests=200)
+    assert not any("spec-" in p.label for p in report.simulated)
+    assert not any(a.startswith("speculative decoding") for a in report.assumptions)
+
+
+@pytest.mark.parametrize(("runtime", "method", "expected"), [
+    ("vllm", "mtp", ["--speculative-config", '{"method":"mtp","num_speculative_tokens":1}']),
+    ("vllm", "ngram", ["--speculative-config", '{"method":"ngram","num_speculative_tokens":3,"prompt_lookup_max":4}']),
+    ("sglang", "mtp", ["--speculative-algorithm", "EAGLE", "--speculative-num-steps", "1", "--speculative-eagle-topk",
+                       "1", "--speculative-num-draft-tokens", "2"]),
+    ("tgi", "ngram", ["--speculate", "3"]),
+])
+def test_launch_command_turns_speculation_on(model, catalog, runtime, method, expected):
+    """The launch command carries the runtime's own speculation flags, and they pass its launch rules."""
+    from planner.deploy.launch import launch, target_of
+    from planner.deploy.rules import check_command
+    name = "deepseek-r1" if method == "mtp" else "llama-3.1-8b"
+    m, r = model(name), catalog.runtime(runtime)
+    dep = make_deployment(m, catalog.gpu("h200"), r, tp_size=8 if method == "mtp" else 1, max_model_len=4096,
+                          speculative=sp.resolve(m, r, method))
+    cmd = launch(dep, "model")
+    assert cmd.args[-len(expected):] == expected
+    assert check_command(cmd.program, cmd.args, r.launch, target_of(dep)) == []
+
+
+def test_trtllm_speculation_goes_in_the_options_yaml(model, catalog):
+    """TensorRT-LLM has no speculation flag: the note gives the speculative_config block."""
+    from planner.deploy.launch import launch
+    m, r = model("deepseek-r1"), catalog.runtime("trtllm")
+    dep = make_deployment(m, catalog.gpu("h200"), r, tp_size=8, max_model_len=4096,
+                          speculative=sp.resolve(m, r, "mtp", 3))
+    assert "`speculative_config: {decoding_type: MTP, num_nextn_predict_layers: 3}`" in " ".join(launch(dep, "x").notes)

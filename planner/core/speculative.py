@@ -47,7 +47,7 @@ def resolve(model: ModelSpec, runtime: Runtime, method: str, num_speculative_tok
     if method not in SPEC_METHODS:
         raise SpecError("unknown speculative method", where="--speculative", value=method,
                         hint=f"choose one of {', '.join(SPEC_METHODS)}")
-    m: SpecMethod = method  # type: ignore[assignment]
+    m: SpecMethod = method
     limit = min(MAX_SPECULATIVE_TOKENS, runtime.speculative.max_speculative_tokens)
     k = DEFAULT_SPECULATIVE_TOKENS[m] if num_speculative_tokens is None else num_speculative_tokens
     if not 1 <= k <= limit:
