@@ -11,13 +11,23 @@ from __future__ import annotations
 import json
 
 from planner.specs.deployment import Deployment
+from planner.specs.speculative import SpeculativeConfig
 
 EAGLE_HEAD = "EAGLE3_DRAFT_HEAD"
 """Placeholder for the EAGLE-3 draft head trained for the target model (a Hugging Face repo id or a path)."""
 
 _VLLM_METHOD = {"mtp": "mtp", "eagle": "eagle3", "ngram": "ngram"}
 _SGLANG_ALGORITHM = {"mtp": "EAGLE", "eagle": "EAGLE3", "ngram": "NGRAM"}
-_TRTLLM_TYPE = {"mtp": "MTP", "eagle": "Eagle3", "ngram": "NGram"}
+
+
+def speculative_config(spec: SpeculativeConfig) -> dict[str, object]:
+    """TensorRT-LLM's `speculative_config` block of the `--extra_llm_api_options` YAML."""
+    k = spec.num_speculative_tokens
+    if spec.method == "mtp":
+        return {"decoding_type": "MTP", "num_nextn_predict_layers": k}
+    if spec.method == "eagle":
+        return {"decoding_type": "Eagle3", "max_draft_len": k, "speculative_model_dir": EAGLE_HEAD}
+    return {"decoding_type": "NGram", "max_draft_len": k}
 
 
 def speculative_args(dep: Deployment, notes: list[str]) -> list[str]:
@@ -44,10 +54,9 @@ def speculative_args(dep: Deployment, notes: list[str]) -> list[str]:
             args += ["--speculative-draft-model-path", EAGLE_HEAD]
         return args
     if rid == "trtllm":
-        block = {"mtp": f"num_nextn_predict_layers: {k}", "eagle": f"max_draft_len: {k}, speculative_model_dir: "
-                 f"{EAGLE_HEAD}", "ngram": f"max_draft_len: {k}"}[spec.method]
-        notes.append(f"speculative decoding: set `speculative_config: {{decoding_type: {_TRTLLM_TYPE[spec.method]}, "
-                     f"{block}}}` in the --extra_llm_api_options YAML")
+        block = ", ".join(f"{key}: {value}" for key, value in speculative_config(spec).items())
+        notes.append(f"speculative decoding: set `speculative_config: {{{block}}}` in the --extra_llm_api_options "
+                     "YAML (the exported options file carries it)")
         return []
     if rid == "tgi":
         return ["--speculate", str(k)]
