@@ -301,3 +301,16 @@ def test_trtllm_speculation_goes_in_the_options_yaml(model, catalog):
     dep = make_deployment(m, catalog.gpu("h200"), r, tp_size=8, max_model_len=4096,
                           speculative=sp.resolve(m, r, "mtp", 3))
     assert "`speculative_config: {decoding_type: MTP, num_nextn_predict_layers: 3}`" in " ".join(launch(dep, "x").notes)
+
+
+def test_draft_layer_also_prefills_the_prompt(model, catalog):
+    """An EAGLE / MTP layer runs over the prompt too: a prefill costs 1/L more (Llama-3.1-8B: 1/32); n-gram none."""
+    from planner.core.perf import prefill_shape
+    base, dep = _pair(model, catalog)
+    _, ngram = _pair(model, catalog, spec=_config("ngram", 3, 0.3, layers=0))
+    plain = PerfModel.build(base).iteration(prefill_shape(1, 2000))
+    drafted = PerfModel.build(dep).iteration(prefill_shape(1, 2000))
+    kernels = plain.gemm_s + plain.attention_s + plain.communication_s
+    assert drafted.total_s - plain.total_s == pytest.approx(kernels / 32)
+    assert drafted.draft_s == pytest.approx(kernels / 32)
+    assert PerfModel.build(ngram).iteration(prefill_shape(1, 2000)).total_s == pytest.approx(plain.total_s)

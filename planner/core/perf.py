@@ -510,7 +510,7 @@ class PerfModel:
         """
         gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s = self._parts(shape)
         total = gemm_s + attn_s + comm_s + overhead_s
-        draft_s = self.draft_s(shape.decode_seqs, shape.decode_context_tokens) if shape.draft_tokens else 0.0
+        draft_s = self._draft_part_s(shape, gemm_s + attn_s + comm_s)
         overhead_s = max(0.0, overhead_s - draft_s)
         parts: dict[Bound, float] = {"compute": compute_s, "memory": memory_s,
                                      "communication": comm_s, "overhead": overhead_s}
@@ -535,9 +535,19 @@ class PerfModel:
             hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
             comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
         overhead_s = self._overhead_s(shape.decode_seqs + shape.prefill_seqs)
-        if shape.draft_tokens and shape.decode_seqs:
-            overhead_s += self.draft_s(shape.decode_seqs, shape.decode_context_tokens)
+        overhead_s += self._draft_part_s(shape, gemm_s + attn_s + comm_s)
         return gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s
+
+    def _draft_part_s(self, shape: IterationShape, kernel_s: float) -> float:
+        """The draft's share of an iteration: its K proposals for the decoding sequences, and its one layer over the
+        prompt tokens being prefilled (an MTP / EAGLE layer keeps the prompt's KV too), taken as one layer's share
+        of the target's kernel time for those rows."""
+        if not self._spec_draft_layers:
+            return 0.0
+        out = self.draft_s(shape.decode_seqs, shape.decode_context_tokens) if shape.draft_tokens else 0.0
+        if shape.prefill_tokens and shape.tokens:
+            out += kernel_s * shape.prefill_tokens / shape.tokens / self.dep.model.num_layers
+        return out
 
     def step_s(self, shape: IterationShape) -> float:
         """Just the seconds of `iteration(shape)` (the simulator's hot path, no result object)."""
