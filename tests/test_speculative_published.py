@@ -34,19 +34,30 @@ def test_sglang_docs_llama8b_eagle3_batch1(model, catalog):
     assert speedup == pytest.approx(373.25 / 158.34, rel=0.20)
 
 
-def test_gpustack_qwen3_8b_eagle3_concurrency4(model, catalog):
+@pytest.mark.parametrize(("steps", "tpot_ms", "itl_ms"), [(2, 3.98, 9.82), (4, 3.75, 11.05), (8, 4.27, 13.94)])
+def test_gpustack_qwen3_8b_eagle3_concurrency4(model, catalog, steps, tpot_ms, itl_ms):
     """GPUStack performance lab, docs/performance-lab/qwen3-8b/h100-latency.md @47277d7 (SGLang 0.5.3.post3,
     Qwen3-8B-FP8, 1x H100 SXM, ShareGPT 100 prompts, max concurrency 4; 23,260 / 22,061 tokens in / out): EAGLE-3
-    (Tengyunw/qwen3_8b_eagle3, 4 steps, top-k 4, 16 draft tokens) mean TPOT 3.75 ms and mean ITL 11.05 ms, against
-    5.65 ms TPOT without it. Planned as a 4-token chain at fixed 233 / 221-token lengths. Predicted TPOT 3.7 ms (-1%)
-    and ITL 9.9 ms (-10%): tolerance 20%. The speedup is predicted 2.1x against 1.5x measured because the planner's
-    SGLang baseline TPOT (7.7 ms) is 36% slower than measured: tolerance 45% on the ratio."""
+    (Tengyunw/qwen3_8b_eagle3, top-k 4, 16 draft tokens) at 2, 4 and 8 steps: mean TPOT 3.98 / 3.75 / 4.27 ms and
+    mean ITL 9.82 / 11.05 / 13.94 ms (4 steps is best: more drafting costs more than it gains). Planned as chains of
+    2, 4 and 8 tokens at fixed 233 / 221-token lengths: TPOT 4.10 / 3.68 / 3.91 ms (+3%, -2%, -8%) and ITL 8.9 /
+    10.0 / 12.1 ms (-10%, -10%, -13%), best at 4 too: tolerance 20%."""
+    load = LoadSpec(kind="concurrency", value=4, num_requests=100)
+    spec = _tpot(model, catalog, "qwen3-8b", "h100", "sglang", load, 233, 221, quant="fp8", method="eagle", k=steps)
+    assert spec.tpot.mean_s == pytest.approx(tpot_ms * 1e-3, rel=0.20)
+    assert spec.itl.mean_s == pytest.approx(itl_ms * 1e-3, rel=0.20)
+
+
+def test_gpustack_qwen3_8b_eagle3_speedup(model, catalog):
+    """Same doc: 5.65 ms TPOT without speculation against 3.75 ms with 4 EAGLE-3 steps (1.51x). Predicted 2.09x:
+    the planner's SGLang baseline (7.7 ms) is 36% slower than measured while the speculative TPOT is within 2%, so
+    the ratio misses by 38%: tolerance 45%; the best draft length must be 4 of (2, 4, 8) as measured."""
     load = LoadSpec(kind="concurrency", value=4, num_requests=100)
     base = _tpot(model, catalog, "qwen3-8b", "h100", "sglang", load, 233, 221, quant="fp8")
-    spec = _tpot(model, catalog, "qwen3-8b", "h100", "sglang", load, 233, 221, quant="fp8", method="eagle", k=4)
-    assert spec.tpot.mean_s == pytest.approx(3.75e-3, rel=0.20)
-    assert spec.itl.mean_s == pytest.approx(11.05e-3, rel=0.20)
-    assert base.tpot.mean_s / spec.tpot.mean_s == pytest.approx(5.65 / 3.75, rel=0.45)
+    tpots = {k: _tpot(model, catalog, "qwen3-8b", "h100", "sglang", load, 233, 221, quant="fp8", method="eagle",
+                      k=k).tpot.mean_s for k in (2, 4, 8)}
+    assert base.tpot.mean_s / tpots[4] == pytest.approx(5.65 / 3.75, rel=0.45)
+    assert min(tpots, key=tpots.__getitem__) == 4
 
 
 @pytest.mark.parametrize(("batch", "published"), [(1, 1.8), (32, 1.5)])
