@@ -276,12 +276,15 @@ class _Run:
         self.last_emit_s = self.t
 
     def _record_spec_gaps(self, start_s: float, span_s: float, tokens: int, n_dec: int) -> None:
-        """Chunk gaps under speculative decoding: every verify step streams its accepted tokens at once, so a block of
-        `tokens` tokens per sequence arrives in tokens / max(stream interval, tokens per step) bursts."""
-        chunks = max(1.0, tokens / self.chunk_tokens)
+        """Chunk gaps under speculative decoding: every verify step streams its accepted tokens at once, so chunks of
+        max(stream interval, tokens per step) tokens arrive one verify step apart. A block of `tokens` tokens per
+        sequence is that many chunks (a fraction of one for a short block, weighted as such); the first also waits
+        for any pause since the batch last emitted."""
+        chunks = tokens / self.chunk_tokens
         per_chunk = span_s / chunks
-        self.gaps.append(start_s + per_chunk - self.last_emit_s if self.last_emit_s > 0 else per_chunk)
-        self.gap_weights.append(float(n_dec))
+        pause = start_s - self.last_emit_s if self.last_emit_s > 0 else 0.0
+        self.gaps.append(per_chunk + pause)
+        self.gap_weights.append(n_dec * min(1.0, chunks))
         if chunks > 1:
             self.gaps.append(per_chunk)
             self.gap_weights.append(n_dec * (chunks - 1))
