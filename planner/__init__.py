@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "ModelSpec": "planner.specs.model", "Gpu": "planner.specs.hardware", "Runtime": "planner.specs.runtime",
     "Deployment": "planner.specs.deployment", "Workload": "planner.specs.workload",
     "LengthDistribution": "planner.specs.workload", "Slo": "planner.specs.workload",
-    "SloTarget": "planner.specs.workload",
+    "SloTarget": "planner.specs.workload", "SpeculativeConfig": "planner.specs.speculative",
     # loading
     "Catalog": "planner.io.catalog", "load_model": "planner.io.loaders", "make_deployment": "planner.core.compat",
     # model core
@@ -78,4 +78,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from planner.specs.model import ModelSpec
     from planner.specs.report import Report
     from planner.specs.runtime import Runtime
+    from planner.specs.speculative import SpeculativeConfig
     from planner.specs.workload import Constraints, LengthDistribution, Slo, SloTarget, Workload

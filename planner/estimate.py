@@ -87,6 +87,15 @@ class EstimateResult(Frozen):
             "frontend_utilization": s.frontend_utilization, "preemptions": s.preemptions,
             "prefill_bound": s.prefill_bound, "decode_bound": s.decode_bound, "notes": list(s.notes),
         })
+        spec = dep.speculative
+        out["speculative"] = None if spec is None else {
+            "method": spec.method, "num_speculative_tokens": spec.num_speculative_tokens,
+            "acceptance_rate": spec.acceptance_rate, "acceptance_source": spec.acceptance_source,
+            "tokens_per_step": spec.tokens_per_step,
+            "definition": "acceptance_rate is the per-draft-token acceptance probability a (independent acceptance); "
+                          "tokens_per_step = (1 - a^(K+1)) / (1 - a) (Leviathan et al. 2023, arXiv:2211.17192)",
+            "draft_weights_bytes_per_gpu": self.memory.draft_weights_bytes_per_gpu,
+        }
         return out
 
 

@@ -125,12 +125,59 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                                                         if workload.arrival == "gamma" else "")
                      + f"; seed {seed}; replica counts decided by runs of {short} requests ({full} near a limit), "
                      f"the recommendation reported from {sim_requests} and alternatives from {alt_requests}",
+                     *speculation_notes(found),
                      f"{len(found.candidates)} deployments passed the memory and latency-floor checks; {s.simulated} "
                      f"simulations; {found.unexplored} deployments were not simulated because their lowest possible "
                      "cost exceeds a passing alternative"],
         warnings=warnings, candidates_evaluated=len(found.candidates), candidates_simulated=s.simulated,
         simulated=[_point(ev) for ev in found.evaluations],
     )
+
+
+def speculation_notes(found: SearchResult) -> list[str]:
+    """Why speculative decoding was chosen or not, in words (empty when the search tried none)."""
+    drafted = [c for c in found.candidates if c.dep.speculative is not None]
+    if not drafted:
+        return []
+    spec = drafted[0].dep.speculative
+    assert spec is not None
+    what = (f"speculative decoding ({spec.method}, {spec.num_speculative_tokens} draft token per step, acceptance rate "
+            f"{spec.acceptance_rate:g} -> {spec.tokens_per_step:.2f} tokens per verify step; "
+            f"{spec.acceptance_source})")
+    passing = found.passing
+    with_spec = [ev for ev in passing if ev.cand.dep.speculative is not None]
+    without = [ev for ev in passing if ev.cand.dep.speculative is None]
+
+    def plan_of(ev: Evaluation) -> str:
+        price = f", ${ev.cost_per_hour * HOURS_PER_MONTH:,.0f}/month" if math.isfinite(ev.cost_per_hour) else ""
+        return (f"{ev.replicas} x ({ev.cand.dep.label()}){price}, TPOT p95 "
+                f"{1e3 * ev.at_load.tpot.p95_s:.1f} ms")
+
+    if passing and passing[0].cand.dep.speculative is not None:
+        if without:
+            rival = f"; without it the cheapest plan is {plan_of(without[0])}"
+        else:
+            plain = [c for c in found.candidates if c.dep.speculative is None]
+            failed = [ev for ev in found.evaluations if not ev.passed and ev.cand.dep.speculative is None]
+            bound = min((c.cost_lb for c in plain), default=math.inf)
+            rival = "; without it " + ("the simulated plans miss the SLOs" if failed else
+                                       "the capacity bound alone rules it out" if plain else "nothing fits")
+            if math.isfinite(bound):
+                rival += f" (at least ${bound * HOURS_PER_MONTH:,.0f}/month)"
+        return [f"{what}: chosen, {plan_of(passing[0])}{rival}"]
+    if with_spec and passing:
+        best = with_spec[0]
+        why = "it needs no fewer GPUs, so the deployment without a draft is kept" \
+            if best.cost_per_hour <= passing[0].cost_per_hour or best.replicas * best.cand.dep.num_gpus <= \
+            passing[0].replicas * passing[0].cand.dep.num_gpus else \
+            "it needs more GPUs: at this load the verify passes (K + 1 rows per sequence) and the draft cost more " \
+            "than the decode steps they save"
+        return [f"{what}: considered, not chosen: its cheapest plan is {plan_of(best)} against {plan_of(passing[0])}; "
+                f"{why}"]
+    simulated = {id(ev.cand) for ev in found.evaluations}
+    if not any(id(c) in simulated for c in drafted):
+        return [f"{what}: considered, not simulated: its lowest possible cost is no better than the recommendation"]
+    return [f"{what}: considered, no plan with it meets the SLOs"]
 
 
 def _lengths(dist: LengthDistribution) -> LengthSummary:
@@ -235,7 +282,8 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
         runtime_version=dep.runtime.version, quant=dep.quant, kv_dtype=dep.kv_dtype, tp_size=dep.tp_size,
         pp_size=dep.pp_size, gpus_per_replica=dep.num_gpus, replicas=ev.replicas,
         total_gpus=ev.replicas * dep.num_gpus, max_num_seqs=dep.max_num_seqs,
-        max_num_batched_tokens=dep.max_num_batched_tokens, max_model_len=dep.max_model_len, meets_slo=ev.passed,
+        max_num_batched_tokens=dep.max_num_batched_tokens, max_model_len=dep.max_model_len, speculative=dep.speculative,
+        meets_slo=ev.passed,
         ttft_p50_s=target.ttft.p50_s, ttft_p95_s=target.ttft.p95_s, ttft_p99_s=target.ttft.p99_s,
         tpot_p50_s=target.tpot.p50_s, tpot_p95_s=target.tpot.p95_s, tpot_p99_s=target.tpot.p99_s,
         itl_p50_s=target.itl.p50_s, itl_p95_s=target.itl.p95_s, itl_p99_s=target.itl.p99_s,
@@ -256,7 +304,10 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
                              overhead_bytes_per_gpu=m.cuda_context_bytes + m.cuda_graph_bytes,
                              kv_cache_bytes_per_gpu=m.kv_cache_bytes_per_gpu, kv_capacity_tokens=m.kv_capacity_tokens),
         launch=launch(dep, model_ref), efficiency_source=cand.pm.eff.source,
-        notes=list(target.notes) + list(dep.model.warnings[len(s.model.warnings):]),
+        notes=list(target.notes) + list(dep.model.warnings[len(s.model.warnings):]) + ([
+            f"speculative decoding: {dep.speculative.method}, {dep.speculative.num_speculative_tokens} draft token(s) "
+            f"per step at acceptance rate {dep.speculative.acceptance_rate:g} ({dep.speculative.acceptance_source})"]
+            if dep.speculative else []),
         load_curve=points, slo_capacity_rps_per_replica=capacity_knee(points, s.slo) if points else {},
         error_bands=_bands(s, cand),
         replicas_by_confidence=_replicas_by_confidence(s, ev) if both_confidences else {s.confidence: ev.replicas},

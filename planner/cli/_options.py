@@ -75,6 +75,15 @@ QuantOpt = Annotated[str | None, typer.Option(
     help="Weight precision: bf16, fp16, fp8, int8, int4-awq, int4-gptq, nvfp4, mxfp4 "
          "(default: the checkpoint's).")]
 KvDtypeOpt = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: auto (16-bit) or fp8.")]
+SpeculativeOpt = Annotated[str | None, typer.Option(
+    "--speculative", help="Speculative decoding: mtp (the checkpoint's MTP layers), eagle (an EAGLE-3 draft head) or "
+                          "ngram (prompt lookup).")]
+NumSpeculativeTokensOpt = Annotated[str | None, typer.Option(
+    "--num-speculative-tokens", help="With --speculative: draft tokens K verified per step (default: 1 for mtp, 3 "
+                                     "for eagle and ngram).")]
+AcceptanceRateOpt = Annotated[str | None, typer.Option(
+    "--acceptance-rate", help="With --speculative: probability A in (0, 1) that one draft token is accepted "
+                              "(default: the method's published rate, stated in the output).")]
 FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="Nothing on stderr but errors (no progress, no warnings).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also print each step and its time on stderr.")]

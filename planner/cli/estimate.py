@@ -11,14 +11,17 @@ from planner.cli._options import (
     MAX_RPS,
     MAX_SEQS,
     MAX_TOKENS,
+    AcceptanceRateOpt,
     FormatOpt,
     GpuOpt,
     KvDtypeOpt,
     ModelArg,
+    NumSpeculativeTokensOpt,
     PpOpt,
     QuantOpt,
     RuntimeOpt,
     SeedOpt,
+    SpeculativeOpt,
     TableOrJson,
     TpOpt,
     bounded_float,
@@ -41,6 +44,8 @@ Examples:
   planner estimate examples/models/llama-3.1-70b --gpu h200 --tp 4 --runtime trtllm --quant fp8 --isl 2048 --osl 128 --concurrency max
 
   planner estimate examples/models/mixtral-8x7b --gpu h100 --tp 2 --runtime sglang --isl 512 --osl 256 --batch 64
+
+  planner estimate examples/models/deepseek-r1 --gpu h200 --tp 8 --runtime sglang --isl 1000 --osl 2000 --concurrency 1 --speculative mtp --num-speculative-tokens 3
 
   planner estimate examples/models/llama-3.1-8b --gpu l40s --runtime vllm --isl 800 --osl 150 --rps 4 --format json
 """
@@ -83,6 +88,9 @@ def estimate_cmd(
     pp: PpOpt = 1,
     quant: QuantOpt = None,
     kv_dtype: KvDtypeOpt = "auto",
+    speculative: SpeculativeOpt = None,
+    num_speculative_tokens: NumSpeculativeTokensOpt = None,
+    acceptance_rate: AcceptanceRateOpt = None,
     concurrency: Annotated[str | None, typer.Option(
         "--concurrency", "-c", help="Requests always in flight (closed loop), or `max` for offline throughput.")] = None,
     batch: Annotated[int | None, typer.Option("--batch", "-b", parser=bounded_int(1, MAX_SEQS, "requests"),
@@ -116,6 +124,7 @@ def estimate_cmd(
     from planner.estimate import estimate
     from planner.io.calibration import load_profile
     from planner.io.catalog import Catalog
+    from planner.io.inputs import speculative_flags
     from planner.io.loaders import load_model
     from planner.render.views import estimate_json, estimate_view
     from planner.specs.runtime import KvDtype, Quant
@@ -132,8 +141,11 @@ def estimate_cmd(
         raise SpecError(f"--isl + --osl = {isl + osl:,} tokens exceeds the model's context of "
                         f"{spec.max_position_embeddings:,} tokens", where="--isl/--osl",
                         hint="shorten the prompt or the output; the model cannot hold a longer sequence")
+    rt = catalog.runtime(runtime)
+    spec_config = speculative_flags(choice(speculative, ("mtp", "eagle", "ngram"), "--speculative"),
+                                    num_speculative_tokens, acceptance_rate, spec, rt)
     dep = make_deployment(
-        spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp,
+        spec, catalog.gpu(gpu), rt, tp_size=tp, pp_size=pp, speculative=spec_config,
         quant=cast(Quant | None, choice(quant, QUANTS, "--quant")),
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
         max_num_seqs=max_num_seqs, max_model_len=isl + osl,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from planner.core import formats as _quant
+from planner.core import speculative as _spec
 from planner.errors import SpecError
 from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.runtime import KvDtype, Quant, Runtime
+from planner.specs.speculative import SpeculativeConfig
 
 _ARCH_NAMES = {
     "turing": "Turing", "ampere": "Ampere", "ada": "Ada", "hopper": "Hopper",
@@ -30,7 +32,7 @@ def _archs(archs: list[str]) -> str:
 
 def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int = 1,
                       pp_size: int = 1, quant: Quant | None = None,
-                      kv_dtype: KvDtype = "auto") -> list[str]:
+                      kv_dtype: KvDtype = "auto", speculative: SpeculativeConfig | None = None) -> list[str]:
     """Every reason this combination cannot run, in words (empty when it can)."""
     quant = quant or default_quant(model, gpu)
     reasons: list[str] = []
@@ -80,13 +82,16 @@ def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: 
         if (inter // tp_size) % group:
             reasons.append(f"{quant} with group size {group} needs the intermediate size per GPU "
                            f"({inter} / {tp_size}) to be a multiple of {group}")
+    if speculative is not None:
+        reasons += _spec.incompatibilities(model, runtime, speculative, pp_size)
     return reasons
 
 
 def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int = 1, pp_size: int = 1,
                     quant: Quant | None = None, kv_dtype: KvDtype = "auto",
                     max_num_seqs: int | None = None, max_num_batched_tokens: int | None = None,
-                    max_model_len: int | None = None, memory_fraction: float | None = None) -> Deployment:
+                    max_model_len: int | None = None, memory_fraction: float | None = None,
+                    speculative: SpeculativeConfig | None = None) -> Deployment:
     """Build a checked `Deployment`, filling unset limits from the runtime's defaults.
 
     Raises:
@@ -97,6 +102,9 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
                                 kv_dtype=kv_dtype)
     if reasons:
         raise SpecError("; ".join(reasons), hint=_hint(reasons))
+    if speculative is not None and (spec_reasons := _spec.incompatibilities(model, runtime, speculative, pp_size)):
+        raise SpecError("; ".join(spec_reasons), where="--speculative", value=speculative.method,
+                        hint=_spec.hint(spec_reasons))
     if max_model_len is not None and max_model_len > model.max_position_embeddings:
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
@@ -112,7 +120,7 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         kv_dtype=kv_dtype, max_num_seqs=max_num_seqs or sched.max_num_seqs,
         max_num_batched_tokens=max_num_batched_tokens or sched.max_num_batched_tokens,
         max_model_len=max_model_len or model.max_position_embeddings,
-        memory_fraction=memory_fraction or runtime.memory.memory_fraction,
+        memory_fraction=memory_fraction or runtime.memory.memory_fraction, speculative=speculative,
     )
 
 

@@ -12,6 +12,7 @@ import math
 from pydantic import Field
 
 from planner.core import arch, formats, shard
+from planner.core import speculative as _spec
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 
@@ -30,7 +31,10 @@ class MemoryBreakdown(Frozen):
     usable_bytes: float
     """Memory the runtime may use on one GPU (fraction applied as the runtime applies it)."""
     weights_bytes_per_gpu: float = Field(ge=0)
-    """Weights held by one GPU, quantization scales included."""
+    """Weights held by one GPU, quantization scales included (the speculative draft's too)."""
+    draft_weights_bytes_per_gpu: float = Field(default=0.0, ge=0)
+    """Weights of the speculative draft (MTP layers or EAGLE head) on one GPU, included in
+    `weights_bytes_per_gpu`."""
     activation_bytes_per_gpu: float = Field(ge=0)
     """Peak activation memory for a full iteration of `max_num_batched_tokens`."""
     cuda_context_bytes: float = Field(ge=0)
@@ -123,7 +127,8 @@ def kv_sequence_bytes(dep: Deployment, context_tokens: int) -> float:
     """KV bytes one sequence of `context_tokens` holds on the busiest GPU (sliding / chunked layers capped at their
     window), plus the fixed recurrent state of its linear-attention / SSM layers."""
     kvb = formats.kv_dtype_bytes(dep.kv_dtype)
-    return arch.cache_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size)
+    draft = _spec.draft_kv_bytes_per_token_per_gpu(dep) * context_tokens if dep.speculative else 0.0
+    return arch.cache_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size) + draft
 
 
 def kv_token_capacity(dep: Deployment, kv_cache_bytes: float, context_tokens: float) -> int:
@@ -144,7 +149,8 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
     model, policy = dep.model, dep.runtime.memory
     context = context_tokens or dep.max_model_len
     counts = arch.count_params(model)
-    weights = weights_bytes_per_gpu(dep)
+    draft_weights = _spec.draft_weights_bytes_per_gpu(dep)
+    weights = weights_bytes_per_gpu(dep) + draft_weights
     activation = activation_bytes_per_gpu(dep)
     graphs = float(policy.cuda_graph_bytes) if dep.runtime.features.cuda_graphs else 0.0
     ctx = float(policy.cuda_context_bytes)
@@ -188,6 +194,7 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
     return MemoryBreakdown(
         params_total=counts.total, params_active=counts.active, gpu_memory_bytes=mem,
         memory_fraction=dep.memory_fraction, usable_bytes=usable, weights_bytes_per_gpu=weights,
+        draft_weights_bytes_per_gpu=draft_weights,
         activation_bytes_per_gpu=activation, cuda_context_bytes=ctx, cuda_graph_bytes=graphs,
         kv_cache_bytes_per_gpu=kv_avail, kv_bytes_per_token=arch.kv_bytes_per_token(model, kvb),
         kv_bytes_per_token_per_gpu=per_token_gpu, context_tokens=context,

@@ -66,12 +66,15 @@ class IterationShape:
     prefill_past_tokens: float = 0.0
     """Cached context the prefill chunks attend to (KV read for chunked / prefix-cached prompts)."""
     sampled_seqs: int = 0
-    """Rows through the lm_head (decode seqs plus prompts finishing this iteration)."""
+    """Rows through the lm_head (decode seqs plus prompts finishing this iteration, plus draft rows)."""
+    draft_tokens: int = 0
+    """Speculative draft tokens verified besides the decode rows (K per decoding sequence): extra rows through
+    every GEMM and extra queries of decode attention over the same context."""
 
     @property
     def tokens(self) -> int:
         """Token rows through every GEMM."""
-        return self.decode_seqs + self.prefill_tokens
+        return self.decode_seqs + self.draft_tokens + self.prefill_tokens
 
     def split(self, parts: int) -> IterationShape:
         """One of `parts` equal micro-batches (pipeline parallelism)."""
@@ -85,6 +88,7 @@ class IterationShape:
             prefill_attention_pairs=self.prefill_attention_pairs / parts,
             prefill_past_tokens=self.prefill_past_tokens / parts,
             sampled_seqs=math.ceil(self.sampled_seqs / parts),
+            draft_tokens=math.ceil(self.draft_tokens / parts),
         )
 
 
@@ -116,6 +120,8 @@ class IterationTime(Frozen):
     """Tensor-parallel all-reduces and pipeline transfers."""
     overhead_s: float = Field(ge=0)
     """Runtime overheads (scheduler, launches, sampling)."""
+    draft_s: float = Field(default=0.0, ge=0)
+    """Speculative draft proposals (MTP / EAGLE layer runs) before the verify pass."""
     compute_bound_s: float = Field(ge=0)
     """Share of kernel time spent in compute-bound operators."""
     memory_bound_s: float = Field(ge=0)
@@ -206,6 +212,14 @@ class PerfModel:
     _tabled_names: frozenset[str] = frozenset()
     """Names of the linear groups in `_tab_gemms`."""
     _comm_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _spec_k: int = 0
+    """Speculative draft tokens per decode step (0: no speculation)."""
+    _spec_tokens_per_step: float = 1.0
+    """Expected tokens one verify step emits per sequence."""
+    _spec_draft_layers: int = 0
+    """Layers the draft runs per proposed token (0: n-gram lookup on the CPU)."""
+    _verify_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _draft_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
@@ -320,10 +334,23 @@ class PerfModel:
             _allreduce_s_per_byte=allreduce_s_per_byte,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=_quant.ACTIVATION_BYTES,
+            _spec_k=dep.speculative.num_speculative_tokens if dep.speculative else 0,
+            _spec_tokens_per_step=dep.speculative.tokens_per_step if dep.speculative else 1.0,
+            _spec_draft_layers=1 if dep.speculative and dep.speculative.num_draft_layers else 0,
             **tab,  # type: ignore[arg-type]
         )
 
     # ------------------------------------------------------------------ timing
+
+    @property
+    def num_speculative_tokens(self) -> int:
+        """Draft tokens verified per decode step of a sequence (0: no speculative decoding)."""
+        return self._spec_k
+
+    @property
+    def tokens_per_step(self) -> float:
+        """Expected tokens a decode (verify) step emits per sequence (1 without speculation)."""
+        return self._spec_tokens_per_step
 
     def _penalty_taper(self, rows: float) -> float:
         """Share of the weight-only dequantization penalty paid at `rows` rows: none for GEMV-like shapes
@@ -414,7 +441,9 @@ class PerfModel:
             kv_bytes = (decode_ctx + past + s.prefill_tokens * layers) * self._kv_bytes_token_layer
             # Linear-attention / SSM layers: no growing KV, a fixed state read and written per sequence step.
             kv_bytes += (s.decode_seqs + s.prefill_seqs) * 2 * self._state_bytes_seq
-            flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer
+            # Draft tokens are extra queries over the same cached context: the KV is read once, the FLOPs grow.
+            queries = 1.0 + s.draft_tokens / s.decode_seqs if s.decode_seqs else 1.0
+            flops = pair_layers * self._attn_flops_pair_layer + decode_ctx * self._decode_flops_ctx_layer * queries
             flops += rows * self._state_flops_token
             tab = self._tab_attention
             if tab is not None:
@@ -481,11 +510,13 @@ class PerfModel:
         """
         gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s = self._parts(shape)
         total = gemm_s + attn_s + comm_s + overhead_s
+        draft_s = self._draft_part_s(shape, gemm_s + attn_s + comm_s)
+        overhead_s = max(0.0, overhead_s - draft_s)
         parts: dict[Bound, float] = {"compute": compute_s, "memory": memory_s,
                                      "communication": comm_s, "overhead": overhead_s}
         bound = max(parts, key=lambda k: parts[k])
         return IterationTime(total_s=total, gemm_s=gemm_s, attention_s=attn_s, communication_s=comm_s,
-                             overhead_s=overhead_s, compute_bound_s=compute_s, memory_bound_s=memory_s,
+                             overhead_s=overhead_s, draft_s=draft_s, compute_bound_s=compute_s, memory_bound_s=memory_s,
                              bound=bound)
 
     def _overhead_s(self, seqs: int) -> float:
@@ -504,11 +535,24 @@ class PerfModel:
             hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
             comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
         overhead_s = self._overhead_s(shape.decode_seqs + shape.prefill_seqs)
+        overhead_s += self._draft_part_s(shape, gemm_s + attn_s + comm_s)
         return gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s
+
+    def _draft_part_s(self, shape: IterationShape, kernel_s: float) -> float:
+        """The draft's share of an iteration: its K proposals for the decoding sequences, and its one layer over the
+        prompt tokens being prefilled (an MTP / EAGLE layer keeps the prompt's KV too), taken as one layer's share
+        of the target's kernel time for those rows."""
+        if not self._spec_draft_layers:
+            return 0.0
+        out = self.draft_s(shape.decode_seqs, shape.decode_context_tokens) if shape.draft_tokens else 0.0
+        if shape.prefill_tokens and shape.tokens:
+            out += kernel_s * shape.prefill_tokens / shape.tokens / self.dep.model.num_layers
+        return out
 
     def step_s(self, shape: IterationShape) -> float:
         """Just the seconds of `iteration(shape)` (the simulator's hot path, no result object)."""
-        if shape.prefill_tokens == 0 and self.dep.pp_size == 1:
+        if shape.prefill_tokens == 0 and shape.draft_tokens == 0 and self.dep.pp_size == 1:
+            # Decode-only: seconds per generated token (with speculation, the verify step over its tokens).
             return self.decode_s(shape.decode_seqs, shape.decode_context_tokens)
         return self._total(shape)
 
@@ -517,6 +561,52 @@ class PerfModel:
         return gemm_s + attn_s + comm_s + overhead_s
 
     def decode_s(self, batch: int, context_sum: float) -> float:
+        """Seconds per generated token of a decode-only step (no pipeline stages): one step, or with speculative
+        decoding the verify pass plus the draft's proposals over the tokens a step emits on average."""
+        if not self._spec_k:
+            return self._plain_decode_s(batch, context_sum)
+        if batch <= 0:
+            return 0.0
+        return (self.verify_s(batch, context_sum) + self.draft_s(batch, context_sum)) / self._spec_tokens_per_step
+
+    def verify_s(self, batch: int, context_sum: float) -> float:
+        """Seconds of a speculative verify pass: `batch` sequences of K + 1 rows each (the last token and K draft
+        tokens) through every GEMM and the lm_head, attending to their context (read once, K + 1 queries)."""
+        k = self._spec_k
+        fixed = self._verify_cache.get(batch)
+        if fixed is None:
+            rows = batch * (k + 1)
+            gemm_s, _, comm_s, _, _ = self._stage(IterationShape(decode_seqs=batch, draft_tokens=batch * k,
+                                                                 sampled_seqs=rows))
+            fixed = gemm_s + comm_s + self._overhead_s(batch)
+            self._verify_cache[batch] = fixed
+        eff = self.eff
+        t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
+        token_layers = batch * self._ctx_layers(context_sum / batch)
+        if self._tab_attention is not None and self._tab_attention.decode is not None:
+            # Measured single-query kernel, plus the roofline compute of the K extra queries.
+            return fixed + self._decode_table_s(batch, context_sum / batch) + k * token_layers * t_c
+        t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
+        return fixed + token_layers * max((k + 1) * t_c, t_m)
+
+    def draft_s(self, batch: int, context_sum: float) -> float:
+        """Seconds the draft takes to propose K tokens for `batch` sequences: K runs of one layer of the target's
+        shape (the MTP module, or an EAGLE head of the same width; an average layer of this deployment) with its
+        attention over the context, the lm_head and one layer's launch overhead; 0 for n-gram lookup (CPU)."""
+        if not self._spec_draft_layers or batch <= 0:
+            return 0.0
+        layers = self.dep.model.num_layers
+        fixed = self._draft_cache.get(batch)
+        if fixed is None:
+            body_s, _, _ = self._gemm_parts(batch, 0)
+            head_s, _, _ = self._gemm_parts(0, batch)
+            comm_s = self._comm_s(batch) if self._allreduce_s_per_byte else 0.0
+            fixed = (body_s + comm_s) / layers + head_s + self.eff.per_layer_overhead_s
+            self._draft_cache[batch] = fixed
+        attention_s = (self._plain_decode_s(batch, context_sum) - self._plain_decode_s(batch, 0.0)) / layers
+        return self._spec_k * (fixed + attention_s)
+
+    def _plain_decode_s(self, batch: int, context_sum: float) -> float:
         """Seconds of a decode-only step (no pipeline stages): cached per batch, attention added exactly.
 
         Decode attention FLOPs and KV bytes are both linear in the context read, so its roofline

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from planner.core import formats
+from planner.core import speculative as _spec
 from planner.core.capacity import capacity, latency_floors
 from planner.core.compat import incompatibilities, make_deployment
 from planner.core.cost import HOURS_PER_MONTH as HOURS
@@ -96,7 +97,8 @@ class Evaluation:
                      default=1.0)
         dep = self.cand.dep
         ckpt = dep.model.quantization.format if dep.model.quantization else None
-        converted = int(dep.quant != ckpt and dep.quant not in ("bf16", "fp16")) + int(dep.kv_dtype != "auto")
+        converted = int(dep.quant != ckpt and dep.quant not in ("bf16", "fp16")) + int(dep.kv_dtype != "auto") \
+            + int(dep.speculative is not None)  # at equal cost, the deployment without a draft
         return self.cost_per_hour, self.replicas * dep.num_gpus, converted, -margin, dep.label()
 
 
@@ -193,6 +195,7 @@ class Search:
             return []
         price = pick_price(gpu, self.constraints.price_kind, self.constraints.providers)
         fits: list[Candidate] = []
+        drafted: list[Candidate] = []
         last_oom: tuple[MemoryBreakdown, int, int] | None = None
         for tp, pp in self.shapes(gpu, runtime):
             if pp > 1 and fits:
@@ -208,6 +211,7 @@ class Search:
             cand = self.analyse(dep, mem, price)
             if cand is not None:
                 fits.append(cand)
+                drafted += self.speculative_variants(gpu, runtime, tp, pp, quant, kv, price)
             if len(fits) >= 3:
                 break  # the smallest fitting replica and two larger ones (lower latency) suffice
         if not fits and last_oom is not None and family not in self.rejected:
@@ -215,7 +219,22 @@ class Search:
             self.reject(family, "oom", oom_message(mem, tp, pp, self.max_len))
         elif not fits and family not in self.rejected:
             self.reject(family, "incompatible", Message.of("no tensor/pipeline split of this model fits the limits"))
-        return fits
+        return fits + drafted
+
+    def speculative_variants(self, gpu: Gpu, runtime: Runtime, tp: int, pp: int, quant: Quant, kv: KvDtype,
+                             price: Price | None) -> list[Candidate]:
+        """The same shape with each searched speculative configuration (`speculative.search_configs`), where it
+        fits and passes the floors."""
+        out: list[Candidate] = []
+        if pp > 1:
+            return out
+        for config in _spec.search_configs(self.model, runtime):
+            dep = make_deployment(self.model, gpu, runtime, tp_size=tp, pp_size=pp, quant=quant, kv_dtype=kv,
+                                  max_model_len=self.max_len, speculative=config)
+            mem = memory_breakdown(dep, self.max_len)
+            if mem.fits and (cand := self.analyse(dep, mem, price)) is not None:
+                out.append(cand)
+        return out
 
     def analyse(self, dep: Deployment, mem: MemoryBreakdown, price: Price | None) -> Candidate | None:
         """Latency floors (reject) and analytic capacity (replica lower bound)."""

@@ -144,6 +144,7 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
         frontend_request_s=pm.eff.frontend_request_s, frontend_prompt_token_s=pm.eff.frontend_prompt_token_s,
         frontend_output_token_s=pm.eff.frontend_output_token_s, stream_interval_tokens=sched.stream_interval_tokens,
+        decode_rows_per_seq=pm.num_speculative_tokens + 1,
     )
 
 
@@ -186,8 +187,10 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     ttft = pre.total_s + pm.eff.request_overhead_s
     steps = max(0, output_tokens - 1) if causal else 0
     if steps:
-        dec = pm.iteration(decode_shape(batch, prompt_tokens + 1 + (steps - 1) / 2))
-        tpot = dec.total_s
+        context = prompt_tokens + 1 + (steps - 1) / 2
+        dec = pm.iteration(decode_shape(batch, context))
+        # With speculative decoding a step is a verify pass emitting `tokens_per_step` tokens per sequence.
+        tpot = dec.total_s if not pm.num_speculative_tokens else pm.decode_s(batch, batch * context)
         decode_bound = dec.bound
     else:
         tpot, decode_bound = 0.0, pre.bound
@@ -195,7 +198,8 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     out_tokens = output_tokens if causal else 0
     return ServingResult(
         mode="static_batch", concurrency=batch, notes=tuple(notes), ttft=LatencyStats.constant(ttft),
-        tpot=LatencyStats.constant(tpot), itl=LatencyStats.constant(tpot), e2e=LatencyStats.constant(e2e),
+        tpot=LatencyStats.constant(tpot), itl=LatencyStats.constant(tpot * pm.tokens_per_step),
+        e2e=LatencyStats.constant(e2e),
         latency_per_token=LatencyStats.constant(e2e / max(1, out_tokens)), queue=LatencyStats.constant(0.0),
         output_tokens_per_s=batch * out_tokens / e2e, input_tokens_per_s=batch * prompt_tokens / e2e,
         requests_per_s=batch / e2e, kv_utilization=batch * (prompt_tokens + output_tokens) / max(1, cfg.kv_capacity_tokens),

@@ -23,6 +23,7 @@ from planner.deploy.launch import launch
 from planner.deploy.rules import Target, check_command, check_options, refusals
 from planner.deploy.scaling import MAX_REPLICAS_FACTOR, Scaling, Trigger, burst_concurrency, scaling, triggers
 from planner.deploy.script import command_script
+from planner.deploy.speculative import speculative_config
 from planner.errors import SpecError
 from planner.io.catalog import Catalog
 from planner.specs.deployment import Deployment
@@ -30,6 +31,7 @@ from planner.specs.hardware import Gpu
 from planner.specs.model import AttentionSpec, LayerSpec, ModelSpec, QuantConfig
 from planner.specs.report import CandidateSummary, LaunchSummary, Report
 from planner.specs.runtime import Runtime
+from planner.specs.speculative import SpeculativeConfig
 
 __all__ = ["DEFAULT_PROMETHEUS_URL", "MAX_REPLICAS_FACTOR", "PORT", "TARGETS", "Export", "Target", "build",
            "default_name", "export", "launch_for", "scaling", "trtllm_options"]
@@ -282,8 +284,18 @@ def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
         "model": model, "gpu": gpu, "runtime": runtime, "tp_size": rec.tp_size, "pp_size": rec.pp_size,
         "quant": rec.quant, "kv_dtype": rec.kv_dtype, "max_num_seqs": rec.max_num_seqs,
         "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
-        "memory_fraction": fraction})
+        "memory_fraction": fraction, "speculative": _speculative_for(rec, runtime)})
     return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
+
+
+def _speculative_for(rec: CandidateSummary, runtime: Runtime) -> SpeculativeConfig | None:
+    """The plan's speculative decoding, refused on a runtime that does not serve its method."""
+    spec = rec.speculative
+    if spec is not None and spec.method not in runtime.speculative.methods:
+        raise SpecError(f"{runtime.name} {runtime.version} has no {spec.method} speculative decoding, which the plan "
+                        "uses", where="--to", value=runtime.id,
+                        hint="export to a runtime that serves it (vllm, sglang or trtllm), or re-plan for this one")
+    return spec
 
 
 _FRACTION_FLAG = {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static",
@@ -313,6 +325,7 @@ def trtllm_options(rec: CandidateSummary, launch_args: list[str], runtime: Runti
         # The per-request Prometheus metrics (/prometheus/metrics) are computed from the perf metrics.
         "return_perf_metrics": True,
         "enable_iter_perf_stats": True,
+        **({"speculative_config": speculative_config(rec.speculative)} if rec.speculative else {}),
     }
 
 

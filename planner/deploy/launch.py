@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from planner.deploy.rules import Target, features_on
+from planner.deploy.speculative import speculative_args
 from planner.specs.deployment import Deployment
 from planner.specs.launch import LaunchRules
 from planner.specs.report import LaunchSummary
@@ -130,6 +131,7 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000, *,
         args = ["serve", model_ref, "--host", "0.0.0.0", "--port", str(port)]
         notes.append("transformers serves static batches without paged KV cache: a baseline, not for production")
         program = "transformers"
+    args += speculative_args(dep, notes)
     image = image_of(dep, notes)
     command = " ".join(shlex.quote(part) for part in (program, *args))
     return LaunchSummary(command=command, image=image, program=program, args=args, notes=notes)

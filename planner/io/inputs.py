@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.core.speculative import resolve as resolve_speculative
 from planner.errors import SpecError
 from planner.io import parse
 from planner.io.catalog import Catalog
 from planner.io.loaders import load_model, load_model_file, model_from_file, model_path
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
+from planner.specs.runtime import Runtime
+from planner.specs.speculative import SpeculativeConfig
 from planner.specs.workload import Confidence, Constraints, LengthDistribution, Slo, Workload
 
 DEFAULT_INPUT_TOKENS = "512:1.0"
@@ -71,6 +74,40 @@ def choices(values: list[str], allowed: tuple[str, ...], flag: str) -> tuple[str
             raise SpecError(f"unknown value for {flag}", where=flag, value=value,
                             hint="choose from " + ", ".join(allowed))
     return tuple(dict.fromkeys(values))
+
+
+def speculative_flags(method: str | None, num_tokens: str | None, acceptance: str | None, model: ModelSpec,
+                      runtime: Runtime) -> SpeculativeConfig | None:
+    """`--speculative`, `--num-speculative-tokens` and `--acceptance-rate` as a checked configuration (None when
+    speculation is off).
+
+    Raises:
+        SpecError: A flag without --speculative, or a value that is not a number in range.
+    """
+    if method is None:
+        given = [flag for flag, value in (("--num-speculative-tokens", num_tokens), ("--acceptance-rate", acceptance))
+                 if value is not None]
+        if given:
+            raise SpecError("applies only with --speculative", where=given[0],
+                            hint="add --speculative mtp, eagle or ngram")
+        return None
+    k: int | None = None
+    if num_tokens is not None:
+        text = num_tokens.strip()
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit() and len(text) <= 9):
+            raise SpecError("must be a whole number of draft tokens", where="--num-speculative-tokens",
+                            value=num_tokens, hint="e.g. --num-speculative-tokens 3")
+        k = int(text)
+    a: float | None = None
+    if acceptance is not None:
+        try:
+            a = float(acceptance) if acceptance.isascii() else float("nan")
+        except ValueError:
+            a = float("nan")
+        if a != a:  # NaN: not a number
+            raise SpecError("must be a number strictly between 0 and 1", where="--acceptance-rate", value=acceptance,
+                            hint="the probability one draft token is accepted, e.g. --acceptance-rate 0.7")
+    return resolve_speculative(model, runtime, method, k, a)
 
 
 def model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:

@@ -188,6 +188,12 @@ def estimate_view(result: EstimateResult) -> Group:
     thr.add_row("KV cache in use", f"{100 * s.kv_utilization:.0f}%")
     thr.add_row("bound", f"prefill {s.prefill_bound}, decode {s.decode_bound}")
     thr.add_row("efficiencies", result.efficiency_source)
+    if dep.speculative is not None:
+        sp = dep.speculative
+        thr.add_row("speculative", f"{sp.method}, {sp.num_speculative_tokens} draft tokens/step, acceptance rate "
+                    f"{sp.acceptance_rate:g} per draft token -> {sp.tokens_per_step:.2f} tokens per verify step "
+                    f"((1 - a^(K+1)) / (1 - a)); draft weights {gib(result.memory.draft_weights_bytes_per_gpu)} per GPU")
+        thr.add_row("acceptance from", sp.acceptance_source)
     if bands:
         first = next(iter(bands.values()))
         thr.add_row("error bands", f"measured / predicted on published runs ({first.runtime} {first.regime}; "

@@ -8,6 +8,7 @@ from planner.specs._base import Frozen
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.runtime import KvDtype, Quant, Runtime
+from planner.specs.speculative import SpeculativeConfig
 
 
 class Deployment(Frozen):
@@ -38,6 +39,8 @@ class Deployment(Frozen):
     """Longest sequence (prompt + output) the deployment accepts, tokens."""
     memory_fraction: float = Field(gt=0, le=1)
     """Fraction of memory the runtime may use (see `MemoryPolicy.memory_fraction`)."""
+    speculative: SpeculativeConfig | None = None
+    """Speculative decoding (None: plain one-token decode steps)."""
 
     @property
     def num_gpus(self) -> int:
@@ -48,4 +51,5 @@ class Deployment(Frozen):
         """Short human label, e.g. `2x h100-sxm vllm fp8`."""
         par = f"tp{self.tp_size}" + (f"pp{self.pp_size}" if self.pp_size > 1 else "")
         kv = " kv-fp8" if self.kv_dtype == "fp8" else ""
-        return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}"
+        spec = f" spec-{self.speculative.method}{self.speculative.num_speculative_tokens}" if self.speculative else ""
+        return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}{spec}"

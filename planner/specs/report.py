@@ -15,6 +15,7 @@ from planner.specs.hardware import PriceKind
 from planner.specs.message import Message
 from planner.specs.model import Family, ModelDtype
 from planner.specs.runtime import KvDtype, Quant
+from planner.specs.speculative import SpeculativeConfig
 from planner.specs.uncertainty import Band
 from planner.specs.workload import Constraints, Slo, Workload
 
@@ -239,6 +240,8 @@ class CandidateSummary(Frozen):
     """Scheduler token budget per iteration."""
     max_model_len: int = Field(ge=1)
     """Longest sequence accepted, tokens."""
+    speculative: SpeculativeConfig | None = None
+    """Speculative decoding planned (method, draft tokens, acceptance rate and its source); None: plain decoding."""
     meets_slo: bool
     """Every SLO holds at the target RPS plus headroom."""
     ttft_p50_s: float = Field(ge=0)

@@ -10,6 +10,7 @@ from planner.specs._base import Frozen, Sourced
 from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
 from planner.specs.launch import LaunchRules
+from planner.specs.speculative import SpeculativeSupport
 
 Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
 """Weight precision / quantization format, as spelled on the command line and in the data files."""
@@ -196,6 +197,8 @@ class Runtime(Sourced):
     model_families: list[str] | None = None
     """Model families (planner `Family` ids) the runtime loads at `version`, from its supported-models list;
     None: not described (any family is assumed loadable)."""
+    speculative: SpeculativeSupport = SpeculativeSupport()
+    """Speculative-decoding methods the runtime serves (none when the profile names none)."""
     launch: LaunchRules | None = None
     """How to start the runtime and what its parsers accept (images, flags, metrics, refusals), each rule
     with its own source (None: launch commands are generated without checks)."""

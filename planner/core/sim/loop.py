@@ -97,6 +97,14 @@ class _Run:
         self.gaps: list[float] = []  # inter-chunk latencies seen by decoding clients, one entry per iteration kind
         self.gap_weights: list[float] = []
         self.last_emit_s = 0.0  # when the decoding batch last emitted a token
+        # Speculative decoding: one decode step is a verify pass emitting `tokens_per_step` tokens per sequence on
+        # average. Decode-only blocks run in tokens (each costing the verify step / tokens_per_step); an iteration
+        # mixed with prefill chunks advances the decodes by the expected tokens, carried over in whole tokens.
+        pm = sim.pm
+        self.spec_k = pm.num_speculative_tokens
+        self.spec_tokens = pm.tokens_per_step
+        self.spec_carry = 0.0
+        self.chunk_tokens = max(float(cfg.stream_interval_tokens), self.spec_tokens)
 
     # ---------------------------------------------------------------- request lifecycle
 
@@ -188,7 +196,8 @@ class _Run:
             for r in plan.dropped:
                 self.fail(r)
             if not cfg.reserve_full:  # on-demand KV growth: room for one more token per decoding sequence
-                while self.decoding and pool.in_use(len(self.decoding), self.step) + len(self.decoding) > pool.capacity:
+                grow = len(self.decoding) * (self.spec_k + 1)  # a verify pass writes K + 1 slots per sequence
+                while self.decoding and pool.in_use(len(self.decoding), self.step) + grow > pool.capacity:
                     if not self.preempt_newest():
                         break
             n_dec = self.scheduler.decodes_with(plan, len(self.decoding))
@@ -213,23 +222,31 @@ class _Run:
                     tokens += take
                     if before + take >= r.prompt_tokens:
                         finishing += 1
+                drafts = n_dec * self.spec_k
                 dt = step_s(IterationShape(decode_seqs=n_dec, decode_context_tokens=ctx_sum, prefill_tokens=tokens,
                                            prefill_seqs=len(plan.chunks), prefill_attention_pairs=pairs,
-                                           prefill_past_tokens=past, sampled_seqs=n_dec + finishing))
+                                           prefill_past_tokens=past, sampled_seqs=n_dec + finishing + drafts,
+                                           draft_tokens=drafts))
                 k = 1
+                if self.spec_k and n_dec:
+                    self.spec_carry += self.spec_tokens
+                    k = max(1, int(self.spec_carry))
+                    self.spec_carry -= k
             else:
                 dt = dec_s(n_dec, ctx_sum)
                 k = self._jump(n_dec, dt)
                 if k > 1:
                     dt = dec_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
-            span = dt * k
+            span = dt * k if not plan.chunks else dt
             self.kv_token_s += pool.in_use(len(self.decoding), self.step) * span
             self.busy_s += span
             start = self.t
             self.t += span
             self.step += k if n_dec else 0
-            self.iterations += k
-            if n_dec:
+            self.iterations += k if not self.spec_k else (1 if plan.chunks else max(1, round(k / self.spec_tokens)))
+            if n_dec and self.spec_k:
+                self._record_spec_gaps(start, span, k, n_dec)
+            elif n_dec:
                 self._record_gaps(start, dt, k, n_dec)
             # The iteration's tokens go out through the API server (after the requests sent meanwhile are ingested).
             self._ingest(self.t)
@@ -256,6 +273,21 @@ class _Run:
         if k > 1:
             self.gaps.append(dt * interval)
             self.gap_weights.append(n_dec * (k - 1) / interval)
+        self.last_emit_s = self.t
+
+    def _record_spec_gaps(self, start_s: float, span_s: float, tokens: int, n_dec: int) -> None:
+        """Chunk gaps under speculative decoding: every verify step streams its accepted tokens at once, so chunks of
+        max(stream interval, tokens per step) tokens arrive one verify step apart. A block of `tokens` tokens per
+        sequence is that many chunks (a fraction of one for a short block, weighted as such); the first also waits
+        for any pause since the batch last emitted."""
+        chunks = tokens / self.chunk_tokens
+        per_chunk = span_s / chunks
+        pause = start_s - self.last_emit_s if self.last_emit_s > 0 else 0.0
+        self.gaps.append(per_chunk + pause)
+        self.gap_weights.append(n_dec * min(1.0, chunks))
+        if chunks > 1:
+            self.gaps.append(per_chunk)
+            self.gap_weights.append(n_dec * (chunks - 1))
         self.last_emit_s = self.t
 
     def _jump(self, n_dec: int, dt: float) -> int:

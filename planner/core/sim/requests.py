@@ -64,6 +64,8 @@ class SimConfig:
     """API-server time per streamed output token (detokenization, streaming)."""
     stream_interval_tokens: int = 1
     """Output tokens per streamed chunk."""
+    decode_rows_per_seq: int = 1
+    """Token-budget rows one decoding sequence takes per iteration: 1, or K + 1 with K speculative draft tokens."""
 
 
 @dataclass

@@ -47,7 +47,7 @@ class ContinuousScheduler:
                  n_decoding: int) -> Step:
         """Plan the iteration starting at `t`: continue prefills, then admit waiting requests."""
         cfg, pool, out = self.cfg, self.pool, Step()
-        budget = cfg.max_num_batched_tokens - (n_decoding if cfg.mixed else 0)
+        budget = cfg.max_num_batched_tokens - (n_decoding * cfg.decode_rows_per_seq if cfg.mixed else 0)
         running = n_decoding + len(prefilling)
         for r in prefilling:
             if budget <= 0:
