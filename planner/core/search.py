@@ -342,7 +342,7 @@ def _out_of_reach(r0: int, ratio0: float, r1: int, ratio1: float, last_r: float)
     if not (math.isfinite(ratio0) and math.isfinite(ratio1)) or ratio1 <= 2.0 or r1 <= r0 or ratio1 >= ratio0:
         return False
     slope = math.log(ratio0 / ratio1) / math.log(r1 / r0)
-    return ratio1 * (r1 / last_r) ** slope > 1.0
+    return bool(ratio1 * (r1 / last_r) ** slope > 1.0)
 
 
 def oom_message(mem: MemoryBreakdown, tp: int, pp: int, context_tokens: int) -> Message:
