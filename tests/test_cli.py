@@ -138,6 +138,13 @@ def test_hardware_db_override(tmp_path):
     assert [g["id"] for g in json.loads(result.stdout)] == ["l4"]
 
 
+def test_bad_setting_in_the_environment_is_one_error_line():
+    """PLANNER_CACHE=maybe names the variable and its value, exit 2, no traceback."""
+    result = run("gpus", env={"PLANNER_CACHE": "maybe"})
+    assert result.exit_code == 2 and result.stderr.startswith("Error: PLANNER_CACHE"), result.stderr
+    assert "'maybe'" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("args", [("memory", L8, "--gpu", "h100", "--tp", "0"), ("memory", L8, "--bogus"),
                                   ("memory",), ("estimate", L8, "--gpu", "h100", "--isl", "x", "--osl", "1")])
 def test_usage_errors_are_one_error_and_one_hint(args):

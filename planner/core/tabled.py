@@ -67,10 +67,14 @@ class TabledMoe:
     peak_flops: float
     bw_bytes_per_s: float
 
+    def _touched(self, tokens: float) -> float:
+        """Share of the experts `tokens` routed tokens reach at all (uniform routing)."""
+        return 1.0 - float((1.0 - self.topk / self.num_experts) ** tokens)
+
     def _roof(self, point: Sequence[float]) -> float:
         gpus, tokens = point[0], point[1]
         share = self.gpus / gpus
-        touched = 1 - (1 - self.topk / self.num_experts) ** tokens
+        touched = self._touched(tokens)
         return max(tokens * self.flops_token * share / self.peak_flops,
                    self.weight_bytes * share * touched / self.bw_bytes_per_s)
 
@@ -79,8 +83,8 @@ class TabledMoe:
         return self.layers * self.grid.seconds((float(self.gpus), max(tokens, 1.0)), self._roof)
 
     def compute_bound(self, tokens: float) -> bool:
-        touched = 1 - (1 - self.topk / self.num_experts) ** tokens
-        return tokens * self.flops_token / self.peak_flops >= self.weight_bytes * touched / self.bw_bytes_per_s
+        return tokens * self.flops_token / self.peak_flops >= \
+            self.weight_bytes * self._touched(tokens) / self.bw_bytes_per_s
 
 
 def moe_grid(index: TableIndex, dtypes: Sequence[str], *, gated: bool, hidden: int, inter: int, num_experts: int,
