@@ -145,6 +145,7 @@ PUBLISHED = [
     ("qwen3-vl-235b-a22b", 235, 22, 1, False),        # Qwen card: 235B-A22B
     ("qwen3-0.6b", 0.6, 0.6, 0.1, False),             # Qwen card: 0.6B (0.44B non-embedding)
     ("qwen3-32b-fp8", 32.8, 32.8, 0.1, False),        # Qwen card: 32.8B
+    ("qwen3-14b", 14.8, 14.8, 0.05, False),           # Qwen card: 14.8B (13.2B non-embedding)
     ("qwen3-235b-a22b-fp8", 235, 22, 1, False),       # Qwen card: 235B total, 22B activated
     ("qwen3-coder-480b-a35b", 480, 35, 1, False),     # Qwen card: 480B total, 35B activated
     ("minimax-m2.5", 229, 10, 1, True),               # MiniMax card: 229B total, 10B activated

@@ -165,8 +165,8 @@ def test_moe_table_precisions():
 def test_gpt_oss_experts_come_from_the_measured_mxfp4_table(model, catalog):
     """gpt-oss-120b on one H100 under vLLM: 4096 prompt tokens through the MoE layers take the measured
     fused-MoE latency of its exact shape (hidden 2880, 128 experts, top-4, MXFP4 W4A16, TP 1: 2,460 us per
-    layer, aiconfigurator-core h100_sxm vllm 0.24.0) x 36 layers = 88.6 ms; the roofline with the int4
-    dequantization penalty said about 3x that."""
+    layer, aiconfigurator-core h100_sxm vllm 0.24.0) x 36 layers = 88.6 ms; the roofline (16-bit efficiency, no
+    dequantization penalty for MXFP4) agrees within 25%."""
     from planner.core.compat import make_deployment
     from planner.core.efficiency import default_efficiency
 
@@ -176,4 +176,4 @@ def test_gpt_oss_experts_come_from_the_measured_mxfp4_table(model, catalog):
     assert pm._tab_moe.seconds(4096) == pytest.approx(36 * 2460e-6, rel=1e-3)
     roof = PerfModel.build(dep, default_efficiency(dep).model_copy(update={"use_moe_tables": False}))
     assert roof._tab_moe is None
-    assert roof.prefill(1, 4096).gemm_s > 2 * pm.prefill(1, 4096).gemm_s
+    assert roof.prefill(1, 4096).gemm_s == pytest.approx(pm.prefill(1, 4096).gemm_s, rel=0.25)

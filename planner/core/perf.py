@@ -257,7 +257,9 @@ class PerfModel:
                 dtype = sixteen
             peak = (gpu.peak_tflops(dtype) or gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
             weight_only = _quant.is_weight_only(q, arch_name)
-            penalty = eff.weight_only_int4_compute_penalty if weight_only else 1.0
+            # The dequantization penalty was fitted on int4 (AWQ/GPTQ) rows; MXFP4-weight kernels measure at the
+            # 16-bit efficiency (H100 fused-MoE tables: W4A16 MXFP4 and bf16 experts within ~20% of each other).
+            penalty = eff.weight_only_int4_compute_penalty if weight_only and q in ("int4-awq", "int4-gptq") else 1.0
             gemms.append(_Gemm(lin.name, place.n_local, place.k_local, place.weight_bytes, lin.num_layers, lin.copies,
                                lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head",
                                row_scale=_quant.ACTIVATION_BYTES / place.bytes_per_weight if weight_only else 1.0))
