@@ -220,6 +220,17 @@ class PerfModel:
     """Layers the draft runs per proposed token (0: n-gram lookup on the CPU)."""
     _verify_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
     _draft_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _dp: int = 1
+    """Attention data-parallel ranks: dense layers and attention see 1/dp of the replica's rows each."""
+    _ep: int = 1
+    """Expert-parallel group size: each GPU multiplies the rows routed to its num_experts / ep experts."""
+    _expert_imbalance: float = 1.0
+    """Rows of the busiest expert-parallel rank over the mean (1 without expert parallelism)."""
+    _moe_layers: int = 0
+    """MoE layers whose tokens cross GPUs by dispatch / combine (with data parallelism), else 0."""
+    _a2a: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Dispatch + combine of one MoE layer: (bytes sent per token row of the replica per GPU, latency s,
+    seconds per byte with the low-latency kernels (decode), seconds per byte with the normal ones (prefill))."""
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
@@ -322,6 +333,11 @@ class PerfModel:
             if used:
                 eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
                                                        f"{tabled.table_sources(index)}), else {eff.source}"})
+        dp_ep = _dp_ep_fields(dep)
+        allreduces = 2 * model.num_layers
+        if dep.dp_size > 1:
+            # MoE layers combine by all-to-all across the data-parallel ranks instead of a TP all-reduce.
+            allreduces -= int(dp_ep["_moe_layers"])
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=attn_peak,
@@ -330,7 +346,7 @@ class PerfModel:
             _full_layers=full_w, _window_counts=tuple(sorted(windows.items())),
             _state_bytes_seq=arch.state_bytes_per_seq(model, tp),
             _state_flops_token=arch.state_flops_per_token(model, tp),
-            _allreduces=2 * model.num_layers,
+            _allreduces=allreduces,
             _allreduce_s_per_byte=allreduce_s_per_byte,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=_quant.ACTIVATION_BYTES,
@@ -338,6 +354,7 @@ class PerfModel:
             _spec_tokens_per_step=dep.speculative.tokens_per_step if dep.speculative else 1.0,
             _spec_draft_layers=1 if dep.speculative and dep.speculative.num_draft_layers else 0,
             **tab,  # type: ignore[arg-type]
+            **dp_ep,  # type: ignore[arg-type]
         )
 
     # ------------------------------------------------------------------ timing
@@ -370,6 +387,9 @@ class PerfModel:
         eff = self.eff
         gemm_s = compute_s = memory_s = 0.0
         inv_bw = 1.0 / (self._bw * eff.weight_bw_efficiency)
+        all_rows, dp = rows, self._dp
+        if dp > 1:  # dense layers and the lm_head run per data-parallel rank on its share of the rows
+            rows, sampled = math.ceil(rows / dp), math.ceil(sampled / dp)
         eff_rows = gemm_efficiency(eff, rows) if rows > 0 else 0.0
         eff_sampled = gemm_efficiency(eff, sampled) if sampled > 0 else 0.0
         for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (sampled, eff_sampled, self._sampled_gemms)):
@@ -399,17 +419,22 @@ class PerfModel:
                 compute_s += t
             else:
                 memory_s += t
+        ep = self._ep
         for g in self._expert_gemms:
-            m = rows
+            m = all_rows  # the MoE layers see the tokens of every data-parallel rank
             if m <= 0:
                 continue
-            # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
-            touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
-            per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
+            # Routed experts: each sees m*k/E rows; count the experts a batch touches at all. With expert
+            # parallelism this GPU holds E/ep of them and multiplies its share of the routed rows, times the
+            # load imbalance of the busiest rank.
+            local = g.copies / ep
+            touched = local * (1 - (1 - g.active / g.copies) ** m)
+            share = self._expert_imbalance / ep if ep > 1 else 1.0
+            per_expert_rows = m * g.active / ep * share * ep / touched  # rows each touched expert multiplies
             c_eff = gemm_efficiency(eff, per_expert_rows * g.row_scale) * eff.moe_gemm_efficiency_factor
             penalty = 1.0 + (g.penalty - 1.0) * self._penalty_taper(per_expert_rows * g.row_scale)
-            t_c = m * g.flops_per_row * g.s_per_flop * penalty / c_eff
-            t_m = (g.weight_bytes * touched / g.copies + m * g.act_bytes_per_row) * inv_bw
+            t_c = m * share * g.flops_per_row * g.s_per_flop * penalty / c_eff
+            t_m = (g.weight_bytes * touched / local + m * share * g.act_bytes_per_row) * inv_bw
             if t_c >= t_m:
                 compute_s += t_c
                 gemm_s += t_c
@@ -428,6 +453,11 @@ class PerfModel:
             cached = self._gemm_parts(rows, s.sampled_seqs)
             self._gemm_cache[key] = cached
         gemm_s, compute_s, memory_s = cached
+        comm_s = self._comm_s(rows, decode_only=s.prefill_tokens == 0) if self._allreduce_s_per_byte or self._moe_layers \
+            else 0.0
+        # Attention runs per data-parallel rank on its share of the sequences (the busiest rank: rounded up).
+        s = s.split(self._dp)
+        rows = s.tokens
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs or (s.prefill_seqs and self._state_bytes_seq):
@@ -475,21 +505,24 @@ class PerfModel:
                     compute_s += t_c
                 else:
                     memory_s += t_m
-        comm_s = 0.0
-        if self._allreduce_s_per_byte:
-            comm_s = self._comm_s(rows)
         return gemm_s, attn_s, comm_s, compute_s, memory_s
 
-    def _comm_s(self, rows: int) -> float:
-        """Tensor-parallel all-reduces of one iteration with `rows` token rows (cached per row count)."""
-        cached = self._comm_cache.get(rows)
+    def _comm_s(self, rows: int, decode_only: bool = True) -> float:
+        """Tensor-parallel all-reduces (within a data-parallel rank, on its rows) and the MoE dispatch / combine
+        across ranks of one iteration with `rows` token rows of the replica (cached per row count and regime)."""
+        key = rows if decode_only else -rows - 1
+        cached = self._comm_cache.get(key)
         if cached is None:
-            msg = rows * self.dep.model.hidden_size * self._act_bytes
-            if self._tab_allreduce is not None:
-                cached = self._allreduces * self._tab_allreduce.seconds(msg)
-            else:
-                cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
-            self._comm_cache[rows] = cached
+            cached = 0.0
+            if self._allreduce_s_per_byte:
+                msg = math.ceil(rows / self._dp) * self.dep.model.hidden_size * self._act_bytes
+                if self._tab_allreduce is not None:
+                    cached = self._allreduces * self._tab_allreduce.seconds(msg)
+                else:
+                    cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+            if self._moe_layers and rows:
+                cached += self._moe_layers * all_to_all_s(rows, self._a2a, decode_only)
+            self._comm_cache[key] = cached
         return cached
 
     def _decode_table_s(self, batch: int, mean_ctx: float) -> float:
@@ -520,9 +553,10 @@ class PerfModel:
                              bound=bound)
 
     def _overhead_s(self, seqs: int) -> float:
-        """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer)."""
+        """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer); with
+        attention data parallelism each rank's own scheduler handles its share of the sequences in parallel."""
         eff = self.eff
-        return (eff.step_overhead_s + eff.per_seq_overhead_s * seqs
+        return (eff.step_overhead_s + eff.per_seq_overhead_s * math.ceil(seqs / self._dp)
                 + eff.per_layer_overhead_s * self.dep.model.num_layers)
 
     def _parts(self, shape: IterationShape) -> tuple[float, float, float, float, float, float]:
@@ -582,10 +616,11 @@ class PerfModel:
             self._verify_cache[batch] = fixed
         eff = self.eff
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
-        token_layers = batch * self._ctx_layers(context_sum / batch)
+        rank = math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
+        token_layers = rank * self._ctx_layers(context_sum / batch)
         if self._tab_attention is not None and self._tab_attention.decode is not None:
             # Measured single-query kernel, plus the roofline compute of the K extra queries.
-            return fixed + self._decode_table_s(batch, context_sum / batch) + k * token_layers * t_c
+            return fixed + self._decode_table_s(rank, context_sum / batch) + k * token_layers * t_c
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
         return fixed + token_layers * max((k + 1) * t_c, t_m)
 
@@ -600,7 +635,7 @@ class PerfModel:
         if fixed is None:
             body_s, _, _ = self._gemm_parts(batch, 0)
             head_s, _, _ = self._gemm_parts(0, batch)
-            comm_s = self._comm_s(batch) if self._allreduce_s_per_byte else 0.0
+            comm_s = self._comm_s(batch) if self._allreduce_s_per_byte or self._moe_layers else 0.0
             fixed = (body_s + comm_s) / layers + head_s + self.eff.per_layer_overhead_s
             self._draft_cache[batch] = fixed
         attention_s = (self._plain_decode_s(batch, context_sum) - self._plain_decode_s(batch, 0.0)) / layers
@@ -621,9 +656,10 @@ class PerfModel:
             gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
             fixed = gemm_s + comm_s + self._overhead_s(batch)
             self._decode_fixed[batch] = fixed
+        rank = math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
         if self._tab_attention is not None and self._tab_attention.decode is not None:
-            return fixed + self._decode_table_s(batch, context_sum / batch)
-        token_layers = batch * self._ctx_layers(context_sum / batch)
+            return fixed + self._decode_table_s(rank, context_sum / batch)
+        token_layers = rank * self._ctx_layers(context_sum / batch)
         return fixed + token_layers * self._decode_s_per_token_layer
 
     def prefill(self, batch: int, prompt_tokens: int) -> IterationTime:
@@ -634,3 +670,56 @@ class PerfModel:
     def decode(self, batch: int, context_tokens: float) -> IterationTime:
         """One decode step of `batch` sequences at `context_tokens` context each."""
         return self.iteration(decode_shape(batch, context_tokens))
+
+
+def _dp_ep_fields(dep: Deployment) -> dict[str, object]:
+    """PerfModel constants of attention data parallelism and expert parallelism (empty for plain TP)."""
+    if dep.dp_size == 1 and dep.ep_size == 1:
+        return {}
+    model, par = dep.model, dep.runtime.parallelism
+    moe_layers = sum(1 for layer in model.layers if layer.mlp == "moe")
+    out: dict[str, object] = {"_dp": dep.dp_size, "_ep": dep.ep_size,
+                              "_expert_imbalance": par.expert_load_imbalance if dep.ep_size > 1 else 1.0}
+    if dep.dp_size > 1 and moe_layers and model.moe is not None:
+        out["_moe_layers"] = moe_layers
+        out["_a2a"] = all_to_all_constants(dep)
+    return out
+
+
+def all_to_all_constants(dep: Deployment) -> tuple[float, float, float, float]:
+    """Dispatch + combine of one MoE layer across the data-parallel ranks, as (bytes one GPU sends per token row of
+    the replica, latency s, s/byte low-latency kernels, s/byte normal kernels).
+
+    Each GPU starts with rows / (tp x dp) of the tokens (a rank's tokens split over its TP GPUs). With expert
+    parallelism a token goes to the GPUs of its top-k experts: k copies, (ep - 1) / ep of them to other GPUs, each
+    to the expert_tp GPUs sharing that expert; without it (ep 1, experts sharded over all tp x dp GPUs) every token
+    is all-gathered to every GPU and its output reduce-scattered back. Dispatch and combine move the same 16-bit
+    hidden vectors (DeepEP's FP8 dispatch is not modelled: an upper bound on bytes). Within a node the link is
+    NVLink / xGMI; a group wider than a node sends the share of its peers in other nodes over the network (RDMA),
+    and the slower of the two paths sets the time. Decode steps use the runtime's low-latency kernels, prefill the
+    normal (high-throughput) ones: each regime with its own link-efficiency figure from the runtime profile.
+    """
+    model, par, link = dep.model, dep.runtime.parallelism, dep.gpu.interconnect
+    assert model.moe is not None
+    g = dep.moe_group_gpus
+    fan = model.moe.num_experts_per_tok * (dep.ep_size - 1) / dep.ep_size * (g // dep.ep_size) \
+        if dep.ep_size > 1 else g - 1
+    width = model.moe.latent_size or model.hidden_size
+    bytes_per_row = 2 * fan * width * _quant.ACTIVATION_BYTES / g  # dispatch + combine, per GPU
+    s_per_byte = 1.0 / (link.link_bidir_bw_bytes_per_s / 2)
+    latency = link.allreduce_latency_s
+    per_node = link.gpus_per_node
+    if g > per_node:
+        remote = (g - per_node) / (g - 1)
+        net_bw = link.network_bw_bytes_per_s or link.pcie_bidir_bw_bytes_per_s / 2
+        s_per_byte = max((1 - remote) * s_per_byte, remote / net_bw)
+        latency = max(latency, link.network_latency_s or latency)
+    return (bytes_per_row, 2 * latency, s_per_byte / par.all_to_all_low_latency_bw_efficiency,
+            s_per_byte / par.all_to_all_normal_bw_efficiency)
+
+
+def all_to_all_s(rows: int, a2a: tuple[float, float, float, float], decode_only: bool) -> float:
+    """Seconds of one MoE layer's dispatch + combine for `rows` token rows of the replica (see
+    `all_to_all_constants`): latency plus bytes over the link at the regime's efficiency."""
+    bytes_per_row, latency_s, low_latency_s_per_byte, normal_s_per_byte = a2a
+    return latency_s + rows * bytes_per_row * (low_latency_s_per_byte if decode_only else normal_s_per_byte)
