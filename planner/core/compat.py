@@ -148,6 +148,10 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
     sched = runtime.scheduler_for(gpu.architecture, gpu.memory_bytes)
+    if dp_size > 1 and runtime.parallelism.dp_divides_limits:
+        # The runtime's defaults are the replica's, split among the data-parallel ranks.
+        sched = sched.model_copy(update={"max_num_seqs": max(1, sched.max_num_seqs // dp_size),
+                                         "max_num_batched_tokens": max(1, sched.max_num_batched_tokens // dp_size)})
     if not runtime.features.sliding_window and any(layer.window_tokens for layer in model.layers):
         model = model.model_copy(update={
             "layers": tuple(layer.model_copy(update={"window_tokens": None}) for layer in model.layers),

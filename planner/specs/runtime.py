@@ -122,6 +122,9 @@ class Parallelism(Frozen):
     """Expert parallelism for MoE models."""
     dp_attention: bool = False
     """Attention data parallelism (data-parallel ranks sharing expert-parallel MoE layers)."""
+    dp_divides_limits: bool = False
+    """With attention data parallelism the runtime's default running-request cap and prefill token budget are the
+    replica's, split evenly among the ranks (SGLang), rather than each rank's own (vLLM, TensorRT-LLM)."""
     expert_load_imbalance: float = Field(default=1.0, ge=1)
     """Routed rows of the busiest expert-parallel rank over the mean (a stated assumption, see sources)."""
     all_to_all_low_latency_bw_efficiency: float = Field(default=1.0, gt=0, le=1)
