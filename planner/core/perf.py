@@ -337,7 +337,7 @@ class PerfModel:
         allreduces = 2 * model.num_layers
         if dep.dp_size > 1:
             # MoE layers combine by all-to-all across the data-parallel ranks instead of a TP all-reduce.
-            allreduces -= int(dp_ep["_moe_layers"])
+            allreduces -= sum(1 for layer in model.layers if layer.mlp == "moe") if model.moe is not None else 0
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=attn_peak,
