@@ -145,6 +145,8 @@ class _Gemm:
     peak_flops: float
     penalty: float
     per_token_rows: bool = True
+    all_rows: bool = False
+    """Sees the rows of every data-parallel rank (sharded over the whole tp x dp group), not one rank's share."""
     row_scale: float = 1.0
     """GEMM rows count as this many 16-bit rows on the efficiency curve: weight-only int4 kernels stream a
     quarter of the bytes per FLOP, so they leave the bandwidth-bound regime at a quarter of the rows."""
@@ -195,6 +197,10 @@ class PerfModel:
     dequantization penalty - 1, row scale on the efficiency curve)."""
     _sampled_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Groups that see only sampled rows (lm_head), same layout."""
+    _wide_row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
+    """Dense groups sharded over the whole tp x dp group under attention data parallelism (every rank's rows)."""
+    _wide_sampled_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
+    """The lm_head when it is sharded so."""
     _expert_gemms: tuple[_Gemm, ...] = ()
     """Routed-expert groups."""
     _decode_s_per_token_layer: float = 0.0
@@ -241,8 +247,14 @@ class PerfModel:
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
         rest = [g for g in self._gemms if g.name not in self._tabled_names]
-        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows))
-        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows))
+        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows
+                                                      and not g.all_rows))
+        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows
+                                                          and not g.all_rows))
+        object.__setattr__(self, "_wide_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows
+                                                           and g.all_rows))
+        object.__setattr__(self, "_wide_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows
+                                                               and g.all_rows))
         object.__setattr__(self, "_expert_gemms", tuple(g for g in self._gemms if g.copies > 1))
         object.__setattr__(self, "_decode_s_per_token_layer", max(t_c, t_m))
 
@@ -269,6 +281,7 @@ class PerfModel:
             penalty = eff.weight_only_int4_compute_penalty if weight_only else 1.0
             gemms.append(_Gemm(lin.name, place.n_local, place.k_local, place.weight_bytes, lin.num_layers, lin.copies,
                                lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head",
+                               all_rows=shard.group_wide(lin, dep) and lin.copies == 1,
                                row_scale=_quant.ACTIVATION_BYTES / place.bytes_per_weight if weight_only else 1.0))
         a = model.attention
         heads_local = a.num_heads / tp
@@ -301,7 +314,7 @@ class PerfModel:
             used: list[str] = []
             tab_gemms = []
             for place, g in zip(shard.placements(dep), gemms):
-                if g.copies != 1:
+                if g.copies != 1 or g.all_rows:  # group-wide dense layers stay on the roofline
                     continue
                 grid = next((gr for d in tabled.gemm_dtypes(place.quant, arch_name)
                              if (gr := index.find("gemm", dtype=d)) is not None), None)
@@ -313,7 +326,8 @@ class PerfModel:
                 used.append("GEMM")
                 tab["_tab_gemms"] = tuple(tab_gemms)
                 tab["_tabled_names"] = frozenset(g.name for g, p in zip(gemms, shard.placements(dep))
-                                                 if g.copies == 1 and tabled.gemm_dtypes(p.quant, arch_name)
+                                                 if g.copies == 1 and not g.all_rows
+                                                 and tabled.gemm_dtypes(p.quant, arch_name)
                                                  and any(index.find("gemm", dtype=d)
                                                          for d in tabled.gemm_dtypes(p.quant, arch_name)))
             if a.kind != "mla":
@@ -337,7 +351,7 @@ class PerfModel:
         allreduces = 2 * model.num_layers
         if dep.dp_size > 1:
             # MoE layers combine by all-to-all across the data-parallel ranks instead of a TP all-reduce.
-            allreduces -= sum(1 for layer in model.layers if layer.mlp == "moe") if model.moe is not None else 0
+            allreduces -= _gathered_layers(dep) if model.moe is not None else 0
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=attn_peak,
@@ -387,12 +401,14 @@ class PerfModel:
         eff = self.eff
         gemm_s = compute_s = memory_s = 0.0
         inv_bw = 1.0 / (self._bw * eff.weight_bw_efficiency)
-        all_rows, dp = rows, self._dp
+        all_rows, all_sampled, dp = rows, sampled, self._dp
         if dp > 1:  # dense layers and the lm_head run per data-parallel rank on its share of the rows
             rows, sampled = math.ceil(rows / dp), math.ceil(sampled / dp)
-        eff_rows = gemm_efficiency(eff, rows) if rows > 0 else 0.0
-        eff_sampled = gemm_efficiency(eff, sampled) if sampled > 0 else 0.0
-        for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (sampled, eff_sampled, self._sampled_gemms)):
+        groups = [(rows, self._row_gemms), (sampled, self._sampled_gemms)]
+        if self._wide_row_gemms or self._wide_sampled_gemms:
+            groups += [(all_rows, self._wide_row_gemms), (all_sampled, self._wide_sampled_gemms)]
+        for m, group in groups:
+            c_eff = gemm_efficiency(eff, m) if m > 0 else 0.0
             if m <= 0:
                 continue
             scale = m / c_eff
@@ -677,7 +693,7 @@ def _dp_ep_fields(dep: Deployment) -> dict[str, object]:
     if dep.dp_size == 1 and dep.ep_size == 1:
         return {}
     model, par = dep.model, dep.runtime.parallelism
-    moe_layers = sum(1 for layer in model.layers if layer.mlp == "moe")
+    moe_layers = _gathered_layers(dep)
     out: dict[str, object] = {"_dp": dep.dp_size, "_ep": dep.ep_size,
                               "_expert_imbalance": par.expert_load_imbalance if dep.ep_size > 1 else 1.0}
     if dep.dp_size > 1 and moe_layers and model.moe is not None:
@@ -723,3 +739,11 @@ def all_to_all_s(rows: int, a2a: tuple[float, float, float, float], decode_only:
     `all_to_all_constants`): latency plus bytes over the link at the regime's efficiency."""
     bytes_per_row, latency_s, low_latency_s_per_byte, normal_s_per_byte = a2a
     return latency_s + rows * bytes_per_row * (low_latency_s_per_byte if decode_only else normal_s_per_byte)
+
+
+def _gathered_layers(dep: Deployment) -> int:
+    """Layers whose feed-forward gathers the tokens of every data-parallel rank: the MoE layers, and the dense MLP
+    layers too where the runtime shards them over the whole group (`Parallelism.dp_dense_over_group`; timed with
+    the MoE layers' dispatch + combine, an approximation of their all-gather + reduce-scatter)."""
+    wide = dep.runtime.parallelism.dp_dense_over_group
+    return sum(1 for layer in dep.model.layers if layer.mlp == "moe" or (wide and layer.mlp == "dense"))

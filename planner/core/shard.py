@@ -48,6 +48,18 @@ class Placement:
         return self.n_local * self.local_copies * formats.ACTIVATION_BYTES * lin.num_layers if lin.bias else 0.0
 
 
+GROUP_WIDE = ("mlp", "shared_experts", "lm_head")
+"""Groups a runtime may shard over the whole MoE group (tp x dp GPUs) under attention data parallelism."""
+
+
+def group_wide(lin: arch.Linear, dep: Deployment) -> bool:
+    """Whether this linear spans every GPU of the replica's tp x dp group and so sees every rank's tokens: routed
+    experts always, the dense MLPs / shared experts / lm_head where the runtime shards them so (SGLang)."""
+    if lin.group == "experts" and lin.copies > 1:
+        return True
+    return dep.dp_size > 1 and lin.group in GROUP_WIDE and dep.runtime.parallelism.dp_dense_over_group
+
+
 def expert_tp(dep: Deployment) -> int:
     """Ranks each routed expert is sharded over: the MoE layer's GPUs (tp x dp) divided among ep_size expert
     groups (tp_size without data or expert parallelism)."""
@@ -57,7 +69,10 @@ def expert_tp(dep: Deployment) -> int:
 def local_shape(lin: arch.Linear, dep: Deployment) -> tuple[float, float]:
     """(N, K) of one rank's shard: column-parallel layers split N (K/V heads replicated when there are fewer
     KV heads than ranks), row-parallel ones split K, replicated ones keep both."""
-    tp = expert_tp(dep) if lin.group == "experts" and lin.copies > 1 else dep.tp_size
+    if lin.group == "experts" and lin.copies > 1:
+        tp = expert_tp(dep)
+    else:
+        tp = dep.moe_group_gpus if group_wide(lin, dep) else dep.tp_size
     if lin.tp == "replicated":
         return lin.out_features, lin.in_features
     if lin.tp == "row":

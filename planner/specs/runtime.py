@@ -122,6 +122,9 @@ class Parallelism(Frozen):
     """Expert parallelism for MoE models."""
     dp_attention: bool = False
     """Attention data parallelism (data-parallel ranks sharing expert-parallel MoE layers)."""
+    dp_dense_over_group: bool = False
+    """With attention data parallelism the dense MLPs, shared experts, embedding and lm_head are sharded over all
+    tp x dp GPUs (tokens gathered, as for the MoE layers; SGLang) rather than replicated per rank (vLLM, TRT-LLM)."""
     dp_divides_limits: bool = False
     """With attention data parallelism the runtime's default running-request cap and prefill token budget are the
     replica's, split evenly among the ranks (SGLang), rather than each rank's own (vLLM, TensorRT-LLM)."""
