@@ -76,6 +76,24 @@ class IterationShape:
         """Token rows through every GEMM."""
         return self.decode_seqs + self.draft_tokens + self.prefill_tokens
 
+    def busiest_rank(self, ranks: int) -> IterationShape:
+        """The share of the busiest of `ranks` attention data-parallel ranks: sequences dealt round-robin, so it holds
+        ceil(n / ranks) of the decode sequences and of the prompt chunks (a chunk is never split across ranks: one
+        long prompt keeps its rank busy while the others wait at the next MoE layer)."""
+        if ranks == 1:
+            return self
+        dec = math.ceil(self.decode_seqs / ranks)
+        chunks = math.ceil(self.prefill_seqs / ranks)
+        f_dec = dec / self.decode_seqs if self.decode_seqs else 0.0
+        f_pre = chunks / self.prefill_seqs if self.prefill_seqs else 0.0
+        return IterationShape(
+            decode_seqs=dec, decode_context_tokens=self.decode_context_tokens * f_dec,
+            prefill_tokens=math.ceil(self.prefill_tokens * f_pre), prefill_seqs=chunks,
+            prefill_attention_pairs=self.prefill_attention_pairs * f_pre,
+            prefill_past_tokens=self.prefill_past_tokens * f_pre,
+            sampled_seqs=math.ceil(self.sampled_seqs / ranks), draft_tokens=math.ceil(self.draft_tokens / ranks),
+        )
+
     def split(self, parts: int) -> IterationShape:
         """One of `parts` equal micro-batches (pipeline parallelism)."""
         if parts == 1:
@@ -190,7 +208,7 @@ class PerfModel:
     _allreduce_latency_s: float
     _act_bytes: float
     _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
-    _gemm_cache: dict[tuple[int, int], tuple[float, float, float]] = field(default_factory=dict, repr=False,
+    _gemm_cache: dict[tuple[int, ...], tuple[float, float, float]] = field(default_factory=dict, repr=False,
                                                                            compare=False)
     _row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row,
@@ -395,15 +413,17 @@ class PerfModel:
             total += count * min(mean_ctx, window)
         return total
 
-    def _gemm_parts(self, rows: int, sampled: int) -> tuple[float, float, float]:
+    def _gemm_parts(self, rows: int, sampled: int, rank_rows: int | None = None,
+                    rank_sampled: int | None = None) -> tuple[float, float, float]:
         """(gemm, compute-bound, memory-bound) seconds of the linear layers for `rows` token rows, of which
         `sampled` go through the lm_head; depends on nothing else, so it is cached per shape."""
         eff = self.eff
         gemm_s = compute_s = memory_s = 0.0
         inv_bw = 1.0 / (self._bw * eff.weight_bw_efficiency)
         all_rows, all_sampled, dp = rows, sampled, self._dp
-        if dp > 1:  # dense layers and the lm_head run per data-parallel rank on its share of the rows
-            rows, sampled = math.ceil(rows / dp), math.ceil(sampled / dp)
+        if dp > 1:  # dense layers and the lm_head run per data-parallel rank on its (busiest rank's) share
+            rows = math.ceil(rows / dp) if rank_rows is None else rank_rows
+            sampled = math.ceil(sampled / dp) if rank_sampled is None else rank_sampled
         groups = [(rows, self._row_gemms), (sampled, self._sampled_gemms)]
         if self._wide_row_gemms or self._wide_sampled_gemms:
             groups += [(all_rows, self._wide_row_gemms), (all_sampled, self._wide_sampled_gemms)]
@@ -463,16 +483,17 @@ class PerfModel:
         """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
         eff = self.eff
         rows = s.tokens
-        key = (rows, s.sampled_seqs)
+        rank = s.busiest_rank(self._dp)
+        key = (rows, s.sampled_seqs) if self._dp == 1 else (rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
         cached = self._gemm_cache.get(key)
         if cached is None:
-            cached = self._gemm_parts(rows, s.sampled_seqs)
+            cached = self._gemm_parts(rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
             self._gemm_cache[key] = cached
         gemm_s, compute_s, memory_s = cached
         comm_s = self._comm_s(rows, decode_only=s.prefill_tokens == 0) if self._allreduce_s_per_byte or self._moe_layers \
             else 0.0
-        # Attention runs per data-parallel rank on its share of the sequences (the busiest rank: rounded up).
-        s = s.split(self._dp)
+        # Attention runs per data-parallel rank on its share of the sequences (the busiest rank).
+        s = rank
         rows = s.tokens
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
