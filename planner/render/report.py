@@ -134,7 +134,7 @@ def terminal(report: Report) -> Group:
             alt.add_column(col, justify="left" if col == "deployment" else "right")
         for c in report.alternatives:
             alt.add_row(f"{c.gpu} {c.runtime} {c.quant}" + (" kv-fp8" if c.kv_dtype == "fp8" else "")
-                        + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else ""),
+                        + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else "") + _dp_ep(c),
                         f"{c.replicas}x{c.gpus_per_replica}", usd(c.cost_usd_per_hour),
                         usd(c.cost_usd_per_month, 0), duration(c.ttft_p95_s), duration(c.tpot_p95_s), duration(c.e2e_p95_s))
         parts.append(alt)
@@ -168,7 +168,7 @@ def to_markdown(report: Report) -> str:
         lines += ["", "```bash", rec.launch.command, "```", ""]
     if report.alternatives:
         lines += ["| alternative | GPUs | $/month | TTFT p95 | TPOT p95 |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size} | {c.replicas}x{c.gpus_per_replica} | "
+        lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size}{_dp_ep(c)} | {c.replicas}x{c.gpus_per_replica} | "
                   f"{usd(c.cost_usd_per_month, 0)} | {duration(c.ttft_p95_s)} | {duration(c.tpot_p95_s)} |"
                   for c in report.alternatives]
         lines.append("")
