@@ -155,3 +155,34 @@ def test_cli_ep_on_dense_model_is_one_error_line():
     assert result.exit_code == 2
     assert result.output.startswith("Error: --ep-size: expert-parallel size 2 needs a mixture-of-experts model")
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def dp_plan(tmp_path_factory: pytest.TempPathFactory):
+    """A recommended DP8 + EP8 plan (DeepSeek-V3 on B200 under SGLang, where DP+EP is the cheapest layout)."""
+    path = tmp_path_factory.mktemp("dp") / "plan.json"
+    result = runner.invoke(app, ["recommend", "examples/models/deepseek-v3", "--rps", "20", "--isl", "4000", "--osl",
+                                 "1000", "--gpus", "b200", "--runtimes", "sglang", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert (plan["recommendation"]["dp_size"], plan["recommendation"]["ep_size"]) == (8, 8)
+    assert any("DP8+EP8 on 8x b200 sglang" in a["text"] if isinstance(a, dict) else "DP8+EP8" in a
+               for a in plan["assumptions"])
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def test_export_dp_plan(dp_plan, tmp_path):
+    sglang = runner.invoke(app, ["export", str(dp_plan), "--to", "sglang"])
+    assert sglang.exit_code == 0, sglang.output
+    assert "--dp-size 8" in " ".join(sglang.stdout.split()) and "--enable-dp-attention" in sglang.stdout
+    trt = runner.invoke(app, ["export", str(dp_plan), "--to", "trtllm"])
+    assert trt.exit_code == 0, trt.output
+    assert "enable_attention_dp: true" in trt.stdout and "--ep_size 8" in " ".join(trt.stdout.split())
+    plan = json.loads(dp_plan.read_text())
+    plan["recommendation"]["gpu"] = "h200"  # a GPU TGI runs on, so that the refusal is about the layout
+    moved = tmp_path / "plan.json"
+    moved.write_text(json.dumps(plan))
+    tgi = runner.invoke(app, ["export", str(moved), "--to", "tgi"])
+    assert tgi.exit_code == 2
+    assert "no attention data parallelism or expert parallelism" in tgi.output

@@ -287,6 +287,7 @@ def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
         "max_num_seqs": rec.max_num_seqs,
         "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
         "memory_fraction": fraction, "speculative": _speculative_for(rec, runtime)})
+    _check_dp_ep(rec, runtime)
     return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
 
 
@@ -298,6 +299,17 @@ def _speculative_for(rec: CandidateSummary, runtime: Runtime) -> SpeculativeConf
                         "uses", where="--to", value=runtime.id,
                         hint="export to a runtime that serves it (vllm, sglang or trtllm), or re-plan for this one")
     return spec
+
+
+def _check_dp_ep(rec: CandidateSummary, runtime: Runtime) -> None:
+    """Refuse a plan with attention data parallelism or expert parallelism on a runtime that has neither."""
+    par = runtime.parallelism
+    missing = [what for what, used, has in (("attention data parallelism", rec.dp_size > 1, par.dp_attention),
+                                            ("expert parallelism", rec.ep_size > 1, par.ep)) if used and not has]
+    if missing:
+        raise SpecError(f"{runtime.name} {runtime.version} has no {' or '.join(missing)}, which the plan uses "
+                        f"(DP{rec.dp_size} EP{rec.ep_size})", where="--to", value=runtime.id,
+                        hint="export to vllm, sglang or trtllm, or re-plan for this runtime")
 
 
 _FRACTION_FLAG = {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static",
