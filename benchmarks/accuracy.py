@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--rows", help="row_id range, e.g. 1-100")
     parser.add_argument("--source", help="only this source_id, e.g. S01")
+    parser.add_argument("--ep-dp", action="store_true", help="only rows with an expert-/data-parallel layout (ep_dp set)")
     parser.add_argument("--json", type=Path, help="write per-row results here")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     parser.add_argument("--workers", type=int, default=2)
@@ -228,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for r in rows if lo <= int(r["row_id"]) <= hi]
     if args.source:
         rows = [r for r in rows if r["source_id"] == args.source]
+    if args.ep_dp:
+        rows = [r for r in rows if r["ep_dp"].strip()]
     catalog = Catalog.load()
     start = time.perf_counter()
     built, skipped = build_all(rows, catalog)

@@ -296,6 +296,29 @@ class Built:
     scope: str
 
 
+def ep_dp_of(row: dict[str, str], rid: str, gpus: int) -> tuple[int, int, int]:
+    """(tp, dp, ep) of a row from its `ep_dp` column and the launch flags in its notes; `gpus` is the row's tp.
+
+    SGLang's `--tp 8 --dp 8 --enable-dp-attention` is 8 GPUs as 8 attention ranks of 1 GPU: our tp 1, dp 8;
+    its MoE layers stay tensor-parallel over all 8 unless `--ep-size` is given or the DeepEP all-to-all backend
+    is on (which sets ep_size = tp_size). A DP-attention flag with no DP size leaves SGLang's dp_size at 1 (plain
+    TP). vLLM's `--enable-expert-parallel` makes the MoE group expert-parallel over tp x dp; TensorRT-LLM's
+    `--ep_size` likewise (attention DP only with enable_attention_dp).
+    """
+    text, notes = row["ep_dp"], row["notes"]
+    if not text.strip():
+        return gpus, 1, 1
+    flag = re.search(r"--(?:dp-size|dp|data-parallel-size)[= ](\d+)", notes)
+    dp = int(flag.group(1)) if flag and ("DP-attention" in text or "enable_attention_dp" in notes) else 1
+    ep_flag = re.search(r"--ep(?:-size|_size)?[= ](\d+)", notes) or re.search(r"EP=(\d+)", text)
+    ep = int(ep_flag.group(1)) if ep_flag else 1
+    if "DeepEP" in text or "--enable-expert-parallel" in text:
+        ep = gpus
+    if dp > 1 and rid == "sglang":
+        return gpus // dp, dp, ep  # SGLang's --tp counts every GPU of the replica
+    return gpus, dp, ep
+
+
 def build(row: dict[str, str], catalog: Catalog, models: dict[str, ModelSpec]) -> Built:
     """Interpret one row (raises Skip when it cannot be modelled)."""
     folder = MODEL_DIRS.get(row["model"])
@@ -328,7 +351,10 @@ def build(row: dict[str, str], catalog: Catalog, models: dict[str, ModelSpec]) -
         raise Skip("parallelism not stated")
     tp = int(_num(row["tp"]) or _num(row["gpu_count"]) or 1)
     pp = int(_num(row["pp"]) or 1)
+    tp, dp, ep = ep_dp_of(row, rid, tp)
     load, max_seqs, regime = load_of(row)
+    if max_seqs and dp > 1 and runtime.parallelism.dp_divides_limits:
+        max_seqs = max(1, max_seqs // dp)
     if re.search(r"repeated|same prompt", row["dataset"], re.I) and runtime.features.prefix_caching:
         # One prompt sent again and again: every request after the first finds it in the prefix cache.
         load = load.model_copy(update={"prefix_cache_share": 0.99})
@@ -340,13 +366,15 @@ def build(row: dict[str, str], catalog: Catalog, models: dict[str, ModelSpec]) -
                   128 if row["load_type"] == "batch1_decode" else None)
     longest = int(isl.upper_tokens() + osl.upper_tokens())
     try:
-        dep = make_deployment(spec, gpu, runtime, tp_size=tp, pp_size=pp, quant=quant, kv_dtype=kv,  # type: ignore[arg-type]
+        dep = make_deployment(spec, gpu, runtime, tp_size=tp, pp_size=pp, dp_size=dp, ep_size=ep,
+                              quant=quant, kv_dtype=kv,  # type: ignore[arg-type]
                               max_num_seqs=max_seqs, max_model_len=min(spec.max_position_embeddings, max(longest, 1)),
                               memory_fraction=memory_fraction)
     except PlannerError as exc:
         raise Skip(f"incompatible: {exc.message}") from None
     case = Case(int(row["row_id"]), row["source_id"], rid, regime, row, notes=notes)
-    case.label = (f"{folder} {gpu.id} tp{tp}{f'pp{pp}' if pp > 1 else ''} {rid} {dep.quant}"
+    case.label = (f"{folder} {gpu.id} tp{tp}{f'pp{pp}' if pp > 1 else ''}{f' dp{dp}' if dp > 1 else ''}"
+                  f"{f' ep{dep.ep_size}' if dep.ep_size > 1 else ''} {rid} {dep.quant}"
                   f"{' kvfp8' if kv == 'fp8' else ''} {isl.describe()}/{osl.describe()} {load.kind}"
                   f"{'' if load.value is None else '=' + format(load.value, 'g')}")
     case.metrics = _throughput_metrics(row, load) + _latency_metrics(row)

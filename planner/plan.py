@@ -21,6 +21,7 @@ from planner.core.search import Candidate, Evaluation, Search, SearchResult, oom
 from planner.deploy.launch import launch
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile
+from planner.specs.deployment import Deployment
 from planner.specs.hardware import Gpu
 from planner.specs.message import Message
 from planner.specs.model import ModelSpec
@@ -126,6 +127,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                      + f"; seed {seed}; replica counts decided by runs of {short} requests ({full} near a limit), "
                      f"the recommendation reported from {sim_requests} and alternatives from {alt_requests}",
                      *speculation_notes(found),
+                     *dp_ep_notes(found),
                      f"{len(found.candidates)} deployments passed the memory and latency-floor checks; {s.simulated} "
                      f"simulations; {found.unexplored} deployments were not simulated because their lowest possible "
                      "cost exceeds a passing alternative"],
@@ -280,7 +282,8 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
     return CandidateSummary(
         label=f"{ev.replicas} x ({dep.label()})", gpu=dep.gpu.id, gpu_name=dep.gpu.name, runtime=dep.runtime.id,
         runtime_version=dep.runtime.version, quant=dep.quant, kv_dtype=dep.kv_dtype, tp_size=dep.tp_size,
-        pp_size=dep.pp_size, gpus_per_replica=dep.num_gpus, replicas=ev.replicas,
+        pp_size=dep.pp_size, dp_size=dep.dp_size, ep_size=dep.ep_size, gpus_per_replica=dep.num_gpus,
+        replicas=ev.replicas,
         total_gpus=ev.replicas * dep.num_gpus, max_num_seqs=dep.max_num_seqs,
         max_num_batched_tokens=dep.max_num_batched_tokens, max_model_len=dep.max_model_len, speculative=dep.speculative,
         meets_slo=ev.passed,
@@ -399,3 +402,49 @@ def assess(model: ModelSpec, workload: Workload, slo: Slo, gpu: Gpu, runtime: Ru
     summary = _summary(s, Evaluation(cand, replicas, ok, misses, result), model_ref or model.name, sim_requests,
                        curve=False)
     return Assessment(fits=True, meets_slo=ok, overloaded=not result.stable, misses=misses, candidate=summary)
+
+
+def _layout(dep: Deployment) -> str:
+    """`DP8+EP8` / `TP8` style name of a deployment's parallel layout."""
+    if dep.dp_size > 1 or dep.ep_size > 1:
+        return (f"TP{dep.tp_size}x" if dep.tp_size > 1 else "") + f"DP{dep.dp_size}+EP{dep.ep_size}"
+    return f"TP{dep.tp_size}" + (f"xPP{dep.pp_size}" if dep.pp_size > 1 else "")
+
+
+def dp_ep_notes(found: SearchResult) -> list[str]:
+    """Why attention data parallelism with expert parallelism was chosen or not, in words (empty when the search
+    tried none): capacity per GPU against the tensor-parallel layout of the same GPUs, and the simulated plans."""
+    layered = [c for c in found.candidates if c.dep.dp_size > 1 and c.dep.speculative is None]
+    if not layered:
+        return []
+    out = ["attention data parallelism + expert parallelism (DP+EP) tried for this MoE model: each attention rank "
+           "keeps its own KV cache and batch and the experts are spread over all GPUs of the replica, at the cost of "
+           "a dispatch + combine all-to-all per MoE layer and uneven expert load (stated in the runtime profile)"]
+    passing = found.passing
+    sims = {id(ev.cand): ev for ev in found.evaluations}
+    for c in layered:
+        rivals = [r for r in found.candidates if r.dep.dp_size == 1 and r.dep.speculative is None
+                  and r.dep.num_gpus == c.dep.num_gpus and r.dep.gpu.id == c.dep.gpu.id
+                  and r.dep.runtime.id == c.dep.runtime.id and r.dep.quant == c.dep.quant]
+        name = f"{_layout(c.dep)} on {c.dep.num_gpus}x {c.dep.gpu.id} {c.dep.runtime.id}"
+        if rivals:
+            r = rivals[0]
+            ratio = c.rps_max / r.rps_max if r.rps_max else math.inf
+            text = (f"{name}: {ratio:.2f}x the capacity per GPU of {_layout(r.dep)} at this load "
+                    f"({c.rps_max:.2f} against {r.rps_max:.2f} requests/s per replica, analytic bound)")
+            ev, rev = sims.get(id(c)), sims.get(id(r))
+            if ev is not None and rev is not None:
+                text += (f"; simulated TTFT p95 {ev.at_load.ttft.p95_s:.2f} s against {rev.at_load.ttft.p95_s:.2f} s, "
+                         f"TPOT p95 {1e3 * ev.at_load.tpot.p95_s:.1f} ms against {1e3 * rev.at_load.tpot.p95_s:.1f} ms")
+        else:
+            text = f"{name}: fits where no tensor-parallel layout of the same GPUs does"
+        if passing and passing[0].cand is c:
+            text += "; chosen: the cheapest plan meeting the SLOs"
+        elif id(c) not in sims:
+            text += "; not simulated: its lowest possible cost is no better than the recommendation"
+        elif sims[id(c)].passed:
+            text += "; passes the SLOs but costs no less than the recommendation"
+        else:
+            text += "; not chosen: it misses the SLOs (" + ", ".join(m.plain() for m in sims[id(c)].misses[:2]) + ")"
+        out.append(text)
+    return out

@@ -66,6 +66,12 @@ TpOpt = Annotated[int, typer.Option("--tp", parser=bounded_int(1, 72, "GPUs"),
                                     help="Tensor-parallel size (GPUs sharing each layer).")]
 PpOpt = Annotated[int, typer.Option("--pp", parser=bounded_int(1, 64, "stages"),
                                     help="Pipeline-parallel size (stages of layers).")]
+DpSizeOpt = Annotated[int, typer.Option("--dp-size", parser=bounded_int(1, 72, "ranks"),
+                                        help="Attention data-parallel ranks of --tp GPUs each (a replica has "
+                                             "tp x dp x pp GPUs); MoE layers span all of them.")]
+EpSizeOpt = Annotated[int | None, typer.Option("--ep-size", parser=bounded_int(1, 72, "GPUs"),
+                                               help="Expert-parallel group of the MoE layers (default: all GPUs "
+                                                    "of the replica for MoE models when --dp-size > 1, else 1).")]
 SeedOpt = Annotated[int, typer.Option("--seed", parser=bounded_int(0, SEED_MAX, "seed"),
                                       help="Simulation seed (0 to 2^32-1).")]
 HeadroomOpt = Annotated[float | None, typer.Option(

@@ -12,6 +12,8 @@ from planner.cli._options import (
     MAX_SEQS,
     MAX_TOKENS,
     AcceptanceRateOpt,
+    DpSizeOpt,
+    EpSizeOpt,
     FormatOpt,
     GpuOpt,
     KvDtypeOpt,
@@ -86,6 +88,8 @@ def estimate_cmd(
     runtime: RuntimeOpt = "vllm",
     tp: TpOpt = 1,
     pp: PpOpt = 1,
+    dp_size: DpSizeOpt = 1,
+    ep_size: EpSizeOpt = None,
     quant: QuantOpt = None,
     kv_dtype: KvDtypeOpt = "auto",
     speculative: SpeculativeOpt = None,
@@ -145,7 +149,8 @@ def estimate_cmd(
     spec_config = speculative_flags(choice(speculative, ("mtp", "eagle", "ngram"), "--speculative"),
                                     num_speculative_tokens, acceptance_rate, spec, rt)
     dep = make_deployment(
-        spec, catalog.gpu(gpu), rt, tp_size=tp, pp_size=pp, speculative=spec_config,
+        spec, catalog.gpu(gpu), rt, tp_size=tp, pp_size=pp, dp_size=dp_size, ep_size=ep_size,
+        speculative=spec_config,
         quant=cast(Quant | None, choice(quant, QUANTS, "--quant")),
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
         max_num_seqs=max_num_seqs, max_model_len=isl + osl,

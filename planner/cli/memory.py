@@ -8,6 +8,8 @@ import typer
 
 from planner.cli._options import (
     MAX_TOKENS,
+    DpSizeOpt,
+    EpSizeOpt,
     FormatOpt,
     GpuOpt,
     KvDtypeOpt,
@@ -42,6 +44,8 @@ def memory(
     gpu: GpuOpt,
     tp: TpOpt = 1,
     pp: PpOpt = 1,
+    dp_size: DpSizeOpt = 1,
+    ep_size: EpSizeOpt = None,
     quant: QuantOpt = None,
     kv_dtype: KvDtypeOpt = "auto",
     runtime: RuntimeOpt = "vllm",
@@ -59,7 +63,7 @@ def memory(
     catalog = Catalog.load()
     spec = load_model(model)
     dep = make_deployment(
-        spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp,
+        spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp, dp_size=dp_size, ep_size=ep_size,
         quant=cast(Quant | None, choice(quant, QUANTS, "--quant")),
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
         max_model_len=context,

@@ -87,8 +87,38 @@ def incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: 
     return reasons
 
 
+def default_ep_size(model: ModelSpec, tp_size: int, dp_size: int) -> int:
+    """Expert-parallel size when none is given: every GPU of the MoE layer for MoE models with attention data
+    parallelism, else 1 (experts sharded by tensor parallelism like dense layers)."""
+    return tp_size * dp_size if model.is_moe and dp_size > 1 else 1
+
+
+def dp_ep_incompatibilities(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int, dp_size: int,
+                            ep_size: int, pp_size: int = 1) -> list[str]:
+    """Every reason an attention data-parallel / expert-parallel layout cannot run, in words."""
+    reasons: list[str] = []
+    if dp_size > 1 and not runtime.parallelism.dp_attention:
+        reasons.append(f"{runtime.name} has no attention data parallelism (--dp-size)")
+    if ep_size > 1:
+        if not model.is_moe or model.moe is None:
+            reasons.append(f"expert-parallel size {ep_size} needs a mixture-of-experts model; {model.name} is dense")
+            return reasons
+        if not runtime.parallelism.ep:
+            reasons.append(f"{runtime.name} has no expert parallelism (--ep-size)")
+        group = tp_size * dp_size
+        if group % ep_size:
+            reasons.append(f"expert-parallel size {ep_size} does not divide the {group} GPUs of the MoE layer "
+                           f"(tp {tp_size} x dp {dp_size})")
+        if model.moe.num_experts % ep_size:
+            reasons.append(f"expert-parallel size {ep_size} does not divide the {model.moe.num_experts} experts")
+    if tp_size * dp_size * pp_size > runtime.parallelism.max_gpus_per_replica:
+        reasons.append(f"{tp_size * dp_size * pp_size} GPUs per replica exceed {runtime.name}'s limit of "
+                       f"{runtime.parallelism.max_gpus_per_replica}")
+    return reasons
+
+
 def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: int = 1, pp_size: int = 1,
-                    quant: Quant | None = None, kv_dtype: KvDtype = "auto",
+                    dp_size: int = 1, ep_size: int | None = None, quant: Quant | None = None, kv_dtype: KvDtype = "auto",
                     max_num_seqs: int | None = None, max_num_batched_tokens: int | None = None,
                     max_model_len: int | None = None, memory_fraction: float | None = None,
                     speculative: SpeculativeConfig | None = None) -> Deployment:
@@ -102,6 +132,15 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
                                 kv_dtype=kv_dtype)
     if reasons:
         raise SpecError("; ".join(reasons), hint=_hint(reasons))
+    ep = ep_size if ep_size is not None else default_ep_size(model, tp_size, dp_size)
+    if dp_size > 1 or ep > 1:
+        par_reasons = dp_ep_incompatibilities(model, gpu, runtime, tp_size=tp_size, dp_size=dp_size, ep_size=ep,
+                                              pp_size=pp_size)
+        if par_reasons:
+            raise SpecError("; ".join(par_reasons), where="--ep-size" if ep > 1 else "--dp-size",
+                            value=ep if ep > 1 else dp_size,
+                            hint="expert parallelism needs an MoE model and a size dividing tp x dp GPUs and the "
+                                 "expert count; see `planner runtimes` for the runtimes with DP attention / EP")
     if speculative is not None and (spec_reasons := _spec.incompatibilities(model, runtime, speculative, pp_size)):
         raise SpecError("; ".join(spec_reasons), where="--speculative", value=speculative.method,
                         hint=_spec.hint(spec_reasons))
@@ -109,6 +148,10 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
     sched = runtime.scheduler_for(gpu.architecture, gpu.memory_bytes)
+    if dp_size > 1 and runtime.parallelism.dp_divides_limits:
+        # The runtime's defaults are the replica's, split among the data-parallel ranks.
+        sched = sched.model_copy(update={"max_num_seqs": max(1, sched.max_num_seqs // dp_size),
+                                         "max_num_batched_tokens": max(1, sched.max_num_batched_tokens // dp_size)})
     if not runtime.features.sliding_window and any(layer.window_tokens for layer in model.layers):
         model = model.model_copy(update={
             "layers": tuple(layer.model_copy(update={"window_tokens": None}) for layer in model.layers),
@@ -116,7 +159,8 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
                                           "by default; planned without the window"),
         })
     return Deployment(
-        model=model, gpu=gpu, runtime=runtime, tp_size=tp_size, pp_size=pp_size, quant=quant,
+        model=model, gpu=gpu, runtime=runtime, tp_size=tp_size, pp_size=pp_size, dp_size=dp_size, ep_size=ep,
+        quant=quant,
         kv_dtype=kv_dtype, max_num_seqs=max_num_seqs or sched.max_num_seqs,
         max_num_batched_tokens=max_num_batched_tokens or sched.max_num_batched_tokens,
         max_model_len=max_model_len or model.max_position_embeddings,

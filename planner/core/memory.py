@@ -87,7 +87,8 @@ def weights_bytes_per_gpu(dep: Deployment) -> float:
     sixteen = formats.ACTIVATION_BYTES  # norms, small attention tensors and vision towers stay 16-bit
     per_layer += arch.small_params(model) / model.num_layers * sixteen
     _, embed_bpw = formats.module_bytes_per_weight(dep, "embedding")
-    embed_bytes = counts.embedding / (tp if not model.encoder_only else 1) * embed_bpw
+    embed_tp = dep.moe_group_gpus if dep.dp_size > 1 and dep.runtime.parallelism.dp_dense_over_group else tp
+    embed_bytes = counts.embedding / (embed_tp if not model.encoder_only else 1) * embed_bpw
     vision_bytes = counts.vision / tp * sixteen
     stages = _stage_layer_counts(model.num_layers, dep.pp_size)
     per_stage = []

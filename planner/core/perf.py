@@ -76,6 +76,24 @@ class IterationShape:
         """Token rows through every GEMM."""
         return self.decode_seqs + self.draft_tokens + self.prefill_tokens
 
+    def busiest_rank(self, ranks: int) -> IterationShape:
+        """The share of the busiest of `ranks` attention data-parallel ranks: sequences dealt round-robin, so it holds
+        ceil(n / ranks) of the decode sequences and of the prompt chunks (a chunk is never split across ranks: one
+        long prompt keeps its rank busy while the others wait at the next MoE layer)."""
+        if ranks == 1:
+            return self
+        dec = math.ceil(self.decode_seqs / ranks)
+        chunks = math.ceil(self.prefill_seqs / ranks)
+        f_dec = dec / self.decode_seqs if self.decode_seqs else 0.0
+        f_pre = chunks / self.prefill_seqs if self.prefill_seqs else 0.0
+        return IterationShape(
+            decode_seqs=dec, decode_context_tokens=self.decode_context_tokens * f_dec,
+            prefill_tokens=math.ceil(self.prefill_tokens * f_pre), prefill_seqs=chunks,
+            prefill_attention_pairs=self.prefill_attention_pairs * f_pre,
+            prefill_past_tokens=self.prefill_past_tokens * f_pre,
+            sampled_seqs=math.ceil(self.sampled_seqs / ranks), draft_tokens=math.ceil(self.draft_tokens / ranks),
+        )
+
     def split(self, parts: int) -> IterationShape:
         """One of `parts` equal micro-batches (pipeline parallelism)."""
         if parts == 1:
@@ -145,6 +163,8 @@ class _Gemm:
     peak_flops: float
     penalty: float
     per_token_rows: bool = True
+    all_rows: bool = False
+    """Sees the rows of every data-parallel rank (sharded over the whole tp x dp group), not one rank's share."""
     row_scale: float = 1.0
     """GEMM rows count as this many 16-bit rows on the efficiency curve: weight-only int4 kernels stream a
     quarter of the bytes per FLOP, so they leave the bandwidth-bound regime at a quarter of the rows."""
@@ -188,13 +208,17 @@ class PerfModel:
     _allreduce_latency_s: float
     _act_bytes: float
     _decode_fixed: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
-    _gemm_cache: dict[tuple[int, int], tuple[float, float, float]] = field(default_factory=dict, repr=False,
+    _gemm_cache: dict[tuple[int, ...], tuple[float, float, float]] = field(default_factory=dict, repr=False,
                                                                            compare=False)
     _row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Dense groups that see every token row: (seconds per row at 100% efficiency, weight bytes, act bytes/row,
     dequantization penalty - 1, row scale on the efficiency curve)."""
     _sampled_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
     """Groups that see only sampled rows (lm_head), same layout."""
+    _wide_row_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
+    """Dense groups sharded over the whole tp x dp group under attention data parallelism (every rank's rows)."""
+    _wide_sampled_gemms: tuple[tuple[float, float, float, float, float], ...] = ()
+    """The lm_head when it is sharded so."""
     _expert_gemms: tuple[_Gemm, ...] = ()
     """Routed-expert groups."""
     _decode_s_per_token_layer: float = 0.0
@@ -222,6 +246,17 @@ class PerfModel:
     """Layers the draft runs per proposed token (0: n-gram lookup on the CPU)."""
     _verify_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
     _draft_cache: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    _dp: int = 1
+    """Attention data-parallel ranks: dense layers and attention see 1/dp of the replica's rows each."""
+    _ep: int = 1
+    """Expert-parallel group size: each GPU multiplies the rows routed to its num_experts / ep experts."""
+    _expert_imbalance: float = 1.0
+    """Rows of the busiest expert-parallel rank over the mean (1 without expert parallelism)."""
+    _moe_layers: int = 0
+    """MoE layers whose tokens cross GPUs by dispatch / combine (with data parallelism), else 0."""
+    _a2a: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Dispatch + combine of one MoE layer: (bytes sent per token row of the replica per GPU, latency s,
+    seconds per byte with the low-latency kernels (decode), seconds per byte with the normal ones (prefill))."""
 
     def __post_init__(self) -> None:
         # Hot-path constants of the simulator, derived once from the operator groups.
@@ -232,8 +267,14 @@ class PerfModel:
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
         rest = [g for g in self._gemms if g.name not in self._tabled_names]
-        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows))
-        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows))
+        object.__setattr__(self, "_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows
+                                                      and not g.all_rows))
+        object.__setattr__(self, "_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows
+                                                          and not g.all_rows))
+        object.__setattr__(self, "_wide_row_gemms", tuple(packed(g) for g in rest if g.copies == 1 and g.per_token_rows
+                                                           and g.all_rows))
+        object.__setattr__(self, "_wide_sampled_gemms", tuple(packed(g) for g in rest if not g.per_token_rows
+                                                               and g.all_rows))
         object.__setattr__(self, "_expert_gemms", tuple(g for g in self._gemms if g.copies > 1))
         object.__setattr__(self, "_decode_s_per_token_layer", max(t_c, t_m))
 
@@ -262,6 +303,7 @@ class PerfModel:
             penalty = eff.weight_only_int4_compute_penalty if weight_only and q in ("int4-awq", "int4-gptq") else 1.0
             gemms.append(_Gemm(lin.name, place.n_local, place.k_local, place.weight_bytes, lin.num_layers, lin.copies,
                                lin.active_copies, peak, penalty, per_token_rows=lin.group != "lm_head",
+                               all_rows=shard.group_wide(lin, dep) and lin.copies == 1,
                                row_scale=_quant.ACTIVATION_BYTES / place.bytes_per_weight if weight_only else 1.0))
         a = model.attention
         heads_local = a.num_heads / tp
@@ -295,7 +337,7 @@ class PerfModel:
             tab_gemms = []
             dense = eff.use_op_tables  # else only the routed experts (use_moe_tables)
             for place, g in zip(shard.placements(dep), gemms) if dense else ():
-                if g.copies != 1:
+                if g.copies != 1 or g.all_rows:  # group-wide dense layers stay on the roofline
                     continue
                 grid = next((gr for d in tabled.gemm_dtypes(place.quant, arch_name)
                              if (gr := index.find("gemm", dtype=d)) is not None), None)
@@ -307,7 +349,8 @@ class PerfModel:
                 used.append("GEMM")
                 tab["_tab_gemms"] = tuple(tab_gemms)
                 tab["_tabled_names"] = frozenset(g.name for g, p in zip(gemms, shard.placements(dep))
-                                                 if g.copies == 1 and tabled.gemm_dtypes(p.quant, arch_name)
+                                                 if g.copies == 1 and not g.all_rows
+                                                 and tabled.gemm_dtypes(p.quant, arch_name)
                                                  and any(index.find("gemm", dtype=d)
                                                          for d in tabled.gemm_dtypes(p.quant, arch_name)))
             if dense and a.kind != "mla":
@@ -319,7 +362,7 @@ class PerfModel:
                                                                    decode_ctx, ref_bytes, attn_peak,
                                                                    gpu.hbm_bw_bytes_per_s)
             experts = [g for g in gemms if g.copies > 1]
-            if model.moe is not None and experts:
+            if model.moe is not None and experts and dep.ep_size == 1:  # tables of tensor-sharded experts
                 ckpt = model.quantization
                 grid = tabled.moe_grid(
                     index, tabled.moe_dtypes(dep.quant, arch_name, ckpt is not None and ckpt.format == "fp8"),
@@ -341,6 +384,11 @@ class PerfModel:
             if used:
                 eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
                                                        f"{tabled.table_sources(index)}), else {eff.source}"})
+        dp_ep = _dp_ep_fields(dep)
+        allreduces = 2 * model.num_layers
+        if dep.dp_size > 1:
+            # MoE layers combine by all-to-all across the data-parallel ranks instead of a TP all-reduce.
+            allreduces -= _gathered_layers(dep) if model.moe is not None else 0
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=attn_peak,
@@ -349,7 +397,7 @@ class PerfModel:
             _full_layers=full_w, _window_counts=tuple(sorted(windows.items())),
             _state_bytes_seq=arch.state_bytes_per_seq(model, tp),
             _state_flops_token=arch.state_flops_per_token(model, tp),
-            _allreduces=2 * model.num_layers,
+            _allreduces=allreduces,
             _allreduce_s_per_byte=allreduce_s_per_byte,
             _allreduce_latency_s=link.allreduce_latency_s if tp > 1 else 0.0,
             _act_bytes=_quant.ACTIVATION_BYTES,
@@ -357,6 +405,7 @@ class PerfModel:
             _spec_tokens_per_step=dep.speculative.tokens_per_step if dep.speculative else 1.0,
             _spec_draft_layers=1 if dep.speculative and dep.speculative.num_draft_layers else 0,
             **tab,  # type: ignore[arg-type]
+            **dp_ep,  # type: ignore[arg-type]
         )
 
     # ------------------------------------------------------------------ timing
@@ -383,15 +432,22 @@ class PerfModel:
             total += count * min(mean_ctx, window)
         return total
 
-    def _gemm_parts(self, rows: int, sampled: int) -> tuple[float, float, float]:
+    def _gemm_parts(self, rows: int, sampled: int, rank_rows: int | None = None,
+                    rank_sampled: int | None = None) -> tuple[float, float, float]:
         """(gemm, compute-bound, memory-bound) seconds of the linear layers for `rows` token rows, of which
         `sampled` go through the lm_head; depends on nothing else, so it is cached per shape."""
         eff = self.eff
         gemm_s = compute_s = memory_s = 0.0
         inv_bw = 1.0 / (self._bw * eff.weight_bw_efficiency)
-        eff_rows = gemm_efficiency(eff, rows) if rows > 0 else 0.0
-        eff_sampled = gemm_efficiency(eff, sampled) if sampled > 0 else 0.0
-        for m, c_eff, group in ((rows, eff_rows, self._row_gemms), (sampled, eff_sampled, self._sampled_gemms)):
+        all_rows, all_sampled, dp = rows, sampled, self._dp
+        if dp > 1:  # dense layers and the lm_head run per data-parallel rank on its (busiest rank's) share
+            rows = math.ceil(rows / dp) if rank_rows is None else rank_rows
+            sampled = math.ceil(sampled / dp) if rank_sampled is None else rank_sampled
+        groups = [(rows, self._row_gemms), (sampled, self._sampled_gemms)]
+        if self._wide_row_gemms or self._wide_sampled_gemms:
+            groups += [(all_rows, self._wide_row_gemms), (all_sampled, self._wide_sampled_gemms)]
+        for m, group in groups:
+            c_eff = gemm_efficiency(eff, m) if m > 0 else 0.0
             if m <= 0:
                 continue
             scale = m / c_eff
@@ -419,24 +475,29 @@ class PerfModel:
             else:
                 memory_s += t
         moe = self._tab_moe
-        if moe is not None and rows > 0:
-            t = moe.seconds(rows)
+        if moe is not None and all_rows > 0:  # the MoE layers see the tokens of every data-parallel rank
+            t = moe.seconds(all_rows)
             gemm_s += t
-            if moe.compute_bound(rows):
+            if moe.compute_bound(all_rows):
                 compute_s += t
             else:
                 memory_s += t
+        ep = self._ep
         for g in () if moe is not None else self._expert_gemms:
-            m = rows
+            m = all_rows  # the MoE layers see the tokens of every data-parallel rank
             if m <= 0:
                 continue
-            # Routed experts: each sees m*k/E rows; count the experts a batch touches at all.
-            touched = g.copies * (1 - (1 - g.active / g.copies) ** m)
-            per_expert_rows = m * g.active / touched  # rows each touched expert multiplies
+            # Routed experts: each sees m*k/E rows; count the experts a batch touches at all. With expert
+            # parallelism this GPU holds E/ep of them and multiplies its share of the routed rows, times the
+            # load imbalance of the busiest rank.
+            local = g.copies / ep
+            touched = local * (1 - (1 - g.active / g.copies) ** m)
+            share = self._expert_imbalance / ep if ep > 1 else 1.0
+            per_expert_rows = m * g.active / ep * share * ep / touched  # rows each touched expert multiplies
             c_eff = gemm_efficiency(eff, per_expert_rows * g.row_scale) * eff.moe_gemm_efficiency_factor
             penalty = 1.0 + (g.penalty - 1.0) * self._penalty_taper(per_expert_rows * g.row_scale)
-            t_c = m * g.flops_per_row * g.s_per_flop * penalty / c_eff
-            t_m = (g.weight_bytes * touched / g.copies + m * g.act_bytes_per_row) * inv_bw
+            t_c = m * share * g.flops_per_row * g.s_per_flop * penalty / c_eff
+            t_m = (g.weight_bytes * touched / local + m * share * g.act_bytes_per_row) * inv_bw
             if t_c >= t_m:
                 compute_s += t_c
                 gemm_s += t_c
@@ -449,12 +510,18 @@ class PerfModel:
         """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
         eff = self.eff
         rows = s.tokens
-        key = (rows, s.sampled_seqs)
+        rank = s.busiest_rank(self._dp)
+        key = (rows, s.sampled_seqs) if self._dp == 1 else (rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
         cached = self._gemm_cache.get(key)
         if cached is None:
-            cached = self._gemm_parts(rows, s.sampled_seqs)
+            cached = self._gemm_parts(rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
             self._gemm_cache[key] = cached
         gemm_s, compute_s, memory_s = cached
+        comm_s = self._comm_s(rows, decode_only=s.prefill_tokens == 0) if self._allreduce_s_per_byte or self._moe_layers \
+            else 0.0
+        # Attention runs per data-parallel rank on its share of the sequences (the busiest rank).
+        s = rank
+        rows = s.tokens
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs or (s.prefill_seqs and self._state_bytes_seq):
@@ -502,21 +569,24 @@ class PerfModel:
                     compute_s += t_c
                 else:
                     memory_s += t_m
-        comm_s = 0.0
-        if self._allreduce_s_per_byte:
-            comm_s = self._comm_s(rows)
         return gemm_s, attn_s, comm_s, compute_s, memory_s
 
-    def _comm_s(self, rows: int) -> float:
-        """Tensor-parallel all-reduces of one iteration with `rows` token rows (cached per row count)."""
-        cached = self._comm_cache.get(rows)
+    def _comm_s(self, rows: int, decode_only: bool = True) -> float:
+        """Tensor-parallel all-reduces (within a data-parallel rank, on its rows) and the MoE dispatch / combine
+        across ranks of one iteration with `rows` token rows of the replica (cached per row count and regime)."""
+        key = rows if decode_only else -rows - 1
+        cached = self._comm_cache.get(key)
         if cached is None:
-            msg = rows * self.dep.model.hidden_size * self._act_bytes
-            if self._tab_allreduce is not None:
-                cached = self._allreduces * self._tab_allreduce.seconds(msg)
-            else:
-                cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
-            self._comm_cache[rows] = cached
+            cached = 0.0
+            if self._allreduce_s_per_byte:
+                msg = math.ceil(rows / self._dp) * self.dep.model.hidden_size * self._act_bytes
+                if self._tab_allreduce is not None:
+                    cached = self._allreduces * self._tab_allreduce.seconds(msg)
+                else:
+                    cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
+            if self._moe_layers and rows:
+                cached += self._moe_layers * all_to_all_s(rows, self._a2a, decode_only)
+            self._comm_cache[key] = cached
         return cached
 
     def _decode_table_s(self, batch: int, mean_ctx: float) -> float:
@@ -547,9 +617,10 @@ class PerfModel:
                              bound=bound)
 
     def _overhead_s(self, seqs: int) -> float:
-        """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer)."""
+        """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer); with
+        attention data parallelism each rank's own scheduler handles its share of the sequences in parallel."""
         eff = self.eff
-        return (eff.step_overhead_s + eff.per_seq_overhead_s * seqs
+        return (eff.step_overhead_s + eff.per_seq_overhead_s * math.ceil(seqs / self._dp)
                 + eff.per_layer_overhead_s * self.dep.model.num_layers)
 
     def _parts(self, shape: IterationShape) -> tuple[float, float, float, float, float, float]:
@@ -609,10 +680,11 @@ class PerfModel:
             self._verify_cache[batch] = fixed
         eff = self.eff
         t_c = self._decode_flops_ctx_layer / (self._attn_peak_flops * eff.attention_compute_efficiency)
-        token_layers = batch * self._ctx_layers(context_sum / batch)
+        rank = math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
+        token_layers = rank * self._ctx_layers(context_sum / batch)
         if self._tab_attention is not None and self._tab_attention.decode is not None:
             # Measured single-query kernel, plus the roofline compute of the K extra queries.
-            return fixed + self._decode_table_s(batch, context_sum / batch) + k * token_layers * t_c
+            return fixed + self._decode_table_s(rank, context_sum / batch) + k * token_layers * t_c
         t_m = self._kv_bytes_token_layer / (self._bw * eff.kv_bw_efficiency)
         return fixed + token_layers * max((k + 1) * t_c, t_m)
 
@@ -627,7 +699,7 @@ class PerfModel:
         if fixed is None:
             body_s, _, _ = self._gemm_parts(batch, 0)
             head_s, _, _ = self._gemm_parts(0, batch)
-            comm_s = self._comm_s(batch) if self._allreduce_s_per_byte else 0.0
+            comm_s = self._comm_s(batch) if self._allreduce_s_per_byte or self._moe_layers else 0.0
             fixed = (body_s + comm_s) / layers + head_s + self.eff.per_layer_overhead_s
             self._draft_cache[batch] = fixed
         attention_s = (self._plain_decode_s(batch, context_sum) - self._plain_decode_s(batch, 0.0)) / layers
@@ -648,9 +720,10 @@ class PerfModel:
             gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
             fixed = gemm_s + comm_s + self._overhead_s(batch)
             self._decode_fixed[batch] = fixed
+        rank = math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
         if self._tab_attention is not None and self._tab_attention.decode is not None:
-            return fixed + self._decode_table_s(batch, context_sum / batch)
-        token_layers = batch * self._ctx_layers(context_sum / batch)
+            return fixed + self._decode_table_s(rank, context_sum / batch)
+        token_layers = rank * self._ctx_layers(context_sum / batch)
         return fixed + token_layers * self._decode_s_per_token_layer
 
     def prefill(self, batch: int, prompt_tokens: int) -> IterationTime:
@@ -661,3 +734,64 @@ class PerfModel:
     def decode(self, batch: int, context_tokens: float) -> IterationTime:
         """One decode step of `batch` sequences at `context_tokens` context each."""
         return self.iteration(decode_shape(batch, context_tokens))
+
+
+def _dp_ep_fields(dep: Deployment) -> dict[str, object]:
+    """PerfModel constants of attention data parallelism and expert parallelism (empty for plain TP)."""
+    if dep.dp_size == 1 and dep.ep_size == 1:
+        return {}
+    model, par = dep.model, dep.runtime.parallelism
+    moe_layers = _gathered_layers(dep)
+    out: dict[str, object] = {"_dp": dep.dp_size, "_ep": dep.ep_size,
+                              "_expert_imbalance": par.expert_load_imbalance if dep.ep_size > 1 else 1.0}
+    if dep.dp_size > 1 and moe_layers and model.moe is not None:
+        out["_moe_layers"] = moe_layers
+        out["_a2a"] = all_to_all_constants(dep)
+    return out
+
+
+def all_to_all_constants(dep: Deployment) -> tuple[float, float, float, float]:
+    """Dispatch + combine of one MoE layer across the data-parallel ranks, as (bytes one GPU sends per token row of
+    the replica, latency s, s/byte low-latency kernels, s/byte normal kernels).
+
+    Each GPU starts with rows / (tp x dp) of the tokens (a rank's tokens split over its TP GPUs). With expert
+    parallelism a token goes to the GPUs of its top-k experts: k copies, (ep - 1) / ep of them to other GPUs, each
+    to the expert_tp GPUs sharing that expert; without it (ep 1, experts sharded over all tp x dp GPUs) every token
+    is all-gathered to every GPU and its output reduce-scattered back. Dispatch and combine move the same 16-bit
+    hidden vectors (DeepEP's FP8 dispatch is not modelled: an upper bound on bytes). Within a node the link is
+    NVLink / xGMI; a group wider than a node sends the share of its peers in other nodes over the network (RDMA),
+    and the slower of the two paths sets the time. Decode steps use the runtime's low-latency kernels, prefill the
+    normal (high-throughput) ones: each regime with its own link-efficiency figure from the runtime profile.
+    """
+    model, par, link = dep.model, dep.runtime.parallelism, dep.gpu.interconnect
+    assert model.moe is not None
+    g = dep.moe_group_gpus
+    fan = model.moe.num_experts_per_tok * (dep.ep_size - 1) / dep.ep_size * (g // dep.ep_size) \
+        if dep.ep_size > 1 else g - 1
+    width = model.moe.latent_size or model.hidden_size
+    bytes_per_row = 2 * fan * width * _quant.ACTIVATION_BYTES / g  # dispatch + combine, per GPU
+    s_per_byte = 1.0 / (link.link_bidir_bw_bytes_per_s / 2)
+    latency = link.allreduce_latency_s
+    per_node = link.gpus_per_node
+    if g > per_node:
+        remote = (g - per_node) / (g - 1)
+        net_bw = link.network_bw_bytes_per_s or link.pcie_bidir_bw_bytes_per_s / 2
+        s_per_byte = max((1 - remote) * s_per_byte, remote / net_bw)
+        latency = max(latency, link.network_latency_s or latency)
+    return (bytes_per_row, 2 * latency, s_per_byte / par.all_to_all_low_latency_bw_efficiency,
+            s_per_byte / par.all_to_all_normal_bw_efficiency)
+
+
+def all_to_all_s(rows: int, a2a: tuple[float, float, float, float], decode_only: bool) -> float:
+    """Seconds of one MoE layer's dispatch + combine for `rows` token rows of the replica (see
+    `all_to_all_constants`): latency plus bytes over the link at the regime's efficiency."""
+    bytes_per_row, latency_s, low_latency_s_per_byte, normal_s_per_byte = a2a
+    return latency_s + rows * bytes_per_row * (low_latency_s_per_byte if decode_only else normal_s_per_byte)
+
+
+def _gathered_layers(dep: Deployment) -> int:
+    """Layers whose feed-forward gathers the tokens of every data-parallel rank: the MoE layers, and the dense MLP
+    layers too where the runtime shards them over the whole group (`Parallelism.dp_dense_over_group`; timed with
+    the MoE layers' dispatch + combine, an approximation of their all-gather + reduce-scatter)."""
+    wide = dep.runtime.parallelism.dp_dense_over_group
+    return sum(1 for layer in dep.model.layers if layer.mlp == "moe" or (wide and layer.mlp == "dense"))

@@ -212,6 +212,7 @@ class Search:
             if cand is not None:
                 fits.append(cand)
                 drafted += self.speculative_variants(gpu, runtime, tp, pp, quant, kv, price)
+                drafted += self.dp_ep_variants(gpu, runtime, tp, pp, quant, kv, price)
             if len(fits) >= 3:
                 break  # the smallest fitting replica and two larger ones (lower latency) suffice
         if not fits and last_oom is not None and family not in self.rejected:
@@ -235,6 +236,22 @@ class Search:
             if mem.fits and (cand := self.analyse(dep, mem, price)) is not None:
                 out.append(cand)
         return out
+
+    def dp_ep_variants(self, gpu: Gpu, runtime: Runtime, tp: int, pp: int, quant: Quant, kv: KvDtype,
+                       price: Price | None) -> list[Candidate]:
+        """For MoE models, the same GPUs as attention data-parallel ranks of one GPU with the experts spread over all
+        of them (DP = EP = the TP size; "DEP"), where the runtime has both and it fits."""
+        if pp > 1 or tp < 2 or not self.model.is_moe or self.model.moe is None:
+            return []
+        par = runtime.parallelism
+        if not (par.dp_attention and par.ep) or self.model.moe.num_experts % tp:
+            return []
+        dep = make_deployment(self.model, gpu, runtime, tp_size=1, dp_size=tp, ep_size=tp, quant=quant, kv_dtype=kv,
+                              max_model_len=self.max_len)
+        mem = memory_breakdown(dep, self.max_len)
+        if mem.fits and (cand := self.analyse(dep, mem, price)) is not None:
+            return [cand]
+        return []
 
     def analyse(self, dep: Deployment, mem: MemoryBreakdown, price: Price | None) -> Candidate | None:
         """Latency floors (reject) and analytic capacity (replica lower bound)."""

@@ -133,18 +133,25 @@ class ServingResult(Frozen):
 
 
 def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> SimConfig:
-    """Scheduler limits of the deployment, KV capacity in tokens at a typical context length."""
+    """Scheduler limits of the deployment, KV capacity in tokens at a typical context length.
+
+    With attention data parallelism each of the dp ranks has its own scheduler limits and KV pool; the replica is
+    simulated as one scheduler of dp times the limits and capacity, i.e. the ranks evenly loaded (round-robin
+    dispatch), with the per-step cost of the busiest rank (`PerfModel` rounds each rank's share up).
+    """
     dep = pm.dep
-    capacity = kv_token_capacity(dep, mem.kv_cache_bytes_per_gpu, typical_context)
+    dp = dep.dp_size
+    capacity = kv_token_capacity(dep, mem.kv_cache_bytes_per_gpu, typical_context) * dp
     sched = dep.runtime.scheduler
     return SimConfig(
-        max_num_seqs=dep.max_num_seqs, max_num_batched_tokens=dep.max_num_batched_tokens,
+        max_num_seqs=dep.max_num_seqs * dp, max_num_batched_tokens=dep.max_num_batched_tokens * dp,
         kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
         reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
         mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
         frontend_request_s=pm.eff.frontend_request_s, frontend_prompt_token_s=pm.eff.frontend_prompt_token_s,
         frontend_output_token_s=pm.eff.frontend_output_token_s, stream_interval_tokens=sched.stream_interval_tokens,
         decode_rows_per_seq=pm.num_speculative_tokens + 1,
+        max_chunk_tokens=dep.max_num_batched_tokens if dp > 1 else 0,
     )
 
 

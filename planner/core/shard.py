@@ -26,24 +26,53 @@ class Placement:
     """Precision the weights are stored in (16-bit for modules the runtime or checkpoint keeps unquantized)."""
     bytes_per_weight: float
     """Storage bytes per weight, scales and zero points included."""
+    copies_local: float = 0.0
+    """Copies (routed experts) on this rank: all of them, or num_experts / ep_size with expert parallelism
+    (0: the linear's own count)."""
+
+    @property
+    def local_copies(self) -> float:
+        """Copies of this group held on this rank."""
+        return self.copies_local or self.linear.copies
 
     @property
     def weight_bytes(self) -> float:
         """Weight bytes of every layer and copy on this rank."""
         lin = self.linear
-        return self.n_local * self.k_local * self.bytes_per_weight * lin.copies * lin.num_layers
+        return self.n_local * self.k_local * self.bytes_per_weight * self.local_copies * lin.num_layers
 
     @property
     def bias_bytes(self) -> float:
         """16-bit bias bytes on this rank (a row-parallel bias is replicated, a column-parallel one sharded)."""
         lin = self.linear
-        return self.n_local * lin.copies * formats.ACTIVATION_BYTES * lin.num_layers if lin.bias else 0.0
+        return self.n_local * self.local_copies * formats.ACTIVATION_BYTES * lin.num_layers if lin.bias else 0.0
+
+
+GROUP_WIDE = ("mlp", "shared_experts", "lm_head")
+"""Groups a runtime may shard over the whole MoE group (tp x dp GPUs) under attention data parallelism."""
+
+
+def group_wide(lin: arch.Linear, dep: Deployment) -> bool:
+    """Whether this linear spans every GPU of the replica's tp x dp group and so sees every rank's tokens: routed
+    experts always, the dense MLPs / shared experts / lm_head where the runtime shards them so (SGLang)."""
+    if lin.group == "experts" and lin.copies > 1:
+        return True
+    return dep.dp_size > 1 and lin.group in GROUP_WIDE and dep.runtime.parallelism.dp_dense_over_group
+
+
+def expert_tp(dep: Deployment) -> int:
+    """Ranks each routed expert is sharded over: the MoE layer's GPUs (tp x dp) divided among ep_size expert
+    groups (tp_size without data or expert parallelism)."""
+    return dep.moe_group_gpus // dep.ep_size
 
 
 def local_shape(lin: arch.Linear, dep: Deployment) -> tuple[float, float]:
     """(N, K) of one rank's shard: column-parallel layers split N (K/V heads replicated when there are fewer
     KV heads than ranks), row-parallel ones split K, replicated ones keep both."""
-    tp = dep.tp_size
+    if lin.group == "experts" and lin.copies > 1:
+        tp = expert_tp(dep)
+    else:
+        tp = dep.moe_group_gpus if group_wide(lin, dep) else dep.tp_size
     if lin.tp == "replicated":
         return lin.out_features, lin.in_features
     if lin.tp == "row":
@@ -60,5 +89,6 @@ def placements(dep: Deployment) -> list[Placement]:
     for lin in arch.linears(dep.model):
         q, bpw = formats.module_bytes_per_weight(dep, formats.module_of(lin.group))
         n_local, k_local = local_shape(lin, dep)
-        out.append(Placement(lin, n_local, k_local, q, bpw))
+        copies = lin.copies / dep.ep_size if lin.group == "experts" and lin.copies > 1 else 0.0
+        out.append(Placement(lin, n_local, k_local, q, bpw, copies))
     return out

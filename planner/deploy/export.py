@@ -20,6 +20,7 @@ from typing import Any, Literal
 from planner.deploy import kserve, kubernetes
 from planner.deploy.kubernetes import PORT, TRTLLM_OPTIONS_DIR, TRTLLM_OPTIONS_FILE, Pod, default_name, dump
 from planner.deploy.launch import launch
+from planner.deploy.parallel import trtllm_parallel_options
 from planner.deploy.rules import Target, check_command, check_options, refusals
 from planner.deploy.scaling import MAX_REPLICAS_FACTOR, Scaling, Trigger, burst_concurrency, scaling, triggers
 from planner.deploy.script import command_script
@@ -282,9 +283,11 @@ def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
                 if runtime_id == rec.runtime else 0.0) or runtime.memory.memory_fraction
     dep = Deployment.model_validate({
         "model": model, "gpu": gpu, "runtime": runtime, "tp_size": rec.tp_size, "pp_size": rec.pp_size,
-        "quant": rec.quant, "kv_dtype": rec.kv_dtype, "max_num_seqs": rec.max_num_seqs,
+        "dp_size": rec.dp_size, "ep_size": rec.ep_size, "quant": rec.quant, "kv_dtype": rec.kv_dtype,
+        "max_num_seqs": rec.max_num_seqs,
         "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
         "memory_fraction": fraction, "speculative": _speculative_for(rec, runtime)})
+    _check_dp_ep(rec, runtime)
     return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
 
 
@@ -296,6 +299,17 @@ def _speculative_for(rec: CandidateSummary, runtime: Runtime) -> SpeculativeConf
                         "uses", where="--to", value=runtime.id,
                         hint="export to a runtime that serves it (vllm, sglang or trtllm), or re-plan for this one")
     return spec
+
+
+def _check_dp_ep(rec: CandidateSummary, runtime: Runtime) -> None:
+    """Refuse a plan with attention data parallelism or expert parallelism on a runtime that has neither."""
+    par = runtime.parallelism
+    missing = [what for what, used, has in (("attention data parallelism", rec.dp_size > 1, par.dp_attention),
+                                            ("expert parallelism", rec.ep_size > 1, par.ep)) if used and not has]
+    if missing:
+        raise SpecError(f"{runtime.name} {runtime.version} has no {' or '.join(missing)}, which the plan uses "
+                        f"(DP{rec.dp_size} EP{rec.ep_size})", where="--to", value=runtime.id,
+                        hint="export to vllm, sglang or trtllm, or re-plan for this runtime")
 
 
 _FRACTION_FLAG = {"vllm": "--gpu-memory-utilization", "sglang": "--mem-fraction-static",
@@ -326,12 +340,14 @@ def trtllm_options(rec: CandidateSummary, launch_args: list[str], runtime: Runti
         "return_perf_metrics": True,
         "enable_iter_perf_stats": True,
         **({"speculative_config": speculative_config(rec.speculative)} if rec.speculative else {}),
+        **trtllm_parallel_options(rec.dp_size),
     }
 
 
 def _summary_comments(report: Report, rec: CandidateSummary) -> list[str]:
     kv = ", fp8 KV cache" if rec.kv_dtype == "fp8" else ""
-    par = f"TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "")
+    par = f"TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "") + \
+        (f" DP{rec.dp_size}" if rec.dp_size > 1 else "") + (f" EP{rec.ep_size}" if rec.ep_size > 1 else "")
     cost = f", ${rec.cost_usd_per_month:,.0f}/month" if rec.cost_usd_per_month is not None else ""
     return [f"planner export: {report.model.name}",
             (f"plan: {rec.replicas} replica(s) x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "

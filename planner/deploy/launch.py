@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 
+from planner.deploy.parallel import parallel_args, replica_tp_flag
 from planner.deploy.rules import Target, features_on
 from planner.deploy.speculative import speculative_args
 from planner.specs.deployment import Deployment
@@ -90,9 +91,10 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000, *,
         args += ["--runner", "pooling"] if dep.model.encoder_only else []
         program = "vllm"
     elif rid == "sglang":
-        args = ["-m", "sglang.launch_server", "--model-path", model_ref, "--tp-size", str(dep.tp_size),
-                "--pp-size", str(dep.pp_size), "--max-running-requests", str(dep.max_num_seqs),
-                "--chunked-prefill-size", str(dep.max_num_batched_tokens), "--context-length",
+        split = dep.dp_size if dep.runtime.parallelism.dp_divides_limits else 1  # SGLang's limits: the replica's
+        args = ["-m", "sglang.launch_server", "--model-path", model_ref, "--tp-size", str(replica_tp_flag(dep)),
+                "--pp-size", str(dep.pp_size), "--max-running-requests", str(dep.max_num_seqs * split),
+                "--chunked-prefill-size", str(dep.max_num_batched_tokens * split), "--context-length",
                 str(dep.max_model_len), "--mem-fraction-static", f"{dep.memory_fraction:.2f}",
                 "--host", "0.0.0.0", "--port", str(port)]
         args += quant_args
@@ -100,7 +102,7 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000, *,
         args += ["--is-embedding"] if dep.model.encoder_only else []
         program = "python3"
     elif rid == "trtllm":
-        args = ["serve", model_ref, "--backend", "pytorch", "--tp_size", str(dep.tp_size), "--pp_size",
+        args = ["serve", model_ref, "--backend", "pytorch", "--tp_size", str(replica_tp_flag(dep)), "--pp_size",
                 str(dep.pp_size), "--max_batch_size", str(dep.max_num_seqs), "--max_num_tokens",
                 str(dep.max_num_batched_tokens), "--max_seq_len", str(dep.max_model_len),
                 "--kv_cache_free_gpu_memory_fraction", f"{dep.memory_fraction:.2f}", "--host", "0.0.0.0",
@@ -131,6 +133,7 @@ def launch(dep: Deployment, model_ref: str, port: int = 8000, *,
         args = ["serve", model_ref, "--host", "0.0.0.0", "--port", str(port)]
         notes.append("transformers serves static batches without paged KV cache: a baseline, not for production")
         program = "transformers"
+    args += parallel_args(dep, notes)
     args += speculative_args(dep, notes)
     image = image_of(dep, notes)
     command = " ".join(shlex.quote(part) for part in (program, *args))

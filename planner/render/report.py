@@ -92,6 +92,7 @@ def terminal(report: Report) -> Group:
                           f"({rec.runtime} {rec.runtime_version}, {rec.quant}"
                           + (", kv fp8" if rec.kv_dtype == "fp8" else "")
                           + f", TP{rec.tp_size}" + (f" PP{rec.pp_size}" if rec.pp_size > 1 else "")
+                          + _dp_ep(rec)
                           + f")  {usd(rec.cost_usd_per_hour)}/h  {usd(rec.cost_usd_per_month, 0)}/month",
                           style="bold green"))
         lat = Table(box=box.SIMPLE, header_style="bold", title=f"predicted at {w.rps:g} RPS", title_justify="left")
@@ -133,7 +134,7 @@ def terminal(report: Report) -> Group:
             alt.add_column(col, justify="left" if col == "deployment" else "right")
         for c in report.alternatives:
             alt.add_row(f"{c.gpu} {c.runtime} {c.quant}" + (" kv-fp8" if c.kv_dtype == "fp8" else "")
-                        + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else ""),
+                        + f" TP{c.tp_size}" + (f" PP{c.pp_size}" if c.pp_size > 1 else "") + _dp_ep(c),
                         f"{c.replicas}x{c.gpus_per_replica}", usd(c.cost_usd_per_hour),
                         usd(c.cost_usd_per_month, 0), duration(c.ttft_p95_s), duration(c.tpot_p95_s), duration(c.e2e_p95_s))
         parts.append(alt)
@@ -160,14 +161,14 @@ def to_markdown(report: Report) -> str:
         lines += ["**No deployment meets the SLO.**", ""] + [f"- {message(s)}" for s in report.suggestions] + [""]
     else:
         lines += [f"**Recommended:** {rec.replicas} x {rec.gpus_per_replica} {rec.gpu_name}, {rec.runtime} "
-                  f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size} — {usd(rec.cost_usd_per_hour)}/h, "
+                  f"{rec.runtime_version}, {rec.quant}, TP{rec.tp_size}{_dp_ep(rec)} — {usd(rec.cost_usd_per_hour)}/h, "
                   f"{usd(rec.cost_usd_per_month, 0)}/month, {usd(rec.cost_usd_per_1m_output_tokens)}/1M output tokens",
                   "", "| latency | p50 | p95 | p99 | p95 80% range |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in _latency_rows(rec)]
         lines += ["", "```bash", rec.launch.command, "```", ""]
     if report.alternatives:
         lines += ["| alternative | GPUs | $/month | TTFT p95 | TPOT p95 |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size} | {c.replicas}x{c.gpus_per_replica} | "
+        lines += [f"| {c.gpu} {c.runtime} {c.quant} TP{c.tp_size}{_dp_ep(c)} | {c.replicas}x{c.gpus_per_replica} | "
                   f"{usd(c.cost_usd_per_month, 0)} | {duration(c.ttft_p95_s)} | {duration(c.tpot_p95_s)} |"
                   for c in report.alternatives]
         lines.append("")
@@ -177,3 +178,8 @@ def to_markdown(report: Report) -> str:
         lines += ["", "</details>", ""]
     lines += [f"- {a}" for a in report.assumptions + report.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _dp_ep(rec: CandidateSummary) -> str:
+    """` DP8 EP8` when the plan uses attention data parallelism or expert parallelism, else empty."""
+    return f" DP{rec.dp_size} EP{rec.ep_size}" if rec.dp_size > 1 or rec.ep_size > 1 else ""

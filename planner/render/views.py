@@ -75,7 +75,8 @@ def deployment_json(dep: Deployment) -> dict[str, Any]:
     """The identifying settings of a deployment (no nested specs)."""
     return {
         "model": dep.model.name, "gpu": dep.gpu.id, "runtime": dep.runtime.id, "tp_size": dep.tp_size,
-        "pp_size": dep.pp_size, "num_gpus": dep.num_gpus, "quant": dep.quant, "kv_dtype": dep.kv_dtype,
+        "pp_size": dep.pp_size, "dp_size": dep.dp_size, "ep_size": dep.ep_size, "num_gpus": dep.num_gpus,
+        "label": dep.label(), "quant": dep.quant, "kv_dtype": dep.kv_dtype,
         "max_num_seqs": dep.max_num_seqs, "max_num_batched_tokens": dep.max_num_batched_tokens,
         "max_model_len": dep.max_model_len, "memory_fraction": dep.memory_fraction,
     }
@@ -105,7 +106,9 @@ def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
     table.add_row("usable by runtime", gib(mem.usable_bytes),
                   f"{dep.runtime.name} memory fraction {mem.memory_fraction:.2f}")
     table.add_row("weights", gib(mem.weights_bytes_per_gpu),
-                  f"{human_count(mem.params_total)} params, {dep.quant}, TP {dep.tp_size} PP {dep.pp_size}")
+                  f"{human_count(mem.params_total)} params, {dep.quant}, TP {dep.tp_size} PP {dep.pp_size}"
+                  + (f" DP {dep.dp_size} EP {dep.ep_size} (KV pool per DP rank)" if dep.dp_size > 1 or dep.ep_size > 1
+                     else ""))
     table.add_row("activation peak", gib(mem.activation_bytes_per_gpu),
                   f"{dep.max_num_batched_tokens} batched tokens, {dep.max_num_seqs} seqs")
     table.add_row("CUDA context", gib(mem.cuda_context_bytes), "")

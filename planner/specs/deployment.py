@@ -27,6 +27,12 @@ class Deployment(Frozen):
     """Tensor-parallel degree."""
     pp_size: int = Field(default=1, ge=1)
     """Pipeline-parallel degree."""
+    dp_size: int = Field(default=1, ge=1)
+    """Attention data-parallel ranks of `tp_size` GPUs each: every rank runs attention on its own batch with its
+    own KV cache; the MoE layers span all of them."""
+    ep_size: int = Field(default=1, ge=1)
+    """Expert-parallel group of the MoE layers: each GPU holds num_experts / ep_size experts, each expert sharded
+    over the replica's remaining tp_size x dp_size / ep_size GPUs (1: experts sharded like dense layers)."""
     quant: Quant
     """Weight precision served."""
     kv_dtype: KvDtype = "auto"
@@ -45,11 +51,17 @@ class Deployment(Frozen):
     @property
     def num_gpus(self) -> int:
         """GPUs in one replica."""
-        return self.tp_size * self.pp_size
+        return self.tp_size * self.dp_size * self.pp_size
+
+    @property
+    def moe_group_gpus(self) -> int:
+        """GPUs one MoE layer spans: all attention data-parallel ranks of one pipeline stage."""
+        return self.tp_size * self.dp_size
 
     def label(self) -> str:
         """Short human label, e.g. `2x h100-sxm vllm fp8`."""
         par = f"tp{self.tp_size}" + (f"pp{self.pp_size}" if self.pp_size > 1 else "")
+        par += (f" dp{self.dp_size}" if self.dp_size > 1 else "") + (f" ep{self.ep_size}" if self.ep_size > 1 else "")
         kv = " kv-fp8" if self.kv_dtype == "fp8" else ""
         spec = f" spec-{self.speculative.method}{self.speculative.num_speculative_tokens}" if self.speculative else ""
         return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}{spec}"

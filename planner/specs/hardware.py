@@ -60,6 +60,11 @@ class Interconnect(Frozen):
     """GPUs reachable over the fast link without the network (largest useful tensor-parallel size)."""
     allreduce_latency_s: float = Field(gt=0, lt=1e-3)
     """Small-message all-reduce latency across the node's GPUs, seconds (per collective)."""
+    network_bw_bytes_per_s: float | None = Field(default=None, gt=0)
+    """Scale-out (RDMA) bandwidth per GPU, one direction, bytes/s, for groups wider than a node (None: unknown,
+    the host PCIe link is used)."""
+    network_latency_s: float | None = Field(default=None, gt=0, lt=1e-3)
+    """Small-message latency across nodes over that network, seconds."""
 
 
 class Price(Frozen):

@@ -228,6 +228,10 @@ class CandidateSummary(Frozen):
     """Tensor-parallel size."""
     pp_size: int = Field(ge=1)
     """Pipeline-parallel size."""
+    dp_size: int = Field(default=1, ge=1)
+    """Attention data-parallel ranks of tp_size GPUs each."""
+    ep_size: int = Field(default=1, ge=1)
+    """Expert-parallel group of the MoE layers."""
     gpus_per_replica: int = Field(ge=1)
     """GPUs in one replica."""
     replicas: int = Field(ge=1)

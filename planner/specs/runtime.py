@@ -120,6 +120,20 @@ class Parallelism(Frozen):
     """Pipeline parallelism."""
     ep: bool
     """Expert parallelism for MoE models."""
+    dp_attention: bool = False
+    """Attention data parallelism (data-parallel ranks sharing expert-parallel MoE layers)."""
+    dp_dense_over_group: bool = False
+    """With attention data parallelism the dense MLPs, shared experts, embedding and lm_head are sharded over all
+    tp x dp GPUs (tokens gathered, as for the MoE layers; SGLang) rather than replicated per rank (vLLM, TRT-LLM)."""
+    dp_divides_limits: bool = False
+    """With attention data parallelism the runtime's default running-request cap and prefill token budget are the
+    replica's, split evenly among the ranks (SGLang), rather than each rank's own (vLLM, TensorRT-LLM)."""
+    expert_load_imbalance: float = Field(default=1.0, ge=1)
+    """Routed rows of the busiest expert-parallel rank over the mean (a stated assumption, see sources)."""
+    all_to_all_low_latency_bw_efficiency: float = Field(default=1.0, gt=0, le=1)
+    """Share of the link bandwidth the decode (low-latency) dispatch / combine kernels reach."""
+    all_to_all_normal_bw_efficiency: float = Field(default=1.0, gt=0, le=1)
+    """Share of the link bandwidth the prefill (normal, high-throughput) dispatch / combine kernels reach."""
     max_gpus_per_replica: int = Field(ge=1)
     """Largest number of GPUs one replica may span."""
 

@@ -66,6 +66,9 @@ class SimConfig:
     """Output tokens per streamed chunk."""
     decode_rows_per_seq: int = 1
     """Token-budget rows one decoding sequence takes per iteration: 1, or K + 1 with K speculative draft tokens."""
+    max_chunk_tokens: int = 0
+    """Largest prompt chunk one sequence advances by per iteration with chunked prefill (0: the whole budget); with
+    attention data parallelism, one rank's token budget."""
 
 
 @dataclass

@@ -54,7 +54,7 @@ class ContinuousScheduler:
                 break
             take = r.prompt_tokens - r.prefilled
             if cfg.chunked_prefill:
-                take = min(take, budget)
+                take = min(take, budget, cfg.max_chunk_tokens or budget)
             out.chunks.append((r, take))
             budget -= take
         if not self.batch_open(prefilling, n_decoding):
@@ -79,7 +79,7 @@ class ContinuousScheduler:
             prefilling.append(r)
             out.admitted.append(r)
             running += 1
-            take = min(todo, budget) if cfg.chunked_prefill else todo
+            take = min(todo, budget, cfg.max_chunk_tokens or budget) if cfg.chunked_prefill else todo
             out.chunks.append((r, take))
             budget -= take
         return out
