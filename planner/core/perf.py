@@ -372,7 +372,7 @@ class PerfModel:
                     used.append("MoE")
                     layers = experts[0].layers
                     tab["_tab_moe"] = tabled.TabledMoe(
-                        grid, tp, layers, sum(g.flops_per_row for g in experts) / layers,
+                        grid, shard.expert_tp(dep), layers, sum(g.flops_per_row for g in experts) / layers,
                         sum(g.weight_bytes for g in experts) / layers, model.moe.num_experts,
                         model.moe.num_experts_per_tok, experts[0].peak_flops, gpu.hbm_bw_bytes_per_s)
             if dense and tp > 1:
