@@ -60,6 +60,11 @@ class Interconnect(Frozen):
     """GPUs reachable over the fast link without the network (largest useful tensor-parallel size)."""
     allreduce_latency_s: float = Field(gt=0, lt=1e-3)
     """Small-message all-reduce latency across the node's GPUs, seconds (per collective)."""
+    scaleout_bw_bytes_per_s: float | None = Field(default=None, gt=0)
+    """Network bandwidth per GPU between nodes, one direction, bytes/s (the RDMA NIC of each GPU; None: not
+    described, the host PCIe link's one-direction bandwidth bounds it)."""
+    scaleout_latency_s: float | None = Field(default=None, gt=0, lt=1e-2)
+    """One-way latency of a transfer between nodes, seconds (None: not described, the all-reduce latency)."""
 
 
 class Price(Frozen):

@@ -65,6 +65,9 @@ class SimConfig:
     stream_interval_tokens: int = 1
     """Output tokens per streamed chunk."""
     decode_rows_per_seq: int = 1
+    transferred_kv: bool = False
+    """Cached prompt tokens arrived from a prefill instance (disaggregated decode): they take blocks of this pool
+    instead of shared prefix-cache blocks."""
     """Token-budget rows one decoding sequence takes per iteration: 1, or K + 1 with K speculative draft tokens."""
 
 
