@@ -94,7 +94,8 @@ class PoolResult(Frozen):
     tp_size: int = Field(ge=1)
     """GPUs per instance (tensor-parallel)."""
     utilization: float = Field(ge=0, le=1)
-    """Mean fraction of wall time an instance runs iterations."""
+    """Prefill: mean fraction of wall time an instance runs iterations. Decode: mean fraction of an instance's KV
+    capacity in use (a decode instance iterates whenever it holds a sequence, so its busy time says little)."""
     queue: LatencyStats
     """Wait from arriving at the pool to admission into a batch."""
     memory: MemoryBreakdown
@@ -245,7 +246,9 @@ def disagg_open_loop(dep: Deployment, workload: Workload, *, efficiency: Efficie
                         sim_config(pm_d, mem_d, float(prompts.mean() + outputs.mean())).kv_capacity_tokens, stable)
     pre_stable = not any(t.truncated for t in pre)
     dec_stable = not any(t.truncated for t in dec)
-    u_p, u_d = _utilization(pre, cfg.prefill_instances), _utilization(dec, cfg.decode_instances)
+    cap_d = sim_config(pm_d, mem_d, float(prompts.mean() + outputs.mean())).kv_capacity_tokens
+    u_p = _utilization(pre, cfg.prefill_instances)
+    u_d = min(1.0, sum(t.kv_token_seconds / t.end_s / max(1, cap_d) for t in dec if t.end_s) / cfg.decode_instances)
     bottleneck: Literal["prefill", "decode"] = ("prefill" if not pre_stable else "decode" if not dec_stable
                                                 else "prefill" if u_p > u_d else "decode")
     finite = np.isfinite(pre_s)
@@ -303,7 +306,8 @@ def with_disagg(dep: Deployment, config: DisaggConfig) -> Deployment:
     rt = dep.runtime
     if not rt.disaggregation.supported:
         raise SpecError(f"{rt.name} has no prefill/decode disaggregated serving", where="--disagg",
-                        value=config.label(), hint="use --runtime sglang, vllm or trtllm, or drop --disagg")
+                        value=f"{config.prefill_instances}:{config.decode_instances}",
+                        hint="use --runtime sglang, vllm or trtllm, or drop --disagg")
     for pool, tp in (("prefill", config.prefill_tp), ("decode", config.decode_tp)):
         reasons = incompatibilities(dep.model, dep.gpu, rt, tp_size=tp, pp_size=dep.pp_size, quant=dep.quant,
                                     kv_dtype=dep.kv_dtype)
