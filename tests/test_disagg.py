@@ -158,3 +158,32 @@ def test_cli_concurrency_load():
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     assert d["concurrency"] == 8 and any("closed loop of 8 clients" in n for n in d["notes"])
+
+
+def test_sglang_export_has_prefill_decode_and_router(model, catalog):
+    """SGLang PD: servers with --disaggregation-mode and the router with --pd-disaggregation --prefill/--decode."""
+    from planner.deploy.disagg import disagg_launch
+    _, dep = _dep(model, catalog, 1, 2, 2)
+    out = disagg_launch(dep, "meta-llama/Llama-3.1-70B-Instruct")
+    assert len(out.prefill) == 1 and len(out.decode) == 2
+    assert "--disaggregation-mode prefill" in out.prefill[0].command and "--tp-size 2" in out.prefill[0].command
+    assert "--disaggregation-mode decode" in out.decode[1].command
+    assert out.router.startswith("python3 -m sglang_router.launch_router --pd-disaggregation --prefill ")
+    assert out.router.count("--decode ") == 2
+
+
+def test_vllm_export_uses_nixl_connector(model, catalog):
+    from planner.deploy.disagg import disagg_launch
+    _, dep = _dep(model, catalog, 1, 1, 2, runtime="vllm", dtp=4)
+    out = disagg_launch(dep, "m")
+    kv = "--kv-transfer-config '{\"kv_connector\":\"NixlConnector\",\"kv_role\":\"kv_both\"}'"
+    assert kv in out.prefill[0].command and kv in out.decode[0].command
+    assert "--tensor-parallel-size 4" in out.decode[0].command and out.router == ""
+    assert any("proxy" in n for n in out.notes)
+
+
+def test_trtllm_export_is_refused(model, catalog):
+    from planner.deploy.disagg import disagg_launch
+    _, dep = _dep(model, catalog, 1, 1, 2, runtime="trtllm")
+    with pytest.raises(SpecError, match="no disaggregated launch form for TensorRT-LLM"):
+        disagg_launch(dep, "m")
