@@ -128,11 +128,11 @@ def estimate_cmd(
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
     from planner.core.compat import make_deployment
+    from planner.core.disagg import with_disagg
     from planner.core.efficiency import efficiency_from_profile
     from planner.estimate import estimate
     from planner.io.calibration import load_profile
     from planner.io.catalog import Catalog
-    from planner.core.disagg import with_disagg
     from planner.io.disagg import disagg_flags
     from planner.io.inputs import speculative_flags
     from planner.io.loaders import load_model

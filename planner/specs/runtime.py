@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from planner.specs._base import Frozen, Sourced
+from planner.specs.disagg import DisaggSupport
 from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
 from planner.specs.launch import LaunchRules
-from planner.specs.disagg import DisaggSupport
 from planner.specs.speculative import SpeculativeSupport
 
 Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
