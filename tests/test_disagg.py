@@ -187,3 +187,55 @@ def test_trtllm_export_is_refused(model, catalog):
     _, dep = _dep(model, catalog, 1, 1, 2, runtime="trtllm")
     with pytest.raises(SpecError, match="no disaggregated launch form for TensorRT-LLM"):
         disagg_launch(dep, "m")
+
+
+@pytest.fixture(scope="module")
+def pd_plan(tmp_path_factory):
+    """Llama-3.1-70B at 5 RPS of 4,000-token prompts, TPOT p99 60 ms, H200 with SGLang: the plan JSON."""
+    result = runner.invoke(app, ["recommend", str(MODELS / "llama-3.1-70b"), "--rps", "5", "--isl", "4000", "--osl",
+                                 "300", "--slo", "ttft_p95=2s", "--slo", "tpot_p99=60ms", "--gpus", "h200",
+                                 "--runtimes", "sglang", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path_factory.mktemp("pd") / "plan.json"
+    path.write_text(result.stdout)
+    return path
+
+
+def test_recommend_considers_disaggregation_for_a_big_model(pd_plan):
+    """The report states the ratios tried and why disaggregation was chosen or rejected, and the chosen plan (if
+    disaggregated) carries its P:D."""
+    report = json.loads(pd_plan.read_text())
+    notes = [a for a in report["assumptions"] if a.startswith("prefill/decode disaggregation")]
+    assert len(notes) == 1
+    assert "P:D in 1:1, 1:2, 1:3, 2:3, 1:4, 2:1 at TP2" in notes[0]
+    assert ": chosen," in notes[0] or "not chosen" in notes[0] or "rejected" in notes[0]
+    rec = report["recommendation"]
+    if ": chosen," in notes[0]:
+        pd = rec["disagg"]
+        assert pd is not None and rec["gpus_per_replica"] == (pd["prefill_instances"] + pd["decode_instances"]) * 2
+        assert "aggregated" in notes[0]
+
+
+def test_recommend_skips_disaggregation_for_a_small_model():
+    """An 8B model on one GPU: not tried, and the report says why."""
+    result = runner.invoke(app, ["recommend", str(MODELS / "llama-3.1-8b"), "--rps", "2", "--isl", "500", "--osl",
+                                 "100", "--gpus", "h100", "--runtimes", "sglang", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    notes = [a for a in json.loads(result.stdout)["assumptions"] if a.startswith("prefill/decode disaggregation")]
+    assert notes and "not tried" in notes[0]
+
+
+def test_export_of_a_disaggregated_plan(pd_plan):
+    """SGLang: prefill, decode and router commands; Kubernetes refused with one Error line."""
+    report = json.loads(pd_plan.read_text())
+    if report["recommendation"]["disagg"] is None:
+        pytest.skip("the plan stayed aggregated")
+    text = runner.invoke(app, ["export", str(pd_plan), "--to", "sglang"])
+    assert text.exit_code == 0, text.output
+    assert "--disaggregation-mode prefill" in text.stdout and "--disaggregation-mode decode" in text.stdout
+    assert "sglang_router.launch_router --pd-disaggregation" in text.stdout
+    vllm = runner.invoke(app, ["export", str(pd_plan), "--to", "vllm"])
+    assert vllm.exit_code == 0 and "NixlConnector" in vllm.stdout
+    k8s = runner.invoke(app, ["export", str(pd_plan), "--to", "k8s"])
+    assert k8s.exit_code == 2
+    assert k8s.output.splitlines()[0].startswith("Error: --to: the plan is prefill/decode-disaggregated")

@@ -93,3 +93,18 @@ def disagg_launch(dep: Deployment, model_ref: str) -> DisaggLaunch:
                  "request to a prefiller (max_tokens 1), then to a decoder (vLLM examples toy_proxy_server.py, "
                  "llm-d or NVIDIA Dynamo)")
     return DisaggLaunch(prefill=prefill, decode=decode, router="", notes=notes)
+
+
+def disagg_script(header: list[str], out: DisaggLaunch) -> str:
+    """A shell script that lists every server command, then the router (each server on its own GPUs / host)."""
+    lines = ["#!/bin/sh", *(f"# {c}" for c in header), *(f"# note: {n}" for n in out.notes),
+             f"# image: {out.prefill[0].image}"]
+    for i, cmd in enumerate(out.prefill):
+        lines += [f"# prefill instance {i + 1} of {len(out.prefill)}", cmd.command + " &"]
+    for i, cmd in enumerate(out.decode):
+        lines += [f"# decode instance {i + 1} of {len(out.decode)}", cmd.command + " &"]
+    if out.router:
+        lines += ["# router in front of both pools", out.router]
+    else:
+        lines += ["# start a proxy in front of both pools (see the note above)", "wait"]
+    return "\n".join(lines) + "\n"
