@@ -239,3 +239,19 @@ def test_export_of_a_disaggregated_plan(pd_plan):
     k8s = runner.invoke(app, ["export", str(pd_plan), "--to", "k8s"])
     assert k8s.exit_code == 2
     assert k8s.output.splitlines()[0].startswith("Error: --to: the plan is prefill/decode-disaggregated")
+
+
+def test_disaggregation_pays_for_prefill_heavy_traffic_not_decode_heavy(model, catalog):
+    """Published finding (Mitra et al., NVIDIA, "Beyond the Buzz: A Pragmatic Take on Inference Disaggregation",
+    arXiv:2506.05508, abstract and sec. 1: disaggregation is most effective for prefill-heavy traffic and larger
+    models). Same 4 H200 and the same load per GPU, 1:1 at TP 2 against 2 aggregated TP-2 replicas: with 4,000-token
+    prompts and 200-token outputs the decode pool's TPOT p99 falls below the aggregated one (no prefill stalls); with
+    200-token prompts and 2,000-token outputs it does not (all decoding crowds onto half the GPUs)."""
+    base, pd = _dep(model, catalog, 1, 1, 2)
+
+    def tpot_p99(dep, isl, osl, rps):
+        r = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), LoadSpec(kind="rps", value=rps))
+        return r.serving.tpot.p99_s
+
+    assert tpot_p99(pd, 4000, 200, 1.6) < 0.7 * tpot_p99(base, 4000, 200, 0.8)
+    assert tpot_p99(pd, 200, 2000, 0.8) > tpot_p99(base, 200, 2000, 0.4)

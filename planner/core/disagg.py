@@ -28,7 +28,7 @@ from pydantic import Field
 
 from planner.core.memory import MemoryBreakdown, kv_sequence_bytes, memory_breakdown
 from planner.core.perf import PerfModel
-from planner.core.serving import LatencyStats, ServingResult, _summarise, arrivals, sim_config
+from planner.core.serving import LatencyStats, Mode, ServingResult, _summarise, arrivals, sim_config
 from planner.core.sim import SimTrace, Simulator
 from planner.errors import InfeasibleError, SpecError
 from planner.specs._base import Frozen
@@ -241,7 +241,7 @@ def disagg_open_loop(dep: Deployment, workload: Workload, *, efficiency: Efficie
         notes.append(f"overloaded: {n - merged.completed} of {n} requests unfinished after {horizon:.0f} s")
     done = np.isfinite(merged.finish_s)
     in_flight = float(np.sum(merged.finish_s[done] - times[done]) / max(merged.end_s, 1e-9))
-    mode = "offline" if all_at_once is not None and workload.rps is None else "rps"
+    mode: Mode = "offline" if all_at_once is not None and workload.rps is None else "rps"
     result = _summarise(pm_d, merged, mode, in_flight, notes, 0.0 if mode == "offline" else 0.05,
                         sim_config(pm_d, mem_d, float(prompts.mean() + outputs.mean())).kv_capacity_tokens, stable)
     pre_stable = not any(t.truncated for t in pre)
