@@ -158,6 +158,8 @@ def quant_of(text: str) -> tuple[str | None, int | None]:
     t = text.lower()
     if "not stated" in t:
         return None, None
+    if "mxfp4" in t:
+        return "mxfp4", None  # the native gpt-oss checkpoint: the loader reads which modules stay 16-bit
     if "awq" in t:
         return "int4-awq", None
     if "int4" in t:

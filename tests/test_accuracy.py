@@ -15,19 +15,24 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 CEILINGS_PCT = {
-    "throughput (all)": 8.5,
+    "throughput (all)": 9.5,
     "output_tok_s": 8.0,
-    "ttft_mean": 17.5,
-    "tpot": 25.5,
-    "itl": 24.0,
+    "ttft_mean": 23.5,
+    "tpot": 34.5,
+    "itl": 31.0,
     "e2e": 6.5,
-    "latency (all)": 19.0,
+    "latency (all)": 28.0,
 }
 """MdAPE ceilings, percent, per metric group, over every modelled row. Re-based on 2026-12-02 when the checkpoint
 configs of S105 (GPUStack's 227 rows of modern MoE models under saturation) began to ship and those rows entered
 the modelled set: they raised TPOT/ITL from ~7-9% to ~22-24% (DeepSeek-class MoE on 8x H200 predicted 1.5-3x too
-fast) while the request-path fit lowered TTFT from ~45% to ~22% over the same set."""
-MIN_ROWS = 820
+fast) while the request-path fit lowered TTFT from ~45% to ~22% over the same set. Re-based again on 2026-12-03
+when the harness began to model MXFP4 (S105's 54 native gpt-oss rows, mostly 1,000 requests at once) and routed
+experts began to be timed from the measured fused-MoE tables: on the 835 rows modelled before, TTFT MdAPE
+21.9% -> 19.9%, requests/s 15.3% -> 12.5%, output tok/s 7.2% -> 7.0%, TPOT 24.1% -> 24.7%; the gpt-oss rows,
+whose concurrency-capped runs are predicted within 4-14% but whose saturated runs are not (vLLM throughput
+~57%, TTFT ~110%), raised TTFT-mean to 22.5%, TPOT to 33.1% and ITL to 29.6%."""
+MIN_ROWS = 880
 """Rows the harness must be able to model (a drop means a family or GPU stopped being understood)."""
 
 

@@ -31,6 +31,15 @@ def test_cli_does_not_import_torch():
     assert "torch" not in loaded and "tokenizers" not in loaded and "sentencepiece" not in loaded
 
 
+def test_cli_start_up_loads_no_spec_models():
+    """Building the command tree (`planner --help`, completion) loads neither pydantic nor a spec module: their
+    class construction is most of a start-up's time (0.5 s against 0.2 s here)."""
+    loaded = _loaded_after("import planner.cli")
+    assert "pydantic" not in loaded
+    assert not {m for m in loaded if m.startswith(("planner.specs.", "planner.core", "planner.io."))
+                and m != "planner.specs.limits"}
+
+
 def test_core_is_deterministic(model, catalog):
     """The same inputs and seed give the same simulated result."""
     from planner.core.compat import make_deployment

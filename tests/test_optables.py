@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from planner.core.optables import Grid, nearest_file
+from planner.core.perf import PerfModel
 from planner.specs.optables import OpTable, OpTableFile
 
 PROV = {"measured_by": "test", "device": "GPU X", "runtime": "vllm", "runtime_version": "0.1",
@@ -91,7 +92,6 @@ def test_version_distance_orders_major_first():
 
 def test_shipped_tables_time_h100_from_tables_and_t4_from_roofline(catalog, model):
     """On h100-sxm the report source names the table file and version; t4 (no tables) keeps the roofline."""
-    from planner.core.perf import PerfModel
     from planner.io.optables import load_tables
     from planner.io.settings import data_paths
     from planner.specs.deployment import Deployment
@@ -118,3 +118,62 @@ def test_shipped_tables_time_h100_from_tables_and_t4_from_roofline(catalog, mode
     assert t4.eff.source.startswith("defaults of runtime profile vllm")
     step = h100.decode(4, 512)
     assert math.isfinite(step.total_s) and step.gemm_s > 0 and step.attention_s > 0
+
+
+def _moe(lat: str) -> Grid:
+    return Grid(OpTable.model_validate({"op": "moe", "key": {"dtype": "bf16"},
+                                        "axes": [{"name": "gpus", "values": [1, 2]},
+                                                 {"name": "tokens", "values": [1, 1024]}],
+                                        "latency_us": lat, "provenance": "p"}))
+
+
+def test_tabled_moe_is_the_measured_layer_times_the_moe_layers():
+    """At TP 2 and 1024 tokens a 40 us layer x 10 MoE layers is 400 us; halfway in log(tokens) the geometric
+    mean of 5 us and 40 us."""
+    from planner.core.tabled import TabledMoe
+
+    moe = TabledMoe(_moe("10 80 5 40"), gpus=2, layers=10, flops_token=1e9, weight_bytes=1e9, num_experts=8,
+                    topk=2, peak_flops=1e15, bw_bytes_per_s=1e12)
+    assert moe.seconds(1024) == pytest.approx(10 * 40e-6)
+    assert moe.seconds(32) == pytest.approx(10 * math.sqrt(5e-6 * 40e-6))
+
+
+def test_tabled_moe_past_the_grid_scales_its_roofline():
+    """At 4096 tokens (4x the last node, compute-bound: 4096 x 1e9 FLOPs / 1e15) the roofline grows 4x, so the
+    measured 40 us becomes 160 us per layer."""
+    from planner.core.tabled import TabledMoe
+
+    moe = TabledMoe(_moe("10 80 5 40"), gpus=2, layers=1, flops_token=1e9, weight_bytes=1e6, num_experts=8,
+                    topk=2, peak_flops=1e15, bw_bytes_per_s=1e12)
+    assert moe.compute_bound(4096)
+    assert moe.seconds(4096) == pytest.approx(160e-6)
+
+
+def test_moe_table_precisions():
+    """Block-scaled FP8 first for FP8 checkpoints, per-tensor first when quantized at load; MXFP4 experts run
+    W4A16 kernels; NVFP4 only on Blackwell; INT8 has no fused-MoE table."""
+    from planner.core.tabled import moe_dtypes
+
+    assert moe_dtypes("fp8", "hopper", True) == ("fp8_block", "fp8")
+    assert moe_dtypes("fp8", "hopper", False) == ("fp8", "fp8_block")
+    assert moe_dtypes("mxfp4", "hopper", True) == ("mxfp4_w4a16",)
+    assert moe_dtypes("nvfp4", "hopper", True) == ()
+    assert moe_dtypes("nvfp4", "blackwell", True) == ("nvfp4",)
+    assert moe_dtypes("int8", "ampere", False) == ()
+
+
+def test_gpt_oss_experts_come_from_the_measured_mxfp4_table(model, catalog):
+    """gpt-oss-120b on one H100 under vLLM: 4096 prompt tokens through the MoE layers take the measured
+    fused-MoE latency of its exact shape (hidden 2880, 128 experts, top-4, MXFP4 W4A16, TP 1: 2,460 us per
+    layer, aiconfigurator-core h100_sxm vllm 0.24.0) x 36 layers = 88.6 ms; the roofline with the int4
+    dequantization penalty said about 3x that."""
+    from planner.core.compat import make_deployment
+    from planner.core.efficiency import default_efficiency
+
+    dep = make_deployment(model("gpt-oss-120b"), catalog.gpu("h100-sxm"), catalog.runtime("vllm"), tp_size=1)
+    pm = PerfModel.build(dep)
+    assert pm._tab_moe is not None and "MoE" in pm.eff.source
+    assert pm._tab_moe.seconds(4096) == pytest.approx(36 * 2460e-6, rel=1e-3)
+    roof = PerfModel.build(dep, default_efficiency(dep).model_copy(update={"use_moe_tables": False}))
+    assert roof._tab_moe is None
+    assert roof.prefill(1, 4096).gemm_s > 2 * pm.prefill(1, 4096).gemm_s

@@ -61,14 +61,21 @@ def test_fp8_faster_than_bf16_for_prefill(model, catalog):
 
 
 def test_moe_touches_only_routed_experts(model, catalog):
-    """Batch-1 decode of Mixtral streams ~2 of 8 experts, far less than all weights."""
+    """Batch-1 decode of Mixtral streams ~2 of 8 experts, far less than all weights: the roofline says so within
+    5%, and the measured fused-MoE table (H100, vLLM 0.24) agrees within 10%."""
+    from planner.core.efficiency import default_efficiency
+
     dep = make_deployment(model("mixtral-8x7b"), catalog.gpu("h100"), catalog.runtime("vllm"), tp_size=2,
                           max_model_len=4096)
-    pm = PerfModel.build(dep)
-    b1, b256 = pm.decode(1, 100), pm.decode(256, 100)
+    roof = PerfModel.build(dep, default_efficiency(dep).model_copy(update={"use_moe_tables": False}))
+    b1, b256 = roof.decode(1, 100), roof.decode(256, 100)
     assert b1.gemm_s < b256.gemm_s
     active_bytes = 12.88e9 * 2 / 2  # active parameters, bf16, split over TP=2
-    assert b1.gemm_s == pytest.approx(active_bytes / (3.35e12 * pm.eff.weight_bw_efficiency), rel=0.05)
+    streamed_s = active_bytes / (3.35e12 * roof.eff.weight_bw_efficiency)
+    assert b1.gemm_s == pytest.approx(streamed_s, rel=0.05)
+    measured = PerfModel.build(dep)
+    assert measured._tab_moe is not None
+    assert measured.decode(1, 100).gemm_s == pytest.approx(streamed_s, rel=0.10)
 
 
 def test_mla_decode_reads_latent_cache(model, catalog):

@@ -16,10 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from planner.io.parse import MAX_RPS as MAX_RPS  # the bounds flags share with plan and model.yaml checks
-from planner.io.parse import MAX_SEQS as MAX_SEQS
-from planner.io.parse import MAX_TOKENS as MAX_TOKENS
-from planner.io.parse import SEED_MAX as SEED_MAX
+from planner.specs.limits import MAX_RPS as MAX_RPS  # the bounds flags share with plan and model.yaml checks
+from planner.specs.limits import MAX_SEQS as MAX_SEQS
+from planner.specs.limits import MAX_TOKENS as MAX_TOKENS
+from planner.specs.limits import SEED_MAX as SEED_MAX
 
 
 def bounded_float(low: float, high: float, unit: str) -> Callable[[str], float]:

@@ -208,6 +208,8 @@ class PerfModel:
     _tab_attention: tabled.TabledAttention | None = None
     """Attention timed from measured tables (None: the roofline)."""
     _tab_allreduce: tabled.TabledAllReduce | None = None
+    _tab_moe: tabled.TabledMoe | None = None
+    """Routed experts timed from a measured fused-MoE table (None: the expert groups' roofline)."""
     """Tensor-parallel all-reduce timed from a measured table (None: latency + bytes / link bandwidth)."""
     _tabled_names: frozenset[str] = frozenset()
     """Names of the linear groups in `_tab_gemms`."""
@@ -285,11 +287,12 @@ class PerfModel:
         allreduce_s_per_byte = ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0
         attn_peak = (gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
         tab: dict[str, object] = {}
-        index = tabled.table_index(dep) if eff.use_op_tables and not eff.gemm_curve else None
+        index = tabled.table_index(dep) if (eff.use_op_tables or eff.use_moe_tables) and not eff.gemm_curve else None
         if index is not None:
             used: list[str] = []
             tab_gemms = []
-            for place, g in zip(shard.placements(dep), gemms):
+            dense = eff.use_op_tables  # else only the routed experts (use_moe_tables)
+            for place, g in zip(shard.placements(dep), gemms) if dense else ():
                 if g.copies != 1:
                     continue
                 grid = next((gr for d in tabled.gemm_dtypes(place.quant, arch_name)
@@ -305,7 +308,7 @@ class PerfModel:
                                                  if g.copies == 1 and tabled.gemm_dtypes(p.quant, arch_name)
                                                  and any(index.find("gemm", dtype=d)
                                                          for d in tabled.gemm_dtypes(p.quant, arch_name)))
-            if a.kind != "mla":
+            if dense and a.kind != "mla":
                 prefill, decode = tabled.attention_grids(index, max(1, math.ceil(a.num_kv_heads / tp)), a.head_dim,
                                                          dep.kv_dtype)
                 if prefill or decode:
@@ -313,7 +316,21 @@ class PerfModel:
                     tab["_tab_attention"] = tabled.TabledAttention(prefill, decode, max(1.0, heads_local), attn_pair,
                                                                    decode_ctx, ref_bytes, attn_peak,
                                                                    gpu.hbm_bw_bytes_per_s)
-            if tp > 1:
+            experts = [g for g in gemms if g.copies > 1]
+            if model.moe is not None and experts:
+                ckpt = model.quantization
+                grid = tabled.moe_grid(
+                    index, tabled.moe_dtypes(dep.quant, arch_name, ckpt is not None and ckpt.format == "fp8"),
+                    gated=model.mlp_gated, hidden=model.hidden_size, inter=model.moe.expert_intermediate_size,
+                    num_experts=model.moe.num_experts, topk=model.moe.num_experts_per_tok, sharding="tp")
+                if grid is not None:
+                    used.append("MoE")
+                    layers = experts[0].layers
+                    tab["_tab_moe"] = tabled.TabledMoe(
+                        grid, tp, layers, sum(g.flops_per_row for g in experts) / layers,
+                        sum(g.weight_bytes for g in experts) / layers, model.moe.num_experts,
+                        model.moe.num_experts_per_tok, experts[0].peak_flops, gpu.hbm_bw_bytes_per_s)
+            if dense and tp > 1:
                 grid = index.find("all_reduce", dtype="bf16")
                 if grid is not None:
                     used.append("all-reduce")
@@ -399,7 +416,15 @@ class PerfModel:
                 compute_s += t
             else:
                 memory_s += t
-        for g in self._expert_gemms:
+        moe = self._tab_moe
+        if moe is not None and rows > 0:
+            t = moe.seconds(rows)
+            gemm_s += t
+            if moe.compute_bound(rows):
+                compute_s += t
+            else:
+                memory_s += t
+        for g in () if moe is not None else self._expert_gemms:
             m = rows
             if m <= 0:
                 continue

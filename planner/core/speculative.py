@@ -26,16 +26,6 @@ EAGLE3_DRAFT_VOCAB = 32_000
 """Vocabulary of an EAGLE-3 draft head's own lm_head (EAGLE-3 paper, arXiv:2503.01840; the published
 yuhuili/EAGLE3-LLaMA3.1-Instruct-8B head has draft_vocab_size 32000)."""
 
-MTP_FAMILIES_WITHOUT_CONFIG_KEY: dict[str, int] = {"qwen3_next": 1}
-"""Families whose checkpoints ship MTP layers that their config.json does not count: Qwen3-Next (the model card
-lists Multi-Token Prediction; vLLM's qwen3_next_mtp.py reads `num_nextn_predict_layers`, default 1)."""
-
-
-def mtp_layers(model: ModelSpec) -> int:
-    """MTP layers the checkpoint ships (config key, else the family's known count)."""
-    return model.num_mtp_layers or MTP_FAMILIES_WITHOUT_CONFIG_KEY.get(model.family, 0)
-
-
 def resolve(model: ModelSpec, runtime: Runtime, method: str, num_speculative_tokens: int | None = None,
             acceptance_rate: float | None = None) -> SpeculativeConfig:
     """The speculative configuration of `--speculative METHOD [--num-speculative-tokens K] [--acceptance-rate A]`,
@@ -62,7 +52,7 @@ def resolve(model: ModelSpec, runtime: Runtime, method: str, num_speculative_tok
                             hint="the probability one draft token is accepted, e.g. 0.7; runtimes log it as the "
                                  "draft acceptance rate")
         a, source = acceptance_rate, "given with --acceptance-rate"
-    layers = mtp_layers(model) if m == "mtp" else (1 if m == "eagle" else 0)
+    layers = model.num_mtp_layers if m == "mtp" else (1 if m == "eagle" else 0)
     return SpeculativeConfig(method=m, num_speculative_tokens=k, acceptance_rate=a, acceptance_source=source,
                              num_draft_layers=max(layers, 0))
 
@@ -77,7 +67,7 @@ def incompatibilities(model: ModelSpec, runtime: Runtime, spec: SpeculativeConfi
         served = ", ".join(runtime.speculative.methods) or "none"
         reasons.append(f"{runtime.name} {runtime.version} has no {spec.method} speculative decoding "
                        f"(it serves: {served})")
-    if spec.method == "mtp" and not mtp_layers(model):
+    if spec.method == "mtp" and not model.num_mtp_layers:
         what = model.architecture or model.model_type
         reasons.append(f"{what} ships no multi-token-prediction layers (no num_nextn_predict_layers / "
                        "mtp_num_hidden_layers in its config), so MTP speculation cannot run")
@@ -102,7 +92,7 @@ def search_configs(model: ModelSpec, runtime: Runtime) -> list[SpeculativeConfig
     ships MTP layers and the runtime serves them (what DeepSeek trained its module for, at its published acceptance).
     EAGLE needs a draft head the planner cannot see and n-gram acceptance depends on the traffic, so neither is
     searched; `planner estimate --speculative` plans them with a stated acceptance rate."""
-    if model.encoder_only or not mtp_layers(model) or "mtp" not in runtime.speculative.methods:
+    if model.encoder_only or not model.num_mtp_layers or "mtp" not in runtime.speculative.methods:
         return []
     return [resolve(model, runtime, "mtp", 1)]
 
@@ -120,9 +110,7 @@ def draft_weights_bytes_per_gpu(dep: Deployment) -> float:
         return 0.0
     tp = dep.tp_size
     if spec.method == "mtp":
-        params = arch.mtp_params(model) if model.num_mtp_layers else \
-            mtp_layers(model) * (arch.count_params(model).total / model.num_layers)
-        return params / tp * formats.bytes_per_weight(dep.quant)
+        return arch.mtp_params(model) / tp * formats.bytes_per_weight(dep.quant)
     h, a = model.hidden_size, model.attention
     q, kv = a.num_heads * a.head_dim, a.num_kv_heads * a.head_dim
     attention = 2 * h * (q + 2 * kv) + q * h  # EAGLE-3 attention reads [embedding; hidden] (2h wide)

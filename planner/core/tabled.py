@@ -29,6 +29,71 @@ def gemm_dtypes(quant: Quant, architecture: Architecture) -> tuple[str, ...]:
     return _GEMM_DTYPES.get(quant, ())
 
 
+_MOE_DTYPES: dict[str, tuple[str, ...]] = {
+    "bf16": ("bf16",), "fp16": ("bf16",), "int4-awq": ("int4_wo",), "int4-gptq": ("int4_wo",),
+    "mxfp4": ("mxfp4_w4a16",),
+}
+"""Table precisions of the fused-MoE kernels that serve a weight format's routed experts. MXFP4 experts run
+MXFP4-weight x 16-bit-activation kernels on every measured GPU (vLLM's gpt-oss triton / Marlin experts)."""
+
+
+def moe_dtypes(quant: Quant, architecture: Architecture, checkpoint_fp8: bool) -> tuple[str, ...]:
+    """Table precisions for routed experts of `quant` weights (none: the roofline times them). FP8 checkpoints of
+    MoE models are published block-scaled (DeepSeek-V3, Qwen3, GLM-4.5, MiniMax: 128x128 blocks), so they look
+    for block-scaled kernels first; FP8 quantized at load time is per-tensor first."""
+    if quant == "nvfp4":
+        return ("nvfp4",) if architecture == "blackwell" else ()
+    if quant == "fp8":
+        return ("fp8_block", "fp8") if checkpoint_fp8 else ("fp8", "fp8_block")
+    return _MOE_DTYPES.get(quant, ())
+
+
+@dataclass(frozen=True)
+class TabledMoe:
+    """The routed experts of every MoE layer, timed from a fused-MoE table (gpus x tokens: the expert-sharding
+    degree and the tokens entering one GPU's MoE layer)."""
+
+    grid: Grid
+    gpus: int
+    """This deployment's expert-sharding degree (TP size for tensor-sharded experts)."""
+    layers: int
+    """MoE layers on this GPU."""
+    flops_token: float
+    """FLOPs one token spends in one layer's routed experts on this GPU (its top-k, this GPU's share)."""
+    weight_bytes: float
+    """Routed-expert weight bytes of one layer on this GPU."""
+    num_experts: int
+    topk: int
+    peak_flops: float
+    bw_bytes_per_s: float
+
+    def _roof(self, point: Sequence[float]) -> float:
+        gpus, tokens = point[0], point[1]
+        share = self.gpus / gpus
+        touched = 1 - (1 - self.topk / self.num_experts) ** tokens
+        return max(tokens * self.flops_token * share / self.peak_flops,
+                   self.weight_bytes * share * touched / self.bw_bytes_per_s)
+
+    def seconds(self, tokens: float) -> float:
+        """All MoE layers' routed experts at `tokens` token rows."""
+        return self.layers * self.grid.seconds((float(self.gpus), max(tokens, 1.0)), self._roof)
+
+    def compute_bound(self, tokens: float) -> bool:
+        touched = 1 - (1 - self.topk / self.num_experts) ** tokens
+        return tokens * self.flops_token / self.peak_flops >= self.weight_bytes * touched / self.bw_bytes_per_s
+
+
+def moe_grid(index: TableIndex, dtypes: Sequence[str], *, gated: bool, hidden: int, inter: int, num_experts: int,
+             topk: int, sharding: str) -> Grid | None:
+    """The fused-MoE grid measured for exactly this expert shape (gpus x tokens axes), or None."""
+    for d in dtypes:
+        grid = index.find("moe", dtype=d, gated=gated, hidden=hidden, inter=inter, num_experts=num_experts,
+                          topk=topk, sharding=sharding)
+        if grid is not None and tuple(a.name for a in grid.table.axes) == ("gpus", "tokens"):
+            return grid
+    return None
+
+
 @dataclass(frozen=True)
 class TabledGemm:
     """A dense linear group timed from a GEMM table."""

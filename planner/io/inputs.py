@@ -14,6 +14,7 @@ from planner.errors import SpecError
 from planner.io import parse
 from planner.io.catalog import Catalog
 from planner.io.loaders import load_model, load_model_file, model_from_file, model_path
+from planner.specs import limits
 from planner.specs.model import ModelSpec
 from planner.specs.modelfile import ConstraintsFile, ModelFile, WorkloadFile
 from planner.specs.runtime import Runtime
@@ -173,8 +174,8 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     rps = flags.rps if flags.rps is not None else wf.rps
     if rps is None:
         raise SpecError("no request rate given", where="--rps", hint="pass --rps 20, or set workload.rps in model.yaml")
-    if not (isinstance(rps, (int, float)) and 0 < rps <= parse.MAX_RPS):
-        raise SpecError(f"a request rate must lie in (0, {parse.MAX_RPS:,.0f}] requests/s", value=rps,
+    if not (isinstance(rps, (int, float)) and 0 < rps <= limits.MAX_RPS):
+        raise SpecError(f"a request rate must lie in (0, {limits.MAX_RPS:,.0f}] requests/s", value=rps,
                         where="--rps" if flags.rps is not None else f"{where}: workload.rps",
                         hint="requests per second, e.g. 20")
     sample = flags.sample or (str(base / wf.sample) if wf.sample else None)

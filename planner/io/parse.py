@@ -10,22 +10,11 @@ import re
 from typing import Any, cast
 
 from planner.errors import SpecError
+from planner.specs.limits import MAX_LATENCY_S, MAX_TOKENS
 from planner.specs.workload import LengthDistribution, Percentile, Slo, SloMetric, SloTarget
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$", re.IGNORECASE | re.ASCII)
 _SLO_KEY = re.compile(r"^(?:(ttft|tpot|itl|e2e)_)?p(50|90|95|99)$", re.IGNORECASE | re.ASCII)
-MAX_LATENCY_S = 86_400.0
-"""Longest latency limit accepted (one day): a larger one is a unit mistake."""
-MAX_TOKENS = 134_217_728
-"""Longest token length accepted (2^27; the longest published context is 10,485,760 tokens)."""
-MAX_RPS = 1_000_000.0
-"""Highest request rate accepted (requests/s)."""
-MAX_SEQS = 65_536
-"""Most sequences a batch, a concurrency or a scheduler cap may hold (engines cap at 256-4,096)."""
-MAX_REPLICAS = 100_000
-"""Most replicas a plan may hold."""
-SEED_MAX = 2**32 - 1
-"""Seeds are unsigned 32-bit integers."""
 SLO_HINT = "write METRIC_pNN=VALUE with METRIC ttft, tpot, itl or e2e, NN 50/90/95/99 and a unit, e.g. ttft_p95=300ms"
 
 

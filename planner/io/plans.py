@@ -45,32 +45,33 @@ def check_plausible(report: Report, where: str) -> None:
     """Hold a plan's numbers to the bounds its flags would have: a tampered baseline is refused here, not
     re-planned with a request rate of 1e300 or exported with `--max-num-seqs 1000000000000`."""
     from planner.io import parse
+    from planner.specs import limits
 
     w, c = report.inputs.workload, report.inputs.constraints
     checks: list[tuple[str, float, float, float, str]] = [
-        ("seed", report.seed, 0, parse.SEED_MAX, "an unsigned 32-bit seed"),
-        ("inputs.constraints.max_replicas", c.max_replicas, 1, parse.MAX_REPLICAS, "replicas"),
-        *((f"inputs.slo.targets[{i}].limit_s", t.limit_s, 0, parse.MAX_LATENCY_S, "seconds")
+        ("seed", report.seed, 0, limits.SEED_MAX, "an unsigned 32-bit seed"),
+        ("inputs.constraints.max_replicas", c.max_replicas, 1, limits.MAX_REPLICAS, "replicas"),
+        *((f"inputs.slo.targets[{i}].limit_s", t.limit_s, 0, limits.MAX_LATENCY_S, "seconds")
           for i, t in enumerate(report.inputs.slo.targets)),
     ]
     if w.rps is not None:
-        checks.append(("inputs.workload.rps", w.rps, 0, parse.MAX_RPS, "requests/s"))
+        checks.append(("inputs.workload.rps", w.rps, 0, limits.MAX_RPS, "requests/s"))
     for name, dist in (("input_tokens", w.input_tokens), ("output_tokens", w.output_tokens)):
         for key in ("value", "mean", "low", "high", "max_tokens"):
             value = getattr(dist, key)
             if value is not None:
-                checks.append((f"inputs.workload.{name}.{key}", value, 1, parse.MAX_TOKENS, "tokens"))
+                checks.append((f"inputs.workload.{name}.{key}", value, 1, limits.MAX_TOKENS, "tokens"))
         if dist.cv is not None:
             checks.append((f"inputs.workload.{name}.cv", dist.cv, 0, parse.MAX_CV, "coefficient of variation"))
         if dist.samples:
-            checks.append((f"inputs.workload.{name}.samples", max(dist.samples), 1, parse.MAX_TOKENS, "tokens"))
+            checks.append((f"inputs.workload.{name}.samples", max(dist.samples), 1, limits.MAX_TOKENS, "tokens"))
     candidates = ([("recommendation", report.recommendation)] if report.recommendation else []) + \
         [(f"alternatives[{i}]", alt) for i, alt in enumerate(report.alternatives)]
     for loc, cand in candidates:
-        checks += [(f"{loc}.replicas", cand.replicas, 1, parse.MAX_REPLICAS, "replicas"),
-                   (f"{loc}.max_num_seqs", cand.max_num_seqs, 1, parse.MAX_SEQS, "sequences"),
-                   (f"{loc}.max_num_batched_tokens", cand.max_num_batched_tokens, 1, parse.MAX_TOKENS, "tokens"),
-                   (f"{loc}.max_model_len", cand.max_model_len, 1, parse.MAX_TOKENS, "tokens")]
+        checks += [(f"{loc}.replicas", cand.replicas, 1, limits.MAX_REPLICAS, "replicas"),
+                   (f"{loc}.max_num_seqs", cand.max_num_seqs, 1, limits.MAX_SEQS, "sequences"),
+                   (f"{loc}.max_num_batched_tokens", cand.max_num_batched_tokens, 1, limits.MAX_TOKENS, "tokens"),
+                   (f"{loc}.max_model_len", cand.max_model_len, 1, limits.MAX_TOKENS, "tokens")]
     for name, value, low, high, unit in checks:
         if not low <= value <= high:
             raise SpecError(f"implausible value: must lie in [{_num(low)}, {_num(high)}] ({unit})", where=f"{where}: {name}",

@@ -52,6 +52,9 @@ class PerfConstants(Frozen):
     the runtime version nearest this one, where the GPU has them; false: the roofline with these efficiencies.
     Off by default: with overheads still fitted for the roofline, tables raised throughput MdAPE 7.6% -> 13.2%
     on ../shared/validation, and the per-step interpolation slows simulation ~20x until it is cached."""
+    use_moe_tables: bool = False
+    """Time the routed experts of MoE layers from the GPU's measured fused-MoE tables (exact expert shape,
+    precision and sharding), where the GPU has them, also when `use_op_tables` is off."""
 
 
 class Efficiency(PerfConstants):

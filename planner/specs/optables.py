@@ -55,9 +55,10 @@ class Axis(Frozen):
 
     @model_validator(mode="after")
     def _increasing(self) -> Axis:
-        if any(v <= 0 for v in self.values):
+        values = self.values
+        if values[0] <= 0:  # increasing values are then all positive
             raise ValueError(f"axis {self.name}: values must be > 0 (log-space interpolation)")
-        if any(b <= a for a, b in zip(self.values, self.values[1:])):
+        if any(b <= a for a, b in zip(values, values[1:])):
             raise ValueError(f"axis {self.name}: values must be strictly increasing")
         return self
 

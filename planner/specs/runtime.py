@@ -160,6 +160,8 @@ class PerfOverride(Frozen):
     """See `PerfConstants.moe_gemm_efficiency_factor`."""
     use_op_tables: bool | None = None
     """See `PerfConstants.use_op_tables`."""
+    use_moe_tables: bool | None = None
+    """See `PerfConstants.use_moe_tables`."""
 
 
 class Runtime(Sourced):

@@ -37,8 +37,10 @@ RECIPES: dict[str, Recipe] = {
     "qwen3": Recipe("qwen3", qk_norm=True, windows="qwen"),
     "qwen3_moe": Recipe("qwen3_moe", qk_norm=True, moe_layers="qwen", windows="qwen"),
     "qwen3_vl": Recipe("qwen3_vl", qk_norm=True, moe_layers="qwen", windows="none"),
+    # Qwen3-Next ships one MTP layer its config.json does not count (model card: Multi-Token Prediction; vLLM
+    # qwen3_next_mtp.py reads num_nextn_predict_layers with default 1)
     "qwen3_next": Recipe("qwen3_next", qk_norm=True, shared_gate=True, moe_layers="qwen", windows="none",
-                         adapt=_hybrid.qwen_next),
+                         mtp_layers=1, adapt=_hybrid.qwen_next),
     "qwen3_5": Recipe("qwen3_5", qk_norm=True, shared_gate=True, moe_layers="qwen", windows="none",
                       adapt=_hybrid.qwen_next),
     "qwen": Recipe("qwen", qkv_bias=True, adapt=_classic.qwen_v1),

@@ -63,6 +63,8 @@ class Recipe:
     `gemma3` (sliding_window_pattern), `qwen` (use_sliding_window, max_window_layers), `none`."""
     dense_width: bool = True
     """The config carries a model-wide dense `intermediate_size` (False: per-layer widths, Nemotron-NAS)."""
+    mtp_layers: int = 0
+    """MTP layers the family's checkpoints ship when the config does not count them."""
     adapt: Callable[[Draft], None] | None = None
     """Family-specific edits after the generic pass."""
 
@@ -211,7 +213,7 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
         "learned_positions": max_pos if recipe.learned_positions else 0,
         "parallel_block": recipe.parallel_block,
         "attention": attention_spec(recipe, f, hidden), "moe": moe,
-        "num_mtp_layers": int(f.get("num_nextn_predict_layers") or f.get("mtp_num_hidden_layers") or 0),
+        "num_mtp_layers": int(f.get("num_nextn_predict_layers") or f.get("mtp_num_hidden_layers") or recipe.mtp_layers),
     }
     indexers = f.list("indexer_types", n)
     if indexers is not None and spec["attention"].indexer is not None:

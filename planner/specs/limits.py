@@ -1,0 +1,18 @@
+"""Bounds on what users may type: beyond them a number is a unit mistake, not a plan.
+
+Plain constants with no imports, so the CLI can build its flags without loading the specs (`planner --help`
+stays fast).
+"""
+
+MAX_LATENCY_S = 86_400.0
+"""Longest latency limit accepted (one day): a larger one is a unit mistake."""
+MAX_TOKENS = 134_217_728
+"""Longest token length accepted (2^27; the longest published context is 10,485,760 tokens)."""
+MAX_RPS = 1_000_000.0
+"""Highest request rate accepted (requests/s)."""
+MAX_SEQS = 65_536
+"""Most sequences a batch, a concurrency or a scheduler cap may hold (engines cap at 256-4,096)."""
+MAX_REPLICAS = 100_000
+"""Most replicas a plan may hold."""
+SEED_MAX = 2**32 - 1
+"""Seeds are unsigned 32-bit integers."""
