@@ -80,7 +80,7 @@ class TabledMoe:
 
     def compute_bound(self, tokens: float) -> bool:
         touched = 1 - (1 - self.topk / self.num_experts) ** tokens
-        return tokens * self.flops_token / self.peak_flops >= self.weight_bytes * touched / self.bw_bytes_per_s
+        return bool(tokens * self.flops_token / self.peak_flops >= self.weight_bytes * touched / self.bw_bytes_per_s)
 
 
 def moe_grid(index: TableIndex, dtypes: Sequence[str], *, gated: bool, hidden: int, inter: int, num_experts: int,

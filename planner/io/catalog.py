@@ -43,8 +43,9 @@ class Catalog:
         bands = paths["calibration"] / "uncertainty.yaml"
         runtimes = load_runtimes(paths["runtime_profiles"])
         # The tables are read only when a runtime profile turns them on (they are ~10 MB).
-        wanted = any(p.use_op_tables or p.use_moe_tables
-                     for r in runtimes.values() for p in (r.perf, *r.perf_overrides.values()))
+        wanted = any(r.perf.use_op_tables or r.perf.use_moe_tables
+                     or any(o.use_op_tables or o.use_moe_tables for o in r.perf_overrides.values())
+                     for r in runtimes.values())
         tables = load_tables(paths["calibration"] / "tables") if wanted else {}
         gpus = {gid: g.with_op_tables(tables[gid]) if gid in tables else g
                 for gid, g in load_gpus(paths["hardware_db"]).items()}
