@@ -71,8 +71,8 @@ class TabledMoe:
         gpus, tokens = point[0], point[1]
         share = self.gpus / gpus
         touched = 1 - (1 - self.topk / self.num_experts) ** tokens
-        return max(tokens * self.flops_token * share / self.peak_flops,
-                   self.weight_bytes * share * touched / self.bw_bytes_per_s)
+        return float(max(tokens * self.flops_token * share / self.peak_flops,
+                         self.weight_bytes * share * touched / self.bw_bytes_per_s))
 
     def seconds(self, tokens: float) -> float:
         """All MoE layers' routed experts at `tokens` token rows."""
