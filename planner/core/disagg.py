@@ -163,7 +163,9 @@ def _run(dep: Deployment, pm_p: PerfModel, pm_d: PerfModel, mem_p: MemoryBreakdo
     xfer = np.array([transfer_s(kv_sequence_bytes(pm_p.dep, int(p)) if p > 1 else per_token, link) for p in prompts])
     at_decode = ready + xfer
     cfg_d = sim_config(pm_d, mem_d, float(prompts.mean() + outputs.mean()))
-    cfg_d = dataclasses.replace(cfg_d, transferred_kv=True)
+    # A decode instance has no prefill pass: a transferred request joins the running batch as one more row of the
+    # next iteration (mixed, chunked), whatever the runtime's aggregated scheduling does with prompts.
+    cfg_d = dataclasses.replace(cfg_d, transferred_kv=True, mixed=True, chunked_prefill=True)
     first, finish = np.full(n, math.inf), np.full(n, math.inf)
     dec_traces = []
     reached = np.flatnonzero(np.isfinite(at_decode))
