@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from planner.core.disagg import DisaggResult
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.core.perf import PerfModel
 from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
@@ -60,6 +61,9 @@ class EstimateResult(Frozen):
     """Which efficiencies the perf model used (runtime defaults or a calibration profile)."""
     error_bands: dict[str, Band] = Field(default_factory=dict)
     """Metric (ttft, tpot, itl, e2e, throughput) -> the error band of this runtime and load regime."""
+    disagg: DisaggResult | None = None
+    """Prefill/decode disaggregation: the pools, the KV transfer, the bottleneck (None: aggregated; `memory` is
+    then the decode pool's)."""
 
     def summary(self) -> dict[str, Any]:
         """The stable JSON contract of `planner estimate`: every statistic of every latency, and the throughputs."""
@@ -96,7 +100,26 @@ class EstimateResult(Frozen):
                           "tokens_per_step = (1 - a^(K+1)) / (1 - a) (Leviathan et al. 2023, arXiv:2211.17192)",
             "draft_weights_bytes_per_gpu": self.memory.draft_weights_bytes_per_gpu,
         }
+        out["disagg"] = None if self.disagg is None else disagg_summary(self.disagg)
         return out
+
+
+def disagg_summary(d: DisaggResult) -> dict[str, Any]:
+    """The `disagg` object of the JSON contract: pools, transfer, bottleneck."""
+    def pool(p: Any, gpus_per: int) -> dict[str, Any]:
+        return {"instances": p.instances, "tp_size": p.tp_size, "gpus": p.instances * gpus_per,
+                "utilization": p.utilization, "queue_mean_s": p.queue.mean_s, "queue_p95_s": p.queue.p95_s,
+                "stable": p.stable, "memory_needed_bytes_per_gpu": p.memory.needed_bytes,
+                "kv_cache_bytes_per_gpu": p.memory.kv_cache_bytes_per_gpu}
+    return {
+        "prefill": {**pool(d.prefill, d.config.prefill_tp), "prefill_time_mean_s": d.prefill_time.mean_s,
+                    "prefill_time_p95_s": d.prefill_time.p95_s},
+        "decode": pool(d.decode, d.config.decode_tp),
+        "kv_transfer_mean_s": d.transfer.mean_s, "kv_transfer_p95_s": d.transfer.p95_s,
+        "kv_bytes_per_token_per_gpu": d.kv_bytes_per_token_per_gpu, "link": d.link.kind,
+        "link_bw_bytes_per_s": d.link.bw_bytes_per_s, "link_latency_s": d.link.latency_s, "link_source": d.link.source,
+        "bottleneck": d.bottleneck, "ttft_definition": d.ttft_definition,
+    }
 
 
 def regime_of(load: LoadSpec) -> Regime:
@@ -119,6 +142,9 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
     Raises:
         InfeasibleError: Not even one sequence of the requested lengths fits in memory.
     """
+    if dep.disagg is not None:
+        return _estimate_disagg(dep, input_tokens, output_tokens, load, efficiency=efficiency, seed=seed,
+                                uncertainty=uncertainty)
     full = input_tokens.upper_tokens() + output_tokens.upper_tokens()
     mem = memory_breakdown(dep, min(full, dep.max_model_len))
     if not mem.fits:
@@ -150,11 +176,44 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
                                duration_s=load.num_requests / load.value, max_in_flight=cap, drain=True)
         else:
             result = open_loop(pm, mem, workload, seed=seed, max_in_flight=cap)
+    return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,
+                          memory=mem, serving=result, efficiency_source=pm.eff.source,
+                          error_bands=_bands(dep, load, uncertainty))
+
+
+def _bands(dep: Deployment, load: LoadSpec, uncertainty: UncertaintyTable | None) -> dict[str, Band]:
     bands: dict[str, Band] = {}
     if uncertainty is not None:
         for metric in BAND_METRICS:
             band = uncertainty.band(dep.runtime.id, metric, regime_of(load))
             if band is not None:
                 bands[metric] = band
+    return bands
+
+
+def _estimate_disagg(dep: Deployment, input_tokens: LengthDistribution, output_tokens: LengthDistribution,
+                     load: LoadSpec, *, efficiency: Efficiency | None, seed: int,
+                     uncertainty: UncertaintyTable | None) -> EstimateResult:
+    """`estimate` of a prefill/decode-disaggregated deployment (see `planner.core.disagg`); a static batch of B is
+    planned as a burst of B requests (the pools do not run one batch in lock step)."""
+    from planner.core.disagg import disagg_closed_loop, disagg_open_loop
+    wl = Workload(rps=load.value if load.kind == "rps" else None, input_tokens=input_tokens,
+                  output_tokens=output_tokens, arrival=load.arrival, burstiness_cv=load.burstiness_cv,
+                  prefix_cache_share=load.prefix_cache_share)
+    if load.kind == "concurrency":
+        assert load.value is not None
+        result, info = disagg_closed_loop(dep, int(load.value), input_tokens, output_tokens, efficiency=efficiency,
+                                          seed=seed, prefix_cache_share=load.prefix_cache_share)
+    elif load.kind == "rps":
+        if load.num_requests and load.value:
+            result, info = disagg_open_loop(dep, wl, efficiency=efficiency, seed=seed, max_requests=load.num_requests,
+                                            duration_s=load.num_requests / load.value, drain=True)
+        else:
+            result, info = disagg_open_loop(dep, wl, efficiency=efficiency, seed=seed)
+    else:
+        n = int(load.value) if load.kind in ("burst", "batch") and load.value else (load.num_requests or 2000)
+        result, info = disagg_open_loop(dep, wl, efficiency=efficiency, seed=seed, all_at_once=n)
+    eff_source = PerfModel.build(dep.model_copy(update={"disagg": None}), efficiency).eff.source
     return EstimateResult(deployment=dep, load=load, input_tokens=input_tokens, output_tokens=output_tokens,
-                          memory=mem, serving=result, efficiency_source=pm.eff.source, error_bands=bands)
+                          memory=info.decode.memory, serving=result, efficiency_source=eff_source,
+                          error_bands=_bands(dep, load, uncertainty), disagg=info)

@@ -14,6 +14,7 @@ from planner.core.arch import count_params, kv_bytes_per_token
 from planner.core.capacity import capacity, launch_context
 from planner.core.compat import incompatibilities, make_deployment
 from planner.core.cost import HOURS_PER_MONTH, Cost, cost, pick_price
+from planner.core.disagg_search import disagg_search
 from planner.core.efficiency import efficiency_for
 from planner.core.memory import memory_breakdown
 from planner.core.perf import PerfModel
@@ -78,6 +79,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     max_len = launch_context(model, workload)
     found = search(model, workload, slo, gpus, runtimes, constraints, calibrations=calibrations or {}, seed=seed,
                    sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty)
+    disagg_notes = disagg_search(found)
     s, ref = found.search, model_ref or model.name
     warnings: list[str] = list(model.warnings)
     longest = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
@@ -127,7 +129,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                      + f"; seed {seed}; replica counts decided by runs of {short} requests ({full} near a limit), "
                      f"the recommendation reported from {sim_requests} and alternatives from {alt_requests}",
                      *speculation_notes(found),
-                     *dp_ep_notes(found),
+                     *dp_ep_notes(found), *disagg_notes,
                      f"{len(found.candidates)} deployments passed the memory and latency-floor checks; {s.simulated} "
                      f"simulations; {found.unexplored} deployments were not simulated because their lowest possible "
                      "cost exceeds a passing alternative"],
@@ -286,7 +288,7 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
         replicas=ev.replicas,
         total_gpus=ev.replicas * dep.num_gpus, max_num_seqs=dep.max_num_seqs,
         max_num_batched_tokens=dep.max_num_batched_tokens, max_model_len=dep.max_model_len, speculative=dep.speculative,
-        meets_slo=ev.passed,
+        disagg=dep.disagg, meets_slo=ev.passed,
         ttft_p50_s=target.ttft.p50_s, ttft_p95_s=target.ttft.p95_s, ttft_p99_s=target.ttft.p99_s,
         tpot_p50_s=target.tpot.p50_s, tpot_p95_s=target.tpot.p95_s, tpot_p99_s=target.tpot.p99_s,
         itl_p50_s=target.itl.p50_s, itl_p95_s=target.itl.p95_s, itl_p99_s=target.itl.p99_s,
@@ -310,7 +312,10 @@ def _summary(s: Search, ev: Evaluation, model_ref: str, requests: int, *, curve:
         notes=list(target.notes) + list(dep.model.warnings[len(s.model.warnings):]) + ([
             f"speculative decoding: {dep.speculative.method}, {dep.speculative.num_speculative_tokens} draft token(s) "
             f"per step at acceptance rate {dep.speculative.acceptance_rate:g} ({dep.speculative.acceptance_source})"]
-            if dep.speculative else []),
+            if dep.speculative else []) + ([
+            f"disaggregated: {dep.disagg.prefill_instances} prefill + {dep.disagg.decode_instances} decode instances "
+            f"of TP{dep.disagg.prefill_tp} per replica; `launch` is one instance's base command, `planner export` "
+            "renders both pools and the router"] if dep.disagg else []),
         load_curve=points, slo_capacity_rps_per_replica=capacity_knee(points, s.slo) if points else {},
         error_bands=_bands(s, cand),
         replicas_by_confidence=_replicas_by_confidence(s, ev) if both_confidences else {s.confidence: ev.replicas},

@@ -87,6 +87,15 @@ SpeculativeOpt = Annotated[str | None, typer.Option(
 NumSpeculativeTokensOpt = Annotated[str | None, typer.Option(
     "--num-speculative-tokens", help="With --speculative: draft tokens K verified per step (default: 1 for mtp, 3 "
                                      "for eagle and ngram).")]
+DisaggOpt = Annotated[str | None, typer.Option(
+    "--disagg", help="Prefill/decode disaggregation P:D: P prefill and D decode instances of --tp GPUs each (1:3 at "
+                     "TP 2 is 8 GPUs); the load applies to the whole deployment.")]
+PrefillTpOpt = Annotated[int | None, typer.Option(
+    "--prefill-tp", parser=bounded_int(1, 72, "GPUs"), help="With --disagg: tensor-parallel GPUs of each prefill "
+                                                            "instance (default: --tp).")]
+DecodeTpOpt = Annotated[int | None, typer.Option(
+    "--decode-tp", parser=bounded_int(1, 72, "GPUs"), help="With --disagg: tensor-parallel GPUs of each decode "
+                                                           "instance (default: --tp).")]
 AcceptanceRateOpt = Annotated[str | None, typer.Option(
     "--acceptance-rate", help="With --speculative: probability A in (0, 1) that one draft token is accepted "
                               "(default: the method's published rate, stated in the output).")]

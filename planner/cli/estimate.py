@@ -12,6 +12,8 @@ from planner.cli._options import (
     MAX_SEQS,
     MAX_TOKENS,
     AcceptanceRateOpt,
+    DecodeTpOpt,
+    DisaggOpt,
     DpSizeOpt,
     EpSizeOpt,
     FormatOpt,
@@ -20,6 +22,7 @@ from planner.cli._options import (
     ModelArg,
     NumSpeculativeTokensOpt,
     PpOpt,
+    PrefillTpOpt,
     QuantOpt,
     RuntimeOpt,
     SeedOpt,
@@ -48,6 +51,8 @@ Examples:
   planner estimate examples/models/mixtral-8x7b --gpu h100 --tp 2 --runtime sglang --isl 512 --osl 256 --batch 64
 
   planner estimate examples/models/deepseek-r1 --gpu h200 --tp 8 --runtime sglang --isl 1000 --osl 2000 --concurrency 1 --speculative mtp --num-speculative-tokens 3
+
+  planner estimate examples/models/llama-3.1-70b --gpu h200 --tp 2 --runtime sglang --isl 4000 --osl 500 --rps 4 --disagg 1:3
 
   planner estimate examples/models/llama-3.1-8b --gpu l40s --runtime vllm --isl 800 --osl 150 --rps 4 --format json
 """
@@ -95,6 +100,9 @@ def estimate_cmd(
     speculative: SpeculativeOpt = None,
     num_speculative_tokens: NumSpeculativeTokensOpt = None,
     acceptance_rate: AcceptanceRateOpt = None,
+    disagg: DisaggOpt = None,
+    prefill_tp: PrefillTpOpt = None,
+    decode_tp: DecodeTpOpt = None,
     concurrency: Annotated[str | None, typer.Option(
         "--concurrency", "-c", help="Requests always in flight (closed loop), or `max` for offline throughput.")] = None,
     batch: Annotated[int | None, typer.Option("--batch", "-b", parser=bounded_int(1, MAX_SEQS, "requests"),
@@ -124,10 +132,12 @@ def estimate_cmd(
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""
     from planner.core.compat import make_deployment
+    from planner.core.disagg import with_disagg
     from planner.core.efficiency import efficiency_from_profile
     from planner.estimate import estimate
     from planner.io.calibration import load_profile
     from planner.io.catalog import Catalog
+    from planner.io.disagg import disagg_flags
     from planner.io.inputs import speculative_flags
     from planner.io.loaders import load_model
     from planner.render.views import estimate_json, estimate_view
@@ -146,6 +156,7 @@ def estimate_cmd(
                         f"{spec.max_position_embeddings:,} tokens", where="--isl/--osl",
                         hint="shorten the prompt or the output; the model cannot hold a longer sequence")
     rt = catalog.runtime(runtime)
+    pd_config = disagg_flags(disagg, tp, prefill_tp, decode_tp)
     spec_config = speculative_flags(choice(speculative, ("mtp", "eagle", "ngram"), "--speculative"),
                                     num_speculative_tokens, acceptance_rate, spec, rt)
     dep = make_deployment(
@@ -155,6 +166,8 @@ def estimate_cmd(
         kv_dtype=cast(KvDtype, choice(kv_dtype, KV_DTYPES, "--kv-dtype")),
         max_num_seqs=max_num_seqs, max_model_len=isl + osl,
     )
+    if pd_config is not None:
+        dep = with_disagg(dep, pd_config)
     efficiency = efficiency_from_profile(dep, load_profile(calibration)) if calibration else catalog.efficiency_for(dep)
     result = estimate(dep, LengthDistribution.fixed(isl), LengthDistribution.fixed(osl), load,
                       efficiency=efficiency, seed=seed, uncertainty=catalog.uncertainty)

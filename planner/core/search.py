@@ -147,6 +147,13 @@ class Search:
         hit = self._cache.get(key)
         if hit is None:
             per_replica = self.workload.model_copy(update={"rps": load_rps / replicas})
+            if cand.dep.disagg is not None:  # one copy of the whole P:D deployment (planner.core.disagg)
+                from planner.core.disagg import disagg_open_loop
+                hit, _ = disagg_open_loop(cand.dep, per_replica, efficiency=cand.pm.eff, seed=self.seed,
+                                          duration_s=n * replicas / load_rps, max_requests=n)
+                self._cache[key] = hit
+                self.simulated += 1
+                return hit
             hit = open_loop(cand.pm, cand.mem, per_replica, seed=self.seed, duration_s=n * replicas / load_rps,
                             max_requests=n)
             self._cache[key] = hit

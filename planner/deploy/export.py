@@ -126,6 +126,8 @@ def build(report: Report, to: str, catalog: Catalog, *, name: str | None = None,
     runtime_id = rec.runtime if to in ("k8s", "kserve") else to
     runtime = _runtime(catalog, runtime_id)
     _refuse(report, rec, gpu, runtime)
+    if rec.disagg is not None:
+        return _disagg_export(report, rec, to, runtime, plan_deployment(report, runtime_id, catalog))
     max_concurrent = burst_concurrency(rec, report.headroom) if runtime_id == "tgi" else None
     lsum = launch_for(report, runtime_id, catalog, max_concurrent_requests=max_concurrent)
     rules = runtime.launch
@@ -268,6 +270,33 @@ def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
     Raises:
         SpecError: The runtime or GPU is unknown.
     """
+    dep = plan_deployment(report, runtime_id, catalog).model_copy(update={"disagg": None})
+    return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
+
+
+def _disagg_export(report: Report, rec: CandidateSummary, to: str, runtime: Runtime, dep: Deployment) -> Export:
+    """A disaggregated plan: the prefill, decode and router commands as one script (Kubernetes refused)."""
+    from planner.deploy.disagg import disagg_launch, disagg_script
+    if to in ("k8s", "kserve"):
+        raise SpecError("the plan is prefill/decode-disaggregated: no Kubernetes form is rendered for it",
+                        where="--to", value=to,
+                        hint=f"export the launch commands with --to {rec.runtime} (deploy them with llm-d or NVIDIA "
+                             "Dynamo), or re-plan aggregated")
+    out = disagg_launch(dep.model_copy(update={"disagg": rec.disagg}), report.model.ref)
+    header = _summary_comments(report, rec) + [f"{rec.replicas} copy(ies) of the whole P:D deployment"]
+    text = disagg_script(header, out)
+    first = out.prefill[0]
+    return Export(to, runtime.id, runtime.version, text, first.program, list(first.args), first.image,
+                  notes=[*out.notes, *first.notes])
+
+
+def plan_deployment(report: Report, runtime_id: str, catalog: Catalog) -> Deployment:
+    """The plan's recommendation as a Deployment for `runtime_id` (a placeholder one-layer model: launch commands
+    read only the checkpoint's quantization and whether the model is an encoder).
+
+    Raises:
+        SpecError: The runtime or GPU is unknown.
+    """
     rec = _recommendation(report)
     gpu, runtime = _gpu(catalog, rec.gpu), _runtime(catalog, runtime_id)
     ckpt = report.model.checkpoint_quant
@@ -288,7 +317,7 @@ def launch_for(report: Report, runtime_id: str, catalog: Catalog, *,
         "max_num_batched_tokens": rec.max_num_batched_tokens, "max_model_len": rec.max_model_len,
         "memory_fraction": fraction, "speculative": _speculative_for(rec, runtime)})
     _check_dp_ep(rec, runtime)
-    return launch(dep, report.model.ref, PORT, max_concurrent_requests=max_concurrent_requests)
+    return dep
 
 
 def _speculative_for(rec: CandidateSummary, runtime: Runtime) -> SpeculativeConfig | None:

@@ -160,6 +160,23 @@ def estimate_json(result: EstimateResult) -> dict[str, Any]:
     }
 
 
+def _disagg_rows(thr: Table, result: EstimateResult) -> None:
+    """Rows for the two pools of a disaggregated deployment."""
+    d = result.disagg
+    assert d is not None
+    c = d.config
+    thr.add_row("prefill pool", f"{c.prefill_instances} x TP{c.prefill_tp} ({c.prefill_instances * c.prefill_tp} GPUs)"
+                f", busy {100 * d.prefill.utilization:.0f}%, queue + prefill {ms(d.prefill_time.mean_s)} mean / "
+                f"{ms(d.prefill_time.p95_s)} p95, {gib(d.prefill.memory.needed_bytes)} per GPU")
+    thr.add_row("decode pool", f"{c.decode_instances} x TP{c.decode_tp} ({c.decode_instances * c.decode_tp} GPUs), "
+                f"KV in use {100 * d.decode.utilization:.0f}%, queue {ms(d.decode.queue.mean_s)} mean, "
+                f"{gib(d.decode.memory.needed_bytes)} per GPU")
+    thr.add_row("KV transfer", f"{ms(d.transfer.mean_s)} mean over {d.link.kind} "
+                f"({d.link.bw_bytes_per_s / 1e9:,.0f} GB/s per GPU, {d.kv_bytes_per_token_per_gpu / 1024:,.0f} KiB "
+                f"per token per GPU)")
+    thr.add_row("bottleneck", f"the {d.bottleneck} pool")
+
+
 def estimate_view(result: EstimateResult) -> Group:
     """Latency and throughput table with the dominating bounds."""
     s, dep = result.serving, result.deployment
@@ -197,6 +214,8 @@ def estimate_view(result: EstimateResult) -> Group:
                     f"{sp.acceptance_rate:g} per draft token -> {sp.tokens_per_step:.2f} tokens per verify step "
                     f"((1 - a^(K+1)) / (1 - a)); draft weights {gib(result.memory.draft_weights_bytes_per_gpu)} per GPU")
         thr.add_row("acceptance from", sp.acceptance_source)
+    if result.disagg is not None:
+        _disagg_rows(thr, result)
     if bands:
         first = next(iter(bands.values()))
         thr.add_row("error bands", f"measured / predicted on published runs ({first.runtime} {first.regime}; "

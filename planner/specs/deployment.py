@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from planner.specs._base import Frozen
+from planner.specs.disagg import DisaggConfig
 from planner.specs.hardware import Gpu
 from planner.specs.model import ModelSpec
 from planner.specs.runtime import KvDtype, Quant, Runtime
@@ -47,10 +48,15 @@ class Deployment(Frozen):
     """Fraction of memory the runtime may use (see `MemoryPolicy.memory_fraction`)."""
     speculative: SpeculativeConfig | None = None
     """Speculative decoding (None: plain one-token decode steps)."""
+    disagg: DisaggConfig | None = None
+    """Prefill/decode disaggregation (None: aggregated, every instance runs both); `tp_size` is then the TP given
+    on the command line and each pool's own TP is in `disagg`."""
 
     @property
     def num_gpus(self) -> int:
-        """GPUs in one replica."""
+        """GPUs in one replica (a disaggregated deployment: both pools)."""
+        if self.disagg is not None:
+            return self.disagg.gpus(self.pp_size)
         return self.tp_size * self.dp_size * self.pp_size
 
     @property
@@ -64,4 +70,5 @@ class Deployment(Frozen):
         par += (f" dp{self.dp_size}" if self.dp_size > 1 else "") + (f" ep{self.ep_size}" if self.ep_size > 1 else "")
         kv = " kv-fp8" if self.kv_dtype == "fp8" else ""
         spec = f" spec-{self.speculative.method}{self.speculative.num_speculative_tokens}" if self.speculative else ""
-        return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}{spec}"
+        pd = f" {self.disagg.label()}" if self.disagg else ""
+        return f"{self.num_gpus}x {self.gpu.id} {par} {self.runtime.id} {self.quant}{kv}{spec}{pd}"

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from planner.specs._base import Frozen
+from planner.specs.disagg import DisaggConfig
 from planner.specs.hardware import PriceKind
 from planner.specs.message import Message
 from planner.specs.model import Family, ModelDtype
@@ -246,6 +247,9 @@ class CandidateSummary(Frozen):
     """Longest sequence accepted, tokens."""
     speculative: SpeculativeConfig | None = None
     """Speculative decoding planned (method, draft tokens, acceptance rate and its source); None: plain decoding."""
+    disagg: DisaggConfig | None = None
+    """Prefill/decode disaggregation planned (P:D and each pool's TP; a replica is then one copy of the whole P:D
+    deployment); None: aggregated."""
     meets_slo: bool
     """Every SLO holds at the target RPS plus headroom."""
     ttft_p50_s: float = Field(ge=0)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from planner.specs._base import Frozen, Sourced
+from planner.specs.disagg import DisaggSupport
 from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
 from planner.specs.launch import LaunchRules
@@ -215,6 +216,8 @@ class Runtime(Sourced):
     None: not described (any family is assumed loadable)."""
     speculative: SpeculativeSupport = SpeculativeSupport()
     """Speculative-decoding methods the runtime serves (none when the profile names none)."""
+    disaggregation: DisaggSupport = DisaggSupport()
+    """Prefill/decode disaggregated serving (none when the profile names no form)."""
     launch: LaunchRules | None = None
     """How to start the runtime and what its parsers accept (images, flags, metrics, refusals), each rule
     with its own source (None: launch commands are generated without checks)."""

@@ -13,9 +13,13 @@ from planner.core.sim.requests import Request
 class KvPool:
     """KV tokens in use against the capacity, with the runtime's reservation policy."""
 
-    __slots__ = ("capacity", "block", "reserve_full", "watermark", "reserved", "decode_base", "context_base")
+    __slots__ = ("capacity", "block", "reserve_full", "watermark", "reserved", "decode_base", "context_base",
+                 "owns_cached")
 
-    def __init__(self, capacity_tokens: int, block_tokens: int, *, reserve_full: bool, watermark_fraction: float):
+    def __init__(self, capacity_tokens: int, block_tokens: int, *, reserve_full: bool, watermark_fraction: float,
+                 owns_cached: bool = False):
+        self.owns_cached = owns_cached
+        """Cached prompt tokens take this pool's blocks (KV transferred in, not a shared prefix cache)."""
         self.capacity = capacity_tokens
         self.block = block_tokens
         self.reserve_full = reserve_full
@@ -38,7 +42,11 @@ class KvPool:
         """Tokens a request must reserve to be admitted: its uncached prompt + one token (on demand) or + all its
         output (full reservation). Prompt tokens found in the prefix cache live in blocks the cache already
         holds and shares between requests, so they take no new blocks."""
-        return self.blocks(req.prompt_tokens - req.cached_tokens + (req.output_tokens if self.reserve_full else 1))
+        return self.blocks(req.prompt_tokens - self._shared(req) + (req.output_tokens if self.reserve_full else 1))
+
+    def _shared(self, req: Request) -> int:
+        """Prompt tokens of `req` held in shared prefix-cache blocks (none when its KV was transferred in)."""
+        return 0 if self.owns_cached else req.cached_tokens
 
     def in_use(self, n_decoding: int, step: int) -> int:
         """Tokens held now; decode growth counts only for on-demand pools (full ones reserved it already)."""
@@ -65,12 +73,12 @@ class KvPool:
         blocks stay with the cache)."""
         if not self.reserve_full:
             self.release(req)
-        self.decode_base += req.prompt_tokens - req.cached_tokens + 1 - step
+        self.decode_base += req.prompt_tokens - self._shared(req) + 1 - step
         self.context_base += req.prompt_tokens + 1 - step
 
     def stop_decode(self, req: Request) -> None:
         """A sequence left the decode pool (finished or preempted)."""
-        self.decode_base -= req.prompt_tokens - req.cached_tokens + 1 - req.decode_start_step
+        self.decode_base -= req.prompt_tokens - self._shared(req) + 1 - req.decode_start_step
         self.context_base -= req.prompt_tokens + 1 - req.decode_start_step
 
     def growth_room_steps(self, n_decoding: int, step: int) -> int:

@@ -91,7 +91,7 @@ class _Run:
         self.iterations = self.preemptions = self.completed = 0
         self.kv_token_s = self.busy_s = 0.0
         self.pool = KvPool(cfg.kv_capacity_tokens, cfg.block_tokens, reserve_full=cfg.reserve_full,
-                           watermark_fraction=cfg.watermark_fraction)
+                           watermark_fraction=cfg.watermark_fraction, owns_cached=cfg.transferred_kv)
         self.scheduler = scheduler_for(cfg, self.pool)
         self.frontend = FrontEnd(cfg.frontend_request_s, cfg.frontend_prompt_token_s, cfg.frontend_output_token_s)
         self.gaps: list[float] = []  # inter-chunk latencies seen by decoding clients, one entry per iteration kind
