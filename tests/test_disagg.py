@@ -122,6 +122,9 @@ def _estimate(*args: str):
     (["--decode-tp", "2"], "Error: --decode-tp: applies only with --disagg"),
     (["--disagg", "1:1", "--runtime", "tgi"],
      "Error: --disagg: Text Generation Inference (TGI) has no prefill/decode disaggregated serving (got '1:1')"),
+    (["--disagg", "1:1", "--dp-size", "2"],
+     "Error: --disagg: disaggregated pools of attention data-parallel / expert-parallel instances are not modelled "
+     "(got 'dp 2, ep 1')"),
     (["--disagg", "1:1", "--prefill-tp", "3"],
      "Error: --prefill-tp: the prefill pool at TP 3: tensor-parallel size 3 does not divide the 32 attention heads "
      "(got 3)"),

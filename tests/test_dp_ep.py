@@ -166,6 +166,7 @@ def dp_plan(tmp_path_factory: pytest.TempPathFactory):
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert (plan["recommendation"]["dp_size"], plan["recommendation"]["ep_size"]) == (8, 8)
+    assert plan["recommendation"]["disagg"] is None  # DP+EP pools are never disaggregated (not modelled)
     assert any("DP8+EP8 on 8x b200 sglang" in a["text"] if isinstance(a, dict) else "DP8+EP8" in a
                for a in plan["assumptions"])
     path.write_text(json.dumps(plan))
@@ -186,3 +187,20 @@ def test_export_dp_plan(dp_plan, tmp_path):
     tgi = runner.invoke(app, ["export", str(moved), "--to", "tgi"])
     assert tgi.exit_code == 2
     assert "no attention data parallelism or expert parallelism" in tgi.output
+
+
+def test_recommend_deepseek_v3_weighs_tp_dp_ep_and_disaggregation():
+    """Issue 13's acceptance case: DeepSeek-V3 at 20 RPS, 4k/1k tokens, on H200 and B200: the report carries
+    aggregated TP plans and DP+EP plans with their cost, and says in words why DP+EP and disaggregation were chosen
+    or rejected."""
+    result = runner.invoke(app, ["recommend", "examples/models/deepseek-v3", "--rps", "20", "--isl", "4000", "--osl",
+                                 "1000", "--gpus", "h200,b200", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    shown = [plan["recommendation"], *plan["alternatives"]]
+    assert all(c["cost_usd_per_month"] > 0 for c in shown)
+    assert any(c["dp_size"] == 1 and c["tp_size"] == 8 for c in shown)
+    assert any(c["dp_size"] == 8 and c["ep_size"] == 8 for c in shown)
+    texts = [a["text"] if isinstance(a, dict) else a for a in plan["assumptions"]]
+    assert any("DP8+EP8" in t and ("chosen" in t or "costs no less" in t or "not simulated" in t) for t in texts)
+    assert any(t.startswith("prefill/decode disaggregation") and ("$" in t or "not tried" in t) for t in texts)

@@ -310,6 +310,10 @@ def with_disagg(dep: Deployment, config: DisaggConfig) -> Deployment:
         raise SpecError(f"{rt.name} has no prefill/decode disaggregated serving", where="--disagg",
                         value=f"{config.prefill_instances}:{config.decode_instances}",
                         hint="use --runtime sglang, vllm or trtllm, or drop --disagg")
+    if dep.dp_size > 1 or dep.ep_size > 1:
+        raise SpecError("disaggregated pools of attention data-parallel / expert-parallel instances are not modelled",
+                        where="--disagg", value=f"dp {dep.dp_size}, ep {dep.ep_size}",
+                        hint="drop --dp-size/--ep-size to plan TP pools, or drop --disagg to plan DP+EP")
     for pool, tp in (("prefill", config.prefill_tp), ("decode", config.decode_tp)):
         reasons = incompatibilities(dep.model, dep.gpu, rt, tp_size=tp, pp_size=dep.pp_size, quant=dep.quant,
                                     kv_dtype=dep.kv_dtype)

@@ -56,7 +56,7 @@ def disagg_search(found: SearchResult) -> list[str]:
     return the sentences that explain the choice (empty when disaggregation was not tried)."""
     s = found.search
     base = next((ev for ev in found.passing if ev.cand.dep.runtime.disaggregation.supported
-                 and ev.cand.dep.disagg is None), None)
+                 and ev.cand.dep.disagg is None and ev.cand.dep.dp_size == 1 and ev.cand.dep.ep_size == 1), None)
     if base is None:
         return []
     dep = base.cand.dep
