@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     # model core
     "count_params": "planner.core.arch", "ParamCounts": "planner.core.arch",
     "memory_breakdown": "planner.core.memory", "MemoryBreakdown": "planner.core.memory",
-    "PerfModel": "planner.core.perf", "Efficiency": "planner.specs.efficiency", "IterationTime": "planner.core.perf",
+    "PerfModel": "planner.core.perf", "Efficiency": "planner.specs.efficiency", "IterationTime": "planner.core.iteration",
     "ServingResult": "planner.core.serving",
     "estimate": "planner.estimate", "EstimateResult": "planner.estimate", "LoadSpec": "planner.estimate",
     "plan": "planner.plan", "assess": "planner.plan", "Assessment": "planner.plan",
@@ -61,8 +61,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from planner.check import check
     from planner.core.arch import ParamCounts, count_params
     from planner.core.compat import make_deployment
+    from planner.core.iteration import IterationTime
     from planner.core.memory import MemoryBreakdown, memory_breakdown
-    from planner.core.perf import IterationTime, PerfModel
+    from planner.core.perf import PerfModel
     from planner.core.serving import ServingResult
     from planner.deploy.export import export
     from planner.errors import CalibrationError, DataError, InfeasibleError, PlannerError, SpecError

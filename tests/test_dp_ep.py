@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.core import perf, shard
+from planner.core import alltoall, perf, shard
 from planner.core.compat import make_deployment
 from planner.core.memory import kv_token_capacity, memory_breakdown
 from planner.core.serving import sim_config
@@ -81,11 +81,11 @@ def test_all_to_all_time(model, catalog):
     2 x 1.75 x 8192 / 8 = 3584 bytes per replica row per GPU. NVLink 4 gives 450 GB/s one way at the profile's 0.9
     (normal kernels, prefill); latency 2 x 30 us. 1000 rows: 60 us + 1000 x 3584 / 405e9 = 68.85 us."""
     dep = _dep(model, catalog, gpu="h200", dp_size=8, ep_size=8)
-    a2a = perf.all_to_all_constants(dep)
+    a2a = alltoall.all_to_all_constants(dep)
     assert a2a[0] == pytest.approx(3584)
-    assert perf.all_to_all_s(1000, a2a, decode_only=False) == pytest.approx(60e-6 + 1000 * 3584 / (450e9 * 0.9))
+    assert alltoall.all_to_all_s(1000, a2a, decode_only=False) == pytest.approx(60e-6 + 1000 * 3584 / (450e9 * 0.9))
     # Decode steps use the low-latency kernels (0.6 of the link): slower per byte, same latency.
-    assert perf.all_to_all_s(1000, a2a, decode_only=True) == pytest.approx(60e-6 + 1000 * 3584 / (450e9 * 0.6))
+    assert alltoall.all_to_all_s(1000, a2a, decode_only=True) == pytest.approx(60e-6 + 1000 * 3584 / (450e9 * 0.6))
 
 
 def test_wide_ep_across_nodes_uses_the_network(model, catalog):
@@ -94,7 +94,7 @@ def test_wide_ep_across_nodes_uses_the_network(model, catalog):
     15 peers sit in the other node, reached at 50 GB/s (one 400 Gb/s NIC per GPU), slower than the 7/15 share over
     NVLink; latency the larger of NVLink's 30 us and the network's 20 us, twice."""
     dep = _dep(model, catalog, name="qwen3-30b-a3b", gpu="h200", dp_size=16, ep_size=16)
-    bytes_row, latency, _, normal = perf.all_to_all_constants(dep)
+    bytes_row, latency, _, normal = alltoall.all_to_all_constants(dep)
     assert bytes_row == pytest.approx(3840)
     assert normal == pytest.approx((8 / 15) / 50e9 / 0.9)
     assert latency == pytest.approx(2 * 30e-6)

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.core.compat import make_deployment
-from planner.core.perf import PerfModel, decode_shape, gemm_efficiency, prefill_shape
+from planner.core.iteration import decode_shape, prefill_shape
+from planner.core.perf import PerfModel, gemm_efficiency
 
 pytestmark = pytest.mark.unit
 

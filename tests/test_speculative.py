@@ -305,7 +305,7 @@ def test_trtllm_speculation_goes_in_the_options_yaml(model, catalog):
 
 def test_draft_layer_also_prefills_the_prompt(model, catalog):
     """An EAGLE / MTP layer runs over the prompt too: a prefill costs 1/L more (Llama-3.1-8B: 1/32); n-gram none."""
-    from planner.core.perf import prefill_shape
+    from planner.core.iteration import prefill_shape
     base, dep = _pair(model, catalog)
     _, ngram = _pair(model, catalog, spec=_config("ngram", 3, 0.3, layers=0))
     plain = PerfModel.build(base).iteration(prefill_shape(1, 2000))

@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner.core.iteration import decode_shape, prefill_shape
 from planner.core.memory import MemoryBreakdown
-from planner.core.perf import PerfModel, decode_shape, prefill_shape
+from planner.core.perf import PerfModel
 from planner.core.serving import max_fitting_seqs, sim_config
 from planner.specs.deployment import Deployment
 from planner.specs.message import Message

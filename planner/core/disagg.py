@@ -274,7 +274,7 @@ def disagg_closed_loop(dep: Deployment, clients: int, prompt: LengthDistribution
     assert dep.disagg is not None
     pm_d = PerfModel.build(pool_deployment(dep, "decode"), efficiency)
     pm_p = PerfModel.build(pool_deployment(dep, "prefill"), efficiency)
-    from planner.core.perf import decode_shape, prefill_shape
+    from planner.core.iteration import decode_shape, prefill_shape
     isl, osl = max(1, int(prompt.expected())), output.expected()
     per_dec = max(1, clients // dep.disagg.decode_instances)
     e2e = pm_p.iteration(prefill_shape(1, isl)).total_s + osl * pm_d.step_s(decode_shape(per_dec, isl + osl / 2))

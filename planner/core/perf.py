@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import Field
-
-from planner.core import arch, shard, tabled
+from planner.core import alltoall, arch, shard, tabled
 from planner.core import formats as _quant
 from planner.core.efficiency import default_efficiency
-from planner.specs._base import Frozen
+from planner.core.iteration import Bound, IterationShape, IterationTime, decode_shape, prefill_shape
 from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
 from planner.specs.hardware import ComputeDtype
-
-Bound = Literal["compute", "memory", "communication", "overhead"]
-"""What dominates an iteration's time."""
 
 
 def gemm_efficiency(eff: Efficiency, rows: float) -> float:
@@ -47,105 +41,6 @@ def _interp_log(points: tuple[tuple[float, float], ...], x: float) -> float:
             t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
             return y0 + t * (y1 - y0)
     return points[-1][1]
-
-
-@dataclass(frozen=True)
-class IterationShape:
-    """The work of one scheduler iteration, in aggregates (all sequences on one replica)."""
-
-    decode_seqs: int = 0
-    """Sequences generating one token this iteration."""
-    decode_context_tokens: float = 0.0
-    """Sum of the decode sequences' context lengths (KV read by decode attention)."""
-    prefill_tokens: int = 0
-    """New prompt tokens processed this iteration (all chunks)."""
-    prefill_seqs: int = 0
-    """Prompt chunks in this iteration."""
-    prefill_attention_pairs: float = 0.0
-    """Query-key pairs of the prefill chunks (causal: new x (past + (new+1)/2))."""
-    prefill_past_tokens: float = 0.0
-    """Cached context the prefill chunks attend to (KV read for chunked / prefix-cached prompts)."""
-    sampled_seqs: int = 0
-    """Rows through the lm_head (decode seqs plus prompts finishing this iteration, plus draft rows)."""
-    draft_tokens: int = 0
-    """Speculative draft tokens verified besides the decode rows (K per decoding sequence): extra rows through
-    every GEMM and extra queries of decode attention over the same context."""
-
-    @property
-    def tokens(self) -> int:
-        """Token rows through every GEMM."""
-        return self.decode_seqs + self.draft_tokens + self.prefill_tokens
-
-    def busiest_rank(self, ranks: int) -> IterationShape:
-        """The share of the busiest of `ranks` attention data-parallel ranks: sequences dealt round-robin, so it holds
-        ceil(n / ranks) of the decode sequences and of the prompt chunks (a chunk is never split across ranks: one
-        long prompt keeps its rank busy while the others wait at the next MoE layer)."""
-        if ranks == 1:
-            return self
-        dec = math.ceil(self.decode_seqs / ranks)
-        chunks = math.ceil(self.prefill_seqs / ranks)
-        f_dec = dec / self.decode_seqs if self.decode_seqs else 0.0
-        f_pre = chunks / self.prefill_seqs if self.prefill_seqs else 0.0
-        return IterationShape(
-            decode_seqs=dec, decode_context_tokens=self.decode_context_tokens * f_dec,
-            prefill_tokens=math.ceil(self.prefill_tokens * f_pre), prefill_seqs=chunks,
-            prefill_attention_pairs=self.prefill_attention_pairs * f_pre,
-            prefill_past_tokens=self.prefill_past_tokens * f_pre,
-            sampled_seqs=math.ceil(self.sampled_seqs / ranks), draft_tokens=math.ceil(self.draft_tokens / ranks),
-        )
-
-    def split(self, parts: int) -> IterationShape:
-        """One of `parts` equal micro-batches (pipeline parallelism)."""
-        if parts == 1:
-            return self
-        return IterationShape(
-            decode_seqs=math.ceil(self.decode_seqs / parts),
-            decode_context_tokens=self.decode_context_tokens / parts,
-            prefill_tokens=math.ceil(self.prefill_tokens / parts),
-            prefill_seqs=math.ceil(self.prefill_seqs / parts),
-            prefill_attention_pairs=self.prefill_attention_pairs / parts,
-            prefill_past_tokens=self.prefill_past_tokens / parts,
-            sampled_seqs=math.ceil(self.sampled_seqs / parts),
-            draft_tokens=math.ceil(self.draft_tokens / parts),
-        )
-
-
-def decode_shape(batch: int, context_tokens: float) -> IterationShape:
-    """One decode step of `batch` sequences each holding `context_tokens` of context."""
-    return IterationShape(decode_seqs=batch, decode_context_tokens=batch * context_tokens, sampled_seqs=batch)
-
-
-def prefill_shape(batch: int, prompt_tokens: int, past_tokens: int = 0, *, causal: bool = True,
-                  finishes: bool = True) -> IterationShape:
-    """Prefill of `batch` prompts of `prompt_tokens` new tokens after `past_tokens` cached ones."""
-    pairs = prompt_tokens * (past_tokens + (prompt_tokens + 1) / 2) if causal else \
-        prompt_tokens * (past_tokens + prompt_tokens)
-    return IterationShape(prefill_tokens=batch * prompt_tokens, prefill_seqs=batch,
-                          prefill_attention_pairs=batch * pairs, prefill_past_tokens=batch * past_tokens,
-                          sampled_seqs=batch if finishes else 0)
-
-
-class IterationTime(Frozen):
-    """Predicted time of one iteration on one replica, by part."""
-
-    total_s: float = Field(ge=0)
-    """Wall time of the iteration, seconds."""
-    gemm_s: float = Field(ge=0)
-    """Linear layers (projections, MLP/experts, lm_head)."""
-    attention_s: float = Field(ge=0)
-    """Attention (prefill pairs and decode KV reads)."""
-    communication_s: float = Field(ge=0)
-    """Tensor-parallel all-reduces and pipeline transfers."""
-    overhead_s: float = Field(ge=0)
-    """Runtime overheads (scheduler, launches, sampling)."""
-    draft_s: float = Field(default=0.0, ge=0)
-    """Speculative draft proposals (MTP / EAGLE layer runs) before the verify pass."""
-    compute_bound_s: float = Field(ge=0)
-    """Share of kernel time spent in compute-bound operators."""
-    memory_bound_s: float = Field(ge=0)
-    """Share of kernel time spent in memory-bound operators."""
-    bound: Bound
-    """The largest of compute, memory, communication and overhead."""
 
 
 @dataclass(frozen=True)
@@ -384,11 +279,11 @@ class PerfModel:
             if used:
                 eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
                                                        f"{tabled.table_sources(index)}), else {eff.source}"})
-        dp_ep = _dp_ep_fields(dep)
+        dp_ep = alltoall.dp_ep_fields(dep)
         allreduces = 2 * model.num_layers
         if dep.dp_size > 1:
             # MoE layers combine by all-to-all across the data-parallel ranks instead of a TP all-reduce.
-            allreduces -= _gathered_layers(dep) if model.moe is not None else 0
+            allreduces -= alltoall.gathered_layers(dep) if model.moe is not None else 0
         return cls(
             dep=dep, eff=eff, _gemms=tuple(gemms), _bw=gpu.hbm_bw_bytes_per_s,
             _attn_peak_flops=attn_peak,
@@ -585,7 +480,7 @@ class PerfModel:
                 else:
                     cached = self._allreduces * (self._allreduce_latency_s + msg * self._allreduce_s_per_byte)
             if self._moe_layers and rows:
-                cached += self._moe_layers * all_to_all_s(rows, self._a2a, decode_only)
+                cached += self._moe_layers * alltoall.all_to_all_s(rows, self._a2a, decode_only)
             self._comm_cache[key] = cached
         return cached
 
@@ -735,63 +630,3 @@ class PerfModel:
         """One decode step of `batch` sequences at `context_tokens` context each."""
         return self.iteration(decode_shape(batch, context_tokens))
 
-
-def _dp_ep_fields(dep: Deployment) -> dict[str, object]:
-    """PerfModel constants of attention data parallelism and expert parallelism (empty for plain TP)."""
-    if dep.dp_size == 1 and dep.ep_size == 1:
-        return {}
-    model, par = dep.model, dep.runtime.parallelism
-    moe_layers = _gathered_layers(dep)
-    out: dict[str, object] = {"_dp": dep.dp_size, "_ep": dep.ep_size,
-                              "_expert_imbalance": par.expert_load_imbalance if dep.ep_size > 1 else 1.0}
-    if dep.dp_size > 1 and moe_layers and model.moe is not None:
-        out["_moe_layers"] = moe_layers
-        out["_a2a"] = all_to_all_constants(dep)
-    return out
-
-
-def all_to_all_constants(dep: Deployment) -> tuple[float, float, float, float]:
-    """Dispatch + combine of one MoE layer across the data-parallel ranks, as (bytes one GPU sends per token row of
-    the replica, latency s, s/byte low-latency kernels, s/byte normal kernels).
-
-    Each GPU starts with rows / (tp x dp) of the tokens (a rank's tokens split over its TP GPUs). With expert
-    parallelism a token goes to the GPUs of its top-k experts: k copies, (ep - 1) / ep of them to other GPUs, each
-    to the expert_tp GPUs sharing that expert; without it (ep 1, experts sharded over all tp x dp GPUs) every token
-    is all-gathered to every GPU and its output reduce-scattered back. Dispatch and combine move the same 16-bit
-    hidden vectors (DeepEP's FP8 dispatch is not modelled: an upper bound on bytes). Within a node the link is
-    NVLink / xGMI; a group wider than a node sends the share of its peers in other nodes over the network (RDMA),
-    and the slower of the two paths sets the time. Decode steps use the runtime's low-latency kernels, prefill the
-    normal (high-throughput) ones: each regime with its own link-efficiency figure from the runtime profile.
-    """
-    model, par, link = dep.model, dep.runtime.parallelism, dep.gpu.interconnect
-    assert model.moe is not None
-    g = dep.moe_group_gpus
-    fan = model.moe.num_experts_per_tok * (dep.ep_size - 1) / dep.ep_size * (g // dep.ep_size) \
-        if dep.ep_size > 1 else g - 1
-    width = model.moe.latent_size or model.hidden_size
-    bytes_per_row = 2 * fan * width * _quant.ACTIVATION_BYTES / g  # dispatch + combine, per GPU
-    s_per_byte = 1.0 / (link.link_bidir_bw_bytes_per_s / 2)
-    latency = link.allreduce_latency_s
-    per_node = link.gpus_per_node
-    if g > per_node:
-        remote = (g - per_node) / (g - 1)
-        net_bw = link.network_bw_bytes_per_s or link.pcie_bidir_bw_bytes_per_s / 2
-        s_per_byte = max((1 - remote) * s_per_byte, remote / net_bw)
-        latency = max(latency, link.network_latency_s or latency)
-    return (bytes_per_row, 2 * latency, s_per_byte / par.all_to_all_low_latency_bw_efficiency,
-            s_per_byte / par.all_to_all_normal_bw_efficiency)
-
-
-def all_to_all_s(rows: int, a2a: tuple[float, float, float, float], decode_only: bool) -> float:
-    """Seconds of one MoE layer's dispatch + combine for `rows` token rows of the replica (see
-    `all_to_all_constants`): latency plus bytes over the link at the regime's efficiency."""
-    bytes_per_row, latency_s, low_latency_s_per_byte, normal_s_per_byte = a2a
-    return latency_s + rows * bytes_per_row * (low_latency_s_per_byte if decode_only else normal_s_per_byte)
-
-
-def _gathered_layers(dep: Deployment) -> int:
-    """Layers whose feed-forward gathers the tokens of every data-parallel rank: the MoE layers, and the dense MLP
-    layers too where the runtime shards them over the whole group (`Parallelism.dp_dense_over_group`; timed with
-    the MoE layers' dispatch + combine, an approximation of their all-gather + reduce-scatter)."""
-    wide = dep.runtime.parallelism.dp_dense_over_group
-    return sum(1 for layer in dep.model.layers if layer.mlp == "moe" or (wide and layer.mlp == "dense"))

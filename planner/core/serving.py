@@ -17,8 +17,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from planner.core.iteration import Bound, decode_shape, prefill_shape
 from planner.core.memory import MemoryBreakdown, kv_token_capacity
-from planner.core.perf import Bound, PerfModel, decode_shape, prefill_shape
+from planner.core.perf import PerfModel
 from planner.core.sim import SimConfig, SimTrace, Simulator
 from planner.errors import KvCapacityError
 from planner.specs._base import Frozen

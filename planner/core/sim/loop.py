@@ -17,7 +17,8 @@ from collections import deque
 
 import numpy as np
 
-from planner.core.perf import IterationShape, PerfModel
+from planner.core.iteration import IterationShape
+from planner.core.perf import PerfModel
 from planner.core.sim.frontend import FrontEnd
 from planner.core.sim.kv import KvPool
 from planner.core.sim.requests import Request, SimConfig, SimTrace
