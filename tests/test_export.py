@@ -44,7 +44,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "amd": (SMALL, "--gpus", "mi300x"),
         "sglang_amd": (SMALL, "--gpus", "mi300x", "--runtimes", "sglang"),
         "tgi": (SMALL, "--gpus", "l40s", "--runtimes", "tgi"),
-        "tgi_arm": (SMALL, "--gpus", "gh200", "--runtimes", "tgi"),
+        "arm": (SMALL, "--gpus", "gh200", "--runtimes", "vllm"),
         "embed": (EMBED,),
         "none": (SMALL, "--slo", "ttft_p95=1ms"),
     }
@@ -361,8 +361,9 @@ def test_tgi_on_rocm_refuses_a_plan_relying_on_chunked_prefill(plans):
 
 
 def test_arm64_hosts_get_a_warning_when_no_arm64_image_exists(plans):
-    """TGI publishes amd64 images only: a GH200 (arm64) plan's export warns on stderr and in the script."""
-    result = run("export", str(plans["tgi_arm"]), "--to", "tgi")
+    """TGI publishes amd64 images only: `recommend` never picks it on GH200 (arm64) hosts, and a GH200 plan exported
+    to TGI warns on stderr and in the script."""
+    result = run("export", str(plans["arm"]), "--to", "tgi")
     assert result.exit_code == 0
     (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert "publishes no arm64 image for nvidia GPUs" in warning
@@ -440,7 +441,7 @@ def assert_script_starts(text: str, runtime: str, report, catalog: Catalog) -> N
         assert check_options(options, rules) == []
 
 
-@pytest.mark.parametrize("plan", ["multi", "sglang", "trtllm", "amd", "sglang_amd", "tgi", "tgi_arm", "embed"])
+@pytest.mark.parametrize("plan", ["multi", "sglang", "trtllm", "amd", "sglang_amd", "tgi", "arm", "embed"])
 def test_manifests_validate_pin_the_image_and_the_gpu(plans, plan):
     """k8s and kserve exports validate (kubernetes-validate strict, KEDA and KServe schemas), pin the image to the
     profiled version and the pod to the planned GPU model and CPU architecture."""

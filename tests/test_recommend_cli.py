@@ -220,3 +220,16 @@ def test_slo_flag_off_drops_a_file_target():
     merged = parse.slo(["tpot_p99=off", "p95=80ms"], where="--slo", origin="--slo", base=base)
     assert [(t.key, t.limit_s, t.origin) for t in merged.targets] == [("ttft_p95_s", 0.08, "--slo")]
     assert merged.notes[0] == "--slo tpot_p99=off drops TPOT p99 <= 60 ms from m.yaml"
+
+
+def test_recommend_never_picks_a_runtime_without_an_image_for_the_hosts():
+    """TGI 3.3.5 ships amd64 images only, and GH200 hosts are arm64 (Grace): recommend rejects it in words rather
+    than recommending a plan that cannot start; another runtime on the same GPU is planned."""
+    only_tgi = run("recommend", "examples/chat-llama-3.1-8b/model.yaml", "--gpus", "gh200", "--runtimes", "tgi",
+                   "--format", "json")
+    assert only_tgi.exit_code == 1
+    rejected = json.loads(only_tgi.stdout)["rejected"]
+    assert rejected and all("publishes no arm64 image" in r["reason"]["template"] for r in rejected)
+    other = run("recommend", "examples/chat-llama-3.1-8b/model.yaml", "--gpus", "gh200", "--format", "json")
+    assert other.exit_code == 0
+    assert json.loads(other.stdout)["recommendation"]["runtime"] != "tgi"

@@ -200,6 +200,13 @@ class Search:
             self.reject(family, "incompatible", Message.of("; ".join(r.replace("{", "(").replace("}", ")")
                                                                      for r in reasons)))
             return []
+        rules = runtime.launch
+        if rules is not None and rules.images_for(gpu.vendor) and rules.image_for(gpu.vendor, gpu.host_cpu_arch) is None:
+            # A plan must start: the runtime ships images for this GPU vendor, but none for these hosts' CPUs.
+            self.reject(family, "incompatible", Message.of(
+                f"{runtime.name} {runtime.version} publishes no {gpu.host_cpu_arch} image for {gpu.vendor} GPUs and "
+                f"{gpu.name} hosts are {gpu.host_cpu_arch} (`planner estimate` still plans it for a self-built image)"))
+            return []
         price = pick_price(gpu, self.constraints.price_kind, self.constraints.providers)
         fits: list[Candidate] = []
         drafted: list[Candidate] = []
