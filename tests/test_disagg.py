@@ -188,7 +188,7 @@ def test_vllm_export_uses_nixl_connector(model, catalog):
 def test_trtllm_export_is_refused(model, catalog):
     from planner.deploy.disagg import disagg_launch
     _, dep = _dep(model, catalog, 1, 1, 2, runtime="trtllm")
-    with pytest.raises(SpecError, match="no disaggregated launch form for TensorRT-LLM"):
+    with pytest.raises(SpecError, match="cannot export this plan to TensorRT-LLM: it is prefill/decode-disaggregated"):
         disagg_launch(dep, "m")
 
 
@@ -241,7 +241,7 @@ def test_export_of_a_disaggregated_plan(pd_plan):
     assert vllm.exit_code == 0 and "NixlConnector" in vllm.stdout
     k8s = runner.invoke(app, ["export", str(pd_plan), "--to", "k8s"])
     assert k8s.exit_code == 2
-    assert k8s.output.splitlines()[0].startswith("Error: --to: the plan is prefill/decode-disaggregated")
+    assert k8s.output.splitlines()[0].startswith("Error: --to: cannot export this plan to k8s: it is prefill/decode-disaggregated")
 
 
 def test_disaggregation_pays_for_prefill_heavy_traffic_not_decode_heavy(model, catalog):

@@ -62,13 +62,20 @@ def rec_of(path: Path) -> CandidateSummary:
     return rec
 
 
-def script_argv(text: str) -> list[str]:
-    """The command of an exported script: comments, `set` and the here-document dropped, continuations joined."""
+def script_commands(text: str) -> list[list[str]]:
+    """The commands of an exported script: comments, `set`, `wait` and the here-document dropped, continuations
+    joined, a trailing `&` (a disaggregated plan's servers start in the background) removed."""
     text = re.sub(r"cat > \S+ <<'EOF'\n.*?\nEOF\n", "", text, flags=re.DOTALL)
-    lines = [line for line in text.replace("\\\n", " ").splitlines()
-             if line.strip() and not line.startswith("#") and not line.startswith("set ")]
-    assert len(lines) == 1, lines
-    return shlex.split(lines[0])
+    lines = [line.removesuffix(" &") for line in text.replace("\\\n", " ").splitlines()
+             if line.strip() and not line.startswith("#") and not line.startswith("set ") and line.strip() != "wait"]
+    return [shlex.split(line) for line in lines]
+
+
+def script_argv(text: str) -> list[str]:
+    """The one command of an aggregated plan's script."""
+    commands = script_commands(text)
+    assert len(commands) == 1, commands
+    return commands[0]
 
 
 def flag(argv: list[str], name: str) -> str:
@@ -427,15 +434,19 @@ def assert_manifests_valid(docs: list[dict], rec: CandidateSummary, catalog: Cat
 
 
 def assert_script_starts(text: str, runtime: str, report, catalog: Catalog) -> None:
-    """The script's command passes the runtime's parser rules and start-up checks on the planned GPU."""
-    argv = script_argv(text)
+    """The script's command (a disaggregated plan: each pool's server; its router is not a runtime command) passes
+    the runtime's parser rules and start-up checks on the planned GPU."""
+    commands = script_commands(text) if report.recommendation.disagg is not None else [script_argv(text)]
+    servers = [argv for argv in commands if "sglang_router.launch_router" not in argv]
+    assert servers
     rules = catalog.runtimes[runtime].launch
     assert rules is not None
-    parsed = parse(argv[0], argv[1:], rules)
-    assert parsed.problems == [] and parsed.model == report.model.ref
     gpu = catalog.gpus[report.recommendation.gpu]
     target = Target(gpu.vendor, gpu.architecture, encoder=report.model.family == "bert")
-    assert check_command(argv[0], argv[1:], rules, target) == []
+    for argv in servers:
+        parsed = parse(argv[0], argv[1:], rules)
+        assert parsed.problems == [] and parsed.model == report.model.ref
+        assert check_command(argv[0], argv[1:], rules, target) == []
     if runtime == "trtllm":
         options = yaml.safe_load(re.search(r"<<'EOF'\n(.*?)\nEOF\n", text, flags=re.DOTALL).group(1))
         assert check_options(options, rules) == []
@@ -481,7 +492,9 @@ def test_every_example_exports_or_is_refused(tmp_path, example, gpus):
             assert_manifests_valid(list(yaml.safe_load_all(result.stdout)), report.recommendation, catalog)
         else:
             assert_script_starts(result.stdout, to, report, catalog)
-    assert exported >= 4  # the plan's own runtime, k8s and kserve at least, and vLLM or SGLang
+    # the plan's own runtime, k8s and kserve at least, and vLLM or SGLang; a disaggregated plan: SGLang PD or vLLM
+    # with a KV connector (no Kubernetes form is rendered for it)
+    assert exported >= (2 if report.recommendation is not None and report.recommendation.disagg else 4)
 
 
 def test_export_format_json(plans):

@@ -61,7 +61,8 @@ def disagg_launch(dep: Deployment, model_ref: str) -> DisaggLaunch:
     assert cfg is not None
     rid, form = dep.runtime.id, dep.runtime.disaggregation.form
     if form not in ("sglang-pd", "vllm-kv-connector"):
-        raise SpecError(f"no disaggregated launch form for {dep.runtime.name}", where="--to", value=rid,
+        raise SpecError(f"cannot export this plan to {dep.runtime.name}: it is prefill/decode-disaggregated and "
+                        f"{dep.runtime.name} has no launch form for that here", where="--to", value=rid,
                         hint="TensorRT-LLM needs a `trtllm-serve disaggregated` config file and TGI has no "
                              "disaggregation; plan with --runtime sglang or vllm to export it")
     backend = dep.runtime.disaggregation.transfer_backends[0]

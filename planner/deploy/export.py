@@ -278,7 +278,8 @@ def _disagg_export(report: Report, rec: CandidateSummary, to: str, runtime: Runt
     """A disaggregated plan: the prefill, decode and router commands as one script (Kubernetes refused)."""
     from planner.deploy.disagg import disagg_launch, disagg_script
     if to in ("k8s", "kserve"):
-        raise SpecError("the plan is prefill/decode-disaggregated: no Kubernetes form is rendered for it",
+        raise SpecError(f"cannot export this plan to {to}: it is prefill/decode-disaggregated and no Kubernetes form is "
+                        "rendered for it",
                         where="--to", value=to,
                         hint=f"export the launch commands with --to {rec.runtime} (deploy them with llm-d or NVIDIA "
                              "Dynamo), or re-plan aggregated")
