@@ -28,7 +28,7 @@ from pydantic import Field
 
 from planner.core.memory import MemoryBreakdown, kv_sequence_bytes, memory_breakdown
 from planner.core.perf import PerfModel
-from planner.core.serving import LatencyStats, Mode, ServingResult, _summarise, arrivals, sim_config
+from planner.core.serving import LatencyStats, Mode, ServingResult, arrivals, sim_config, summarise
 from planner.core.sim import SimTrace, Simulator
 from planner.errors import InfeasibleError, SpecError
 from planner.specs._base import Frozen
@@ -244,7 +244,7 @@ def disagg_open_loop(dep: Deployment, workload: Workload, *, efficiency: Efficie
     done = np.isfinite(merged.finish_s)
     in_flight = float(np.sum(merged.finish_s[done] - times[done]) / max(merged.end_s, 1e-9))
     mode: Mode = "offline" if all_at_once is not None and workload.rps is None else "rps"
-    result = _summarise(pm_d, merged, mode, in_flight, notes, 0.0 if mode == "offline" else 0.05,
+    result = summarise(pm_d, merged, mode, in_flight, notes, 0.0 if mode == "offline" else 0.05,
                         sim_config(pm_d, mem_d, float(prompts.mean() + outputs.mean())).kv_capacity_tokens, stable)
     pre_stable = not any(t.truncated for t in pre)
     dec_stable = not any(t.truncated for t in dec)

@@ -215,7 +215,7 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     )
 
 
-def _summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, notes: list[str],
+def summarise(pm: PerfModel, trace: SimTrace, mode: Mode, concurrency: float, notes: list[str],
                warmup_fraction: float, capacity_tokens: int, stable: bool) -> ServingResult:
     n = len(trace.arrival_s)
     done = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)
@@ -294,7 +294,7 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
     starts[:clients] = np.sort(rng.uniform(0.0, one, size=clients))
     cached = np.floor(prompts * prefix_cache_share).astype(np.int64)
     trace = Simulator(pm, cfg).run(starts, prompts, outputs, cached_tokens=cached, closed_loop_clients=clients)
-    return _summarise(pm, trace, "concurrency", clients, notes, clients / n, cfg.kv_capacity_tokens, True)
+    return summarise(pm, trace, "concurrency", clients, notes, clients / n, cfg.kv_capacity_tokens, True)
 
 
 def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, output: LengthDistribution,
@@ -314,7 +314,7 @@ def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, out
                       max(1.0, prompt.expected() + output.expected() / 2))
     notes = [f"{n} requests queued at once; scheduler caps: max_num_seqs {cfg.max_num_seqs}, "
              f"KV capacity {cfg.kv_capacity_tokens:,} tokens"]
-    return _summarise(pm, trace, "offline", min(in_flight, fit or in_flight), notes, 0.0,
+    return summarise(pm, trace, "offline", min(in_flight, fit or in_flight), notes, 0.0,
                       cfg.kv_capacity_tokens, True)
 
 
@@ -360,7 +360,7 @@ def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: 
         notes.append(f"overloaded: {n - trace.completed} of {n} requests unfinished after {horizon:.0f} s")
     finished = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)
     in_flight = float(np.sum(trace.finish_s[finished] - trace.arrival_s[finished]) / max(trace.end_s, 1e-9))
-    return _summarise(pm, trace, "rps", in_flight, notes, 0.05, cfg.kv_capacity_tokens, stable)
+    return summarise(pm, trace, "rps", in_flight, notes, 0.05, cfg.kv_capacity_tokens, stable)
 
 
 def slo_misses(result: ServingResult, slo: Slo, margin: Mapping[str, float] | None = None) -> list[Message]:
