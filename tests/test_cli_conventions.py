@@ -68,10 +68,10 @@ def test_verbose_prints_each_step_with_its_time():
 
 
 def test_quiet_silences_warnings_not_errors(tmp_path):
-    """--quiet drops export's warning (no arm64 TGI image for GH200) from stderr, keeps the output; errors still
-    print with --quiet."""
+    """--quiet drops export's warning (a GH200 plan exported to TGI: no arm64 TGI image) from stderr, keeps the
+    output; errors still print with --quiet."""
     plan = tmp_path / "plan.json"
-    assert run("recommend", str(SMALL), "--gpus", "gh200", "--runtimes", "tgi", "-o", str(plan)).exit_code == 0
+    assert run("recommend", str(SMALL), "--gpus", "gh200", "--runtimes", "vllm", "-o", str(plan)).exit_code == 0
     loud = run("export", str(plan), "--to", "tgi")
     assert loud.stderr.startswith("warning: Text Generation Inference (TGI) 3.3.5 publishes no arm64 image")
     for args in (("export", str(plan), "--to", "tgi", "--quiet"), ("--quiet", "export", str(plan), "--to", "tgi")):
