@@ -359,21 +359,17 @@ class PerfModel:
                 else:
                     memory_s += t_m
                     gemm_s += t_m
-        for tg in self._tab_gemms:
-            m = rows if tg.per_token_rows else sampled
+        moe = self._tab_moe
+        tabled_ops: list[tuple[tabled.TabledGemm | tabled.TabledMoe, int]] = [
+            (tg, rows if tg.per_token_rows else sampled) for tg in self._tab_gemms]
+        if moe is not None:
+            tabled_ops.append((moe, all_rows))  # the MoE layers see the tokens of every data-parallel rank
+        for op, m in tabled_ops:
             if m <= 0:
                 continue
-            t = tg.seconds(m)
+            t = op.seconds(m)
             gemm_s += t
-            if tg.compute_bound(m):
-                compute_s += t
-            else:
-                memory_s += t
-        moe = self._tab_moe
-        if moe is not None and all_rows > 0:  # the MoE layers see the tokens of every data-parallel rank
-            t = moe.seconds(all_rows)
-            gemm_s += t
-            if moe.compute_bound(all_rows):
+            if op.compute_bound(m):
                 compute_s += t
             else:
                 memory_s += t
