@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.errors import SpecError
+from planner.io.parse import refuse_orphans
 from planner.specs.disagg import MAX_DISAGG_INSTANCES, DisaggConfig
 
 
@@ -31,11 +32,8 @@ def disagg_flags(ratio: str | None, tp: int, prefill_tp: int | None, decode_tp: 
         SpecError: --prefill-tp / --decode-tp without --disagg, or a malformed P:D.
     """
     if ratio is None:
-        given = [flag for flag, value in (("--prefill-tp", prefill_tp), ("--decode-tp", decode_tp))
-                 if value is not None]
-        if given:
-            raise SpecError("applies only with --disagg", where=given[0],
-                            hint="add --disagg P:D, e.g. --disagg 1:2 --prefill-tp 4 --decode-tp 2")
+        refuse_orphans("--disagg", {"--prefill-tp": prefill_tp, "--decode-tp": decode_tp},
+                       "add --disagg P:D, e.g. --disagg 1:2 --prefill-tp 4 --decode-tp 2")
         return None
     p, d = parse_ratio(ratio)
     return DisaggConfig(prefill_instances=p, decode_instances=d, prefill_tp=prefill_tp or tp,

@@ -86,11 +86,8 @@ def speculative_flags(method: str | None, num_tokens: str | None, acceptance: st
         SpecError: A flag without --speculative, or a value that is not a number in range.
     """
     if method is None:
-        given = [flag for flag, value in (("--num-speculative-tokens", num_tokens), ("--acceptance-rate", acceptance))
-                 if value is not None]
-        if given:
-            raise SpecError("applies only with --speculative", where=given[0],
-                            hint="add --speculative mtp, eagle or ngram")
+        parse.refuse_orphans("--speculative", {"--num-speculative-tokens": num_tokens, "--acceptance-rate": acceptance},
+                             "add --speculative mtp, eagle or ngram")
         return None
     k: int | None = None
     if num_tokens is not None:

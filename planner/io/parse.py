@@ -178,3 +178,14 @@ def parse_fraction(text: str, where: str = "--max-cost-increase") -> float:
         raise SpecError("ambiguous: a bare number is a fraction", where=where, value=text,
                         hint=f"write {value:g}% for {value:g} percent, or {value / 100:g}")
     return value
+
+
+def refuse_orphans(parent: str, flags: dict[str, object], hint: str) -> None:
+    """Refuse sub-flags given without the flag they refine (`--acceptance-rate` without `--speculative`).
+
+    Raises:
+        SpecError: The first of `flags` (name -> value) that was given (not None).
+    """
+    given = [flag for flag, value in flags.items() if value is not None]
+    if given:
+        raise SpecError(f"applies only with {parent}", where=given[0], hint=hint)
