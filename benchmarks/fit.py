@@ -33,6 +33,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "per_layer_overhead_s": (1e-7, 2e-3),
     "request_overhead_s": (1e-4, 0.2),
     "frontend_request_s": (1e-4, 5e-2),
+    "frontend_prompt_token_s": (1e-8, 2e-5),
     "frontend_output_token_s": (1e-6, 1e-3),
     "allreduce_bw_efficiency": (0.2, 0.9),
     "moe_gemm_efficiency_factor": (0.5, 1.0),

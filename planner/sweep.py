@@ -136,7 +136,7 @@ def run_cell(cell: Cell) -> Row:
     t, c = cell.traffic, cell.constraints
     names = (cell.checkpoint, t.name, cell.slo.name)
     try:
-        catalog = Catalog.load()
+        catalog = Catalog.load(tables=False)
         flags = Flags(rps=t.rps, isl=None if t.isl is None else str(t.isl), osl=None if t.osl is None else str(t.osl),
                       sample=_path(cell.base, t.sample), tokenizer=_path(cell.base, t.tokenizer),
                       burstiness_cv=t.burstiness, slo=[f"{k}={v}" for k, v in cell.slo.targets.items()],
@@ -144,6 +144,7 @@ def run_cell(cell: Cell) -> Row:
                       max_gpus_per_replica=c.max_gpus_per_replica, budget_usd_per_month=c.budget_usd_per_month,
                       headroom=c.headroom)
         inputs = resolve(_path(cell.base, cell.checkpoint) or cell.checkpoint, flags, catalog, progress=False)
+        catalog = catalog.with_tables(inputs.model)
         report = plan(inputs.model, inputs.workload, inputs.slo, *catalog.select(inputs.constraints),
                       inputs.constraints, model_ref=inputs.model_ref, seed=cell.seed,
                       calibrations=catalog.calibrations, uncertainty=catalog.uncertainty)

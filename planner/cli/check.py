@@ -90,10 +90,11 @@ def check(
 
     limit = parse_fraction(max_cost_increase) if max_cost_increase is not None else None
     report = load_report(baseline)
-    catalog = Catalog.load()
+    catalog = Catalog.load(tables=False)
     if prices is not None:
         catalog = catalog.with_prices(prices)
     spec, ref = load_checkpoint(model)
+    catalog = catalog.with_tables(spec)
     inputs = check_inputs(
         report, spec, catalog, rps=rps, headroom=headroom, seed=seed,
         slo=parse.slo(list(slo), encoder_only=spec.encoder_only) if slo else None,

@@ -149,8 +149,8 @@ def estimate_cmd(
                         hint="give --rps too, or use --concurrency N for a closed loop")
     load = _load(concurrency, batch, rps, burst, num_requests, arrival=arrival_kind, burstiness_cv=burstiness,
                  prefix_cache_share=prefix_cache_share, max_concurrency=max_concurrency)
-    catalog = Catalog.load()
     spec = load_model(model)
+    catalog = Catalog.load(tables=False).with_tables(spec)
     if isl + osl > spec.max_position_embeddings:
         raise SpecError(f"--isl + --osl = {isl + osl:,} tokens exceeds the model's context of "
                         f"{spec.max_position_embeddings:,} tokens", where="--isl/--osl",

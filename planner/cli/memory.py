@@ -60,7 +60,7 @@ def memory(
     from planner.io.loaders import load_model
     from planner.render.views import memory_json, memory_view
     from planner.specs.runtime import KvDtype, Quant
-    catalog = Catalog.load()
+    catalog = Catalog.load(tables=False)  # memory never reads the operator tables
     spec = load_model(model)
     dep = make_deployment(
         spec, catalog.gpu(gpu), catalog.runtime(runtime), tp_size=tp, pp_size=pp, dp_size=dp_size, ep_size=ep_size,

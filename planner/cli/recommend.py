@@ -115,7 +115,7 @@ def recommend(
     from planner.io.parse import csv_list
     from planner.plan import plan
     from planner.render.report import terminal, to_data, to_json, to_markdown
-    catalog = Catalog.load()
+    catalog = Catalog.load(tables=False)  # the tables are read once the model is known
     if prices is not None:
         catalog = catalog.with_prices(prices)
     flags = Flags(rps=rps, arrival=arrival, burstiness_cv=burstiness, sample=sample, tokenizer=tokenizer, chat=chat,
@@ -129,6 +129,7 @@ def recommend(
     with progress("reading the model and the traffic (tokenizing the sample)", spinner=False):
         inputs = resolve(model, flags, catalog, progress=show_progress())  # its own bar while tokenizing
     c = inputs.constraints
+    catalog = catalog.with_tables(inputs.model)
     gpu_list, runtime_list = catalog.select(c)
     with progress(f"searching {len(gpu_list)} GPUs x {len(runtime_list)} runtimes (simulating the candidates)"):
         report = plan(

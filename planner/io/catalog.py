@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planner.core.efficiency import efficiency_for
@@ -16,6 +16,7 @@ from planner.specs.calibration import CalibrationProfile
 from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
 from planner.specs.hardware import Gpu, Price, PricesFile
+from planner.specs.model import ModelSpec
 from planner.specs.runtime import Runtime
 from planner.specs.uncertainty import UncertaintyTable
 from planner.specs.workload import Constraints
@@ -32,26 +33,48 @@ class Catalog:
     uncertainty: UncertaintyTable | None = None
     """Error bands of the predictions (calibration/uncertainty.yaml), when present."""
 
+    tables_dir: Path | None = None
+    """Where the measured operator tables live (calibration/tables/), while they are not read yet."""
+
     @classmethod
-    def load(cls, settings: Settings | None = None) -> Catalog:
+    def load(cls, settings: Settings | None = None, *, tables: bool = True) -> Catalog:
         """Load the shipped data, or the directories the settings point at.
+
+        Args:
+            settings: Data directories (default: the `PLANNER_*` environment, else the shipped data).
+            tables: Read the measured operator tables now; with False they are read by `with_tables(model)` once the
+                model is known (a dense model on profiles that use only the MoE tables never needs them).
 
         Raises:
             DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
         """
         paths = data_paths(settings)
         bands = paths["calibration"] / "uncertainty.yaml"
-        runtimes = load_runtimes(paths["runtime_profiles"])
-        # The tables are read only when a runtime profile turns them on (they are ~10 MB).
-        wanted = any(r.perf.use_op_tables or r.perf.use_moe_tables
-                     or any(o.use_op_tables or o.use_moe_tables for o in r.perf_overrides.values())
-                     for r in runtimes.values())
-        tables = load_tables(paths["calibration"] / "tables") if wanted else {}
-        gpus = {gid: g.with_op_tables(tables[gid]) if gid in tables else g
-                for gid, g in load_gpus(paths["hardware_db"]).items()}
-        return cls(gpus=gpus, runtimes=runtimes,
-                   calibrations=newest_profiles(paths["calibration"]),
-                   uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None)
+        catalog = cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
+                      calibrations=newest_profiles(paths["calibration"]),
+                      uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None,
+                      tables_dir=paths["calibration"] / "tables")
+        return catalog.with_tables() if tables else catalog
+
+    def with_tables(self, model: ModelSpec | None = None) -> Catalog:
+        """The catalog with the measured operator tables on its GPUs, read (~10 MB, ~0.15 s) only when a runtime
+        profile turns them on: `use_op_tables` for any model, `use_moe_tables` for MoE models (every model when
+        `model` is None). Tables already read are kept.
+
+        Raises:
+            DataError: A table file is malformed, or sits in another GPU's folder.
+        """
+        if self.tables_dir is None:
+            return self
+        moe = model is None or model.is_moe
+        wanted = any(r.perf.use_op_tables or (moe and r.perf.use_moe_tables)
+                     or any(o.use_op_tables or (moe and o.use_moe_tables) for o in r.perf_overrides.values())
+                     for r in self.runtimes.values())
+        if not wanted:
+            return self
+        tables = load_tables(self.tables_dir)
+        gpus = {gid: g.with_op_tables(tables[gid]) if gid in tables else g for gid, g in self.gpus.items()}
+        return replace(self, gpus=gpus, tables_dir=None)
 
     def gpu(self, name: str, flag: str = "--gpu") -> Gpu:
         """Resolve a GPU by id or alias (did-you-mean on a miss)."""
@@ -70,7 +93,7 @@ class Catalog:
             replaced.setdefault(gpu.id, []).append(Price(**entry.model_dump(exclude={"gpu"})))
         gpus = {gid: g.model_copy(update={"prices": replaced[gid]}) if gid in replaced else g
                 for gid, g in self.gpus.items()}
-        return Catalog(gpus=gpus, runtimes=self.runtimes, calibrations=self.calibrations, uncertainty=self.uncertainty)
+        return replace(self, gpus=gpus)
 
     def select(self, constraints: Constraints) -> tuple[list[Gpu], list[Runtime]]:
         """The GPUs and runtimes a search considers: those the constraints name, else all of them."""

@@ -178,90 +178,103 @@ class _Run:
         return nxt
 
     def run(self) -> SimTrace:
-        cfg, pool = self.cfg, self.pool
+        cfg, pool, scheduler, frontend = self.cfg, self.pool, self.scheduler, self.frontend
         dec_s = self.sim.pm.decode_s if self.sim.pm.dep.pp_size == 1 else self.sim._decode_s
         step_s = self.sim.pm.step_s
-        while self.completed < self.n_total:
-            self._ingest(self.t)
-            while self.inbound and self.inbound[0][0] <= self.t:
-                self.waiting.append(self.reqs[heapq.heappop(self.inbound)[1]])
-            if not self.waiting and not self.prefilling and not self.decoding:
+        pending, inbound, waiting, prefilling, decoding = (self.pending, self.inbound, self.waiting, self.prefilling,
+                                                           self.decoding)
+        reqs, heappop = self.reqs, heapq.heappop
+        on_demand, mixed, spec_k, n_total = not cfg.reserve_full, cfg.mixed, self.spec_k, self.n_total
+        while self.completed < n_total:
+            t = self.t
+            if pending and pending[0].arrival_s <= t:
+                self._ingest(t)
+            while inbound and inbound[0][0] <= t:
+                waiting.append(reqs[heappop(inbound)[1]])
+            if not waiting and not prefilling and not decoding:
                 nxt = self._next_event_s()
                 if nxt == math.inf:
                     break
-                self.t = max(self.t, nxt)
+                self.t = max(t, nxt)
                 continue
-            if self.t > self.max_time_s:
+            if t > self.max_time_s:
                 break
-            plan = self.scheduler.schedule(self.t, self.step, self.waiting, self.prefilling, len(self.decoding))
+            plan = scheduler.schedule(t, self.step, waiting, prefilling, len(decoding))
             for r in plan.dropped:
                 self.fail(r)
-            if not cfg.reserve_full:  # on-demand KV growth: room for one more token per decoding sequence
-                grow = len(self.decoding) * (self.spec_k + 1)  # a verify pass writes K + 1 slots per sequence
-                while self.decoding and pool.in_use(len(self.decoding), self.step) + grow > pool.capacity:
+            if on_demand and decoding:  # on-demand KV growth: room for one more token per decoding sequence
+                grow = len(decoding) * (spec_k + 1)  # a verify pass writes K + 1 slots per sequence
+                while decoding and pool.in_use(len(decoding), self.step) + grow > pool.capacity:
                     if not self.preempt_newest():
                         break
-            n_dec = self.scheduler.decodes_with(plan, len(self.decoding))
-            if not plan.chunks and n_dec == 0:
+            chunks = plan.chunks
+            n_dec = len(decoding) if (mixed or not chunks) else 0
+            if not chunks and n_dec == 0:
                 nxt = self._next_event_s()
                 if nxt < math.inf:
-                    self.t = max(self.t, nxt)
+                    self.t = max(t, nxt)
                     continue
-                if self.waiting:  # nothing runs and the head cannot be admitted: it can never fit
-                    self.fail(self.waiting.popleft())
+                if waiting:  # nothing runs and the head cannot be admitted: it can never fit
+                    self.fail(waiting.popleft())
                     continue
                 break
-            ctx_sum = float(pool.context_base + n_dec * self.step) if n_dec else 0.0
+            step = self.step
+            ctx_sum = float(pool.context_base + n_dec * step) if n_dec else 0.0
             finishing = 0
-            if plan.chunks:
+            if chunks:
                 pairs = past = 0.0
                 tokens = 0
-                for r, take in plan.chunks:
+                for r, take in chunks:
                     before = r.prefilled
                     pairs += take * (before + (take + 1) / 2)
                     past += before
                     tokens += take
                     if before + take >= r.prompt_tokens:
                         finishing += 1
-                drafts = n_dec * self.spec_k
+                drafts = n_dec * spec_k
                 dt = step_s(IterationShape(decode_seqs=n_dec, decode_context_tokens=ctx_sum, prefill_tokens=tokens,
-                                           prefill_seqs=len(plan.chunks), prefill_attention_pairs=pairs,
+                                           prefill_seqs=len(chunks), prefill_attention_pairs=pairs,
                                            prefill_past_tokens=past, sampled_seqs=n_dec + finishing + drafts,
                                            draft_tokens=drafts))
                 k = 1
-                if self.spec_k and n_dec:
+                if spec_k and n_dec:
                     self.spec_carry += self.spec_tokens
                     k = max(1, int(self.spec_carry))
                     self.spec_carry -= k
+                span = dt
             else:
                 dt = dec_s(n_dec, ctx_sum)
                 k = self._jump(n_dec, dt)
                 if k > 1:
                     dt = dec_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
-            span = dt * k if not plan.chunks else dt
-            self.kv_token_s += pool.in_use(len(self.decoding), self.step) * span
+                span = dt * k
+            self.kv_token_s += pool.in_use(len(decoding), step) * span
             self.busy_s += span
-            start = self.t
-            self.t += span
-            self.step += k if n_dec else 0
-            self.iterations += k if not self.spec_k else (1 if plan.chunks else max(1, round(k / self.spec_tokens)))
-            if n_dec and self.spec_k:
+            start = t
+            self.t = t = t + span
+            if n_dec:
+                self.step = step + k
+            self.iterations += k if not spec_k else (1 if chunks else max(1, round(k / self.spec_tokens)))
+            if n_dec and spec_k:
                 self._record_spec_gaps(start, span, k, n_dec)
             elif n_dec:
                 self._record_gaps(start, dt, k, n_dec)
             # The iteration's tokens go out through the API server (after the requests sent meanwhile are ingested).
-            self._ingest(self.t)
-            client_s = self.frontend.stream(self.t, n_dec * k + finishing)
-            if not n_dec and not self.decoding:
-                self.last_emit_s = self.t  # a new batch starts decoding from these first tokens
-            for r, take in plan.chunks:  # prefill progress and first tokens
+            if pending and pending[0].arrival_s <= t:
+                self._ingest(t)
+            client_s = frontend.stream(t, n_dec * k + finishing)
+            if not n_dec and not decoding:
+                self.last_emit_s = t  # a new batch starts decoding from these first tokens
+            for r, take in chunks:  # prefill progress and first tokens
                 r.prefilled += take
                 if r.prefilled >= r.prompt_tokens:
-                    self.prefilling.remove(r)
+                    prefilling.remove(r)
                     if r.first_token_s < 0:
-                        r.first_token_s, r.client_first_token_s = self.t, client_s
+                        r.first_token_s, r.client_first_token_s = t, client_s
                     self.start_decode(r, client_s)
-            self._finish_decodes(client_s)
+            finish_heap = self.finish_heap
+            if finish_heap and finish_heap[0][0] <= self.step:
+                self._finish_decodes(client_s)
         return self._trace()
 
     def _record_gaps(self, start_s: float, dt: float, k: int, n_dec: int) -> None:

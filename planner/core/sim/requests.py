@@ -65,10 +65,10 @@ class SimConfig:
     stream_interval_tokens: int = 1
     """Output tokens per streamed chunk."""
     decode_rows_per_seq: int = 1
+    """Token-budget rows one decoding sequence takes per iteration: 1, or K + 1 with K speculative draft tokens."""
     transferred_kv: bool = False
     """Cached prompt tokens arrived from a prefill instance (disaggregated decode): they take blocks of this pool
     instead of shared prefix-cache blocks."""
-    """Token-budget rows one decoding sequence takes per iteration: 1, or K + 1 with K speculative draft tokens."""
     max_chunk_tokens: int = 0
     """Largest prompt chunk one sequence advances by per iteration with chunked prefill (0: the whole budget); with
     attention data parallelism, one rank's token budget."""
