@@ -177,3 +177,24 @@ def test_gpt_oss_experts_come_from_the_measured_mxfp4_table(model, catalog):
     roof = PerfModel.build(dep, default_efficiency(dep).model_copy(update={"use_moe_tables": False}))
     assert roof._tab_moe is None
     assert roof.prefill(1, 4096).gemm_s == pytest.approx(pm.prefill(1, 4096).gemm_s, rel=0.25)
+
+
+def test_catalog_reads_the_tables_only_for_models_that_use_them():
+    """The shipped profiles use only the MoE tables: a dense model's catalog never reads them, a MoE model's does,
+    and the eager load (no model known) has them on every GPU that ships some."""
+    from pathlib import Path
+
+    from planner.io.catalog import Catalog
+    from planner.io.loaders import load_model
+
+    MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"
+
+    lazy = Catalog.load(tables=False)
+    assert lazy.tables_dir is not None and not lazy.gpus["h100-sxm"].op_tables
+    dense = lazy.with_tables(load_model(str(MODELS / "llama-3.1-8b")))
+    assert not dense.gpus["h100-sxm"].op_tables
+    moe = lazy.with_tables(load_model(str(MODELS / "qwen3-30b-a3b")))
+    assert moe.tables_dir is None and moe.gpus["h100-sxm"].op_tables
+    assert moe.with_tables() is moe  # tables already read are kept
+    eager = Catalog.load()
+    assert [f.label for f in eager.gpus["h100-sxm"].op_tables] == [f.label for f in moe.gpus["h100-sxm"].op_tables]
