@@ -157,6 +157,7 @@ PUBLISHED = [
     ("kimi-k2", 1040, 32, 10, False),                 # Kimi K2 report (arXiv 2507.20534): 1.04T total, 32B activated
     ("kimi-k2.5", 1040, 32, 10, False),               # Kimi K2.5 card: same text model plus MoonViT
     ("glm-4.5-air", 106, 12, 1, True),                # Z.ai card: 106B total, 12B active
+    ("glm-4.6", 355, 32, 1, True),                    # Z.ai: 355B / 32B (GLM-4.5 report Table 1, same architecture); 352.8B / 32.9B
     ("glm-5", 744, 40, 1, True),                      # Z.ai card: 744B total, 40B active
     ("glm-5.2-fp8", 744, 40, 1, True),                # Z.ai card: 744B total, 40B active
 ]
