@@ -45,11 +45,13 @@ MODEL_DIRS = {
     "openai/gpt-oss-20b": "gpt-oss-20b", "openai/gpt-oss-120b": "gpt-oss-120b",
     "deepseek-ai/DeepSeek-V3.2": "deepseek-v3.2", "zai-org/GLM-4.5-Air": "glm-4.5-air",
     "zai-org/GLM-5.2-FP8": "glm-5.2-fp8", "Qwen/Qwen3.5-35B-A3B": "qwen3.5-35b-a3b",
+    "zai-org/GLM-4.6": "glm-4.6", "Qwen/Qwen3.5-9B": "qwen3.5-9b",
     # Same architecture as the shipped config (re-quantized or re-trained checkpoints of it):
     "Qwen/Qwen3-8B-FP8": "qwen3-8b", "Qwen/Qwen3-32B-AWQ": "qwen3-32b",
     "Qwen/Qwen3-14B-FP8": "qwen3-14b", "Qwen/Qwen3-14B-AWQ": "qwen3-14b",
     "Qwen/Qwen3-235B-A22B-Instruct-2507": "qwen3-235b-a22b", "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8": "qwen3-235b-a22b-fp8",
     "deepseek-ai/DeepSeek-R1-0528": "deepseek-r1", "zai-org/GLM-4.5-Air-FP8": "glm-4.5-air",
+    "zai-org/GLM-4.6-FP8": "glm-4.6",
 }
 
 Family = Literal["output_tok_s", "total_tok_s", "requests_per_s", "ttft", "tpot", "itl", "e2e"]

@@ -138,6 +138,7 @@ PUBLISHED = [
     ("nemotron-h-56b", 56, 56, 1, False),             # NVIDIA Nemotron-H report: 56B dense hybrid
     ("llama-3.3-nemotron-super-49b", 49, 49, 1, False),  # NVIDIA card: 49B (NAS-pruned Llama-3.3-70B)
     ("qwen3.5-27b", 27, 27, 1, False),                # Qwen card: 27B dense (vision tower included)
+    ("qwen3.5-9b", 9, 9, 1, False),                   # Qwen card: 9B; we count 9.41B with the 0.46B vision tower
     ("qwen3.5-35b-a3b", 35, 3, 1, False),             # Qwen card: 35B total, 3B activated
     ("qwen3.5-122b-a10b", 122, 10, 1, False),         # Qwen card: 122B total, 10B activated
     ("qwen3.5-397b-a17b", 397, 17, 1, False),         # Qwen card: 397B total, 17B activated
@@ -156,6 +157,7 @@ PUBLISHED = [
     ("kimi-k2", 1040, 32, 10, False),                 # Kimi K2 report (arXiv 2507.20534): 1.04T total, 32B activated
     ("kimi-k2.5", 1040, 32, 10, False),               # Kimi K2.5 card: same text model plus MoonViT
     ("glm-4.5-air", 106, 12, 1, True),                # Z.ai card: 106B total, 12B active
+    ("glm-4.6", 355, 32, 1, True),                    # Z.ai: 355B / 32B (GLM-4.5 report Table 1, same architecture); 352.8B / 32.9B
     ("glm-5", 744, 40, 1, True),                      # Z.ai card: 744B total, 40B active
     ("glm-5.2-fp8", 744, 40, 1, True),                # Z.ai card: 744B total, 40B active
 ]
@@ -168,6 +170,17 @@ def test_new_families_match_published_counts(model, name, total_b, active_b, ste
     active = counts.active - (counts.embedding if excl_embed else 0)
     assert abs(counts.total / 1e9 - total_b) <= 0.01 * total_b + step_b / 2
     assert abs(active / 1e9 - active_b) <= 0.03 * active_b + step_b / 2
+
+
+def test_qwen35_9b_equals_its_checkpoint_shards(model):
+    """Qwen3.5-9B: text, vision tower and MTP layer in bf16 fill its four safetensors shards (5,276,436,216 +
+    5,335,161,512 + 5,368,717,440 + 3,325,995,712 B, pinned with their sha256 next to the config's in a
+    published asset manifest, search id 69168968609), less the shard headers: 9,653,104,368 parameters are
+    19,306,208,736 B, 102,144 B under the 19,306,310,880 B of the four files."""
+    counts = count_params(model("qwen3.5-9b"))
+    shard_bytes = 5_276_436_216 + 5_335_161_512 + 5_368_717_440 + 3_325_995_712
+    weight_bytes = (counts.total + counts.mtp) * 2
+    assert 0 < shard_bytes - weight_bytes < 200_000
 
 
 def test_deepseek_v32_with_mtp_is_the_685b_checkpoint(model):
@@ -192,6 +205,7 @@ def test_counts_equal_the_transformers_inventory(model, name):
     ("name", "kv_bf16"),
     [
         ("qwen3.5-35b-a3b", 10 * 2 * 2 * 256 * 2),        # 10 full layers x K+V x 2 kv heads x 256 x 2 B
+        ("qwen3.5-9b", 8 * 2 * 4 * 256 * 2),              # 8 of 32 layers are full attention, 4 kv heads x 256
         ("qwen3-next-80b-a3b", 12 * 2 * 2 * 256 * 2),     # 12 of 48 layers are full attention
         ("nemotron-3-nano-30b-a3b", 6 * 2 * 2 * 128 * 2),  # 6 '*' blocks of 52, 2 kv heads x 128
         ("nemotron-3-super-120b-a12b-fp8", 8 * 2 * 2 * 128 * 2),
@@ -212,6 +226,8 @@ def test_hybrid_kv_bytes_per_token(model, name, kv_bf16):
     [
         # gated DeltaNet: conv (4-1) x (2 x 16x128 + 32x128) x 2 B + 32 heads x 128 x 128 x 4 B (fp32 state)
         ("qwen3.5-35b-a3b", 3 * (2 * 2048 + 4096) * 2 + 32 * 128 * 128 * 4, 30),
+        # Qwen3.5-9B: the same DeltaNet heads (16 key x 128, 32 value x 128, fp32 state) on 24 of 32 layers
+        ("qwen3.5-9b", 3 * (2 * 2048 + 4096) * 2 + 32 * 128 * 128 * 4, 24),
         # Qwen3-Next sets no state dtype: runtimes keep it in the model dtype (bf16)
         ("qwen3-next-80b-a3b", 3 * (2 * 2048 + 4096) * 2 + 32 * 128 * 128 * 2, 36),
         # Mamba2: conv (4-1) x (64x64 + 2 x 8 groups x 128) x 2 B + 64x64 x 128 state x 4 B
