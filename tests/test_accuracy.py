@@ -17,11 +17,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 CEILINGS_PCT = {
     "throughput (all)": 9.5,
     "output_tok_s": 8.0,
-    "ttft_mean": 21.5,
+    "ttft_mean": 23.0,
     "tpot": 32.0,
-    "itl": 29.5,
+    "itl": 30.5,
     "e2e": 6.5,
-    "latency (all)": 25.5,
+    "latency (all)": 26.5,
 }
 """MdAPE ceilings, percent, per metric group, over every modelled row. Re-based on 2026-12-02 when the checkpoint
 configs of S105 (GPUStack's 227 rows of modern MoE models under saturation) began to ship and those rows entered
@@ -34,8 +34,11 @@ modelled before, the MoE tables moved TTFT MdAPE 21.9% -> 19.9%, requests/s 15.3
 7.0%, TPOT 24.1% -> 24.7%; over all 913 rows TTFT-mean is 19.5%, TPOT 30.6%, ITL 28.3% (the gpt-oss saturated runs
 are still predicted at ~50% TPOT, ~42% TTFT). Attention data parallelism and expert parallelism (S105's DP/EP rows
 now modelled as such) then moved TTFT-mean 19.5% -> 20.8% (DP ranks raise the predicted throughput, so the queues
-of all-at-once runs come out shorter than measured), TPOT 30.6% -> 30.3%, requests/s 19.5% -> 18.6%."""
-MIN_ROWS = 905
+of all-at-once runs come out shorter than measured), TPOT 30.6% -> 30.3%, requests/s 19.5% -> 18.6%.
+Re-based on 2026-12-03 (later) when the GLM-4.6 and Qwen3.5-9B configs began to ship and their 27 S105 rows (GLM-4.6
+bf16/FP8 on 8x A100/H100/H200, Qwen3.5-9B under guidellm) entered the modelled set (913 -> 940 rows): those rows
+sit at ~31% MdAPE, which moved TTFT-mean 20.8% -> 22.0%, ITL 28.0% -> 29.5%, latency (all) 24.5% -> 25.7%."""
+MIN_ROWS = 935
 """Rows the harness must be able to model (a drop means a family or GPU stopped being understood)."""
 
 
