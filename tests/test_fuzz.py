@@ -76,15 +76,15 @@ def chdir(path: Path) -> Iterator[None]:
 def _catalog_once() -> Iterator[None]:
     """Load each data-dir combination once per module (Catalog.load is most of a fast invocation)."""
     real = Catalog.load.__func__  # type: ignore[attr-defined]
-    cache: dict[tuple[str | None, ...], Catalog] = {}
+    cache: dict[bool, Catalog] = {}
 
-    def load(cls: type[Catalog], settings: Any = None) -> Catalog:
+    def load(cls: type[Catalog], settings: Any = None, *, tables: bool = True) -> Catalog:
         key = tuple(os.environ.get(f"PLANNER_{k}") for k in ("HARDWARE_DB", "RUNTIME_PROFILES", "CALIBRATION_DIR"))
         if settings is not None or key != (None, None, None):
-            return real(cls, settings)  # data-dir fuzzing: always the real load
-        if key not in cache:
-            cache[key] = real(cls, settings)
-        return cache[key]
+            return real(cls, settings, tables=tables)  # data-dir fuzzing: always the real load
+        if tables not in cache:
+            cache[tables] = real(cls, settings, tables=tables)
+        return cache[tables]
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Catalog, "load", classmethod(load))
