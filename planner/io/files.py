@@ -4,6 +4,7 @@ one clear `SpecError` / `DataError` line, and writes outputs atomically.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -11,6 +12,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -188,6 +190,9 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
+FIFO_WAIT_S = 2.0
+"""How long `-o FIFO` waits for a reader to open the FIFO before it is refused (it never blocks forever)."""
+
 _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""
 
@@ -258,10 +263,30 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
 
 
 def _write_in_place(path: Path, text: str, where: str) -> None:
-    """Write to a FIFO (or another file that must not be replaced) through its own open."""
+    """Write to a FIFO (or another file that must not be replaced) through its own open.
+
+    The open does not block: a FIFO that nobody opens for reading within `FIFO_WAIT_S` is refused
+    (ENXIO) instead of hanging forever.
+    """
+    deadline = time.monotonic() + FIFO_WAIT_S
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            if exc.errno == errno.ENXIO:
+                raise SpecError(f"nobody is reading the FIFO (waited {FIFO_WAIT_S:g} s)", where=where,
+                                value=str(path),
+                                hint="start the reader first (e.g. `cat FIFO &`), or name a regular file") from None
+            raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                            hint="check the path and its permissions") from None
     try:
-        with path.open("w", encoding="utf-8") as handle:
+        os.set_blocking(fd, True)  # the reader is there: from now on, writes wait for it as usual
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
         raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
-                        hint="is anyone reading the FIFO?") from None
+                        hint="did the reader of the FIFO exit early?") from None
