@@ -711,6 +711,13 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("k8s-bad-name", {}, ["export", str(PLAN), "--to", "k8s", "--name", "Bad_Name!"],
      "--name: not a valid Kubernetes name"),
     ("usage-error", {}, ["memory", L8, "--tp", "0", "--gpu", "h100"], "Invalid value for '--tp'"),
+    ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
+    ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
+     ["check", "{f}/m.yaml", "-b", str(PLAN)], "{f}/m.yaml: workload.output_tokens: not a token length (got 'fp8')"),
+    ("modelyaml-rps-ignored-by-estimate", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1.0e+300}}\n"},
+     ["estimate", "{f}/m.yaml", "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1"],
+     "{f}/m.yaml: workload.rps: a request rate must lie in (0, 1,000,000] requests/s"),
 ]
 
 

@@ -187,7 +187,28 @@ def load_model_file(path: Path) -> ModelFile:
         raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
                         value=type(data).__name__, hint="see the README section 'model.yaml'")
     refuse_control_characters({k: data.get(k) for k in ("name", "repo_id", "model", "tokenizer")}, str(path))
-    return validate(ModelFile, data, str(path))
+    mf = validate(ModelFile, data, str(path))
+    _check_syntaxes(mf, str(path))
+    return mf
+
+
+def _check_syntaxes(mf: ModelFile, where: str) -> None:
+    """Refuse SLO, length and rate values the file holds that no command could use, in every command that reads
+    the file (`memory`, `estimate` and `check` use only its model, and accepted `ttft_p95: vllm` silently)."""
+    from planner.io import parse
+    from planner.specs.limits import MAX_RPS
+
+    parse.slo(mf.slo, where=f"{where}: slo")
+    wf = mf.workload
+    if wf is None:
+        return
+    if wf.rps is not None and not wf.rps <= MAX_RPS:
+        raise SpecError(f"a request rate must lie in (0, {MAX_RPS:,.0f}] requests/s", value=wf.rps,
+                        where=f"{where}: workload.rps", hint="requests per second, e.g. 20")
+    for name in ("input_tokens", "output_tokens"):
+        value = getattr(wf, name)
+        if value is not None:
+            parse.lengths(value, f"{where}: workload.{name}")
 
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$", re.ASCII)
