@@ -636,6 +636,10 @@ QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
 BOMB = MODEL_YAML_RAW[0]
 
 
+SWEEP_MATRIX = (f"checkpoints: [{L8}]\ntraffic: [{{name: chat, rps: 2, isl: 500, osl: 50}}]\n"
+                "slo: [{name: i, targets: {ttft_p95: 2s}}]\nconstraints: {gpus: [h100], runtimes: [vllm]}\n")
+
+
 def _config(**fields: Any) -> str:
     return json.dumps({**QWEN_MOE, **fields})
 
@@ -711,6 +715,11 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("k8s-bad-name", {}, ["export", str(PLAN), "--to", "k8s", "--name", "Bad_Name!"],
      "--name: not a valid Kubernetes name"),
     ("usage-error", {}, ["memory", L8, "--tp", "0", "--gpu", "h100"], "Invalid value for '--tp'"),
+    ("ray-empty-address", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", ""], "--ray: not a Ray address"),
+    ("ray-auto-no-cluster", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", "auto"],
+     "--ray: cannot reach or start Ray: Could not find any running Ray instance"),
+    ("ray-nothing-listens", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", "127.0.0.1:1"],
+     "--ray: no Ray head node answers at 127.0.0.1:1 (Connection refused)"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
