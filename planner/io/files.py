@@ -125,9 +125,14 @@ def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *
         if isinstance(value, dict):
             for key, item in value.items():
                 stack.append((item, f"{loc}.{key}" if loc else str(key), depth + 1))
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    refuse_surrogates(key, f"{where}: {loc or '(top level)'} (a key)", error)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 stack.append((item, f"{loc}[{index}]", depth + 1))
+        elif isinstance(value, str):
+            if _SURROGATE.search(value):
+                refuse_surrogates(value, f"{where}: {loc or '(top level)'}", error)
         elif isinstance(value, bool):
             continue
         elif isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
@@ -136,6 +141,20 @@ def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *
         elif finite and isinstance(value, float) and not math.isfinite(value):
             raise error("must be a finite number", where=f"{where}: {loc or '(top level)'}", value=value,
                         hint="write a finite value in the field's unit (see its name)")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON can spell one (`"\\ud800"`), but no UTF-8 text (or output) can hold it."""
+
+
+def refuse_surrogates(text: str, where: str, error: type[PlannerError] = SpecError) -> None:
+    """Refuse a string holding a lone surrogate (from a JSON escape such as `\\ud800` without its pair): it would
+    crash the tokenizer or the UTF-8 output later."""
+    match = _SURROGATE.search(text)
+    if match:
+        raise error(f"holds a lone surrogate escape (\\u{ord(match.group()):04x}), which is not valid Unicode",
+                    where=where, hint="a JSON \\uD800-\\uDFFF escape must be followed by its pair; write the text as "
+                                      "UTF-8")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
