@@ -764,3 +764,25 @@ def test_regression_data_file_infinity(tmp_path):
     result = check(["gpus"], tmp_path, env={"PLANNER_HARDWARE_DB": str(tmp_path / "hw")})
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {path}: hbm_bw_bytes_per_s: must be a finite number (got inf)")
+
+
+@pytest.mark.parametrize(("kind", "name", "old", "new", "line"), [
+    ("hardware_db", "a100-80gb.yaml", "  bf16: 312.0", "  bf16: 1.0e-300",
+     "peak_dense_tflops.bf16: Input should be greater than or equal to 0.001 (got 1e-300)"),
+    ("hardware_db", "h100-sxm.yaml", "memory_bytes: ", "memory_bytes: 1 #",
+     "memory_bytes: Input should be greater than or equal to 1073741824 (got 1)"),
+    ("runtime_profiles", "vllm.yaml", "  cuda_graph_bytes: ", "  cuda_graph_bytes: 99999999999999999999 #",
+     "memory.cuda_graph_bytes: Input should be less than or equal to 68719476736"),
+], ids=["tflops-1e-300", "memory-1-byte", "cuda-graphs-1e20"])
+def test_regression_data_file_implausible(tmp_path, kind, name, old, new, line):
+    """A data-file number no hardware or runtime could have is an error naming the file and field (a 1e-300
+    TFLOP/s GPU was accepted and predicted a TTFT of 1e301 s)."""
+    shutil.copytree(ROOT / kind, tmp_path / kind)
+    path = tmp_path / kind / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    env = {"PLANNER_HARDWARE_DB" if kind == "hardware_db" else "PLANNER_RUNTIME_PROFILES": str(tmp_path / kind)}
+    result = check(["memory", L8, "--gpu", "h100", "-f", "json"], tmp_path, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}: {line}"), result.stderr
