@@ -41,6 +41,27 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
     "kv_lora_rank": (1, 65_536, "published MLA models use a rank of 512"),
     "q_lora_rank": (1, 65_536, "published MLA models use a rank of 1,536"),
     "sliding_window": (1, 134_217_728, "a window longer than any context"),
+    "qk_rope_head_dim": (1, 8_192, "published MLA heads are 64-192 wide"),
+    "qk_nope_head_dim": (0, 8_192, "published MLA heads are 64-192 wide"),
+    "v_head_dim": (1, 8_192, "published MLA heads are 64-192 wide"),
+    "n_shared_experts": (0, 1_024, "published MoE models have at most 8 shared experts"),
+    "first_k_dense_replace": (0, 1_024, "the deepest published LLMs have about 128 layers"),
+    "num_nextn_predict_layers": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
+    "ssm_state_size": (1, 65_536, "published SSM states are 16-256 wide"),
+    "mamba_d_state": (1, 65_536, "published SSM states are 16-256 wide"),
+    "conv_kernel": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "mamba_d_conv": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "linear_conv_kernel_dim": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "mamba_num_heads": (1, 65_536, "published Mamba-2 layers have at most 256 heads"),
+    "mamba_n_heads": (1, 65_536, "published Mamba-2 layers have at most 256 heads"),
+    "mamba_head_dim": (1, 8_192, "published Mamba-2 heads are 64-128 wide"),
+    "mamba_d_head": (1, 8_192, "published Mamba-2 heads are 64-128 wide"),
+    "n_groups": (1, 65_536, "published Mamba-2 layers use 1-8 groups"),
+    "mamba_n_groups": (1, 65_536, "published Mamba-2 layers use 1-8 groups"),
+    "linear_num_key_heads": (1, 4_096, "published linear-attention layers have at most 64 heads"),
+    "linear_num_value_heads": (1, 4_096, "published linear-attention layers have at most 64 heads"),
+    "linear_key_head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "linear_value_head_dim": (1, 8_192, "published heads are 64-512 wide"),
 }
 """Integer config fields with their plausible range; a present value outside it is refused."""
 
@@ -68,6 +89,11 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 raise SpecError(f"`{prefix}{key}` = {value:,} is not a plausible model: it must lie in "
                                 f"[{low:,}, {high:,}] ({reason})", where=where,
                                 hint="check the config against the model card; is a digit repeated?")
+        dense, layers = part.get("first_k_dense_replace"), part.get("num_hidden_layers")
+        if isinstance(dense, int) and isinstance(layers, int) and not isinstance(dense, bool) and dense > layers:
+            raise SpecError(f"`{prefix}first_k_dense_replace` = {dense:,} exceeds `{prefix}num_hidden_layers` = "
+                            f"{layers:,}: no layer would hold the experts the config describes", where=where,
+                            hint="first_k_dense_replace counts the leading dense layers (DeepSeek-V3: 3 of 61)")
 
 
 def check_spec(spec: ModelSpec, where: str) -> None:
