@@ -50,6 +50,16 @@ def bounded_int(low: int, high: int, unit: str) -> Callable[[str], int]:
     return parse
 
 
+def path_value(text: str | Path) -> Path:
+    """A flag parser for file and directory names: an empty or all-space name is a usage error (`-o ''` meant `.`,
+    so `--plot ''` drew into the working directory and `-o ''` was refused as "a directory (got '.')")."""
+    if isinstance(text, Path):  # a default
+        return text
+    if not text.strip():
+        raise typer.BadParameter(f"{text!r} is not a path (empty or only spaces)")
+    return Path(text)
+
+
 class TableOrJson(str, Enum):
     """Output formats of the catalog and estimate commands."""
 

@@ -18,6 +18,7 @@ from planner.cli._options import (
     VerboseOpt,
     bounded_float,
     bounded_int,
+    path_value,
     progress,
     set_verbosity,
     stdout_console,
@@ -53,7 +54,7 @@ class CheckFormat(str, Enum):
 def check(
     model: ModelArg,
     baseline: Annotated[Path, typer.Option(
-        "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.")],
+        "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.", parser=path_value)],
     rps: Annotated[float | None, typer.Option(
         "--rps", parser=bounded_float(0.0001, MAX_RPS, "requests/s"), help="Target RPS (default: the baseline's).")] = None,
     slo: Annotated[list[str] | None, typer.Option(
@@ -66,11 +67,11 @@ def check(
     runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes the re-plan may use.")] = None,
     quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions the re-plan may use.")] = None,
     kv_dtype: Annotated[list[str] | None, typer.Option("--kv-dtype", help="KV precisions the re-plan may use.")] = None,
-    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.", parser=path_value)] = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", parser=bounded_int(0, SEED_MAX, "seed"), help="Simulation seed (default: the baseline's).")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).")] = None,
+        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).", parser=path_value)] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,

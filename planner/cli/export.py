@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity, warn, write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, path_value, set_verbosity, warn, write_atomic
 from planner.errors import SpecError
 
 EXAMPLES = """
@@ -54,9 +54,9 @@ class ExportTarget(str, Enum):
 
 
 def export(
-    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.")],
+    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.", parser=path_value)],
     to: Annotated[ExportTarget, typer.Option("--to", "-t", help="What to export to.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", parser=path_value)]
     = None,
     name: Annotated[str | None, typer.Option(
         "--name", help="Kubernetes object name (default: model name and runtime).")] = None,
