@@ -636,6 +636,10 @@ QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
 BOMB = MODEL_YAML_RAW[0]
 
 
+def _with_text(config: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**config, "text_config": {**config["text_config"], **fields}}
+
+
 SWEEP_MATRIX = (f"checkpoints: [{L8}]\ntraffic: [{{name: chat, rps: 2, isl: 500, osl: 50}}]\n"
                 "slo: [{name: i, targets: {ttft_p95: 2s}}]\nconstraints: {gpus: [h100], runtimes: [vllm]}\n")
 
@@ -747,6 +751,19 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "Invalid value for '--output' / '-o': '' is not a path (empty or only spaces)"),
     ("output-spaces", {}, ["plot", str(PLAN), "-o", " "],
      "Invalid value for '--output' / '-o': ' ' is not a path (empty or only spaces)"),
+    ("sparse-step-beyond-depth", {"c.json": _config(decoder_sparse_step=1000)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `decoder_sparse_step` = 1,000 exceeds `num_hidden_layers` = 48: the pattern would never repeat"),
+    ("mtp-layers-string", {"c.json": json.dumps(_with_text(json.loads((MODELS / "qwen3.5-27b" / "config.json")
+                                                                      .read_text()), mtp_num_hidden_layers="8"))},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `text_config.mtp_num_hidden_layers` must be an integer"),
+    ("shared-width-bool", {"c.json": json.dumps({**json.loads((MODELS / "minimax-m2.5" / "config.json").read_text()),
+                                                 "shared_intermediate_size": True})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `shared_intermediate_size` must be an integer"),
+    ("sliding-window-true", {"c.json": json.dumps({**BASES["gemma-3-27b"], "sliding_window": True})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `sliding_window` must be an integer"),
+    ("index-heads-zero", {"c.json": json.dumps({**json.loads((MODELS / "deepseek-v3.2" / "config.json").read_text()),
+                                                "index_n_heads": 0})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `index_n_heads` must be an integer >= 1"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
