@@ -764,6 +764,15 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("index-heads-zero", {"c.json": json.dumps({**json.loads((MODELS / "deepseek-v3.2" / "config.json").read_text()),
                                                 "index_n_heads": 0})},
      ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `index_n_heads` must be an integer >= 1"),
+    ("plan-tp-1024", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "tp_size": 1024, "gpus_per_replica": 1024}})}, ["export", "{f}/p.json", "--to", "vllm"],
+     "{f}/p.json: recommendation.tp_size: implausible value: must lie in [1, 72] (GPUs) (got 1024)"),
+    ("plan-shape-mismatch", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "tp_size": 3}})}, ["export", "{f}/p.json", "--to", "k8s"],
+     "{f}/p.json: recommendation.gpus_per_replica: gpus_per_replica = 1 but tp_size x pp_size x dp_size = 3"),
+    ("plan-total-mismatch", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "replicas": 5}})}, ["export", "{f}/p.json", "--to", "k8s"],
+     "{f}/p.json: recommendation.total_gpus: total_gpus = 2 but replicas x gpus_per_replica = 5"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
