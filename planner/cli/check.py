@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from enum import Enum
 from pathlib import Path
@@ -123,11 +124,13 @@ def check(
 def append_text(path: Path, text: str) -> None:
     """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
     data = text.encode("utf-8")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:  # non-blocking open: a FIFO nobody reads is refused (ENXIO) instead of hanging the CI step
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except OSError as exc:
-        raise SpecError(f"cannot append the summary: {exc.strerror}", where="$GITHUB_STEP_SUMMARY", value=str(path),
+        problem = "nobody is reading the FIFO" if exc.errno == errno.ENXIO else exc.strerror
+        raise SpecError(f"cannot append the summary: {problem}", where="$GITHUB_STEP_SUMMARY", value=str(path),
                         hint="point GITHUB_STEP_SUMMARY at a writable file, or unset it") from None
+    os.set_blocking(fd, True)
     try:
         written = os.write(fd, data)
         while written < len(data):  # a short write (rare on regular files): finish it
