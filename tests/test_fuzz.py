@@ -773,6 +773,10 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("plan-total-mismatch", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
         **PLAN_DATA["recommendation"], "replicas": 5}})}, ["export", "{f}/p.json", "--to", "k8s"],
      "{f}/p.json: recommendation.total_gpus: total_gpus = 2 but replicas x gpus_per_replica = 5"),
+    ("prometheus-url-script", {}, ["export", str(PLAN), "--to", "k8s", "--prometheus-url", "javascript:alert(1)"],
+     "--prometheus-url: not an http(s) URL with a host and a valid port (got 'javascript:alert(1)')"),
+    ("prometheus-url-port", {}, ["export", str(PLAN), "--to", "k8s", "--prometheus-url", "http://prom:99999"],
+     "--prometheus-url: not an http(s) URL with a host and a valid port (got 'http://prom:99999')"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
