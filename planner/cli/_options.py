@@ -184,11 +184,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(dumps_json(data))
 
 
-def write_atomic(path: Path, text: str, *, executable: bool = False) -> None:
-    """Write an output file without ever leaving half of it or replacing a non-file (`planner.io.files.write_output`)."""
+def write_atomic(path: Path, text: str, *, executable: bool = False, inputs: tuple[Path | str | None, ...] = ()) -> None:
+    """Write an output file without ever leaving half of it or replacing a non-file or one of the command's `inputs`
+    (`planner.io.files.write_output`)."""
     from planner.io.files import write_output
 
-    write_output(path, text, executable=executable)
+    write_output(path, text, executable=executable, inputs=inputs)
 
 
 def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:

@@ -105,7 +105,8 @@ def check(
     with progress("re-planning the new checkpoint against the baseline"):
         result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
     if output is not None:
-        write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result))
+        write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result),
+                     inputs=(model, baseline, prices))
     if format is CheckFormat.json:
         print_json(to_data(result))
     elif format is CheckFormat.markdown:

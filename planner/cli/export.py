@@ -88,7 +88,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    write_atomic(output, text, executable=text.startswith("#!"))
+    write_atomic(output, text, executable=text.startswith("#!"), inputs=(plan,))
 
 
 def _k8s_name(value: str | None, flag: str, *, first: str) -> None:

@@ -138,7 +138,8 @@ def recommend(
             assumptions=inputs.assumptions,
         )
     if output is not None:
-        write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
+        write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report),
+                     inputs=(model, prices, sample))
     if plot is not None:
         from planner.cli.plot import write_plots
 

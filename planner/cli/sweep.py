@@ -67,7 +67,7 @@ def sweep(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        write_atomic(output, text)
+        write_atomic(output, text, inputs=(matrix,))
     if not any(r.status == "ok" for r in rows):
         raise typer.Exit(1)
 

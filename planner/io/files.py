@@ -216,14 +216,15 @@ _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""
 
 
-def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False) -> None:
+def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False,
+                 inputs: tuple[Path | str | None, ...] = ()) -> None:
     """Write `text` to `path` so that nothing is damaged and no half-written file is left.
 
     `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
     any other path that exists and is not a regular file (a directory, a device, a socket) is refused.
     A regular file, or the regular file a symlink points to, is replaced through a temp file and a
     rename in its own directory; the temp file is removed on any failure, SIGINT included (the CLI
-    turns SIGTERM into the same exit).
+    turns SIGTERM into the same exit). A path that is one of the command's `inputs` is refused.
     """
     if str(path) in _STDOUT_NAMES:
         sys.stdout.write(text)
@@ -250,6 +251,10 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
         if not stat.S_ISREG(st.st_mode):
             raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
                             where=where, value=str(path), hint=hint)
+        for source in inputs:  # `export plan.json -o plan.json` would replace the plan with the script
+            if source is not None and _same_file(path, Path(source)):
+                raise SpecError("output path is the command's own input; it is left alone", where=where,
+                                value=str(path), hint="name another output file")
         path = path.resolve()  # replace the symlink's target, never the symlink
     elif path.is_symlink():
         raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
@@ -279,6 +284,13 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # b missing, unreadable or not a path the OS can look up (a repo id)
+        return False
 
 
 def _write_in_place(path: Path, text: str, where: str) -> None:
