@@ -851,3 +851,10 @@ def test_regression_step_summary_fifo_without_reader(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2] == (f"Error: $GITHUB_STEP_SUMMARY: cannot append the summary: nobody is "
                                               f"reading the FIFO (got '{tmp_path / 'summary'}')")
+
+
+def test_regression_missing_calibration_dir(tmp_path):
+    """PLANNER_CALIBRATION_DIR naming no directory is an error (it silently dropped every calibration profile)."""
+    result = check(["memory", L8, "--gpu", "h100"], tmp_path, env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "nope")})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'nope'}: calibration directory not found"

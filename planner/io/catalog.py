@@ -40,6 +40,9 @@ class Catalog:
             DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
         """
         paths = data_paths(settings)
+        if not paths["calibration"].is_dir():  # a mistyped PLANNER_CALIBRATION_DIR silently dropped every profile
+            raise DataError("calibration directory not found", where=str(paths["calibration"]),
+                            hint="set PLANNER_CALIBRATION_DIR to a directory that exists, or unset it")
         bands = paths["calibration"] / "uncertainty.yaml"
         runtimes = load_runtimes(paths["runtime_profiles"])
         # The tables are read only when a runtime profile turns them on (they are ~10 MB).
