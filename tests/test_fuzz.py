@@ -781,6 +781,8 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "-o: output path is the command's own input; it is left alone (got '{f}/p.json')"),
     ("output-is-the-matrix", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "-j", "1", "-o", "{f}/m.yaml"],
      "-o: output path is the command's own input; it is left alone (got '{f}/m.yaml')"),
+    ("modelyaml-model-not-found", {"m.yaml": "model: /dev/zero\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: model: model not found (got '/dev/zero')"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},

@@ -221,13 +221,14 @@ def model_path(ref: str, where: str = "MODEL") -> Path:
                                  "(org/name)")
 
 
-def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub) -> ModelSpec:
+def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub, *,
+               where: str = "MODEL") -> ModelSpec:
     """Load a model from a config.json, a model folder, a model.yaml, or a Hugging Face repo id.
 
     Raises:
         SpecError: The file is missing or malformed, or a required field is absent.
     """
-    path = model_path(ref)
+    path = model_path(ref, where)
     if path.is_dir():
         config = path / "config.json"
         if not config.is_file():
@@ -247,7 +248,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
             tensors = safetensors.hub_tensors(ref)
             return _with_checkpoint(spec, tensors, f"{ref} safetensors metadata (hub)")
         return _with_checkpoint(spec, tensors, f"{folder} safetensors headers")
-    raise SpecError("model not found", where="MODEL", value=ref,
+    raise SpecError("model not found", where=where, value=ref,
                     hint="pass a config.json, a model folder, a model.yaml or a Hugging Face repo id (org/name)")
 
 
@@ -259,7 +260,7 @@ def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
         assert mf.model is not None
         target = mf.model
         local = path.parent / model_path(target, f"{path}: model")
-        spec = load_model(str(local) if local.exists() else target)
+        spec = load_model(str(local) if local.exists() else target, where=f"{path}: model")
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})
     return spec
