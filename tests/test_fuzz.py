@@ -786,6 +786,8 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("sample-beyond-context", {"s.txt": "word " * 200_000 + "\n"},
      ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1", "--sample", "{f}/s.txt", "-t", str(TINY)],
      "{f}/s.txt: the sample's token counts: every prompt of the sample has 200,000 tokens or more"),
+    ("yaml-impossible-date", {"m.yaml": f"model: {L8}\nname: 2026-13-45\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: malformed YAML: an invalid date (month must be in 1..12)"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},

@@ -101,10 +101,15 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
     except RecursionError:
         raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
                     hint=hint or "is it the right file?") from None
-    except (ValueError, OverflowError) as exc:  # an integer of more than 4,300 digits (int_max_str_digits)
-        problem = "a number has more than 4,300 digits" if "digits" in str(exc) else " ".join(str(exc).split())[:120]
-        raise error(f"malformed {kind}: {problem}", where=where,
-                    hint=hint or "numbers must fit a 64-bit float; check the value") from None
+    except (ValueError, OverflowError) as exc:  # a 4,300+ digit integer (int_max_str_digits), or a bad YAML date
+        detail = " ".join(str(exc).split())[:120]
+        if "digits" in detail:
+            problem, fix = "a number has more than 4,300 digits", "numbers must fit a 64-bit float; check the value"
+        elif re.search(r"\b(year|month|day)\b", detail):  # YAML reads 2026-13-45 as a date, then datetime refuses it
+            problem, fix = f"an invalid date ({detail})", "write dates as YYYY-MM-DD with a real month and day"
+        else:
+            problem, fix = detail, "check the value"
+        raise error(f"malformed {kind}: {problem}", where=where, hint=hint or fix) from None
     check_bounds(data, where, error, finite=finite)
     return data
 
