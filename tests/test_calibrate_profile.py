@@ -139,7 +139,6 @@ def test_estimate_uses_shipped_profile_and_override_wins(tmp_path):
     assert _estimate(env=env)["efficiency_source"].startswith("calibration h100-sxm 2026-11-20")
     assert _estimate("--calibration", str(override), env=env)["efficiency_source"].startswith(
         "calibration h100-sxm 2026-09-01")
-    (tmp_path / "none").mkdir()  # an empty calibration dir: no profile (a missing one is an error)
     empty = {"PLANNER_CALIBRATION_DIR": str(tmp_path / "none"), "COLUMNS": "120"}
     assert _estimate(env=empty)["efficiency_source"].startswith("defaults of runtime profile")
 

@@ -788,6 +788,9 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "{f}/s.txt: the sample's token counts: every prompt of the sample has 200,000 tokens or more"),
     ("yaml-impossible-date", {"m.yaml": f"model: {L8}\nname: 2026-13-45\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
      "{f}/m.yaml: malformed YAML: an invalid date (month must be in 1..12)"),
+    ("calibration-not-a-profile", {"p.json": json.dumps(PLAN_DATA)},
+     ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1", "--calibration", "{f}/p.json"],
+     "{f}/p.json: not a calibration profile (no schema_version, device and fitted)"),
     ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
     ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
@@ -860,8 +863,10 @@ def test_regression_step_summary_fifo_without_reader(tmp_path):
                                               f"reading the FIFO (got '{tmp_path / 'summary'}')")
 
 
-def test_regression_missing_calibration_dir(tmp_path):
-    """PLANNER_CALIBRATION_DIR naming no directory is an error (it silently dropped every calibration profile)."""
-    result = check(["memory", L8, "--gpu", "h100"], tmp_path, env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "nope")})
+def test_regression_calibration_dir_is_a_file(tmp_path):
+    """PLANNER_CALIBRATION_DIR naming a file is an error (it silently dropped every calibration profile)."""
+    (tmp_path / "profile.json").write_text("{}")
+    result = check(["memory", L8, "--gpu", "h100"], tmp_path,
+                   env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "profile.json")})
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'nope'}: calibration directory not found"
+    assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'profile.json'}: calibration path is not a directory"

@@ -40,9 +40,12 @@ class Catalog:
             DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
         """
         paths = data_paths(settings)
-        if not paths["calibration"].is_dir():  # a mistyped PLANNER_CALIBRATION_DIR silently dropped every profile
-            raise DataError("calibration directory not found", where=str(paths["calibration"]),
-                            hint="set PLANNER_CALIBRATION_DIR to a directory that exists, or unset it")
+        if paths["calibration"].exists() and not paths["calibration"].is_dir():
+            # a file (a profile given where its directory belongs) silently dropped every profile; a missing
+            # directory stays "no profiles", as documented and tested
+            raise DataError("calibration path is not a directory", where=str(paths["calibration"]),
+                            hint="set PLANNER_CALIBRATION_DIR to the directory of profiles (a profile file goes to "
+                                 "--calibration), or unset it")
         bands = paths["calibration"] / "uncertainty.yaml"
         runtimes = load_runtimes(paths["runtime_profiles"])
         # The tables are read only when a runtime profile turns them on (they are ~10 MB).
