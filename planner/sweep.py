@@ -19,6 +19,8 @@ Matrix file (YAML or JSON; relative paths are read from the file's folder):
 from __future__ import annotations
 
 import os
+import re
+import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -158,11 +160,41 @@ def run_cell(cell: Cell) -> Row:
                ttft_p95_s=rec.ttft_p95_s, tpot_p95_s=rec.tpot_p95_s)
 
 
+RAY_HINT = "give ray://HOST:PORT (Ray Client, needs 'ray[client]'), HOST:PORT of a head node, auto or local"
+_RAY_ADDRESS = re.compile(r"^(?:ray://)?([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:]{2,45}\]):(\d{1,5})$", re.ASCII)
+RAY_START_HINT = "start the cluster (`ray start --head`) or check the address; --ray local starts one here"
+RAY_CONNECT_S = 3.0
+"""How long the head node's port may take to answer before `--ray HOST:PORT` is refused (Ray itself retries for
+minutes against an address where nothing listens)."""
+
+
+def ray_target(text: str) -> str | None:
+    """The `ray.init` address for `--ray TEXT` (None: start a local instance), after checking that something
+    listens there.
+
+    Raises:
+        SpecError: Not an address Ray takes, or nothing answers at it within `RAY_CONNECT_S`.
+    """
+    if text in ("local", "auto"):
+        return None if text == "local" else text
+    match = _RAY_ADDRESS.match(text.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise SpecError("not a Ray address", where="--ray", value=text, hint=RAY_HINT)
+    host, port = match.group(1).strip("[]"), int(match.group(2))
+    try:
+        socket.create_connection((host, port), timeout=RAY_CONNECT_S).close()
+    except OSError as exc:
+        raise SpecError(f"no Ray head node answers at {host}:{port} ({exc.strerror or 'timed out'})", where="--ray",
+                        value=text, hint=RAY_START_HINT) from None
+    return text.strip()
+
+
 def run(cells: Sequence[Cell], *, workers: int | None = None, ray_address: str | None = None,
         cell_fn: Callable[[Cell], Row] = run_cell) -> list[Row]:
     """Plan every cell, in the matrix's order: on a local process pool (`workers`, default the CPU count; 1 runs
     in this process), or on the Ray cluster at `ray_address` (`local` starts a local Ray instance)."""
     if ray_address is not None:
+        address = ray_target(ray_address)
         try:
             import ray
         except ImportError:
@@ -170,8 +202,13 @@ def run(cells: Sequence[Cell], *, workers: int | None = None, ray_address: str |
                             hint="pip install 'planner[sweep]' (or pip install 'ray[default]')") from None
         started = not ray.is_initialized()
         if started:
-            ray.init(address=None if ray_address == "local" else ray_address, include_dashboard=False,
-                     log_to_driver=False)
+            try:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
+                detail = " ".join(str(exc).split())[:160]
+                raise SpecError(f"cannot reach or start Ray: {detail}", where="--ray", value=ray_address,
+                                hint="install the package the message names" if "pip" in detail else
+                                RAY_START_HINT) from None
         try:
             remote = ray.remote(cell_fn)
             return list(ray.get([remote.remote(cell) for cell in cells]))

@@ -109,6 +109,18 @@ def test_fifo_is_written_in_place(tmp_path):
     assert got == ["hello\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
+def test_fifo_without_reader_is_refused(tmp_path, monkeypatch):
+    """A FIFO nobody reads is refused in one line after a short wait (the open blocked forever)."""
+    monkeypatch.setattr("planner.io.files.FIFO_WAIT_S", 0.2)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = export("-o", str(fifo))
+    assert result.exit_code == 2 and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert result.stderr.splitlines() == [
+        f"Error: -o: nobody is reading the FIFO (waited 0.2 s) (got '{fifo}')",
+        "hint: start the reader first (e.g. `cat FIFO &`), or name a regular file"]
+
+
 def test_missing_directory_is_one_clean_line(tmp_path):
     """An output in a directory that does not exist is one `Error:` line and a hint, exit 2."""
     result = export("-o", str(tmp_path / "nope" / "serve.sh"))

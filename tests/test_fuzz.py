@@ -636,6 +636,14 @@ QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
 BOMB = MODEL_YAML_RAW[0]
 
 
+def _with_text(config: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**config, "text_config": {**config["text_config"], **fields}}
+
+
+SWEEP_MATRIX = (f"checkpoints: [{L8}]\ntraffic: [{{name: chat, rps: 2, isl: 500, osl: 50}}]\n"
+                "slo: [{name: i, targets: {ttft_p95: 2s}}]\nconstraints: {gpus: [h100], runtimes: [vllm]}\n")
+
+
 def _config(**fields: Any) -> str:
     return json.dumps({**QWEN_MOE, **fields})
 
@@ -711,6 +719,85 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("k8s-bad-name", {}, ["export", str(PLAN), "--to", "k8s", "--name", "Bad_Name!"],
      "--name: not a valid Kubernetes name"),
     ("usage-error", {}, ["memory", L8, "--tp", "0", "--gpu", "h100"], "Invalid value for '--tp'"),
+    ("ray-empty-address", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", ""], "--ray: not a Ray address"),
+    ("ray-auto-no-cluster", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", "auto"],
+     "--ray: cannot reach or start Ray: Could not find any running Ray instance"),
+    ("ray-nothing-listens", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "--ray", "127.0.0.1:1"],
+     "--ray: no Ray head node answers at 127.0.0.1:1 (Connection refused)"),
+    ("lone-surrogate-sample", {"s.jsonl": '{"prompt": "\\ud800"}\n'}, ["tokens", "{f}/s.jsonl", "-t", str(TINY), "--chat"],
+     "{f}/s.jsonl: line 1: holds a lone surrogate escape (\\ud800), which is not valid Unicode"),
+    ("lone-surrogate-plan", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "name": "x\ud800"}})},
+     ["export", "{f}/p.json", "--to", "k8s"], "{f}/p.json: model.name: holds a lone surrogate escape (\\ud800)"),
+    ("lone-surrogate-config-key", {"c.json": '{"\\udc00": 1}'}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: (top level) (a key): holds a lone surrogate escape (\\udc00)"),
+    ("mamba-conv-kernel-1e6", {"c.json": json.dumps({**BASES["nemotron-h-56b"], "conv_kernel": 10**6})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `conv_kernel` = 1,000,000 is not a plausible model"),
+    ("ssm-state-1e6", {"c.json": json.dumps({**BASES["nemotron-h-56b"], "ssm_state_size": 10**6})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `ssm_state_size` = 1,000,000 is not a plausible model"),
+    ("mla-v-head-1e5", {"c.json": json.dumps({**BASES["deepseek-v3"], "v_head_dim": 10**5})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `v_head_dim` = 100,000 is not a plausible model"),
+    ("mtp-layers-1e4", {"c.json": json.dumps({**BASES["deepseek-v3"], "num_nextn_predict_layers": 10**4})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `num_nextn_predict_layers` = 10,000 is not a plausible model"),
+    ("dense-layers-beyond-depth", {"c.json": json.dumps({**BASES["deepseek-v3"], "first_k_dense_replace": 100})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `first_k_dense_replace` = 100 exceeds `num_hidden_layers` = 61"),
+    ("adapter-field-beyond-any-bound", {"c.json": json.dumps({**BASES["qwen3-30b-a3b"], "decoder_sparse_step": 10**9})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `decoder_sparse_step` = 1,000,000,000 is not a plausible model"),
+    ("plot-dir-empty", {}, ["recommend", L8, "--rps", "1", "--gpus", "h100", "--runtimes", "vllm", "--plot", ""],
+     "Invalid value for '--plot': '' is not a path (empty or only spaces)"),
+    ("output-empty", {}, ["export", str(PLAN), "--to", "vllm", "-o", ""],
+     "Invalid value for '--output' / '-o': '' is not a path (empty or only spaces)"),
+    ("output-spaces", {}, ["plot", str(PLAN), "-o", " "],
+     "Invalid value for '--output' / '-o': ' ' is not a path (empty or only spaces)"),
+    ("sparse-step-beyond-depth", {"c.json": _config(decoder_sparse_step=1000)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `decoder_sparse_step` = 1,000 exceeds `num_hidden_layers` = 48: the pattern would never repeat"),
+    ("mtp-layers-string", {"c.json": json.dumps(_with_text(json.loads((MODELS / "qwen3.5-27b" / "config.json")
+                                                                      .read_text()), mtp_num_hidden_layers="8"))},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `text_config.mtp_num_hidden_layers` must be an integer"),
+    ("shared-width-bool", {"c.json": json.dumps({**json.loads((MODELS / "minimax-m2.5" / "config.json").read_text()),
+                                                 "shared_intermediate_size": True})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `shared_intermediate_size` must be an integer"),
+    ("sliding-window-true", {"c.json": json.dumps({**BASES["gemma-3-27b"], "sliding_window": True})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `sliding_window` must be an integer"),
+    ("index-heads-zero", {"c.json": json.dumps({**json.loads((MODELS / "deepseek-v3.2" / "config.json").read_text()),
+                                                "index_n_heads": 0})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `index_n_heads` must be an integer >= 1"),
+    ("plan-tp-1024", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "tp_size": 1024, "gpus_per_replica": 1024}})}, ["export", "{f}/p.json", "--to", "vllm"],
+     "{f}/p.json: recommendation.tp_size: implausible value: must lie in [1, 72] (GPUs) (got 1024)"),
+    ("plan-shape-mismatch", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "tp_size": 3}})}, ["export", "{f}/p.json", "--to", "k8s"],
+     "{f}/p.json: recommendation.gpus_per_replica: gpus_per_replica = 1 but tp_size x pp_size x dp_size = 3"),
+    ("plan-total-mismatch", {"p.json": json.dumps({**PLAN_DATA, "recommendation": {
+        **PLAN_DATA["recommendation"], "replicas": 5}})}, ["export", "{f}/p.json", "--to", "k8s"],
+     "{f}/p.json: recommendation.total_gpus: total_gpus = 2 but replicas x gpus_per_replica = 5"),
+    ("prometheus-url-script", {}, ["export", str(PLAN), "--to", "k8s", "--prometheus-url", "javascript:alert(1)"],
+     "--prometheus-url: not an http(s) URL with a host and a valid port (got 'javascript:alert(1)')"),
+    ("prometheus-url-port", {}, ["export", str(PLAN), "--to", "k8s", "--prometheus-url", "http://prom:99999"],
+     "--prometheus-url: not an http(s) URL with a host and a valid port (got 'http://prom:99999')"),
+    ("output-is-the-plan", {"p.json": json.dumps(PLAN_DATA)}, ["export", "{f}/p.json", "--to", "vllm", "-o", "{f}/p.json"],
+     "-o: output path is the command's own input; it is left alone (got '{f}/p.json')"),
+    ("output-is-the-matrix", {"m.yaml": SWEEP_MATRIX}, ["sweep", "{f}/m.yaml", "-j", "1", "-o", "{f}/m.yaml"],
+     "-o: output path is the command's own input; it is left alone (got '{f}/m.yaml')"),
+    ("modelyaml-model-not-found", {"m.yaml": "model: /dev/zero\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: model: model not found (got '/dev/zero')"),
+    ("sample-beyond-context", {"s.txt": "word " * 200_000 + "\n"},
+     ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1", "--sample", "{f}/s.txt", "-t", str(TINY)],
+     "{f}/s.txt: the sample's token counts: every prompt of the sample has 200,000 tokens or more"),
+    ("yaml-impossible-date", {"m.yaml": f"model: {L8}\nname: 2026-13-45\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: malformed YAML: an invalid date (month must be in 1..12)"),
+    ("calibration-not-a-profile", {"p.json": json.dumps(PLAN_DATA)},
+     ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1", "--calibration", "{f}/p.json"],
+     "{f}/p.json: not a calibration profile (no schema_version, device and fitted)"),
+    ("modelyaml-slo-ignored-by-memory", {"m.yaml": f"model: {L8}\nslo: {{e2e_p95: vllm}}\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: slo e2e_p95: not a duration (got 'vllm')"),
+    ("modelyaml-lengths-ignored-by-check", {"m.yaml": f"model: {L8}\nworkload: {{output_tokens: fp8}}\n"},
+     ["check", "{f}/m.yaml", "-b", str(PLAN)], "{f}/m.yaml: workload.output_tokens: not a token length (got 'fp8')"),
+    ("modelyaml-rps-ignored-by-estimate", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1.0e+300}}\n"},
+     ["estimate", "{f}/m.yaml", "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1"],
+     "{f}/m.yaml: workload.rps: a request rate must lie in (0, 1,000,000] requests/s"),
 ]
 
 
@@ -742,3 +829,44 @@ def test_regression_data_file_infinity(tmp_path):
     result = check(["gpus"], tmp_path, env={"PLANNER_HARDWARE_DB": str(tmp_path / "hw")})
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {path}: hbm_bw_bytes_per_s: must be a finite number (got inf)")
+
+
+@pytest.mark.parametrize(("kind", "name", "old", "new", "line"), [
+    ("hardware_db", "a100-80gb.yaml", "  bf16: 312.0", "  bf16: 1.0e-300",
+     "peak_dense_tflops.bf16: Input should be greater than or equal to 0.001 (got 1e-300)"),
+    ("hardware_db", "h100-sxm.yaml", "memory_bytes: ", "memory_bytes: 1 #",
+     "memory_bytes: Input should be greater than or equal to 1073741824 (got 1)"),
+    ("runtime_profiles", "vllm.yaml", "  cuda_graph_bytes: ", "  cuda_graph_bytes: 99999999999999999999 #",
+     "memory.cuda_graph_bytes: Input should be less than or equal to 68719476736"),
+], ids=["tflops-1e-300", "memory-1-byte", "cuda-graphs-1e20"])
+def test_regression_data_file_implausible(tmp_path, kind, name, old, new, line):
+    """A data-file number no hardware or runtime could have is an error naming the file and field (a 1e-300
+    TFLOP/s GPU was accepted and predicted a TTFT of 1e301 s)."""
+    shutil.copytree(ROOT / kind, tmp_path / kind)
+    path = tmp_path / kind / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    env = {"PLANNER_HARDWARE_DB" if kind == "hardware_db" else "PLANNER_RUNTIME_PROFILES": str(tmp_path / kind)}
+    result = check(["memory", L8, "--gpu", "h100", "-f", "json"], tmp_path, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}: {line}"), result.stderr
+
+
+def test_regression_step_summary_fifo_without_reader(tmp_path):
+    """`check -f github` with GITHUB_STEP_SUMMARY on a FIFO nobody reads is one clean line (it hung forever)."""
+    os.mkfifo(tmp_path / "summary")
+    result = check(["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", str(PLAN), "-f", "github"], tmp_path,
+                   env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary")})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2] == (f"Error: $GITHUB_STEP_SUMMARY: cannot append the summary: nobody is "
+                                              f"reading the FIFO (got '{tmp_path / 'summary'}')")
+
+
+def test_regression_calibration_dir_is_a_file(tmp_path):
+    """PLANNER_CALIBRATION_DIR naming a file is an error (it silently dropped every calibration profile)."""
+    (tmp_path / "profile.json").write_text("{}")
+    result = check(["memory", L8, "--gpu", "h100"], tmp_path,
+                   env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "profile.json")})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'profile.json'}: calibration path is not a directory"

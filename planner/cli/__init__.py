@@ -46,6 +46,8 @@ def _usage_hint(exc: click.UsageError) -> str:
     if isinstance(exc, click.BadParameter) and flag and not isinstance(exc, click.MissingParameter):
         if "is not one of" in exc.format_message():
             return f"choose one of the values listed for {flag}"
+        if "is not a path" in exc.format_message():
+            return f"give {flag} a file or directory name (`.` is the working directory)"
         return f"give {flag} a value in its range and unit; `{command} --help` describes it"
     return f"see `{command} --help` for the options and examples"
 

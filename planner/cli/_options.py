@@ -50,6 +50,16 @@ def bounded_int(low: int, high: int, unit: str) -> Callable[[str], int]:
     return parse
 
 
+def path_value(text: str | Path) -> Path:
+    """A flag parser for file and directory names: an empty or all-space name is a usage error (`-o ''` meant `.`,
+    so `--plot ''` drew into the working directory and `-o ''` was refused as "a directory (got '.')")."""
+    if isinstance(text, Path):  # a default
+        return text
+    if not text.strip():
+        raise typer.BadParameter(f"{text!r} is not a path (empty or only spaces)")
+    return Path(text)
+
+
 class TableOrJson(str, Enum):
     """Output formats of the catalog and estimate commands."""
 
@@ -174,11 +184,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(dumps_json(data))
 
 
-def write_atomic(path: Path, text: str, *, executable: bool = False) -> None:
-    """Write an output file without ever leaving half of it or replacing a non-file (`planner.io.files.write_output`)."""
+def write_atomic(path: Path, text: str, *, executable: bool = False, inputs: tuple[Path | str | None, ...] = ()) -> None:
+    """Write an output file without ever leaving half of it or replacing a non-file or one of the command's `inputs`
+    (`planner.io.files.write_output`)."""
     from planner.io.files import write_output
 
-    write_output(path, text, executable=executable)
+    write_output(path, text, executable=executable, inputs=inputs)
 
 
 def choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, print_json, stdout_console, write_atomic
+from planner.cli._options import FormatOpt, TableOrJson, path_value, print_json, stdout_console, write_atomic
 from planner.errors import CalibrationError, SpecError
 from planner.render.format import dumps_json
 
@@ -48,7 +48,7 @@ def calibrate_cmd(
     device: Annotated[str | None, typer.Option(
         "--device", "-d", help="cuda, cuda:N or cpu (default: the first GPU, else the CPU).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Fewer points and repeats (under a minute on a GPU).")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the calibration profile JSON here.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the calibration profile JSON here.", parser=path_value)] = None,
     format: FormatOpt = TableOrJson.table,
     gpu: Annotated[str | None, typer.Option(
         "--gpu", "-g", help="hardware_db GPU id, when the device name matches no alias.")] = None,
@@ -59,9 +59,9 @@ def calibrate_cmd(
         "--model", "-m", metavar="CONFIG",
         help="config.json (or its folder) to verify; repeatable (default: built-in models).")] = None,
     calibration: Annotated[Path | None, typer.Option(
-        "--calibration", help="Verify with this profile instead of measuring a new one.")] = None,
+        "--calibration", help="Verify with this profile instead of measuring a new one.", parser=path_value)] = None,
     measured: Annotated[Path | None, typer.Option(
-        "--measured", help="Predict the points timed by `python -m planner.calibrate --verify` (needs --calibration).")] = None,
+        "--measured", help="Predict the points timed by `python -m planner.calibrate --verify` (needs --calibration).", parser=path_value)] = None,
 ) -> None:
     """Measure GEMM, memory, attention and launch performance of a device and fit the planner's efficiencies."""
     from planner.calibrate import verify as verify_mod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from enum import Enum
 from pathlib import Path
@@ -18,6 +19,7 @@ from planner.cli._options import (
     VerboseOpt,
     bounded_float,
     bounded_int,
+    path_value,
     progress,
     set_verbosity,
     stdout_console,
@@ -53,7 +55,7 @@ class CheckFormat(str, Enum):
 def check(
     model: ModelArg,
     baseline: Annotated[Path, typer.Option(
-        "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.")],
+        "--baseline", "-b", help="Baseline plan: the JSON of `planner recommend -o plan.json`.", parser=path_value)],
     rps: Annotated[float | None, typer.Option(
         "--rps", parser=bounded_float(0.0001, MAX_RPS, "requests/s"), help="Target RPS (default: the baseline's).")] = None,
     slo: Annotated[list[str] | None, typer.Option(
@@ -66,11 +68,11 @@ def check(
     runtimes: Annotated[list[str] | None, typer.Option("--runtimes", help="Runtimes the re-plan may use.")] = None,
     quant: Annotated[list[str] | None, typer.Option("--quant", help="Weight precisions the re-plan may use.")] = None,
     kv_dtype: Annotated[list[str] | None, typer.Option("--kv-dtype", help="KV precisions the re-plan may use.")] = None,
-    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.", parser=path_value)] = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", parser=bounded_int(0, SEED_MAX, "seed"), help="Simulation seed (default: the baseline's).")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).")] = None,
+        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).", parser=path_value)] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -104,7 +106,8 @@ def check(
     with progress("re-planning the new checkpoint against the baseline"):
         result = run_check(report, spec, catalog, inputs, model_ref=ref, max_cost_increase=limit)
     if output is not None:
-        write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result))
+        write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result),
+                     inputs=(model, baseline, prices))
     if format is CheckFormat.json:
         print_json(to_data(result))
     elif format is CheckFormat.markdown:
@@ -123,11 +126,13 @@ def check(
 def append_text(path: Path, text: str) -> None:
     """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
     data = text.encode("utf-8")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:  # non-blocking open: a FIFO nobody reads is refused (ENXIO) instead of hanging the CI step
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except OSError as exc:
-        raise SpecError(f"cannot append the summary: {exc.strerror}", where="$GITHUB_STEP_SUMMARY", value=str(path),
+        problem = "nobody is reading the FIFO" if exc.errno == errno.ENXIO else exc.strerror
+        raise SpecError(f"cannot append the summary: {problem}", where="$GITHUB_STEP_SUMMARY", value=str(path),
                         hint="point GITHUB_STEP_SUMMARY at a writable file, or unset it") from None
+    os.set_blocking(fd, True)
     try:
         written = os.write(fd, data)
         while written < len(data):  # a short write (rare on regular files): finish it

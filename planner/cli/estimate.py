@@ -32,6 +32,7 @@ from planner.cli._options import (
     bounded_float,
     bounded_int,
     choice,
+    path_value,
     print_json,
     stdout_console,
 )
@@ -127,7 +128,7 @@ def estimate_cmd(
     seed: SeedOpt = 0,
     calibration: Annotated[Path | None, typer.Option(
         "--calibration", help="Calibration profile JSON from `planner calibrate` (default: the newest shipped "
-                              "profile of this GPU, else the runtime's default efficiencies).")] = None,
+                              "profile of this GPU, else the runtime's default efficiencies).", parser=path_value)] = None,
     format: FormatOpt = TableOrJson.table,
 ) -> None:
     """Predict TTFT, TPOT, end-to-end latency and throughput of one deployment under one load."""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity, warn, write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, path_value, set_verbosity, warn, write_atomic
 from planner.errors import SpecError
 
 EXAMPLES = """
@@ -54,9 +54,9 @@ class ExportTarget(str, Enum):
 
 
 def export(
-    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.")],
+    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.", parser=path_value)],
     to: Annotated[ExportTarget, typer.Option("--to", "-t", help="What to export to.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")]
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", parser=path_value)]
     = None,
     name: Annotated[str | None, typer.Option(
         "--name", help="Kubernetes object name (default: model name and runtime).")] = None,
@@ -78,6 +78,7 @@ def export(
 
     _k8s_name(name, "--name", first="a-z")
     _k8s_name(namespace, "--namespace", first="a-z0-9")
+    _http_url(prometheus_url, "--prometheus-url")
     report = load_report(plan)
     result = build(report, to.value, Catalog.load(), name=name, namespace=namespace,
                    prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
@@ -87,7 +88,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    write_atomic(output, text, executable=text.startswith("#!"))
+    write_atomic(output, text, executable=text.startswith("#!"), inputs=(plan,))
 
 
 def _k8s_name(value: str | None, flag: str, *, first: str) -> None:
@@ -101,6 +102,25 @@ def _k8s_name(value: str | None, flag: str, *, first: str) -> None:
         raise SpecError("not a valid Kubernetes name", where=flag, value=value,
                         hint="at most 63 lowercase letters, digits and '-', starting with a letter"
                              f"{'' if first == 'a-z' else ' or digit'} and ending with a letter or digit, e.g. chat-8b")
+
+
+def _http_url(value: str | None, flag: str) -> None:
+    """An http(s) URL with a host and a valid port, on one line: it goes verbatim into the KEDA triggers, where
+    `javascript:alert(1)` or port 99999 would only fail once the autoscaler queries it."""
+    if value is None:
+        return
+    from urllib.parse import urlsplit
+
+    hint = "an http(s) URL of the Prometheus server, e.g. http://prometheus-operated.monitoring.svc:9090"
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port out of range or not a number, a malformed IPv6 host
+        parts, port_ok = None, False
+    if parts is None or not port_ok or parts.scheme not in ("http", "https") or not parts.hostname \
+            or len(value) > 2048 or any(c.isspace() or not c.isprintable() for c in value):
+        raise SpecError("not an http(s) URL with a host and a valid port", where=flag,
+                        value=value if len(value) <= 60 else value[:57] + "...", hint=hint)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, set_verbosity
+from planner.cli._options import QuietOpt, VerboseOpt, path_value, set_verbosity
 
 if TYPE_CHECKING:
     from planner.specs.report import Report
@@ -58,8 +58,8 @@ def write_plots(report: Report, directory: Path) -> list[Path]:
 
 
 def plot(
-    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the PNG and SVG files.")] = Path("."),
+    plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.", parser=path_value)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the PNG and SVG files.", parser=path_value)] = Path("."),
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

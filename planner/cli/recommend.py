@@ -21,6 +21,7 @@ from planner.cli._options import (
     bounded_float,
     bounded_int,
     choice,
+    path_value,
     print_json,
     progress,
     set_verbosity,
@@ -89,7 +90,7 @@ def recommend(
     provider: Annotated[list[str] | None, typer.Option("--provider", help="Price providers to use.")] = None,
     price_kind: Annotated[str | None, typer.Option(
         "--price-kind", help="on_demand (default), spot, reserved_1y or reserved_3y.")] = None,
-    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.")] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.", parser=path_value)] = None,
     max_gpus_per_replica: Annotated[int | None, typer.Option(
         "--max-gpus-per-replica", parser=bounded_int(1, 72, "GPUs"))] = None,
     budget_usd_per_month: Annotated[float | None, typer.Option(
@@ -100,11 +101,11 @@ def recommend(
                              "the pessimistic end of the prediction's error band.")] = None,
     seed: SeedOpt = 0,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).")] = None,
+        "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).", parser=path_value)] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Also draw the plan into this directory: latency, cost and memory as PNG and SVG "
-                       "(needs the `plot` extra).")] = None,
+                       "(needs the `plot` extra).", parser=path_value)] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -138,7 +139,8 @@ def recommend(
             assumptions=inputs.assumptions,
         )
     if output is not None:
-        write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report))
+        write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report),
+                     inputs=(model, prices, sample))
     if plot is not None:
         from planner.cli.plot import write_plots
 

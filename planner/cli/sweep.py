@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, progress, set_verbosity, write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, path_value, progress, set_verbosity, write_atomic
 
 EXAMPLES = """
 Examples:
@@ -45,9 +45,9 @@ class SweepFormat(str, Enum):
 
 
 def sweep(
-    matrix: Annotated[Path, typer.Argument(metavar="MATRIX", help="Matrix YAML/JSON (see below).")],
+    matrix: Annotated[Path, typer.Argument(metavar="MATRIX", help="Matrix YAML/JSON (see below).", parser=path_value)],
     format: Annotated[SweepFormat, typer.Option("--format", "-f", help="Table format.")] = SweepFormat.markdown,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the table here (atomically).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the table here (atomically).", parser=path_value)] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Local worker processes.")] = None,
     ray: Annotated[str | None, typer.Option(
         "--ray", help="Ray cluster address (ray://host:10001, auto, or local) instead of the local pool.")] = None,
@@ -67,7 +67,7 @@ def sweep(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        write_atomic(output, text)
+        write_atomic(output, text, inputs=(matrix,))
     if not any(r.status == "ok" for r in rows):
         raise typer.Exit(1)
 

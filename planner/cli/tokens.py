@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, print_json, show_progress, stdout_console
+from planner.cli._options import FormatOpt, TableOrJson, path_value, print_json, show_progress, stdout_console
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -31,7 +31,7 @@ output | completion | response (a chat's final assistant message counts as its o
 """
 
 SampleArg = Annotated[Path, typer.Argument(
-    metavar="SAMPLE", help="Prompt sample: .txt, .jsonl or .json (see the formats below).")]
+    metavar="SAMPLE", help="Prompt sample: .txt, .jsonl or .json (see the formats below).", parser=path_value)]
 TokenizerOpt = Annotated[str, typer.Option(
     "--tokenizer", "-t",
     help="tokenizer.json, SentencePiece or tiktoken .model, .tiktoken, tekken.json, a model folder, "

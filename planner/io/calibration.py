@@ -21,7 +21,12 @@ def load_profile(path: Path, error: type[PlannerError] = SpecError) -> Calibrati
         SpecError: (or `error`) The file is missing, malformed, or a field is invalid; the
             message names the field path.
     """
-    return validate(CalibrationProfile, read_structured(path, error), str(path), error)
+    data = read_structured(path, error)
+    hint = "pass the JSON written by `planner calibrate -o profile.json`"
+    if not isinstance(data, dict) or not {"schema_version", "device", "fitted"} <= set(data):
+        # another JSON (a plan, a config): one line saying so, not one pydantic error per missing field
+        raise error("not a calibration profile (no schema_version, device and fitted)", where=str(path), hint=hint)
+    return validate(CalibrationProfile, data, str(path), error)
 
 
 def profiles_in(directory: Path) -> tuple[CalibrationProfile, ...]:

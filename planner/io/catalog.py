@@ -49,6 +49,12 @@ class Catalog:
             DataError: A data file (GPU, runtime or calibration profile) is malformed; the message names it.
         """
         paths = data_paths(settings)
+        if paths["calibration"].exists() and not paths["calibration"].is_dir():
+            # a file (a profile given where its directory belongs) silently dropped every profile; a missing
+            # directory stays "no profiles", as documented and tested
+            raise DataError("calibration path is not a directory", where=str(paths["calibration"]),
+                            hint="set PLANNER_CALIBRATION_DIR to the directory of profiles (a profile file goes to "
+                                 "--calibration), or unset it")
         bands = paths["calibration"] / "uncertainty.yaml"
         catalog = cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
                       calibrations=newest_profiles(paths["calibration"]),

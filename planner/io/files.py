@@ -4,6 +4,7 @@ one clear `SpecError` / `DataError` line, and writes outputs atomically.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -11,6 +12,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -99,10 +101,15 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
     except RecursionError:
         raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
                     hint=hint or "is it the right file?") from None
-    except (ValueError, OverflowError) as exc:  # an integer of more than 4,300 digits (int_max_str_digits)
-        problem = "a number has more than 4,300 digits" if "digits" in str(exc) else " ".join(str(exc).split())[:120]
-        raise error(f"malformed {kind}: {problem}", where=where,
-                    hint=hint or "numbers must fit a 64-bit float; check the value") from None
+    except (ValueError, OverflowError) as exc:  # a 4,300+ digit integer (int_max_str_digits), or a bad YAML date
+        detail = " ".join(str(exc).split())[:120]
+        if "digits" in detail:
+            problem, fix = "a number has more than 4,300 digits", "numbers must fit a 64-bit float; check the value"
+        elif re.search(r"\b(year|month|day)\b", detail):  # YAML reads 2026-13-45 as a date, then datetime refuses it
+            problem, fix = f"an invalid date ({detail})", "write dates as YYYY-MM-DD with a real month and day"
+        else:
+            problem, fix = detail, "check the value"
+        raise error(f"malformed {kind}: {problem}", where=where, hint=hint or fix) from None
     check_bounds(data, where, error, finite=finite)
     return data
 
@@ -123,9 +130,14 @@ def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *
         if isinstance(value, dict):
             for key, item in value.items():
                 stack.append((item, f"{loc}.{key}" if loc else str(key), depth + 1))
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    refuse_surrogates(key, f"{where}: {loc or '(top level)'} (a key)", error)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 stack.append((item, f"{loc}[{index}]", depth + 1))
+        elif isinstance(value, str):
+            if _SURROGATE.search(value):
+                refuse_surrogates(value, f"{where}: {loc or '(top level)'}", error)
         elif isinstance(value, bool):
             continue
         elif isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
@@ -134,6 +146,20 @@ def check_bounds(data: Any, where: str, error: type[PlannerError] = SpecError, *
         elif finite and isinstance(value, float) and not math.isfinite(value):
             raise error("must be a finite number", where=f"{where}: {loc or '(top level)'}", value=value,
                         hint="write a finite value in the field's unit (see its name)")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON can spell one (`"\\ud800"`), but no UTF-8 text (or output) can hold it."""
+
+
+def refuse_surrogates(text: str, where: str, error: type[PlannerError] = SpecError) -> None:
+    """Refuse a string holding a lone surrogate (from a JSON escape such as `\\ud800` without its pair): it would
+    crash the tokenizer or the UTF-8 output later."""
+    match = _SURROGATE.search(text)
+    if match:
+        raise error(f"holds a lone surrogate escape (\\u{ord(match.group()):04x}), which is not valid Unicode",
+                    where=where, hint="a JSON \\uD800-\\uDFFF escape must be followed by its pair; write the text as "
+                                      "UTF-8")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -188,18 +214,22 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
+FIFO_WAIT_S = 2.0
+"""How long `-o FIFO` waits for a reader to open the FIFO before it is refused (it never blocks forever)."""
+
 _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""
 
 
-def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False) -> None:
+def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False,
+                 inputs: tuple[Path | str | None, ...] = ()) -> None:
     """Write `text` to `path` so that nothing is damaged and no half-written file is left.
 
     `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
     any other path that exists and is not a regular file (a directory, a device, a socket) is refused.
     A regular file, or the regular file a symlink points to, is replaced through a temp file and a
     rename in its own directory; the temp file is removed on any failure, SIGINT included (the CLI
-    turns SIGTERM into the same exit).
+    turns SIGTERM into the same exit). A path that is one of the command's `inputs` is refused.
     """
     if str(path) in _STDOUT_NAMES:
         sys.stdout.write(text)
@@ -226,6 +256,10 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
         if not stat.S_ISREG(st.st_mode):
             raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
                             where=where, value=str(path), hint=hint)
+        for source in inputs:  # `export plan.json -o plan.json` would replace the plan with the script
+            if source is not None and _same_file(path, Path(source)):
+                raise SpecError("output path is the command's own input; it is left alone", where=where,
+                                value=str(path), hint="name another output file")
         path = path.resolve()  # replace the symlink's target, never the symlink
     elif path.is_symlink():
         raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
@@ -257,11 +291,38 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
         raise
 
 
-def _write_in_place(path: Path, text: str, where: str) -> None:
-    """Write to a FIFO (or another file that must not be replaced) through its own open."""
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        with path.open("w", encoding="utf-8") as handle:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # b missing, unreadable or not a path the OS can look up (a repo id)
+        return False
+
+
+def _write_in_place(path: Path, text: str, where: str) -> None:
+    """Write to a FIFO (or another file that must not be replaced) through its own open.
+
+    The open does not block: a FIFO that nobody opens for reading within `FIFO_WAIT_S` is refused
+    (ENXIO) instead of hanging forever.
+    """
+    deadline = time.monotonic() + FIFO_WAIT_S
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            if exc.errno == errno.ENXIO:
+                raise SpecError(f"nobody is reading the FIFO (waited {FIFO_WAIT_S:g} s)", where=where,
+                                value=str(path),
+                                hint="start the reader first (e.g. `cat FIFO &`), or name a regular file") from None
+            raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+                            hint="check the path and its permissions") from None
+    try:
+        os.set_blocking(fd, True)  # the reader is there: from now on, writes wait for it as usual
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
         raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
-                        hint="is anyone reading the FIFO?") from None
+                        hint="did the reader of the FIFO exit early?") from None

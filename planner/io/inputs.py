@@ -140,12 +140,17 @@ def _within_context(inputs: LengthDistribution | None, outputs: LengthDistributi
                     where_in: str, where_out: str) -> None:
     """Refuse given lengths the model's context cannot hold, rather than clipping every request silently."""
     prompt, output = _shortest(inputs) if inputs else 1.0, _shortest(outputs) if outputs else 0.0
+    sampled = inputs is not None and inputs.kind == "empirical"
     if inputs is not None and prompt >= limit:
-        raise SpecError(f"prompts of {prompt:,.0f} tokens do not fit the model's context of {limit:,} tokens",
-                        where=where_in, hint="shorten the prompt lengths (--isl)")
+        what = f"every prompt of the sample has {prompt:,.0f} tokens or more, which does" if sampled \
+            else f"prompts of {prompt:,.0f} tokens do"
+        raise SpecError(f"{what} not fit the model's context of {limit:,} tokens", where=where_in,
+                        hint="sample prompts that fit the context, or give --isl" if sampled
+                        else "shorten the prompt lengths (--isl, or workload.input_tokens in model.yaml)")
     if outputs is not None and prompt + output > limit:
         raise SpecError(f"prompt + output = {prompt + output:,.0f} tokens exceeds the model's context of "
-                        f"{limit:,} tokens", where=where_out, hint="shorten the output lengths (--osl) or the prompts")
+                        f"{limit:,} tokens", where=where_out,
+                        hint="shorten the output lengths (--osl, or workload.output_tokens) or the prompts")
 
 
 def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = True) -> PlanInputs:
@@ -215,9 +220,12 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
         assumptions.append(f"no output lengths in the sample or --osl: assumed {output_dist.describe()} tokens; "
                            "pass --osl or add outputs to the sample")
     limit = model.max_position_embeddings
+    from_sample = f"{sample}: the sample's token counts" if sample else None
     _within_context(input_dist if given[0] else None, output_dist if given[1] else None, limit,
-                    "--isl" if flags.isl else f"{where}: workload.input_tokens",
-                    "--osl" if flags.osl else f"{where}: workload.output_tokens")
+                    "--isl" if flags.isl else f"{where}: workload.input_tokens" if wf.input_tokens is not None
+                    else from_sample or "--isl",
+                    "--osl" if flags.osl else f"{where}: workload.output_tokens" if wf.output_tokens is not None
+                    else from_sample or "--osl")
     input_dist = input_dist.model_copy(update={"max_tokens": min(input_dist.max_tokens or limit, limit - 1)})
     output_dist = output_dist.model_copy(update={"max_tokens": min(output_dist.max_tokens or limit, limit)})
     arrival = flags.arrival or wf.arrival

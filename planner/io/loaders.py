@@ -187,7 +187,28 @@ def load_model_file(path: Path) -> ModelFile:
         raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
                         value=type(data).__name__, hint="see the README section 'model.yaml'")
     refuse_control_characters({k: data.get(k) for k in ("name", "repo_id", "model", "tokenizer")}, str(path))
-    return validate(ModelFile, data, str(path))
+    mf = validate(ModelFile, data, str(path))
+    _check_syntaxes(mf, str(path))
+    return mf
+
+
+def _check_syntaxes(mf: ModelFile, where: str) -> None:
+    """Refuse SLO, length and rate values the file holds that no command could use, in every command that reads
+    the file (`memory`, `estimate` and `check` use only its model, and accepted `ttft_p95: vllm` silently)."""
+    from planner.io import parse
+    from planner.specs.limits import MAX_RPS
+
+    parse.slo(mf.slo, where=f"{where}: slo")
+    wf = mf.workload
+    if wf is None:
+        return
+    if wf.rps is not None and not wf.rps <= MAX_RPS:
+        raise SpecError(f"a request rate must lie in (0, {MAX_RPS:,.0f}] requests/s", value=wf.rps,
+                        where=f"{where}: workload.rps", hint="requests per second, e.g. 20")
+    for name in ("input_tokens", "output_tokens"):
+        value = getattr(wf, name)
+        if value is not None:
+            parse.lengths(value, f"{where}: workload.{name}")
 
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$", re.ASCII)
@@ -200,13 +221,14 @@ def model_path(ref: str, where: str = "MODEL") -> Path:
                                  "(org/name)")
 
 
-def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub) -> ModelSpec:
+def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub, *,
+               where: str = "MODEL") -> ModelSpec:
     """Load a model from a config.json, a model folder, a model.yaml, or a Hugging Face repo id.
 
     Raises:
         SpecError: The file is missing or malformed, or a required field is absent.
     """
-    path = model_path(ref)
+    path = model_path(ref, where)
     if path.is_dir():
         config = path / "config.json"
         if not config.is_file():
@@ -226,7 +248,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
             tensors = safetensors.hub_tensors(ref)
             return _with_checkpoint(spec, tensors, f"{ref} safetensors metadata (hub)")
         return _with_checkpoint(spec, tensors, f"{folder} safetensors headers")
-    raise SpecError("model not found", where="MODEL", value=ref,
+    raise SpecError("model not found", where=where, value=ref,
                     hint="pass a config.json, a model folder, a model.yaml or a Hugging Face repo id (org/name)")
 
 
@@ -238,7 +260,7 @@ def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
         assert mf.model is not None
         target = mf.model
         local = path.parent / model_path(target, f"{path}: model")
-        spec = load_model(str(local) if local.exists() else target)
+        spec = load_model(str(local) if local.exists() else target, where=f"{path}: model")
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})
     return spec

@@ -72,11 +72,25 @@ def check_plausible(report: Report, where: str) -> None:
                    (f"{loc}.max_num_seqs", cand.max_num_seqs, 1, limits.MAX_SEQS, "sequences"),
                    (f"{loc}.max_num_batched_tokens", cand.max_num_batched_tokens, 1, limits.MAX_TOKENS, "tokens"),
                    (f"{loc}.max_model_len", cand.max_model_len, 1, limits.MAX_TOKENS, "tokens")]
+        checks += [(f"{loc}.tp_size", cand.tp_size, 1, 72, "GPUs"), (f"{loc}.pp_size", cand.pp_size, 1, 64, "stages"),
+                   (f"{loc}.dp_size", cand.dp_size, 1, 72, "ranks"), (f"{loc}.ep_size", cand.ep_size, 1, 72 * 64, "GPUs"),
+                   (f"{loc}.gpus_per_replica", cand.gpus_per_replica, 1, 72 * 64, "GPUs")]
     for name, value, low, high, unit in checks:
         if not low <= value <= high:
             raise SpecError(f"implausible value: must lie in [{_num(low)}, {_num(high)}] ({unit})", where=f"{where}: {name}",
-                            value=value, hint="re-create the plan with `planner recommend -o plan.json`; "
-                                              "a hand-edited plan must keep the values a planner run can write")
+                            value=value, hint=_HINT)
+    for loc, cand in candidates:  # the shape fields must describe one deployment (export writes them into flags)
+        shape = cand.tp_size * cand.pp_size * cand.dp_size
+        if cand.disagg is None and cand.gpus_per_replica != shape:
+            raise SpecError(f"gpus_per_replica = {cand.gpus_per_replica} but tp_size x pp_size x dp_size = {shape}",
+                            where=f"{where}: {loc}.gpus_per_replica", hint=_HINT)
+        if cand.total_gpus != cand.replicas * cand.gpus_per_replica:
+            raise SpecError(f"total_gpus = {cand.total_gpus} but replicas x gpus_per_replica = "
+                            f"{cand.replicas * cand.gpus_per_replica}", where=f"{where}: {loc}.total_gpus", hint=_HINT)
+
+
+_HINT = ("re-create the plan with `planner recommend -o plan.json`; a hand-edited plan must keep the values a planner "
+         "run can write")
 
 
 def _num(value: float) -> str:

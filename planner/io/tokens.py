@@ -30,6 +30,7 @@ import numpy as np
 from planner.errors import SpecError
 from planner.io._chat_formats import ChatRejected, Message
 from planner.io._tokenizers import Tokenizer, load_tokenizer
+from planner.io.files import refuse_surrogates
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution
 
@@ -176,6 +177,9 @@ def _records_sample(path: Path, records: Iterator[tuple[str, Any]]) -> Sample:
     locations: list[str] = []
     for location, record in records:
         prompt, output = _parse_record(str(path), location, record)
+        texts = [prompt] if isinstance(prompt, str) else [t for m in prompt for t in (m["role"], m["content"])]
+        for text in (*texts, output or ""):
+            refuse_surrogates(text, f"{path}: {location}")
         prompts.append(prompt)
         outputs.append(output)
         locations.append(location)

@@ -13,11 +13,14 @@ from planner.specs._base import Frozen
 
 
 class PerfConstants(Frozen):
-    """Efficiencies and overheads of the roofline performance model (a runtime profile's `perf:` block)."""
+    """Efficiencies and overheads of the roofline performance model (a runtime profile's `perf:` block).
+
+    Overheads are bounded at 1 s (measured ones are micro- to milliseconds): a larger value is a unit mistake.
+    """
 
     gemm_compute_efficiency: float = Field(gt=0, le=1)
     """Fraction of dense peak FLOP/s large GEMMs reach."""
-    gemm_half_efficiency_tokens: float = Field(gt=0)
+    gemm_half_efficiency_tokens: float = Field(gt=0, le=1e6)
     """GEMM row count (tokens) at which compute efficiency is half of its maximum."""
     weight_bw_efficiency: float = Field(gt=0, le=1)
     """Fraction of peak memory bandwidth reached when streaming weights."""
@@ -25,25 +28,25 @@ class PerfConstants(Frozen):
     """Fraction of peak memory bandwidth reached when reading the KV cache in decode attention."""
     attention_compute_efficiency: float = Field(gt=0, le=1)
     """Fraction of dense peak FLOP/s reached by prefill (flash) attention."""
-    step_overhead_s: float = Field(ge=0)
+    step_overhead_s: float = Field(ge=0, le=1)
     """Fixed time per iteration outside kernels (scheduler, input prep, launches), seconds."""
-    per_seq_overhead_s: float = Field(ge=0)
+    per_seq_overhead_s: float = Field(ge=0, le=1)
     """Extra time per running sequence per iteration (sampling, detokenization), seconds."""
-    per_layer_overhead_s: float = Field(default=0.0, ge=0)
+    per_layer_overhead_s: float = Field(default=0.0, ge=0, le=1)
     """Kernel-launch / framework time per layer per iteration (eager execution without graphs), seconds."""
-    request_overhead_s: float = Field(default=0.0, ge=0)
+    request_overhead_s: float = Field(default=0.0, ge=0, le=1)
     """Latency each request spends outside engine iterations that does not load a shared server (network and
     HTTP round trip), added to TTFT and end-to-end latency, seconds."""
-    frontend_request_s: float = Field(default=0.0, ge=0)
+    frontend_request_s: float = Field(default=0.0, ge=0, le=1)
     """API-server CPU time per request (HTTP handling, request validation, tokenizer setup, the final response),
     seconds; the API server is one FIFO server shared by all requests, so this queues under load."""
-    frontend_prompt_token_s: float = Field(default=0.0, ge=0)
+    frontend_prompt_token_s: float = Field(default=0.0, ge=0, le=1)
     """API-server CPU time per prompt token (tokenization), seconds."""
-    frontend_output_token_s: float = Field(default=0.0, ge=0)
+    frontend_output_token_s: float = Field(default=0.0, ge=0, le=1)
     """API-server CPU time per streamed output token (detokenization, SSE encoding), seconds."""
     allreduce_bw_efficiency: float = Field(gt=0, le=1)
     """Fraction of link bandwidth a tensor-parallel all-reduce reaches."""
-    weight_only_int4_compute_penalty: float = Field(ge=1)
+    weight_only_int4_compute_penalty: float = Field(ge=1, le=100)
     """Slow-down of compute-bound GEMMs with weight-only int4 (dequantization), x."""
     moe_gemm_efficiency_factor: float = Field(gt=0, le=1)
     """Efficiency of grouped expert GEMMs relative to dense GEMMs of the same size."""

@@ -26,22 +26,32 @@ CpuArch = Literal["amd64", "arm64"]
 """Host CPU architecture, as Kubernetes (`kubernetes.io/arch`) and container registries spell it."""
 
 
+MIN_TFLOPS = 0.001
+"""Smallest plausible dense peak, TFLOP/s (a GPU's is above 1; a host CPU calibrated as a device, above 0.01)."""
+MAX_TFLOPS = 100_000.0
+"""Largest plausible dense peak, TFLOP/s (a B200's dense FP4 is 9,000).
+
+These and the other bounds in this module sit one to two orders of magnitude beyond any shipping accelerator and
+catch a value written in the wrong unit or with digits repeated (a `1e-300` TFLOP/s chip predicted a TTFT of
+10^301 s); the error names the file and field."""
+
+
 class PeakTflops(Frozen):
     """Dense peak throughput per input precision in TFLOP/s (TOP/s for int8); never the 2:4-sparse figure."""
 
-    fp32: float = Field(gt=0)
+    fp32: float = Field(ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense FP32 (non-tensor) peak, TFLOP/s."""
-    tf32: float | None = Field(default=None, gt=0)
+    tf32: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense TF32 tensor peak, TFLOP/s; absent where the chip has no TF32."""
-    bf16: float | None = Field(default=None, gt=0)
+    bf16: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense BF16 tensor peak, TFLOP/s; absent where the chip has no BF16 (e.g. Turing)."""
-    fp16: float = Field(gt=0)
+    fp16: float = Field(ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense FP16 tensor peak with FP32 accumulate, TFLOP/s."""
-    fp8: float | None = Field(default=None, gt=0)
+    fp8: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense FP8 tensor peak, TFLOP/s; absent before Ada/Hopper/CDNA3."""
-    int8: float | None = Field(default=None, gt=0)
+    int8: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense INT8 tensor peak, TOP/s."""
-    fp4: float | None = Field(default=None, gt=0)
+    fp4: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense FP4 (NVFP4/MXFP4) tensor peak, TFLOP/s; Blackwell only."""
 
 
@@ -50,17 +60,17 @@ class Interconnect(Frozen):
 
     kind: Literal["nvlink", "xgmi", "pcie"]
     """Fastest GPU-to-GPU link inside a node; `pcie` when there is no NVLink/xGMI."""
-    link_bidir_bw_bytes_per_s: float = Field(gt=0)
+    link_bidir_bw_bytes_per_s: float = Field(ge=1e8, le=1e14)
     """Aggregate GPU-to-GPU bandwidth per GPU, both directions summed, bytes/s (the spec-sheet figure)."""
     pcie_gen: int = Field(ge=3, le=6)
     """PCIe generation of the host link."""
-    pcie_bidir_bw_bytes_per_s: float = Field(gt=0)
+    pcie_bidir_bw_bytes_per_s: float = Field(ge=1e8, le=1e13)
     """Host PCIe bandwidth per GPU, both directions summed, bytes/s."""
     gpus_per_node: int = Field(ge=1, le=72)
     """GPUs reachable over the fast link without the network (largest useful tensor-parallel size)."""
     allreduce_latency_s: float = Field(gt=0, lt=1e-3)
     """Small-message all-reduce latency across the node's GPUs, seconds (per collective)."""
-    network_bw_bytes_per_s: float | None = Field(default=None, gt=0)
+    network_bw_bytes_per_s: float | None = Field(default=None, ge=1e8, le=1e13)
     """Scale-out (RDMA) bandwidth per GPU, one direction, bytes/s, for groups wider than a node (None: unknown,
     the host PCIe link is used)."""
     network_latency_s: float | None = Field(default=None, gt=0, lt=1e-3)
@@ -76,7 +86,7 @@ class Price(Frozen):
     """Instance / SKU the price was read for (e.g. `p5.48xlarge`)."""
     kind: PriceKind = "on_demand"
     """Billing kind."""
-    price_usd_per_gpu_hour: float = Field(gt=0)
+    price_usd_per_gpu_hour: float = Field(ge=0.001, le=1_000)
     """Price of one GPU for one hour in US dollars (instance price / GPUs in the instance)."""
     as_of: dt.date
     """Date the price was read."""
@@ -101,11 +111,11 @@ class Gpu(Sourced):
     """CUDA compute capability (`9.0`), or the AMD gfx target (`gfx942`)."""
     form_factor: str
     """Board form factor (SXM, PCIe, OAM, superchip)."""
-    memory_bytes: int = Field(gt=0)
+    memory_bytes: int = Field(ge=2**30, le=2**42)
     """Device memory capacity as the driver reports it (e.g. nvidia-smi total), bytes."""
-    hbm_bw_bytes_per_s: float = Field(gt=0)
+    hbm_bw_bytes_per_s: float = Field(ge=1e9, le=1e15)
     """Peak device-memory (HBM or GDDR) bandwidth, bytes/s."""
-    tdp_watts: float = Field(gt=0)
+    tdp_watts: float = Field(ge=1, le=10_000)
     """Board power (TDP/TBP), watts."""
     peak_dense_tflops: PeakTflops
     """Dense peak throughput per precision."""

@@ -35,11 +35,11 @@ class MemoryPolicy(Frozen):
     context_outside_fraction: bool = False
     """The CUDA context exists before the runtime measures memory, so it sits in the slack outside the
     fraction instead of reducing the KV cache (vLLM)."""
-    cuda_context_bytes: int = Field(ge=0)
+    cuda_context_bytes: int = Field(ge=0, le=2**36)
     """CUDA/HIP context, cuBLAS workspaces and allocator slack outside the runtime's pools, bytes."""
-    cuda_graph_bytes: int = Field(ge=0)
+    cuda_graph_bytes: int = Field(ge=0, le=2**36)
     """Memory held by captured CUDA graphs at default settings, bytes (0 without graphs)."""
-    activation_scale: float = Field(gt=0)
+    activation_scale: float = Field(gt=0, le=100)
     """Dimensionless multiplier on the planner's per-token activation estimate (1.0 = as modelled)."""
     unquantized_modules: list[ModuleName] = Field(default_factory=list)
     """Modules kept in 16-bit when weights are quantized (e.g. embedding and lm_head)."""
@@ -48,11 +48,11 @@ class MemoryPolicy(Frozen):
 class Scheduler(Frozen):
     """Default continuous-batching scheduler limits."""
 
-    max_num_seqs: int = Field(ge=1)
+    max_num_seqs: int = Field(ge=1, le=65_536)
     """Most sequences running in one iteration (vLLM `--max-num-seqs`, TRT-LLM `max_batch_size`)."""
-    max_num_batched_tokens: int = Field(ge=1)
+    max_num_batched_tokens: int = Field(ge=1, le=2**24)
     """Token budget of one iteration (prefill chunk + decode tokens)."""
-    kv_block_size_tokens: int = Field(ge=1)
+    kv_block_size_tokens: int = Field(ge=1, le=4_096)
     """Tokens per paged KV-cache block."""
     chunked_prefill: bool
     """Whether long prompts are split across iterations by default."""
@@ -79,13 +79,13 @@ class SchedulerOverride(Frozen):
 
     architectures: list[Architecture] = Field(default_factory=list)
     """Applies to these architectures (empty: any)."""
-    min_memory_bytes: int | None = Field(default=None, gt=0)
+    min_memory_bytes: int | None = Field(default=None, gt=0, le=2**42)
     """Applies to GPUs with at least this much memory, bytes."""
-    max_memory_bytes: int | None = Field(default=None, gt=0)
+    max_memory_bytes: int | None = Field(default=None, gt=0, le=2**42)
     """Applies to GPUs with less than this much memory, bytes."""
-    max_num_seqs: int | None = Field(default=None, ge=1)
+    max_num_seqs: int | None = Field(default=None, ge=1, le=65_536)
     """Replacement for `Scheduler.max_num_seqs`."""
-    max_num_batched_tokens: int | None = Field(default=None, ge=1)
+    max_num_batched_tokens: int | None = Field(default=None, ge=1, le=2**24)
     """Replacement for `Scheduler.max_num_batched_tokens`."""
 
     def matches(self, architecture: str, memory_bytes: int) -> bool:
@@ -129,13 +129,13 @@ class Parallelism(Frozen):
     dp_divides_limits: bool = False
     """With attention data parallelism the runtime's default running-request cap and prefill token budget are the
     replica's, split evenly among the ranks (SGLang), rather than each rank's own (vLLM, TensorRT-LLM)."""
-    expert_load_imbalance: float = Field(default=1.0, ge=1)
+    expert_load_imbalance: float = Field(default=1.0, ge=1, le=100)
     """Routed rows of the busiest expert-parallel rank over the mean (a stated assumption, see sources)."""
     all_to_all_low_latency_bw_efficiency: float = Field(default=1.0, gt=0, le=1)
     """Share of the link bandwidth the decode (low-latency) dispatch / combine kernels reach."""
     all_to_all_normal_bw_efficiency: float = Field(default=1.0, gt=0, le=1)
     """Share of the link bandwidth the prefill (normal, high-throughput) dispatch / combine kernels reach."""
-    max_gpus_per_replica: int = Field(ge=1)
+    max_gpus_per_replica: int = Field(ge=1, le=1_024)
     """Largest number of GPUs one replica may span."""
 
 
@@ -144,7 +144,7 @@ class PerfOverride(Frozen):
 
     gemm_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.gemm_compute_efficiency`."""
-    gemm_half_efficiency_tokens: float | None = Field(default=None, gt=0)
+    gemm_half_efficiency_tokens: float | None = Field(default=None, gt=0, le=1e6)
     """See `PerfConstants.gemm_half_efficiency_tokens`."""
     weight_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.weight_bw_efficiency`."""
@@ -152,23 +152,23 @@ class PerfOverride(Frozen):
     """See `PerfConstants.kv_bw_efficiency`."""
     attention_compute_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.attention_compute_efficiency`."""
-    step_overhead_s: float | None = Field(default=None, ge=0)
+    step_overhead_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.step_overhead_s`."""
-    per_seq_overhead_s: float | None = Field(default=None, ge=0)
+    per_seq_overhead_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.per_seq_overhead_s`."""
-    per_layer_overhead_s: float | None = Field(default=None, ge=0)
+    per_layer_overhead_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.per_layer_overhead_s`."""
-    request_overhead_s: float | None = Field(default=None, ge=0)
+    request_overhead_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.request_overhead_s`."""
-    frontend_request_s: float | None = Field(default=None, ge=0)
+    frontend_request_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.frontend_request_s`."""
-    frontend_prompt_token_s: float | None = Field(default=None, ge=0)
+    frontend_prompt_token_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.frontend_prompt_token_s`."""
-    frontend_output_token_s: float | None = Field(default=None, ge=0)
+    frontend_output_token_s: float | None = Field(default=None, ge=0, le=1)
     """See `PerfConstants.frontend_output_token_s`."""
     allreduce_bw_efficiency: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.allreduce_bw_efficiency`."""
-    weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1)
+    weight_only_int4_compute_penalty: float | None = Field(default=None, ge=1, le=100)
     """See `PerfConstants.weight_only_int4_compute_penalty`."""
     moe_gemm_efficiency_factor: float | None = Field(default=None, gt=0, le=1)
     """See `PerfConstants.moe_gemm_efficiency_factor`."""

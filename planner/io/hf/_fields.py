@@ -25,6 +25,10 @@ DTYPES: dict[str, ModelDtype] = {
     "float32": "fp32", "fp32": "fp32", "float": "fp32",
 }
 
+MAX_INT_FIELD = 134_217_728
+"""Largest integer any config field read by a family adapter may hold (2^27; `_plausible.BOUNDS` bounds the common
+fields tighter): a larger one reaches the memory model as "does not fit: needs millions of GiB" instead."""
+
 REQUIRED_HINT = ("a decoder config needs hidden_size, num_hidden_layers, num_attention_heads, "
                  "intermediate_size and vocab_size")
 
@@ -60,6 +64,11 @@ class Fields:
         if value < minimum:
             raise SpecError(f"`{key}` must be an integer >= {minimum}", where=self.where, value=value,
                             hint="check the config against the model card")
+        if value > MAX_INT_FIELD:
+            raise SpecError(f"`{key}` = {value:,} is not a plausible model: no size, count or length in a "
+                            f"config exceeds {MAX_INT_FIELD:,} (the longest published context is 10,485,760 "
+                            "tokens)", where=self.where,
+                            hint="check the config against the model card; is a digit repeated?")
         return value
 
     def opt_int(self, key: str, *, minimum: builtins.int = 1) -> builtins.int | None:

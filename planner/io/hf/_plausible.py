@@ -41,8 +41,55 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
     "kv_lora_rank": (1, 65_536, "published MLA models use a rank of 512"),
     "q_lora_rank": (1, 65_536, "published MLA models use a rank of 1,536"),
     "sliding_window": (1, 134_217_728, "a window longer than any context"),
+    "qk_rope_head_dim": (1, 8_192, "published MLA heads are 64-192 wide"),
+    "qk_nope_head_dim": (0, 8_192, "published MLA heads are 64-192 wide"),
+    "v_head_dim": (1, 8_192, "published MLA heads are 64-192 wide"),
+    "n_shared_experts": (0, 1_024, "published MoE models have at most 8 shared experts"),
+    "first_k_dense_replace": (0, 1_024, "the deepest published LLMs have about 128 layers"),
+    "num_nextn_predict_layers": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
+    "ssm_state_size": (1, 65_536, "published SSM states are 16-256 wide"),
+    "mamba_d_state": (1, 65_536, "published SSM states are 16-256 wide"),
+    "conv_kernel": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "mamba_d_conv": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "linear_conv_kernel_dim": (1, 1_024, "published Mamba and linear-attention convolutions are 4 wide"),
+    "mamba_num_heads": (1, 65_536, "published Mamba-2 layers have at most 256 heads"),
+    "mamba_n_heads": (1, 65_536, "published Mamba-2 layers have at most 256 heads"),
+    "mamba_head_dim": (1, 8_192, "published Mamba-2 heads are 64-128 wide"),
+    "mamba_d_head": (1, 8_192, "published Mamba-2 heads are 64-128 wide"),
+    "n_groups": (1, 65_536, "published Mamba-2 layers use 1-8 groups"),
+    "mamba_n_groups": (1, 65_536, "published Mamba-2 layers use 1-8 groups"),
+    "linear_num_key_heads": (1, 4_096, "published linear-attention layers have at most 64 heads"),
+    "linear_num_value_heads": (1, 4_096, "published linear-attention layers have at most 64 heads"),
+    "linear_key_head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "linear_value_head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "index_head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "global_head_dim": (1, 8_192, "published heads are 64-512 wide"),
+    "index_n_heads": (1, 4_096, "published models have at most 128-256 query heads"),
+    "num_global_key_value_heads": (1, 4_096, "published models have at most 128-256 KV heads"),
+    "index_topk": (1, 1_048_576, "published sparse attention selects 2,048 tokens"),
+    "intermediate_size_mlp": (1, 1_048_576, "the widest published MLPs are about 73,728 wide"),
+    "shared_intermediate_size": (0, 1_048_576, "published shared experts are at most 20,480 wide"),
+    "moe_shared_expert_intermediate_size": (0, 1_048_576, "published shared experts are at most 20,480 wide"),
+    "sliding_window_size": (1, 134_217_728, "a window longer than any context"),
+    "attention_chunk_size": (1, 134_217_728, "a chunk longer than any context"),
+    "type_vocab_size": (0, 1_024, "published encoders have 1-2 token types"),
+    "num_kv_shared_layers": (0, 1_024, "the deepest published LLMs have about 128 layers"),
+    "mtp_num_hidden_layers": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
+    "num_mtp_modules": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
+    **{key: (1, 1_024, "a layer period longer than the deepest published LLMs (about 128 layers)")
+       for key in ("decoder_sparse_step", "moe_layer_freq", "interleave_moe_layer_step", "full_attention_interval",
+                   "sliding_window_pattern", "attn_layer_period", "expert_layer_period", "no_rope_layer_interval")},
 }
 """Integer config fields with their plausible range; a present value outside it is refused."""
+
+WITHIN_DEPTH = {
+    "first_k_dense_replace": "no layer would hold the experts the config describes",
+    "num_kv_shared_layers": "more layers would share a KV cache than the model has",
+    **{key: "the pattern would never repeat within the model" for key in (
+        "decoder_sparse_step", "moe_layer_freq", "interleave_moe_layer_step", "full_attention_interval",
+        "sliding_window_pattern", "attn_layer_period", "expert_layer_period", "no_rope_layer_interval")},
+}
+"""Fields that count or step over layers, so cannot exceed `num_hidden_layers` (bools are refused before)."""
 
 MAX_PARAMS = 100_000_000_000_000
 """Most parameters a plausible config may imply (10^14: the largest published models hold about 2 x 10^12)."""
@@ -55,8 +102,10 @@ def check_fields(config: dict[str, Any], where: str) -> None:
     for prefix, part in (("", config), *((f"{k}.", config[k]) for k in _NESTED if isinstance(config.get(k), dict))):
         for key, (low, high, reason) in BOUNDS.items():
             value = part.get(key)
-            if value is None or (key == "sliding_window" and isinstance(value, bool)):
-                continue  # `sliding_window: false` is how some configs say "no window"
+            if value is None or (key == "sliding_window" and value is False):
+                continue  # `sliding_window: false` is how some configs say "no window" (`true` is no width)
+            if key == "moe_layer_freq" and isinstance(value, list):
+                continue  # a per-layer 0/1 list (MiMo-V2), read by the family adapter
             if isinstance(value, bool) or not isinstance(value, int):
                 raise SpecError(f"`{prefix}{key}` must be an integer", where=where, value=_short(value),
                                 hint="check the config against the model card (whole numbers, no quotes or "
@@ -68,6 +117,13 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 raise SpecError(f"`{prefix}{key}` = {value:,} is not a plausible model: it must lie in "
                                 f"[{low:,}, {high:,}] ({reason})", where=where,
                                 hint="check the config against the model card; is a digit repeated?")
+        layers = part.get("num_hidden_layers")
+        for key in WITHIN_DEPTH:
+            value = part.get(key)
+            if isinstance(value, int) and isinstance(layers, int) and value > layers:
+                raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
+                                f"{WITHIN_DEPTH[key]}", where=where,
+                                hint="check the config against the model card (these count or step over layers)")
 
 
 def check_spec(spec: ModelSpec, where: str) -> None:
