@@ -184,7 +184,7 @@ class _Run:
         pending, inbound, waiting, prefilling, decoding = (self.pending, self.inbound, self.waiting, self.prefilling,
                                                            self.decoding)
         reqs, heappop = self.reqs, heapq.heappop
-        on_demand, mixed, spec_k, n_total = not cfg.reserve_full, cfg.mixed, self.spec_k, self.n_total
+        on_demand, spec_k, n_total = not cfg.reserve_full, self.spec_k, self.n_total
         while self.completed < n_total:
             t = self.t
             if pending and pending[0].arrival_s <= t:
@@ -208,7 +208,7 @@ class _Run:
                     if not self.preempt_newest():
                         break
             chunks = plan.chunks
-            n_dec = len(decoding) if (mixed or not chunks) else 0
+            n_dec = scheduler.decodes_with(plan, len(decoding))
             if not chunks and n_dec == 0:
                 nxt = self._next_event_s()
                 if nxt < math.inf:
