@@ -225,60 +225,9 @@ class PerfModel:
         ring = 2 * (tp - 1) / tp if tp > 1 else 0.0
         allreduce_s_per_byte = ring / (link_uni * eff.allreduce_bw_efficiency) if tp > 1 else 0.0
         attn_peak = (gpu.peak_tflops(sixteen) or gpu.peak_dense_tflops.fp16) * 1e12
-        tab: dict[str, object] = {}
-        index = tabled.table_index(dep) if (eff.use_op_tables or eff.use_moe_tables) and not eff.gemm_curve else None
-        if index is not None:
-            used: list[str] = []
-            tab_gemms = []
-            dense = eff.use_op_tables  # else only the routed experts (use_moe_tables)
-            for place, g in zip(shard.placements(dep), gemms) if dense else ():
-                if g.copies != 1 or g.all_rows:  # group-wide dense layers stay on the roofline
-                    continue
-                grid = next((gr for d in tabled.gemm_dtypes(place.quant, arch_name)
-                             if (gr := index.find("gemm", dtype=d)) is not None), None)
-                if grid is not None:
-                    tab_gemms.append(tabled.TabledGemm(grid, g.n_local, g.k_local, g.layers, g.peak_flops,
-                                                       place.bytes_per_weight, gpu.hbm_bw_bytes_per_s,
-                                                       g.per_token_rows))
-            if tab_gemms:
-                used.append("GEMM")
-                tab["_tab_gemms"] = tuple(tab_gemms)
-                tab["_tabled_names"] = frozenset(g.name for g, p in zip(gemms, shard.placements(dep))
-                                                 if g.copies == 1 and not g.all_rows
-                                                 and tabled.gemm_dtypes(p.quant, arch_name)
-                                                 and any(index.find("gemm", dtype=d)
-                                                         for d in tabled.gemm_dtypes(p.quant, arch_name)))
-            if dense and a.kind != "mla":
-                prefill, decode = tabled.attention_grids(index, max(1, math.ceil(a.num_kv_heads / tp)), a.head_dim,
-                                                         dep.kv_dtype)
-                if prefill or decode:
-                    used.append("attention")
-                    tab["_tab_attention"] = tabled.TabledAttention(prefill, decode, max(1.0, heads_local), attn_pair,
-                                                                   decode_ctx, ref_bytes, attn_peak,
-                                                                   gpu.hbm_bw_bytes_per_s)
-            experts = [g for g in gemms if g.copies > 1]
-            if model.moe is not None and experts and dep.ep_size == 1:  # tables of tensor-sharded experts
-                ckpt = model.quantization
-                grid = tabled.moe_grid(
-                    index, tabled.moe_dtypes(dep.quant, arch_name, ckpt is not None and ckpt.format == "fp8"),
-                    gated=model.mlp_gated, hidden=model.hidden_size, inter=model.moe.expert_intermediate_size,
-                    num_experts=model.moe.num_experts, topk=model.moe.num_experts_per_tok, sharding="tp")
-                if grid is not None:
-                    used.append("MoE")
-                    layers = experts[0].layers
-                    tab["_tab_moe"] = tabled.TabledMoe(
-                        grid, shard.expert_tp(dep), layers, sum(g.flops_per_row for g in experts) / layers,
-                        sum(g.weight_bytes for g in experts) / layers, model.moe.num_experts,
-                        model.moe.num_experts_per_tok, experts[0].peak_flops, gpu.hbm_bw_bytes_per_s)
-            if dense and tp > 1:
-                grid = index.find("all_reduce", dtype="bf16")
-                if grid is not None:
-                    used.append("all-reduce")
-                    tab["_tab_allreduce"] = tabled.TabledAllReduce(grid, tp, link.allreduce_latency_s,
-                                                                   allreduce_s_per_byte)
-            if used:
-                eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
-                                                       f"{tabled.table_sources(index)}), else {eff.source}"})
+        tab, eff = tabled.wire(dep, eff, gemms, heads_local=heads_local, attn_pair=attn_pair,
+                               decode_ctx=decode_ctx, ref_bytes=ref_bytes, attn_peak_flops=attn_peak,
+                               allreduce_s_per_byte=allreduce_s_per_byte)
         dp_ep = alltoall.dp_ep_fields(dep)
         allreduces = 2 * model.num_layers
         if dep.dp_size > 1:

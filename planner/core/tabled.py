@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from planner.core import shard
 from planner.core.optables import Grid, TableIndex, index_of, nearest_file
 from planner.specs.deployment import Deployment
+from planner.specs.efficiency import Efficiency
 from planner.specs.hardware import Architecture
 from planner.specs.runtime import Quant
 
@@ -202,3 +205,96 @@ def attention_grids(index: TableIndex, kv_heads: int, head_dim: int,
 def table_sources(index: TableIndex) -> str:
     """Where a file's tables were published (the part of each provenance source before its file path)."""
     return ", ".join(sorted({p.source.split(":")[0] for p in index.file.provenance.values()}))
+
+
+class GemmGroup(Protocol):
+    """What wiring a table to a linear-layer group needs to know of it (`planner.core.perf`'s groups)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def n_local(self) -> float: ...
+    @property
+    def k_local(self) -> float: ...
+    @property
+    def weight_bytes(self) -> float: ...
+    @property
+    def layers(self) -> int: ...
+    @property
+    def copies(self) -> int: ...
+    @property
+    def peak_flops(self) -> float: ...
+    @property
+    def per_token_rows(self) -> bool: ...
+    @property
+    def all_rows(self) -> bool: ...
+    @property
+    def flops_per_row(self) -> float: ...
+
+
+def wire(dep: Deployment, eff: Efficiency, gemms: Sequence[GemmGroup], *, heads_local: float, attn_pair: float,
+         decode_ctx: float, ref_bytes: float, attn_peak_flops: float,
+         allreduce_s_per_byte: float) -> tuple[dict[str, object], Efficiency]:
+    """The measured tables that time `dep`'s operators (as PerfModel fields: dense GEMMs, attention, routed
+    experts, all-reduce), and `eff` with its source naming them; ({}, eff) where none apply.
+
+    `gemms` are the deployment's linear groups in `shard.placements(dep)` order; the other arguments are the
+    roofline constants the table wrappers fall back to outside their grids.
+    """
+    model, gpu, tp = dep.model, dep.gpu, dep.tp_size
+    arch_name = gpu.architecture
+    a = model.attention
+    link = gpu.interconnect
+    tab: dict[str, object] = {}
+    index = table_index(dep) if (eff.use_op_tables or eff.use_moe_tables) and not eff.gemm_curve else None
+    if index is not None:
+        used: list[str] = []
+        tab_gemms = []
+        dense = eff.use_op_tables  # else only the routed experts (use_moe_tables)
+        for place, g in zip(shard.placements(dep), gemms) if dense else ():
+            if g.copies != 1 or g.all_rows:  # group-wide dense layers stay on the roofline
+                continue
+            grid = next((gr for d in gemm_dtypes(place.quant, arch_name)
+                         if (gr := index.find("gemm", dtype=d)) is not None), None)
+            if grid is not None:
+                tab_gemms.append(TabledGemm(grid, g.n_local, g.k_local, g.layers, g.peak_flops,
+                                            place.bytes_per_weight, gpu.hbm_bw_bytes_per_s, g.per_token_rows))
+        if tab_gemms:
+            used.append("GEMM")
+            tab["_tab_gemms"] = tuple(tab_gemms)
+            tab["_tabled_names"] = frozenset(g.name for g, p in zip(gemms, shard.placements(dep))
+                                             if g.copies == 1 and not g.all_rows
+                                             and gemm_dtypes(p.quant, arch_name)
+                                             and any(index.find("gemm", dtype=d)
+                                                     for d in gemm_dtypes(p.quant, arch_name)))
+        if dense and a.kind != "mla":
+            prefill, decode = attention_grids(index, max(1, math.ceil(a.num_kv_heads / tp)), a.head_dim,
+                                              dep.kv_dtype)
+            if prefill or decode:
+                used.append("attention")
+                tab["_tab_attention"] = TabledAttention(prefill, decode, max(1.0, heads_local), attn_pair,
+                                                        decode_ctx, ref_bytes, attn_peak_flops,
+                                                        gpu.hbm_bw_bytes_per_s)
+        experts = [g for g in gemms if g.copies > 1]
+        if model.moe is not None and experts and dep.ep_size == 1:  # tables of tensor-sharded experts
+            ckpt = model.quantization
+            grid = moe_grid(
+                index, moe_dtypes(dep.quant, arch_name, ckpt is not None and ckpt.format == "fp8"),
+                gated=model.mlp_gated, hidden=model.hidden_size, inter=model.moe.expert_intermediate_size,
+                num_experts=model.moe.num_experts, topk=model.moe.num_experts_per_tok, sharding="tp")
+            if grid is not None:
+                used.append("MoE")
+                layers = experts[0].layers
+                tab["_tab_moe"] = TabledMoe(
+                    grid, shard.expert_tp(dep), layers, sum(g.flops_per_row for g in experts) / layers,
+                    sum(g.weight_bytes for g in experts) / layers, model.moe.num_experts,
+                    model.moe.num_experts_per_tok, experts[0].peak_flops, gpu.hbm_bw_bytes_per_s)
+        if dense and tp > 1:
+            grid = index.find("all_reduce", dtype="bf16")
+            if grid is not None:
+                used.append("all-reduce")
+                tab["_tab_allreduce"] = TabledAllReduce(grid, tp, link.allreduce_latency_s, allreduce_s_per_byte)
+        if used:
+            eff = eff.model_copy(update={"source": f"measured tables {index.file.label} ({', '.join(used)}; "
+                                                   f"{table_sources(index)}), else {eff.source}"})
+    return tab, eff
