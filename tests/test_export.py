@@ -181,12 +181,12 @@ def test_scaling_thresholds_follow_headroom_and_concurrency(plans):
     assert scaling(rec, 1.0).in_flight_per_replica >= s.in_flight_per_replica
 
 
-def test_k8s_sglang_enables_metrics(plans):
+def test_k8s_sglang_enables_metrics(plans, catalog):
     """SGLang in Kubernetes gets --enable-metrics and scales on sglang:num_queue_reqs."""
     docs = list(yaml.safe_load_all(run("export", str(plans["sglang"]), "--to", "k8s").stdout))
     container = docs[0]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["python3"] and "--enable-metrics" in container["args"]
-    metrics = Catalog.load().runtimes["sglang"].launch.metrics
+    metrics = catalog.runtimes["sglang"].launch.metrics
     assert metrics is not None and metrics.waiting == "sglang:num_queue_reqs"
     assert metrics.waiting in docs[2]["spec"]["triggers"][0]["metadata"]["query"]
 
@@ -272,11 +272,11 @@ def test_foreign_file_exits_2(tmp_path):
     assert result.stderr.splitlines()[0] == f"Error: {path}: not a planner report (no schema_version)"
 
 
-def test_unknown_target_is_a_usage_error(plans):
+def test_unknown_target_is_a_usage_error(plans, catalog):
     """--to outside the known targets is refused by the CLI (exit 2) and by the library."""
     assert run("export", str(plans["small"]), "--to", "ollama").exit_code == 2
     with pytest.raises(Exception, match="unknown export target"):
-        export(load_report(plans["small"]), "ollama", Catalog.load())
+        export(load_report(plans["small"]), "ollama", catalog)
 
 
 def test_output_file_is_written_atomically(plans, tmp_path):
@@ -299,12 +299,12 @@ RULE_CASES = [("vllm", "multi"), ("vllm", "amd"), ("vllm", "fp8"), ("vllm", "emb
 
 
 @pytest.mark.parametrize(("runtime", "plan"), RULE_CASES)
-def test_exported_command_passes_the_runtime_rules(plans, runtime, plan):
+def test_exported_command_passes_the_runtime_rules(plans, catalog, runtime, plan):
     """The exported script's command, split by the shell, is what the runtime's own parser accepts (program,
     model, every flag known with a valid value) and passes its start-up checks on the planned GPU."""
     result = run("export", str(plans[plan]), "--to", runtime)
     assert result.exit_code == 0, result.output
-    assert_script_starts(result.stdout, runtime, load_report(plans[plan]), Catalog.load())
+    assert_script_starts(result.stdout, runtime, load_report(plans[plan]), catalog)
 
 
 def test_rules_refuse_what_the_runtimes_refuse(catalog):
@@ -453,10 +453,9 @@ def assert_script_starts(text: str, runtime: str, report, catalog: Catalog) -> N
 
 
 @pytest.mark.parametrize("plan", ["multi", "sglang", "trtllm", "amd", "sglang_amd", "tgi", "arm", "embed"])
-def test_manifests_validate_pin_the_image_and_the_gpu(plans, plan):
+def test_manifests_validate_pin_the_image_and_the_gpu(plans, catalog, plan):
     """k8s and kserve exports validate (kubernetes-validate strict, KEDA and KServe schemas), pin the image to the
     profiled version and the pod to the planned GPU model and CPU architecture."""
-    catalog = Catalog.load()
     rec = rec_of(plans[plan])
     docs = list(yaml.safe_load_all(run("export", str(plans[plan]), "--to", "k8s").stdout))
     assert docs[-1]["kind"] == "ScaledObject"  # every runtime planned here exports a metric to scale on
@@ -471,14 +470,14 @@ EXAMPLES = ["chat-llama-3.1-8b", "embeddings-bge", "moe-qwen3-30b-a3b", "rag-lla
 @pytest.mark.slow
 @pytest.mark.parametrize("gpus", [None, "mi300x"])
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_every_example_exports_or_is_refused(tmp_path, example, gpus):
+def test_every_example_exports_or_is_refused(tmp_path, catalog, example, gpus):
     """Each shipped example (as planned, and re-planned on an AMD GPU) exports to every target either as a
     command the runtime's rules accept and manifests that validate, or exit 2 with one Error and one hint line."""
     plan = tmp_path / "plan.json"
     flags = ["--gpus", gpus] if gpus else []
     result = run("recommend", str(ROOT / "examples" / example / "model.yaml"), *flags, "-o", str(plan))
     assert result.exit_code == 0, result.output
-    report, catalog = load_report(plan), Catalog.load()
+    report = load_report(plan)
     exported = 0
     for to in ("vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"):
         result = run("export", str(plan), "--to", to)

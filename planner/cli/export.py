@@ -80,7 +80,7 @@ def export(
     _k8s_name(namespace, "--namespace", first="a-z0-9")
     _http_url(prometheus_url, "--prometheus-url")
     report = load_report(plan)
-    result = build(report, to.value, Catalog.load(), name=name, namespace=namespace,
+    result = build(report, to.value, Catalog.load(tables=False), name=name, namespace=namespace,
                    prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))
     for warning in result.warnings:
         warn(warning)
