@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.core.arch import count_params, kv_bytes_per_token, state_bytes_per_seq
+from planner.core.arch import count_params, kv_bytes_per_token, kv_read_groups, state_bytes_per_seq
 from planner.errors import SpecError
 from planner.io.hf import parse_hf_config
 
@@ -251,3 +251,80 @@ def test_unknown_family_without_standard_fields_is_refused(tiny_config):
     del tiny_config["intermediate_size"]
     with pytest.raises(SpecError, match="none of intermediate_size"):
         parse_hf_config({**tiny_config, "model_type": "my_new_arch"}, "x")
+
+
+def _gemma3n(layers: int, width: int, shared_kv: int) -> dict:
+    """A Gemma 3n config (Gemma3nForConditionalGeneration) with the published E2B / E4B text shapes; the towers'
+    configs name their encoders (the vision one a timm architecture)."""
+    text = {"model_type": "gemma3n_text", "hidden_size": 2048, "hidden_size_per_layer_input": 256,
+            "vocab_size": 262400, "vocab_size_per_layer_input": 262144, "num_attention_heads": 8,
+            "num_key_value_heads": 2, "head_dim": 256, "num_hidden_layers": layers, "intermediate_size": [width] * layers,
+            "num_kv_shared_layers": shared_kv, "sliding_window": 512, "max_position_embeddings": 32768,
+            "layer_types": (["sliding_attention"] * 4 + ["full_attention"]) * (layers // 5), "laurel_rank": 64,
+            "altup_num_inputs": 4, "altup_active_idx": 0, "final_logit_softcapping": 30.0,
+            "activation_sparsity_pattern": [0.95] * 10 + [0.0] * (layers - 10)}
+    return {"architectures": ["Gemma3nForConditionalGeneration"], "model_type": "gemma3n", "text_config": text,
+            "vision_config": {"model_type": "gemma3n_vision", "architecture": "mobilenetv5_300m_enc",
+                              "hidden_size": 2048, "vocab_size": 128},
+            "audio_config": {"model_type": "gemma3n_audio", "hidden_size": 1536, "vocab_size": 128,
+                             "conf_num_hidden_layers": 12, "conf_num_attention_heads": 8, "conf_conv_kernel_size": 5,
+                             "input_feat_size": 128, "sscp_conv_channel_size": [128, 32]},
+            "torch_dtype": "bfloat16"}
+
+
+@pytest.mark.parametrize(("layers", "width", "shared_kv", "published"), [(35, 16384, 15, 7.85e9), (30, 8192, 10, 5.44e9)],
+                         ids=["E4B", "E2B"])
+def test_gemma3n_counts_text_audio_and_vision(layers, width, shared_kv, published):
+    """Gemma 3n: the text model exactly by hand (per-layer embeddings, LAuReL, AltUp, q/k norms), the audio conformer
+    exactly by hand, and the total against the checkpoint (Hugging Face pages: E4B 7.85B, E2B 5.44B params; the
+    cards' 'raw parameter count' 8B / 5B)."""
+    spec = parse_hf_config(_gemma3n(layers, width, shared_kv), "gemma-3n")
+    h, ple, r = 2048, 256, 64
+    per_layer = (2 * h * h + 2 * h * 512                      # q, o; k, v (2 KV heads x 256)
+                 + 2 * 256                                    # q_norm, k_norm (v_norm has no scale)
+                 + 3 * h * width                              # gate, up, down
+                 + 2 * h * ple + 2 * h * r                    # per-layer input gate / projection, LAuReL
+                 + h * 4 + 4 * 16 + 4 * 4                     # AltUp router, prediction and correction coefficients
+                 + 8 * h)                                     # 4 sandwich norms, LAuReL, PLE, router norm, out scale
+    text = (262400 * h + 262144 * layers * ple + h * layers * ple  # embeddings, per-layer table, its projection
+            + 6 * h * h + ple + h + layers * per_layer)            # AltUp (un)embed projections, two norms
+    counts = count_params(spec)
+    assert counts.total - counts.vision == text and counts.active == text
+    a = 1536
+    audio = (9 * 128 + 128 + 128 * 32 * 9 + 32 + 32 * 32 * a          # subsampling convs, norms, input projection
+             + 12 * (24 * a * a + 14 * a + a // 8)                     # conformer blocks
+             + 128 * a + 2 * a + a * h)                                # its embedder
+    assert audio == 681_348_640 + 128 * a + 2 * a + a * h
+    vision = 294_000_000 + 128 * h + 2 * h + h * h
+    assert counts.vision == audio + vision and spec.vision is not None and "audio" in spec.vision.kind
+    assert counts.total == pytest.approx(published, rel=0.005)
+    # KV: the last `shared_kv` layers reuse earlier layers' KV; 2 KV heads x 256 x K and V x 2 bytes per own layer
+    assert kv_bytes_per_token(spec, 2) == (layers - shared_kv) * 2 * 2 * 256 * 2
+    assert [layer.intermediate_size or spec.intermediate_size for layer in spec.layers] == [width] * layers
+    # decode attention still reads the shared KV in the sharing layers: every layer's 2,048 bytes per token
+    assert sum(per_token for _, per_token in kv_read_groups(spec, 2)) == layers * 2 * 2 * 256 * 2
+
+
+def test_gemma4_per_layer_embeddings():
+    """A Gemma 4 E-model's per-layer embeddings add their table, the hidden-state projection and norm, and each
+    layer's gate, projection and post norm to the same config without them."""
+    base = {"architectures": ["Gemma4ForCausalLM"], "model_type": "gemma4_text", "hidden_size": 1536,
+            "intermediate_size": 6144, "num_hidden_layers": 35, "num_attention_heads": 8, "num_key_value_heads": 1,
+            "head_dim": 256, "global_head_dim": 512, "vocab_size": 262144, "max_position_embeddings": 131072,
+            "sliding_window": 512, "layer_types": (["sliding_attention"] * 4 + ["full_attention"]) * 7}
+    plain = count_params(parse_hf_config(base, "x")).total
+    with_ple = count_params(parse_hf_config({**base, "hidden_size_per_layer_input": 256,
+                                             "vocab_size_per_layer_input": 262144}, "x")).total
+    h, n, p = 1536, 35, 256
+    assert with_ple - plain == 262144 * n * p + h * n * p + p + n * (2 * h * p + h)
+
+
+def test_gemma3n_per_layer_widths_are_checked():
+    """A MatFormer width list must hold one positive integer per layer."""
+    config = _gemma3n(35, 16384, 15)
+    config["text_config"]["intermediate_size"] = [16384] * 34
+    with pytest.raises(SpecError, match="one per layer"):
+        parse_hf_config(config, "x")
+    config["text_config"]["intermediate_size"] = [16384] * 34 + [0]
+    with pytest.raises(SpecError, match=r"intermediate_size\[\]"):
+        parse_hf_config(config, "x")

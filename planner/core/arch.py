@@ -171,6 +171,25 @@ def _layer_linears(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
     for _ in range(layer.linear_blocks):
         yield ("linear_replacement", "mlp", spec.hidden_size, spec.hidden_size, False, "row", 1, 1)
     yield from _feed_forward(spec, layer)
+    yield from _residual_extras(spec)
+
+
+def _residual_extras(spec: ModelSpec) -> Iterator[_Key]:
+    """Gemma 3n / Gemma 4 E-model additions to every layer's residual path (transformers Gemma3nTextDecoderLayer):
+    the per-layer input gate and projection, the LAuReL branch, and the AltUp router and coefficient matrices."""
+    h = spec.hidden_size
+    if spec.per_layer_input_size:
+        p = spec.per_layer_input_size
+        yield ("per_layer_input_gate", "mlp", h, p, False, "replicated", 1, 1)
+        yield ("per_layer_projection", "mlp", p, h, False, "replicated", 1, 1)
+    if spec.laurel_rank:
+        yield ("laurel.linear_left", "mlp", h, spec.laurel_rank, False, "replicated", 1, 1)
+        yield ("laurel.linear_right", "mlp", spec.laurel_rank, h, False, "replicated", 1, 1)
+    if spec.altup_inputs > 1:
+        n = spec.altup_inputs
+        yield ("altup.modality_router", "mlp", h, n, False, "replicated", 1, 1)
+        yield ("altup.prediction_coefs", "mlp", n, n * n, False, "replicated", 1, 1)
+        yield ("altup.correction_coefs", "mlp", n, n, False, "replicated", 1, 1)
 
 
 _MEMO: dict[tuple[str, int], tuple[ModelSpec, Any]] = {}
@@ -209,6 +228,11 @@ def _linears(spec: ModelSpec) -> list[Linear]:
         out.append(Linear("lm_head_bias", "lm_head", 0, spec.vocab_size, True, 1, "column"))
     if spec.pooler:
         out.append(Linear("pooler", "mlp", h, h, True, 1, "replicated"))
+    if spec.per_layer_input_size:  # the hidden state's share of every layer's per-layer input
+        out.append(Linear("per_layer_model_projection", "mlp", h, spec.num_layers * spec.per_layer_input_size,
+                          False, 1, "replicated"))
+    if spec.altup_inputs > 1:  # AltUp: streams 2..n projected from the embedding, and back before the final norm
+        out.append(Linear("altup_projections", "mlp", h, h, False, 2 * (spec.altup_inputs - 1), "replicated"))
     return out
 
 
@@ -216,7 +240,8 @@ class ParamCounts(Frozen):
     """Exact parameter counts of a model, by part."""
 
     embedding: int = Field(ge=0)
-    """Token embedding (plus learned position / token-type embeddings and their norm)."""
+    """Token embedding (plus learned position / token-type embeddings and their norm, and the per-layer embedding
+    table of Gemma 3n / Gemma 4 E-models)."""
     lm_head: int = Field(ge=0)
     """Output projection (0 when tied to the embedding)."""
     attention: int = Field(ge=0)
@@ -306,6 +331,7 @@ def count_params(spec: ModelSpec) -> ParamCounts:
 def _count_params(spec: ModelSpec) -> ParamCounts:
     h = spec.hidden_size
     embedding = spec.vocab_size * h + spec.learned_positions * h + spec.type_vocab_size * h
+    embedding += spec.per_layer_input_vocab * spec.num_layers * spec.per_layer_input_size  # embed_tokens_per_layer
     if spec.embedding_norm:
         embedding += _norm_params(spec)
     groups: dict[str, int] = {"attention": 0, "ssm": 0, "mlp": 0, "experts": 0, "shared_experts": 0,
@@ -321,6 +347,7 @@ def _count_params(spec: ModelSpec) -> ParamCounts:
         norms += _layer_norms(spec, layer) * _norm_params(spec)
     if spec.final_norm:
         norms += _norm_params(spec)
+    norms += spec.per_layer_input_size  # per_layer_projection_norm
     vision = spec.vision.params if spec.vision else 0
     total = embedding + sum(groups.values()) + norms + vision
     return ParamCounts(
@@ -459,12 +486,14 @@ def kv_read_groups(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int = 1) -> 
     """What decode attention reads per cached token, layer by layer: (cap on the tokens read, bytes per token).
 
     Sliding and chunked layers read at most their window; a DSA layer's attention reads its top-k tokens
-    while its indexer scans every cached key; layers without softmax attention read no KV.
+    while its indexer scans every cached key; layers without softmax attention read no KV. A layer sharing an
+    earlier layer's KV (Gemma 3n / 4) stores none but reads that layer's.
     """
     out: list[tuple[int | None, float]] = []
     a = spec.attention
     for layer in spec.layers:
-        per_token = layer_kv_bytes_per_token(spec, layer, kv_dtype_bytes, tp_size)
+        own_kv = layer.model_copy(update={"kv_shared": False}) if layer.kv_shared else layer
+        per_token = layer_kv_bytes_per_token(spec, own_kv, kv_dtype_bytes, tp_size)
         if per_token <= 0:
             continue
         if a.indexer:

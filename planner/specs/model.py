@@ -18,7 +18,7 @@ from planner.specs.runtime import Quant
 
 Family = Literal[
     "llama", "llama4", "mistral", "mixtral", "mistral3", "qwen", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
-    "qwen3_next", "qwen3_5", "qwen3_vl", "gemma", "gemma2", "gemma3", "gemma4", "phi3", "phi3_v", "deepseek",
+    "qwen3_next", "qwen3_5", "qwen3_vl", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "phi3", "phi3_v", "deepseek",
     "deepseek_v32", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "bert", "other",
@@ -385,6 +385,15 @@ class ModelSpec(Frozen):
     """The config's `architectures[0]` as written (what runtimes dispatch on)."""
     parallel_block: bool = False
     """Attention and MLP read the same normed input (GPT-J, GPT-NeoX, Cohere, Falcon-H1)."""
+    per_layer_input_size: int = Field(default=0, ge=0)
+    """Per-layer embedding width (Gemma 3n, Gemma 4 E-models): a second token embedding holds a slice of this
+    width for every layer, projected from the hidden state too and gated into each layer's residual; 0 for none."""
+    per_layer_input_vocab: int = Field(default=0, ge=0)
+    """Tokens of the per-layer embedding table."""
+    altup_inputs: int = Field(default=0, ge=0)
+    """AltUp residual streams (Gemma 3n: 4, one active; the others are projections of it); 0 for none."""
+    laurel_rank: int = Field(default=0, ge=0)
+    """Width of the LAuReL low-rank residual branch in every layer (Gemma 3n); 0 for none."""
     quantization: QuantConfig | None = None
     """Quantization the checkpoint ships in, if any."""
     vision: VisionSpec | None = None

@@ -19,13 +19,18 @@ from planner.io.hf import _classic, _hybrid, _moe, _plausible
 from planner.io.hf._build import Draft, Recipe, build
 from planner.io.hf._fields import dtype_of
 from planner.io.hf._quant import hf_quant_config, quant_config
-from planner.io.hf._vision import vision_params
+from planner.io.hf._vision import gemma3n_audio, vision_params
 from planner.specs.model import LayerSpec, ModelSpec, QuantConfig, VisionSpec
 
 __all__ = ["RECIPES", "hf_quant_config", "parse_hf_config", "recipe_for"]
 
 _GEMMA3_TEXT = {"vocab_size": 262208, "max_position_embeddings": 131072, "head_dim": 256, "sliding_window": 4096,
                 "sliding_window_pattern": 6, "num_key_value_heads": 4}
+
+_GEMMA3N_TEXT = {"vocab_size": 262400, "vocab_size_per_layer_input": 262144, "hidden_size_per_layer_input": 256,
+                 "max_position_embeddings": 32768, "head_dim": 256, "sliding_window": 512, "num_key_value_heads": 2,
+                 "num_attention_heads": 8, "laurel_rank": 64, "altup_num_inputs": 4, "num_kv_shared_layers": 15}
+"""transformers Gemma3nTextConfig defaults (the E4B shape) for fields a config leaves out."""
 
 RECIPES: dict[str, Recipe] = {
     "llama": Recipe("llama"),
@@ -50,6 +55,7 @@ RECIPES: dict[str, Recipe] = {
                      windows="gemma2"),
     "gemma3": Recipe("gemma3", defaults=_GEMMA3_TEXT, tie_default=True, qk_norm=True, windows="gemma3"),
     "gemma4": Recipe("gemma4", tie_default=True, qk_norm=True, adapt=_moe.gemma4),
+    "gemma3n": Recipe("gemma3n", defaults=_GEMMA3N_TEXT, tie_default=True, qk_norm=True, adapt=_moe.gemma3n),
     "phi3": Recipe("phi3"),
     "phi3_v": Recipe("phi3_v"),
     "deepseek": Recipe("deepseek", moe_layers="deepseek"),
@@ -104,7 +110,8 @@ ARCHITECTURES: dict[str, str] = {
     "MiMoForCausalLM": "mimo", "MiMoV2FlashForCausalLM": "mimo_v2",
     "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3",
     "Gemma3ForConditionalGeneration": "gemma3", "Gemma4ForConditionalGeneration": "gemma4",
-    "Gemma4ForCausalLM": "gemma4", "Phi3ForCausalLM": "phi3", "Phi3VForCausalLM": "phi3_v",
+    "Gemma4ForCausalLM": "gemma4", "Gemma3nForConditionalGeneration": "gemma3n", "Gemma3nForCausalLM": "gemma3n",
+    "Phi3ForCausalLM": "phi3", "Phi3VForCausalLM": "phi3_v",
     "DeepseekV2ForCausalLM": "deepseek", "DeepseekV3ForCausalLM": "deepseek",
     "DeepseekV32ForCausalLM": "deepseek_v32", "KimiK25ForConditionalGeneration": "kimi",
     "Glm4MoeForCausalLM": "glm4_moe", "GlmMoeDsaForCausalLM": "glm_dsa", "ChatGLMModel": "chatglm",
@@ -127,7 +134,8 @@ MODEL_TYPES: dict[str, str] = {
     "qwen3_vl_text": "qwen3_vl", "qwen3_vl_moe_text": "qwen3_vl", "qwen3_next": "qwen3_next",
     "qwen3_5_text": "qwen3_5", "qwen3_5_moe_text": "qwen3_5", "qwen": "qwen", "mimo": "mimo",
     "mimo_v2_flash": "mimo_v2", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3", "gemma3_text": "gemma3",
-    "gemma4_text": "gemma4", "phi3": "phi3", "deepseek_v2": "deepseek", "deepseek_v3": "deepseek",
+    "gemma4_text": "gemma4", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n", "phi3": "phi3",
+    "deepseek_v2": "deepseek", "deepseek_v3": "deepseek",
     "deepseek_v32": "deepseek_v32", "kimi_k2": "kimi", "glm4_moe": "glm4_moe", "glm_moe_dsa": "glm_dsa",
     "chatglm": "chatglm", "llama4_text": "llama4", "minimax_m2": "minimax_m2", "minimax": "minimax",
     "gpt_oss": "gpt_oss", "gptj": "gptj", "gpt2": "gpt2", "gpt_bigcode": "gpt_bigcode", "starcoder2": "starcoder2",
@@ -195,7 +203,7 @@ def _text_part(config: dict[str, Any]) -> dict[str, Any]:
         return config
     text = {**inner}
     top = str(config.get("model_type", "")).lower()
-    text.setdefault("model_type", f"{top}_text" if top in ("gemma3", "gemma4", "llama4") else top)
+    text.setdefault("model_type", f"{top}_text" if top in ("gemma3", "gemma3n", "gemma4", "llama4") else top)
     for key in ("torch_dtype", "dtype", "quantization_config", "tie_word_embeddings"):
         if key in config and key not in text:
             text[key] = config[key]
@@ -250,6 +258,10 @@ def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_typ
     if not exact:
         draft.warnings.append(f"vision tower {kind!r} counted as a plain ViT from its depth and widths "
                               f"({params / 1e9:.2f}B parameters, an estimate)")
+    audio_cfg = config.get("audio_config")
+    if str(config.get("model_type")) == "gemma3n" and isinstance(audio_cfg, dict):
+        params += gemma3n_audio(audio_cfg, hidden)  # the checkpoint ships its audio encoder too
+        kind += "+gemma3n_audio"
     return VisionSpec(params=params, kind=kind)
 
 

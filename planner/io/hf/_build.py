@@ -192,6 +192,13 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     max_pos = f.int("max_position_embeddings", 2048 if recipe.family == "other" else None)
     moe = moe_spec(recipe, f, hidden)
     inter = f.get("intermediate_size")
+    widths = None
+    if isinstance(inter, list):  # one MLP width per layer (Gemma 3n's MatFormer slices)
+        widths = f.list("intermediate_size", n)
+        if widths is None or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
+            raise SpecError(f"`intermediate_size` must be one positive integer, or one per layer ({n})",
+                            where=where, value=str(inter)[:60], hint="check the config against the model card")
+        inter = max(widths)
     if inter is None and moe is not None:
         inter = moe.expert_intermediate_size  # all-MoE configs without a dense width (Qwen3.5-MoE)
     if inter is None and not recipe.dense_width:
@@ -199,6 +206,9 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     if inter is None:
         inter = f.int("intermediate_size")
     layers = _layer_kinds(recipe, f, n, max_pos)
+    for layer, width in zip(layers, widths or ()):
+        if width != inter:
+            layer["intermediate_size"] = width
     if moe is not None:
         mark_moe_layers(recipe, f, layers)
     gemma = recipe.family in ("gemma2", "gemma3")

@@ -72,7 +72,8 @@ def mimo_v2(d: Draft) -> None:
 def gemma4(d: Draft) -> None:
     """Gemma 4: sliding layers at head_dim / num_key_value_heads, full layers at global_head_dim /
     num_global_key_value_heads (keys reused as values), q/k norms; with `enable_moe_block` the dense MLP
-    runs beside the experts (counted as a shared expert) with three more norms and a router scale."""
+    runs beside the experts (counted as a shared expert) with three more norms and a router scale; the E-models'
+    per-layer embeddings as in Gemma 3n."""
     f = d.f
     global_dim = f.opt_int("global_head_dim")
     global_kv = f.opt_int("num_global_key_value_heads")
@@ -81,21 +82,55 @@ def gemma4(d: Draft) -> None:
             layer.update(head_dim=global_dim, num_kv_heads=global_kv)
     d.spec["attention"] = d.spec["attention"].model_copy(update={
         "qk_norm": True, "k_eq_v": f.bool("attention_k_eq_v", False)})
-    d.spec["norms_per_layer"] = 4
-    shared_kv = f.int("num_kv_shared_layers", 0, minimum=0)
-    for layer in d.layers[d.num_layers - shared_kv:] if shared_kv else []:
-        layer["kv_shared"] = True
+    d.spec["norms_per_layer"] = 4 + _per_layer_inputs(d)
+    _kv_sharing(d)
     if f.bool("enable_moe_block", False):
         d.spec["moe"] = MoeSpec(num_experts=f.int("num_experts"), num_experts_per_tok=f.int("top_k_experts"),
                                 expert_intermediate_size=f.int("moe_intermediate_size"),
                                 shared_intermediate_size=d.spec["intermediate_size"])
         for layer in d.layers:
             layer["mlp"] = "moe"
-        d.spec["norms_per_layer"] = 8  # 4 sandwich norms + 3 around the experts + the router's input scale
+        d.spec["norms_per_layer"] += 4  # 3 norms around the experts + the router's input scale
     else:
         d.spec["moe"] = None
         for layer in d.layers:
             layer["mlp"] = "dense"
+
+
+def _kv_sharing(d: Draft) -> None:
+    """The last `num_kv_shared_layers` layers attend to the KV of the last earlier layer of their kind: no KV of
+    their own (Gemma 3n, Gemma 4)."""
+    shared_kv = d.f.int("num_kv_shared_layers", 0, minimum=0)
+    for layer in d.layers[d.num_layers - shared_kv:] if shared_kv else []:
+        layer["kv_shared"] = True
+
+
+def _per_layer_inputs(d: Draft) -> int:
+    """Per-layer embeddings (`hidden_size_per_layer_input` wide slices of a `vocab_size_per_layer_input` table, one
+    per layer, plus a projection of the hidden state); the norms per layer they add (post_per_layer_input_norm)."""
+    f = d.f
+    width = f.int("hidden_size_per_layer_input", 0, minimum=0)
+    if not width:
+        return 0
+    d.spec["per_layer_input_size"] = width
+    d.spec["per_layer_input_vocab"] = f.int("vocab_size_per_layer_input", d.spec["vocab_size"], minimum=1)
+    return 1
+
+
+def gemma3n(d: Draft) -> None:
+    """Gemma 3n (transformers Gemma3nTextModel): Gemma 3 attention with q/k norms (v normed without a scale),
+    per-layer MLP widths (MatFormer), KV shared by the last `num_kv_shared_layers` layers, per-layer embeddings,
+    a LAuReL low-rank branch and AltUp (`altup_num_inputs` residual streams) in every layer. Norms per layer: the
+    four sandwich norms, post_laurel_norm, post_per_layer_input_norm, the AltUp router norm and its output scale."""
+    f = d.f
+    _kv_sharing(d)
+    norms = 4 + _per_layer_inputs(d)
+    d.spec["laurel_rank"] = f.int("laurel_rank", 0, minimum=0)
+    d.spec["altup_inputs"] = f.int("altup_num_inputs", 0, minimum=0)
+    norms += 1 if d.spec["laurel_rank"] else 0
+    norms += 2 if d.spec["altup_inputs"] > 1 else 0
+    d.spec["norms_per_layer"] = norms
+    d.spec["attention"] = d.spec["attention"].model_copy(update={"qk_norm": True})
 
 
 def _ffn_width(mult: float, hidden: int) -> int:

@@ -74,6 +74,10 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
     "attention_chunk_size": (1, 134_217_728, "a chunk longer than any context"),
     "type_vocab_size": (0, 1_024, "published encoders have 1-2 token types"),
     "num_kv_shared_layers": (0, 1_024, "the deepest published LLMs have about 128 layers"),
+    "hidden_size_per_layer_input": (0, 131_072, "published per-layer embeddings are 256 wide"),
+    "vocab_size_per_layer_input": (0, 4_194_304, "the largest published vocabularies hold about 262,000 tokens"),
+    "laurel_rank": (0, 131_072, "published LAuReL branches are 64 wide"),
+    "altup_num_inputs": (0, 64, "published AltUp models keep 4 residual streams"),
     "mtp_num_hidden_layers": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
     "num_mtp_modules": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
     **{key: (1, 1_024, "a layer period longer than the deepest published LLMs (about 128 layers)")
@@ -106,17 +110,11 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 continue  # `sliding_window: false` is how some configs say "no window" (`true` is no width)
             if key == "moe_layer_freq" and isinstance(value, list):
                 continue  # a per-layer 0/1 list (MiMo-V2), read by the family adapter
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise SpecError(f"`{prefix}{key}` must be an integer", where=where, value=_short(value),
-                                hint="check the config against the model card (whole numbers, no quotes or "
-                                     "decimals)")
-            if value < low:
-                raise SpecError(f"`{prefix}{key}` must be an integer >= {low}", where=where, value=value,
-                                hint="check the config against the model card")
-            if value > high:
-                raise SpecError(f"`{prefix}{key}` = {value:,} is not a plausible model: it must lie in "
-                                f"[{low:,}, {high:,}] ({reason})", where=where,
-                                hint="check the config against the model card; is a digit repeated?")
+            if key == "intermediate_size" and isinstance(value, list) and value:
+                for width in value:  # per-layer MLP widths (Gemma 3n): each bounded like one width
+                    _check_int(f"{prefix}{key}[]", width, low, high, reason, where)
+                continue
+            _check_int(f"{prefix}{key}", value, low, high, reason, where)
         layers = part.get("num_hidden_layers")
         for key in WITHIN_DEPTH:
             value = part.get(key)
@@ -124,6 +122,19 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
                                 f"{WITHIN_DEPTH[key]}", where=where,
                                 hint="check the config against the model card (these count or step over layers)")
+
+
+def _check_int(key: str, value: Any, low: int, high: int, reason: str, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"`{key}` must be an integer", where=where, value=_short(value),
+                        hint="check the config against the model card (whole numbers, no quotes or decimals)")
+    if value < low:
+        raise SpecError(f"`{key}` must be an integer >= {low}", where=where, value=value,
+                        hint="check the config against the model card")
+    if value > high:
+        raise SpecError(f"`{key}` = {value:,} is not a plausible model: it must lie in [{low:,}, {high:,}] "
+                        f"({reason})", where=where, hint="check the config against the model card; is a digit "
+                                                         "repeated?")
 
 
 def check_spec(spec: ModelSpec, where: str) -> None:

@@ -100,6 +100,48 @@ def moonvit(v: dict[str, Any], text_hidden: int) -> int:
     return embed + body + 2 * h + projector
 
 
+MOBILENET_V5_300M_PARAMS = 294_000_000
+"""Gemma 3n's image encoder, timm `mobilenetv5_300m_enc` (the model card's "MobileNet-V5-300M"); its vision_config
+names the timm architecture, not its shape. 294M is what the published safetensors totals of both Gemma 3n
+checkpoints (E2B 5.44B, E4B 7.85B as the Hugging Face pages show them) leave after the text model, the audio
+encoder and the two embedders counted exactly below: it agrees between them to 1M."""
+
+
+def _multimodal_embedder(v: dict[str, Any], text_hidden: int) -> int:
+    """Gemma3nMultimodalEmbedder: a soft-token embedding, hard/soft norms and a projection into the text width
+    (its post-projection norm has no scale)."""
+    h = _i(v, "hidden_size", 2048)
+    return _i(v, "vocab_size", 128) * h + 2 * h + h * text_hidden
+
+
+def gemma3n_vision(v: dict[str, Any], text_hidden: int) -> int:
+    """Gemma 3n vision: the MobileNet-V5-300M encoder plus its embedder into the text model."""
+    return MOBILENET_V5_300M_PARAMS + _multimodal_embedder(v, text_hidden)
+
+
+def gemma3n_audio(a: dict[str, Any], text_hidden: int) -> int:
+    """Gemma 3n audio (transformers Gemma3nAudioEncoder, a USM conformer) plus its embedder: two subsampling convs
+    with group norms and an input projection, then conformer blocks of feed-forward (4x, pre/post norms),
+    relative-position attention (q, k, v, position and output projections, a per-dim scale, pre/post norms),
+    a light depthwise conv (2x GLU input, conv, norm, output) and a second feed-forward, each ending in a norm."""
+    h = _i(a, "hidden_size", 1536)
+    heads = _i(a, "conf_num_attention_heads", 8)
+    channels = a.get("sscp_conv_channel_size") or [128, 32]
+    kernels = a.get("sscp_conv_kernel_size") or [[3, 3], [3, 3]]
+    strides = a.get("sscp_conv_stride_size") or [[2, 2], [2, 2]]
+    sscp, c_in, freq = 0, 1, _i(a, "input_feat_size", 128)
+    for c_out, (kt, kf), (_, sf) in zip(channels, kernels, strides):
+        sscp += c_in * int(c_out) * int(kt) * int(kf) + int(c_out)  # conv (no bias) + group-norm scale
+        freq = (freq + 2 - int(kf)) // int(sf) + 1  # frequency axis, padded by one on each side
+        c_in = int(c_out)
+    sscp += c_in * freq * h  # input_proj_linear
+    ffw = 8 * h * h + 2 * h
+    attention = 5 * h * h + 2 * h + h // heads
+    lconv = 3 * h * h + _i(a, "conf_conv_kernel_size", 5) * h + 2 * h
+    block = 2 * ffw + attention + lconv + h
+    return sscp + _i(a, "conf_num_hidden_layers", 12) * block + _multimodal_embedder(a, text_hidden)
+
+
 def plain_vit(v: dict[str, Any], text_hidden: int) -> int:
     """A generic ViT (patch conv, blocks with biases, a linear projector): the estimate for unknown towers."""
     h, inter = _i(v, "hidden_size", 1024), _i(v, "intermediate_size", 4 * _i(v, "hidden_size", 1024))
@@ -113,7 +155,7 @@ COUNTERS: dict[str, Callable[[dict[str, Any], int], int]] = {
     "siglip_vision_model": siglip, "siglip": siglip, "gemma3": siglip,
     "qwen3_vl": qwen_vl, "qwen3_vl_moe": qwen_vl, "qwen3_5": qwen_vl, "qwen3_5_moe": qwen_vl,
     "gemma4_vision": gemma4, "pixtral": pixtral, "clip_vision_model": clip, "llama4_vision_model": llama4,
-    "moonvit": moonvit,
+    "moonvit": moonvit, "gemma3n_vision": gemma3n_vision,
 }
 """vision_config `model_type` -> counter."""
 
