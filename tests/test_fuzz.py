@@ -798,6 +798,10 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("modelyaml-rps-ignored-by-estimate", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1.0e+300}}\n"},
      ["estimate", "{f}/m.yaml", "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1"],
      "{f}/m.yaml: workload.rps: a request rate must lie in (0, 1,000,000] requests/s"),
+    # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
+    ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
+                                              "gamma", "--burstiness", "15"],
+     "Invalid value for '--burstiness': '15' must be a finite number in [0.01, 10]"),
 ]
 
 

@@ -114,7 +114,7 @@ def estimate_cmd(
         "--burst", parser=bounded_int(1, MAX_SEQS, "requests"), help="N requests sent at once.")] = None,
     arrival: Annotated[str, typer.Option("--arrival", help="With --rps: poisson, or gamma (bursty, see --burstiness).")
                        ] = "poisson",
-    burstiness: Annotated[float, typer.Option("--burstiness", parser=bounded_float(0.01, 20, "inter-arrival CV"),
+    burstiness: Annotated[float, typer.Option("--burstiness", parser=bounded_float(0.01, 10, "inter-arrival CV"),
                                               help="With --arrival gamma: inter-arrival CV (> 1 burstier).")] = 1.0,
     prefix_cache_share: Annotated[float, typer.Option(
         "--prefix-cache-share", parser=bounded_float(0, 0.99, "fraction"), help="Fraction of each prompt served from the prefix cache.")] = 0.0,
