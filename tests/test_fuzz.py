@@ -798,6 +798,10 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("modelyaml-rps-ignored-by-estimate", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1.0e+300}}\n"},
      ["estimate", "{f}/m.yaml", "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "1"],
      "{f}/m.yaml: workload.rps: a request rate must lie in (0, 1,000,000] requests/s"),
+    ("rope-factor-huge", {"c.json": _config(rope_scaling={"rope_type": "yarn", "factor": 1e300})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `rope_scaling.factor` must be a number in (0, 1,024]"),
+    ("rope-scaling-string", {"c.json": _config(rope_scaling="yarn")}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `rope_scaling` must be an object or null"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

@@ -115,6 +115,7 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                     _check_int(f"{prefix}{key}[]", width, low, high, reason, where)
                 continue
             _check_int(f"{prefix}{key}", value, low, high, reason, where)
+        _check_rope_scaling(prefix, part.get("rope_scaling"), where)
         layers = part.get("num_hidden_layers")
         for key in WITHIN_DEPTH:
             value = part.get(key)
@@ -122,6 +123,28 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
                                 f"{WITHIN_DEPTH[key]}", where=where,
                                 hint="check the config against the model card (these count or step over layers)")
+
+
+ROPE_FACTOR_MAX = 1_024.0
+"""Largest plausible RoPE scaling factor (published configs use 2-64: YaRN 4 on Qwen2.5, 32 on DeepSeek-V3, 40
+on DeepSeek-R1's long-context variants)."""
+
+
+def _check_rope_scaling(prefix: str, value: Any, where: str) -> None:
+    """`rope_scaling` is null or an object; its `factor`, where given, a finite number in (0, ROPE_FACTOR_MAX]
+    (no runtime starts with another). The planner reads the context from max_position_embeddings."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise SpecError(f"`{prefix}rope_scaling` must be an object or null", where=where, value=_short(value),
+                        hint='e.g. {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}')
+    factor = value.get("factor")
+    if factor is None:
+        return
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= ROPE_FACTOR_MAX:
+        raise SpecError(f"`{prefix}rope_scaling.factor` must be a number in (0, {ROPE_FACTOR_MAX:,.0f}]",
+                        where=where, value=_short(factor),
+                        hint="published configs scale RoPE by 2-64; check the config against the model card")
 
 
 def _check_int(key: str, value: Any, low: int, high: int, reason: str, where: str) -> None:
