@@ -328,3 +328,42 @@ def test_gemma3n_per_layer_widths_are_checked():
     config["text_config"]["intermediate_size"] = [16384] * 34 + [0]
     with pytest.raises(SpecError, match=r"intermediate_size\[\]"):
         parse_hf_config(config, "x")
+
+
+QWEN2_5_VL_7B = {  # Qwen/Qwen2.5-VL-7B-Instruct config.json (architecture fields; text fields at the top level)
+    "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl", "hidden_size": 3584,
+    "intermediate_size": 18944, "num_attention_heads": 28, "num_key_value_heads": 4, "num_hidden_layers": 28,
+    "max_position_embeddings": 128000, "vocab_size": 152064, "tie_word_embeddings": False, "use_sliding_window": False,
+    "sliding_window": 32768, "max_window_layers": 28, "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+    "vision_config": {"depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420,
+                      "num_heads": 16, "in_chans": 3, "out_hidden_size": 3584, "patch_size": 14,
+                      "spatial_merge_size": 2, "spatial_patch_size": 14, "window_size": 112,
+                      "fullatt_block_indexes": [7, 15, 23, 31], "tokens_per_second": 2, "temporal_patch_size": 2},
+    "torch_dtype": "bfloat16"}
+
+
+def test_qwen2_5_vl_counts_its_vision_tower():
+    """Qwen2.5-VL-7B: the Qwen2-7B-class text model (q/k/v biases) plus its 0.68B window-attention ViT and merger,
+    8.29B in all (Hugging Face page of Qwen/Qwen2.5-VL-7B-Instruct: 8.29B params)."""
+    spec = parse_hf_config(QWEN2_5_VL_7B, "qwen2.5-vl-7b")
+    counts = count_params(spec)
+    assert counts.total - counts.vision == 7_615_616_512  # Qwen2.5-7B's published count
+    h, inter = 1280, 3420
+    block = 2 * h + 3 * h * h + 3 * h + h * h + h + 2 * (h * inter + inter) + inter * h + h
+    vision = 3 * 2 * 14 * 14 * h + 32 * block + h + 5120 * 5120 + 5120 + 5120 * 3584 + 3584
+    assert counts.vision == vision == 676_550_144
+    assert counts.total == pytest.approx(8.29e9, rel=0.002) and spec.vision is not None
+
+
+def test_qwen2_vl_vision_tower():
+    """Qwen2-VL: LayerNorm blocks with a 4x GELU MLP of embed_dim; the vision config's hidden_size is the text
+    width. Qwen2-VL-7B-Instruct: 8.29B params (its Hugging Face page)."""
+    config = {**QWEN2_5_VL_7B, "architectures": ["Qwen2VLForConditionalGeneration"], "model_type": "qwen2_vl",
+              "vision_config": {"depth": 32, "embed_dim": 1280, "mlp_ratio": 4, "num_heads": 16, "in_chans": 3,
+                                "hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2,
+                                "temporal_patch_size": 2}}
+    counts = count_params(parse_hf_config(config, "qwen2-vl-7b"))
+    h = 1280
+    block = 4 * h + 3 * h * h + 3 * h + h * h + h + 2 * 4 * h * h + 4 * h + h
+    assert counts.vision == 3 * 2 * 14 * 14 * h + 32 * block + 2 * h + 5120 * 5120 + 5120 + 5120 * 3584 + 3584
+    assert counts.total == pytest.approx(8.29e9, rel=0.002)

@@ -42,6 +42,7 @@ RECIPES: dict[str, Recipe] = {
     "qwen3": Recipe("qwen3", qk_norm=True, windows="qwen"),
     "qwen3_moe": Recipe("qwen3_moe", qk_norm=True, moe_layers="qwen", windows="qwen"),
     "qwen3_vl": Recipe("qwen3_vl", qk_norm=True, moe_layers="qwen", windows="none"),
+    "qwen2_vl": Recipe("qwen2_vl", qkv_bias=True, windows="qwen"),
     # Qwen3-Next ships one MTP layer its config.json does not count (model card: Multi-Token Prediction; vLLM
     # qwen3_next_mtp.py reads num_nextn_predict_layers with default 1)
     "qwen3_next": Recipe("qwen3_next", qk_norm=True, shared_gate=True, moe_layers="qwen", windows="none",
@@ -104,7 +105,8 @@ ARCHITECTURES: dict[str, str] = {
     "LlavaNextForConditionalGeneration": "llama",
     "Qwen2ForCausalLM": "qwen2", "Qwen2MoeForCausalLM": "qwen2_moe", "Qwen3ForCausalLM": "qwen3",
     "Qwen3MoeForCausalLM": "qwen3_moe", "Qwen3VLForConditionalGeneration": "qwen3_vl",
-    "Qwen3VLMoeForConditionalGeneration": "qwen3_vl", "Qwen3NextForCausalLM": "qwen3_next",
+    "Qwen3VLMoeForConditionalGeneration": "qwen3_vl", "Qwen2VLForConditionalGeneration": "qwen2_vl",
+    "Qwen2_5_VLForConditionalGeneration": "qwen2_vl", "Qwen3NextForCausalLM": "qwen3_next",
     "Qwen3_5ForConditionalGeneration": "qwen3_5", "Qwen3_5MoeForConditionalGeneration": "qwen3_5",
     "Qwen3_5ForCausalLM": "qwen3_5", "Qwen3_5MoeForCausalLM": "qwen3_5", "QWenLMHeadModel": "qwen",
     "MiMoForCausalLM": "mimo", "MiMoV2FlashForCausalLM": "mimo_v2",
@@ -131,7 +133,8 @@ ARCHITECTURES: dict[str, str] = {
 MODEL_TYPES: dict[str, str] = {
     "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "mistral3": "mistral3", "llava": "llama",
     "qwen2": "qwen2", "qwen2_moe": "qwen2_moe", "qwen3": "qwen3", "qwen3_moe": "qwen3_moe",
-    "qwen3_vl_text": "qwen3_vl", "qwen3_vl_moe_text": "qwen3_vl", "qwen3_next": "qwen3_next",
+    "qwen3_vl_text": "qwen3_vl", "qwen2_vl": "qwen2_vl", "qwen2_5_vl": "qwen2_vl", "qwen2_vl_text": "qwen2_vl",
+    "qwen2_5_vl_text": "qwen2_vl", "qwen3_vl_moe_text": "qwen3_vl", "qwen3_next": "qwen3_next",
     "qwen3_5_text": "qwen3_5", "qwen3_5_moe_text": "qwen3_5", "qwen": "qwen", "mimo": "mimo",
     "mimo_v2_flash": "mimo_v2", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3", "gemma3_text": "gemma3",
     "gemma4_text": "gemma4", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n", "phi3": "phi3",
@@ -246,10 +249,15 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     return ModelSpec(**spec)
 
 
+_TOP_LEVEL_TEXT = ("qwen2_vl", "qwen2_5_vl")
+"""Multimodal configs whose text model's fields sit at the top level, next to `vision_config` (older transformers)."""
+
+
 def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_type: str,
             draft: Draft) -> VisionSpec | None:
     vision_cfg = config.get("vision_config")
-    if not isinstance(vision_cfg, dict) or text is config:
+    top_level_text = str(config.get("model_type")) in _TOP_LEVEL_TEXT  # text fields beside vision_config
+    if not isinstance(vision_cfg, dict) or (text is config and not top_level_text):
         if str(config.get("model_type")) == "phi3_v" and isinstance(config.get("img_processor"), dict):
             vision_cfg = {"model_type": "clip_vision_model"}  # CLIP ViT-L/14-336 of Phi-3-vision
         else:

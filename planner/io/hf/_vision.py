@@ -100,6 +100,32 @@ def moonvit(v: dict[str, Any], text_hidden: int) -> int:
     return embed + body + 2 * h + projector
 
 
+def qwen2_5_vl(v: dict[str, Any], text_hidden: int) -> int:
+    """Qwen2.5-VL vision (Qwen2_5_VisionTransformer): conv3d patch embedding (no bias), RMSNorm blocks with a biased
+    fused qkv, output projection and gated MLP, then the patch merger (RMSNorm, two biased linears)."""
+    h, inter = _i(v, "hidden_size", 1280), _i(v, "intermediate_size", 3420)
+    patch, temporal = _i(v, "patch_size", 14), _i(v, "temporal_patch_size", 2)
+    embed = _i(v, "in_chans", _i(v, "in_channels", 3)) * temporal * patch * patch * h
+    block = 2 * h + (3 * h * h + 3 * h) + (h * h + h) + 2 * (h * inter + inter) + inter * h + h
+    merged = h * _i(v, "spatial_merge_size", 2) ** 2
+    out = _i(v, "out_hidden_size", text_hidden)
+    return embed + _i(v, "depth", 32) * block + h + merged * merged + merged + merged * out + out
+
+
+def qwen2_vl(v: dict[str, Any], text_hidden: int) -> int:
+    """Qwen2-VL vision (Qwen2VisionTransformer): conv3d patch embedding, LayerNorm blocks with a biased fused qkv,
+    output projection and a GELU MLP of `mlp_ratio` x `embed_dim`, then the merger (LayerNorm, two biased linears);
+    its `hidden_size` is the text width it projects to."""
+    h = _i(v, "embed_dim", 1280)
+    inter = int(h * float(v.get("mlp_ratio", 4)))
+    patch, temporal = _i(v, "patch_size", 14), _i(v, "temporal_patch_size", 2)
+    embed = _i(v, "in_chans", 3) * temporal * patch * patch * h
+    block = 4 * h + (3 * h * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
+    merged = h * _i(v, "spatial_merge_size", 2) ** 2
+    out = _i(v, "hidden_size", text_hidden)
+    return embed + _i(v, "depth", 32) * block + 2 * h + merged * merged + merged + merged * out + out
+
+
 MOBILENET_V5_300M_PARAMS = 294_000_000
 """Gemma 3n's image encoder, timm `mobilenetv5_300m_enc` (the model card's "MobileNet-V5-300M"); its vision_config
 names the timm architecture, not its shape. 294M is what the published safetensors totals of both Gemma 3n
@@ -155,7 +181,7 @@ COUNTERS: dict[str, Callable[[dict[str, Any], int], int]] = {
     "siglip_vision_model": siglip, "siglip": siglip, "gemma3": siglip,
     "qwen3_vl": qwen_vl, "qwen3_vl_moe": qwen_vl, "qwen3_5": qwen_vl, "qwen3_5_moe": qwen_vl,
     "gemma4_vision": gemma4, "pixtral": pixtral, "clip_vision_model": clip, "llama4_vision_model": llama4,
-    "moonvit": moonvit, "gemma3n_vision": gemma3n_vision,
+    "moonvit": moonvit, "gemma3n_vision": gemma3n_vision, "qwen2_5_vl_vision": qwen2_5_vl, "qwen2_vl_vision": qwen2_vl,
 }
 """vision_config `model_type` -> counter."""
 
@@ -167,6 +193,8 @@ def vision_params(vision: dict[str, Any], text_hidden: int, wrapper: str) -> tup
         kind = "siglip"
     if not kind and "vt_hidden_size" in vision:
         kind = "moonvit"
+    if kind in ("", "qwen2_5_vl", "qwen2_vl") and wrapper in ("qwen2_5_vl", "qwen2_vl"):
+        kind = f"{wrapper}_vision"  # their vision_config has no model_type of its own (or the wrapper's)
     counter = COUNTERS.get(kind)
     if counter is None:
         return plain_vit(vision, text_hidden), kind or "vit", False
