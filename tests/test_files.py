@@ -117,7 +117,7 @@ def test_fifo_without_reader_is_refused(tmp_path, monkeypatch):
     result = export("-o", str(fifo))
     assert result.exit_code == 2 and stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert result.stderr.splitlines() == [
-        f"Error: -o: nobody is reading the FIFO (waited 0.2 s) (got '{fifo}')",
+        f"Error: -o: cannot write the output: nobody is reading the FIFO (waited 0.2 s) (got '{fifo}')",
         "hint: start the reader first (e.g. `cat FIFO &`), or name a regular file"]
 
 

@@ -861,14 +861,16 @@ def test_regression_data_file_implausible(tmp_path, kind, name, old, new, line):
     assert result.stderr.startswith(f"Error: {path}: {line}"), result.stderr
 
 
-def test_regression_step_summary_fifo_without_reader(tmp_path):
+def test_regression_step_summary_fifo_without_reader(tmp_path, monkeypatch):
     """`check -f github` with GITHUB_STEP_SUMMARY on a FIFO nobody reads is one clean line (it hung forever)."""
+    monkeypatch.setattr("planner.io.files.FIFO_WAIT_S", 0.2)
     os.mkfifo(tmp_path / "summary")
     result = check(["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", str(PLAN), "-f", "github"], tmp_path,
                    env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary")})
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2] == (f"Error: $GITHUB_STEP_SUMMARY: cannot append the summary: nobody is "
-                                              f"reading the FIFO (got '{tmp_path / 'summary'}')")
+                                              f"reading the FIFO (waited 0.2 s) (got "
+                                              f"'{tmp_path / 'summary'}')")
 
 
 def test_regression_calibration_dir_is_a_file(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 from enum import Enum
 from pathlib import Path
@@ -25,7 +24,6 @@ from planner.cli._options import (
     stdout_console,
     write_atomic,
 )
-from planner.errors import SpecError
 
 EXAMPLES = """
 Examples:
@@ -116,29 +114,13 @@ def check(
         typer.echo(render.github_commands(result), nl=False)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
-            append_text(Path(summary), render.to_markdown(result))
+            from planner.io.files import append_text
+
+            append_text(Path(summary), render.to_markdown(result), "$GITHUB_STEP_SUMMARY", "append the summary")
     else:
         stdout_console().print(render.terminal(result))
     if not result.passed:
         raise typer.Exit(1)
-
-
-def append_text(path: Path, text: str) -> None:
-    """Append `text` in one write to an O_APPEND file, so concurrent steps never interleave within it."""
-    data = text.encode("utf-8")
-    try:  # non-blocking open: a FIFO nobody reads is refused (ENXIO) instead of hanging the CI step
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
-    except OSError as exc:
-        problem = "nobody is reading the FIFO" if exc.errno == errno.ENXIO else exc.strerror
-        raise SpecError(f"cannot append the summary: {problem}", where="$GITHUB_STEP_SUMMARY", value=str(path),
-                        hint="point GITHUB_STEP_SUMMARY at a writable file, or unset it") from None
-    os.set_blocking(fd, True)
-    try:
-        written = os.write(fd, data)
-        while written < len(data):  # a short write (rare on regular files): finish it
-            written += os.write(fd, data[written:])
-    finally:
-        os.close(fd)
 
 
 def register(app: typer.Typer) -> None:

@@ -298,29 +298,48 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _write_in_place(path: Path, text: str, where: str) -> None:
-    """Write to a FIFO (or another file that must not be replaced) through its own open.
-
-    The open does not block: a FIFO that nobody opens for reading within `FIFO_WAIT_S` is refused
-    (ENXIO) instead of hanging forever.
-    """
+def _open_no_hang(path: Path, flags: int, where: str, what: str, mode: int = 0o644) -> int:
+    """`os.open` for writing that cannot hang on a FIFO: opened non-blocking, a FIFO nobody opens for reading
+    within `FIFO_WAIT_S` is refused (ENXIO) with one clear error; the descriptor returned blocks as usual."""
     deadline = time.monotonic() + FIFO_WAIT_S
     while True:
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NONBLOCK)
+            fd = os.open(path, flags | os.O_WRONLY | os.O_NONBLOCK, mode)
             break
         except OSError as exc:
             if exc.errno == errno.ENXIO and time.monotonic() < deadline:
                 time.sleep(0.01)
                 continue
             if exc.errno == errno.ENXIO:
-                raise SpecError(f"nobody is reading the FIFO (waited {FIFO_WAIT_S:g} s)", where=where,
+                raise SpecError(f"cannot {what}: nobody is reading the FIFO (waited {FIFO_WAIT_S:g} s)", where=where,
                                 value=str(path),
                                 hint="start the reader first (e.g. `cat FIFO &`), or name a regular file") from None
-            raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+            raise SpecError(f"cannot {what}: {exc.strerror}", where=where, value=str(path),
                             hint="check the path and its permissions") from None
+    os.set_blocking(fd, True)  # the reader is there: from now on, writes wait for it as usual
+    return fd
+
+
+def append_text(path: Path, text: str, where: str, what: str = "append") -> None:
+    """Append `text` in one write to an O_APPEND file (created if missing), so concurrent writers never interleave
+    within it; a FIFO without a reader is refused as by `_open_no_hang`."""
+    data = text.encode("utf-8")
+    fd = _open_no_hang(path, os.O_APPEND | os.O_CREAT, where, what)
     try:
-        os.set_blocking(fd, True)  # the reader is there: from now on, writes wait for it as usual
+        written = os.write(fd, data)
+        while written < len(data):  # a short write (rare on regular files): finish it
+            written += os.write(fd, data[written:])
+    except OSError as exc:
+        raise SpecError(f"cannot {what}: {exc.strerror}", where=where, value=str(path),
+                        hint="check the disk and the path") from None
+    finally:
+        os.close(fd)
+
+
+def _write_in_place(path: Path, text: str, where: str) -> None:
+    """Write to a FIFO (or another file that must not be replaced) through its own open (`_open_no_hang`)."""
+    fd = _open_no_hang(path, os.O_TRUNC, where, "write the output")
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
