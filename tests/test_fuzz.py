@@ -34,6 +34,7 @@ from planner.cli import app
 from planner.io.catalog import Catalog
 from tests.conftest import MODELS, ROOT
 from tests.test_calibrate_fit import synthetic_profile
+from tests.test_hf_config import QWEN2_5_VL_7B, _gemma3n
 
 runner = CliRunner()
 PLAN = ROOT / "examples" / "ci" / "plan.json"
@@ -41,6 +42,8 @@ L8 = str(MODELS / "llama-3.1-8b")
 BASES = {name: json.loads((MODELS / name / "config.json").read_text())
          for name in ("llama-3.1-8b", "mixtral-8x7b", "deepseek-v3", "qwen3-30b-a3b", "gemma-3-27b",
                       "nemotron-h-56b", "gpt-oss-20b", "bert-base-uncased")}
+BASES["gemma-3n-e4b"] = _gemma3n(35, 16384, 15)  # configs with towers and per-layer widths, inline in test_hf_config
+BASES["qwen2.5-vl-7b"] = QWEN2_5_VL_7B
 SLOW_SECONDS = 30.0
 """An invocation taking longer than this counts as a hang."""
 
