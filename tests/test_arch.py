@@ -14,6 +14,7 @@ from planner.core.arch import (
     kv_heads_per_gpu,
     state_bytes_per_seq,
 )
+from planner.io.hf._vision import PHI4MM_LORA_MODULES, lora_params, phi4mm_audio, phi4mm_image
 from tests.conftest import MODELS
 
 pytestmark = pytest.mark.unit
@@ -281,3 +282,57 @@ def test_nemotron_nas_block_configs(model):
     first = spec.layers[0]
     assert first.num_kv_heads == 8 and first.intermediate_size == 14336  # 64 heads / 8; 2/3 x 2.625 x 8192
     assert sum(layer.kind == "none" for layer in spec.layers) == 31
+
+
+# Phi-4-multimodal (microsoft/Phi-4-multimodal-instruct @ 93f923e1a7727d1c4f446756212d9d3e8fcc5d81): its three
+# safetensors shards' headers hold 5,574,460,384 BF16 values, split language 4,666,493,952 (Phi-4-mini plus the
+# two LoRA adapters) / vision 441,550,016 / audio 466,416,416 (a GPU preflight report that loaded the checkpoint,
+# search ids 66475393359 and 66827557677; the Hugging Face page rounds it to 5.57B, the model card to 5.6B).
+PHI4MM_CHECKPOINT = 5_574_460_384
+PHI4MM_TEXT = 614_596_608 + 32 * 100_669_440 + 3072   # tied 200064 x 3072 embedding, 32 decoder layers, final norm
+
+
+def test_phi4mm_equals_its_checkpoint(model):
+    """Phi-4-multimodal: text, SigLIP, conformer and both LoRA adapters sum to the checkpoint's 5,574,460,384."""
+    counts = count_params(model("phi-4-multimodal"))
+    assert abs(counts.total - PHI4MM_CHECKPOINT) <= 0.01 * PHI4MM_CHECKPOINT
+    assert counts.total == PHI4MM_CHECKPOINT
+    assert counts.active == PHI4MM_TEXT == 3_836_021_760   # Phi-4-mini's 3.8B: towers and adapters stay out
+
+
+def test_phi4mm_lora_by_hand(model):
+    """The vision (r 256) and speech (r 320) LoRAs add r x (in + out) on qkv, o, gate_up and down of 32 layers."""
+    per_rank = (3072 + 5120) + (3072 + 3072) + (3072 + 2 * 8192) + (8192 + 3072)   # qkv, o, gate_up, down
+    lora = 32 * (256 + 320) * per_rank
+    assert lora == 830_472_192
+    assert PHI4MM_TEXT + lora == 4_666_493_952   # the checkpoint's language part
+    spec = model("phi-4-multimodal")
+    assert spec.vision is not None
+    assert spec.vision.params == PHI4MM_CHECKPOINT - PHI4MM_TEXT
+    assert spec.vision.kind == "siglip+phi4mm_conformer+vision_lora+speech_lora"
+
+
+def test_phi4mm_towers_by_hand():
+    """Image and audio embeddings with their projections equal the checkpoint's vision and audio parts."""
+    h, d = 1152, 3072
+    block = 4 * h * h + 4 * h + 2 * h * 4304 + 4304 + h + 4 * h
+    siglip = 3 * 14 * 14 * h + h + 32 * 32 * h + 27 * block + 2 * h + (h + 4 * h * h + 4 * h + 2 * h + 2 * h * 4304
+                                                                      + 4304 + h)
+    image = siglip + 2 * h + (h * d + d) + (d * d + d)   # + glb_GN/sub_GN separators, two-layer projection
+    assert phi4mm_image({"crop_size": 448}, d) == image == 441_550_016
+    config = json.loads((MODELS / "phi-4-multimodal" / "config.json").read_text())
+    a = 1024
+    ffn = 2 * a + a * 3072 + 3072 + 1536 * a + a
+    conv = 2 * a + (a * 2 * a + 2 * a) + 2 * a + (3 * a + a) + (a * a + a) + (a * a + a)
+    conformer = 24 * (2 * ffn + 4 * (a * a + a) + conv + 4 * a)
+    subsampling = 10 * a + 2 * (10 * a + a * a + a) + a * 10 * a + a   # 80 mel bins -> 10 after three halvings
+    audio = conformer + subsampling + 1000 * 16 + 2 * 80 + 2 * ((a * d + d) + (d * d + d))
+    got = phi4mm_audio(config["audio_processor"]["config"], config["embd_layer"]["audio_embd_layer"], d)
+    assert got == audio == 466_416_416
+
+
+def test_phi4mm_lora_regex_picks_modules():
+    """A `layer` regex naming only qkv_proj counts only qkv_proj; no regex counts all four targets."""
+    shapes = dict(zip(PHI4MM_LORA_MODULES, ((3072, 5120), (3072, 3072), (3072, 16384), (8192, 3072))))
+    assert lora_params({"r": 8, "layer": r"layers.*self_attn\.qkv_proj"}, shapes, 2) == 2 * 8 * (3072 + 5120)
+    assert lora_params({"r": 8}, shapes, 1) == 8 * (8192 + 6144 + 19456 + 11264)

@@ -367,3 +367,12 @@ def test_qwen2_vl_vision_tower():
     block = 4 * h + 3 * h * h + 3 * h + h * h + h + 2 * 4 * h * h + 4 * h + h
     assert counts.vision == 3 * 2 * 14 * 14 * h + 32 * block + 2 * h + 5120 * 5120 + 5120 + 5120 * 3584 + 3584
     assert counts.total == pytest.approx(8.29e9, rel=0.002)
+
+
+def test_phi4mm_bad_lora_regex_is_a_spec_error():
+    """A Phi-4-multimodal LoRA `layer` that is not a regular expression is bad input, named by its key."""
+    config = {"architectures": ["Phi4MMForCausalLM"], "model_type": "phi4mm", "hidden_size": 64,
+              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+              "vocab_size": 100, "max_position_embeddings": 512, "speech_lora": {"r": 4, "layer": "layers.(("}}
+    with pytest.raises(SpecError, match="`speech_lora.layer` is not a valid regular expression"):
+        parse_hf_config(config, "tiny-phi4mm")

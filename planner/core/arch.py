@@ -259,7 +259,7 @@ class ParamCounts(Frozen):
     norms: int = Field(ge=0)
     """Per-layer and final norms."""
     vision: int = Field(ge=0)
-    """Bundled vision (and audio) encoders and projectors."""
+    """Bundled vision (and audio) encoders and projectors, and unmerged modality LoRA adapters."""
     mtp: int = Field(default=0, ge=0)
     """Multi-token-prediction layers the checkpoint ships besides (not in `total`)."""
     total: int = Field(ge=0)

@@ -19,7 +19,7 @@ from planner.specs.runtime import Quant
 Family = Literal[
     "llama", "llama4", "mistral", "mixtral", "mistral3", "qwen", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
     "qwen3_next", "qwen3_5", "qwen3_vl", "qwen2_vl", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "phi3",
-    "phi3_v", "deepseek",
+    "phi3_v", "phi4mm", "deepseek",
     "deepseek_v32", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "bert", "other",
@@ -322,7 +322,8 @@ class VisionSpec(Frozen):
     """Encoders bundled with a multimodal checkpoint (weights only: vision tower, projector, audio)."""
 
     params: int = Field(ge=0)
-    """Parameters of the vision (and audio) encoders and projectors (held in memory, not in text decode)."""
+    """Parameters of the vision (and audio) encoders and projectors, and of unmerged modality LoRA adapters the
+    checkpoint ships (Phi-4-multimodal), all held in memory, none in text-only decode."""
     kind: str = "vit"
     """Which tower was counted (siglip, qwen3_vl, pixtral, clip, moonvit, ...), for reports."""
 

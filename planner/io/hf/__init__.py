@@ -10,6 +10,7 @@ transformers would read it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from planner.io.hf import _classic, _hybrid, _moe, _plausible
 from planner.io.hf._build import Draft, Recipe, build
 from planner.io.hf._fields import dtype_of
 from planner.io.hf._quant import hf_quant_config, quant_config
-from planner.io.hf._vision import gemma3n_audio, vision_params
+from planner.io.hf._vision import PHI4MM_LORA_MODULES, gemma3n_audio, lora_params, phi4mm_audio, phi4mm_image, vision_params
 from planner.specs.model import LayerSpec, ModelSpec, QuantConfig, VisionSpec
 
 __all__ = ["RECIPES", "hf_quant_config", "parse_hf_config", "recipe_for"]
@@ -59,6 +60,7 @@ RECIPES: dict[str, Recipe] = {
     "gemma3n": Recipe("gemma3n", defaults=_GEMMA3N_TEXT, tie_default=True, qk_norm=True, adapt=_moe.gemma3n),
     "phi3": Recipe("phi3"),
     "phi3_v": Recipe("phi3_v"),
+    "phi4mm": Recipe("phi4mm"),
     "deepseek": Recipe("deepseek", moe_layers="deepseek"),
     "deepseek_v32": Recipe("deepseek_v32", moe_layers="deepseek"),
     "kimi": Recipe("kimi", moe_layers="deepseek"),
@@ -114,6 +116,7 @@ ARCHITECTURES: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "gemma3", "Gemma4ForConditionalGeneration": "gemma4",
     "Gemma4ForCausalLM": "gemma4", "Gemma3nForConditionalGeneration": "gemma3n", "Gemma3nForCausalLM": "gemma3n",
     "Phi3ForCausalLM": "phi3", "Phi3VForCausalLM": "phi3_v",
+    "Phi4MMForCausalLM": "phi4mm",
     "DeepseekV2ForCausalLM": "deepseek", "DeepseekV3ForCausalLM": "deepseek",
     "DeepseekV32ForCausalLM": "deepseek_v32", "KimiK25ForConditionalGeneration": "kimi",
     "Glm4MoeForCausalLM": "glm4_moe", "GlmMoeDsaForCausalLM": "glm_dsa", "ChatGLMModel": "chatglm",
@@ -138,6 +141,7 @@ MODEL_TYPES: dict[str, str] = {
     "qwen3_5_text": "qwen3_5", "qwen3_5_moe_text": "qwen3_5", "qwen": "qwen", "mimo": "mimo",
     "mimo_v2_flash": "mimo_v2", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3", "gemma3_text": "gemma3",
     "gemma4_text": "gemma4", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n", "phi3": "phi3",
+    "phi4mm": "phi4mm",
     "deepseek_v2": "deepseek", "deepseek_v3": "deepseek",
     "deepseek_v32": "deepseek_v32", "kimi_k2": "kimi", "glm4_moe": "glm4_moe", "glm_moe_dsa": "glm_dsa",
     "chatglm": "chatglm", "llama4_text": "llama4", "minimax_m2": "minimax_m2", "minimax": "minimax",
@@ -255,6 +259,8 @@ _TOP_LEVEL_TEXT = ("qwen2_vl", "qwen2_5_vl")
 
 def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_type: str,
             draft: Draft) -> VisionSpec | None:
+    if str(config.get("model_type")) == "phi4mm":
+        return _phi4mm_towers(config, draft)
     vision_cfg = config.get("vision_config")
     top_level_text = str(config.get("model_type")) in _TOP_LEVEL_TEXT  # text fields beside vision_config
     if not isinstance(vision_cfg, dict) or (text is config and not top_level_text):
@@ -271,6 +277,39 @@ def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_typ
         params += gemma3n_audio(audio_cfg, hidden)  # the checkpoint ships its audio encoder too
         kind += "+gemma3n_audio"
     return VisionSpec(params=params, kind=kind)
+
+
+def _phi4mm_towers(config: dict[str, Any], draft: Draft) -> VisionSpec:
+    """Phi-4-multimodal's image and audio encoders with their projections, and its vision and speech LoRA adapters
+    on the decoder linears: the checkpoint ships them all (the adapters are not merged into the base weights)."""
+    hidden, attn = draft.spec["hidden_size"], draft.spec["attention"]
+    q, kv = attn.num_heads * attn.head_dim, attn.num_kv_heads * attn.head_dim
+    inter = draft.spec["intermediate_size"]
+    shapes = dict(zip(PHI4MM_LORA_MODULES, ((hidden, q + 2 * kv), (q, hidden), (hidden, 2 * inter), (inter, hidden))))
+    embd = config.get("embd_layer")
+    embd = embd if isinstance(embd, dict) else {}
+    params, kinds = 0, []
+    image, audio_embd = embd.get("image_embd_layer"), embd.get("audio_embd_layer")
+    if isinstance(image, dict):
+        params += phi4mm_image(image, hidden)
+        kinds.append("siglip")
+    processor = config.get("audio_processor")
+    audio = processor.get("config") if isinstance(processor, dict) else None
+    if isinstance(audio, dict):
+        params += phi4mm_audio(audio, audio_embd if isinstance(audio_embd, dict) else {}, hidden)
+        kinds.append("phi4mm_conformer")
+    for key in ("vision_lora", "speech_lora"):
+        lora = config.get(key)
+        if not isinstance(lora, dict):
+            continue
+        try:
+            params += lora_params(lora, shapes, draft.num_layers)
+        except re.error as exc:
+            raise SpecError(f"`{key}.layer` is not a valid regular expression ({exc})", where=draft.f.where,
+                            value=str(lora.get("layer"))[:80],
+                            hint="it names the decoder linears the adapter targets, e.g. layers.*self_attn.qkv_proj") from None
+        kinds.append(key)
+    return VisionSpec(params=params, kind="+".join(kinds) or "none")
 
 
 def _unknown(text: dict[str, Any], model_type: str, where: str) -> Draft:

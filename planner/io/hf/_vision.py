@@ -6,7 +6,8 @@ projector into the text model is included. Unknown towers are estimated as a pla
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -166,6 +167,81 @@ def gemma3n_audio(a: dict[str, Any], text_hidden: int) -> int:
     lconv = 3 * h * h + _i(a, "conf_conv_kernel_size", 5) * h + 2 * h
     block = 2 * ffw + attention + lconv + h
     return sscp + _i(a, "conf_num_hidden_layers", 12) * block + _multimodal_embedder(a, text_hidden)
+
+
+SIGLIP_SO400M_448 = {"hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27, "patch_size": 14}
+"""Phi-4-multimodal's image encoder, fixed by its modeling code, not its config.json: SigLIP so400m-patch14-448
+(vLLM phi4mm.py `SIGLIP_NAME = "siglip-so400m-patch14-448"`, built by `get_siglip_vision_model`; transformers
+`Phi4MultimodalVisionConfig` defaults 1152 / 4304 / 27 layers / patch 14). Its image size is the config's
+`embd_layer.image_embd_layer.crop_size` (448)."""
+
+
+def siglip_with_head(v: dict[str, Any]) -> int:
+    """SigLIP vision model as checkpointed (transformers SiglipVisionModel / Phi4MultimodalVisionModel): patch conv,
+    position table, blocks, post-layernorm and the attention-pooling head (probe, in/out projections, norm, MLP)."""
+    h, inter = _i(v, "hidden_size", 1152), _i(v, "intermediate_size", 4304)
+    patch, image = _i(v, "patch_size", 14), _i(v, "image_size", 448)
+    embed = 3 * patch * patch * h + h + (image // patch) ** 2 * h
+    body = _vit_layers(_i(v, "num_hidden_layers", 27), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
+    head = h + (3 * h * h + 3 * h) + (h * h + h) + 2 * h + (2 * h * inter + inter + h)
+    return embed + body + 2 * h + head
+
+
+def phi4mm_image(image_embd: dict[str, Any], text_hidden: int) -> int:
+    """Phi-4-multimodal image embedding (`embd_layer.image_embd_layer`): the SigLIP tower, the two HD-transform
+    separators (glb_GN, sub_GN) and the two-layer biased MLP projection (1152 -> hidden -> hidden)."""
+    v = {**SIGLIP_SO400M_448, "image_size": _i(image_embd, "crop_size", 448)}
+    h = v["hidden_size"]
+    projection = h * text_hidden + text_hidden + text_hidden * text_hidden + text_hidden
+    return siglip_with_head(v) + 2 * h + projection
+
+
+def phi4mm_audio(a: dict[str, Any], audio_embd: dict[str, Any], text_hidden: int) -> int:
+    """Phi-4-multimodal audio encoder (`audio_processor.config`, vLLM phi4mm_audio.py ConformerEncoder) plus its
+    projections: NeMo dw-striding subsampling (a conv, then depthwise + pointwise convs per halving, and a linear
+    from channels x remaining frequency bins), a T5 relative-position bias table, the input mean/inv-std buffers
+    (stored in the checkpoint), and conformer blocks of two GLU feed-forwards (norm, gate_up, down), biased q/k/v/out
+    attention, a conv module (norm, GLU pointwise conv with two biases, depthwise-separable conv, pointwise conv)
+    and two norms; then one two-layer MLP projection per mode (speech, vision+speech)."""
+    d, ffn = _i(a, "attention_dim", 1024), _i(a, "linear_units", 1536)
+    heads, kernel = _i(a, "attention_heads", 16), _i(a, "kernel_size", 3)
+    ext, pw_k = _i(a, "ext_pw_out_channel", d), _i(a, "ext_pw_kernel_size", 1)
+    mult, dw_out = _i(a, "depthwise_multiplier", 1), _i(a, "depthwise_seperable_out_channel", d)
+    glu_bias = a.get("bias_in_glu", True) is not False
+    feed_forward = 2 * d + d * 2 * ffn + (2 * ffn if glu_bias else 0) + ffn * d + d
+    attention = 4 * (d * d + d)
+    conv = (2 * d + d * 2 * ext * pw_k + 2 * ext + (2 * ext if glu_bias else 0)
+            + d * mult * kernel + d * mult + d * mult * dw_out + dw_out + d * ext * pw_k + ext)
+    block = 2 * feed_forward + attention + conv + 4 * d
+    nemo = a.get("nemo_conv_settings")
+    channels = _i(nemo if isinstance(nemo, dict) else {}, "conv_channels", 256)
+    halvings, freq = max(1, _i(a, "time_reduction", 8).bit_length() - 1), _i(a, "input_size", 80)
+    subsampling = 10 * channels + (halvings - 1) * (10 * channels + channels * channels + channels)
+    for _ in range(halvings):
+        freq = (freq - 1) // 2 + 1  # kernel 3, stride 2, padding 1
+    subsampling += channels * freq * d + d
+    bias = a.get("relative_attention_bias_args")
+    bias = bias if isinstance(bias, dict) else {}
+    buckets = _i(bias, "t5_bias_max_distance", 1000) * (1 if bias.get("t5_bias_symmetric") else 2)
+    encoder = subsampling + buckets * heads + 2 * _i(a, "input_size", 80) + _i(a, "num_blocks", 24) * block
+    d_in = d * _i(audio_embd, "downsample_rate", 1)
+    projection = 2 * (d_in * text_hidden + text_hidden + text_hidden * text_hidden + text_hidden)
+    return encoder + projection
+
+
+PHI4MM_LORA_MODULES = ("self_attn.qkv_proj", "self_attn.o_proj", "mlp.gate_up_proj", "mlp.down_proj")
+"""Decoder linears a Phi-4-multimodal LoRA may target; its `layer` regex picks among them (PEFT fullmatch on the
+module name inside the text model, `layers.N.<module>`)."""
+
+
+def lora_params(lora: dict[str, Any], shapes: Mapping[str, tuple[int, int]], num_layers: int) -> int:
+    """LoRA A (r x in) and B (out x r) of every decoder linear the adapter's `layer` regex names (all of
+    `shapes` when it gives none); `shapes` maps a module to its (in, out) features."""
+    rank, pattern = _i(lora, "r", 0), lora.get("layer")
+    regex = re.compile(pattern) if isinstance(pattern, str) else None
+    per_layer = sum(rank * (fan_in + fan_out) for name, (fan_in, fan_out) in shapes.items()
+                    if regex is None or regex.fullmatch(f"layers.0.{name}"))
+    return num_layers * per_layer
 
 
 def plain_vit(v: dict[str, Any], text_hidden: int) -> int:
