@@ -376,3 +376,14 @@ def test_phi4mm_bad_lora_regex_is_a_spec_error():
               "vocab_size": 100, "max_position_embeddings": 512, "speech_lora": {"r": 4, "layer": "layers.(("}}
     with pytest.raises(SpecError, match="`speech_lora.layer` is not a valid regular expression"):
         parse_hf_config(config, "tiny-phi4mm")
+
+
+def test_gemma3n_vision_tower_is_recognised_by_its_wrapper():
+    """The timm wrapper config of Gemma 3n's image encoder is counted as MobileNet-V5 whatever model_type it carries
+    (never the plain-ViT estimate)."""
+    config = _gemma3n(35, 16384, 15)
+    expected = count_params(parse_hf_config(config, "x")).vision
+    for kind in ("timm_wrapper", None):
+        config["vision_config"] = {**config["vision_config"], "model_type": kind}
+        spec = parse_hf_config(config, "x")
+        assert count_params(spec).vision == expected and not spec.warnings

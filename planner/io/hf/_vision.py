@@ -269,6 +269,8 @@ def vision_params(vision: dict[str, Any], text_hidden: int, wrapper: str) -> tup
         kind = "siglip"
     if not kind and "vt_hidden_size" in vision:
         kind = "moonvit"
+    if wrapper == "gemma3n" and kind not in COUNTERS:
+        kind = "gemma3n_vision"  # the timm MobileNet-V5 wrapper config, whatever its own model_type says
     if kind in ("", "qwen2_5_vl", "qwen2_vl") and wrapper in ("qwen2_5_vl", "qwen2_vl"):
         kind = f"{wrapper}_vision"  # their vision_config has no model_type of its own (or the wrapper's)
     counter = COUNTERS.get(kind)
