@@ -387,3 +387,48 @@ def test_gemma3n_vision_tower_is_recognised_by_its_wrapper():
         config["vision_config"] = {**config["vision_config"], "model_type": kind}
         spec = parse_hf_config(config, "x")
         assert count_params(spec).vision == expected and not spec.warnings
+
+
+ERNIE45_MOE = [
+    # ERNIE 4.5 MoE config.json architecture fields (baidu/ERNIE-4.5-21B-A3B-PT, baidu/ERNIE-4.5-300B-A47B-PT), with
+    # the card's total / active counts
+    ({"architectures": ["Ernie4_5_MoeForCausalLM"], "model_type": "ernie4_5_moe", "hidden_size": 2560,
+      "intermediate_size": 12288, "max_position_embeddings": 131072, "num_attention_heads": 20,
+      "num_key_value_heads": 4, "head_dim": 128, "num_hidden_layers": 28, "vocab_size": 103424,
+      "tie_word_embeddings": True, "use_bias": False, "moe_num_experts": 64, "moe_num_shared_experts": 2,
+      "moe_layer_start_index": 1, "moe_intermediate_size": 1536, "moe_k": 6, "moe_layer_interval": 1,
+      "moe_use_aux_free": True}, 21e9, 3e9),
+    ({"architectures": ["Ernie4_5_MoeForCausalLM"], "model_type": "ernie4_5_moe", "hidden_size": 8192,
+      "intermediate_size": 28672, "max_position_embeddings": 131072, "num_attention_heads": 64,
+      "num_key_value_heads": 8, "num_hidden_layers": 54, "vocab_size": 103424, "tie_word_embeddings": False,
+      "moe_num_experts": 64, "moe_num_shared_experts": 0, "moe_layer_start_index": 3, "moe_intermediate_size": 3584,
+      "moe_k": 8, "moe_layer_interval": 1, "moe_use_aux_free": True}, 300e9, 47e9),
+]
+
+
+@pytest.mark.parametrize(("config", "total", "active"), ERNIE45_MOE, ids=["21B-A3B", "300B-A47B"])
+def test_ernie45_moe(config, total, active):
+    """ERNIE 4.5 MoE: dense MLP in the first `moe_layer_start_index` layers, experts (and shared experts) after;
+    counts against the cards' rounded totals (the 21B model holds 21.8B, the card rounds down)."""
+    spec = parse_hf_config(config, "ernie")
+    counts = count_params(spec)
+    start = config["moe_layer_start_index"]
+    assert [layer.mlp for layer in spec.layers[:start + 1]] == ["dense"] * start + ["moe"]
+    assert counts.total == pytest.approx(total, rel=0.04) and counts.active == pytest.approx(active, rel=0.12)
+    h, w, n = config["hidden_size"], config["moe_intermediate_size"], config["num_hidden_layers"] - start
+    assert counts.experts == n * config["moe_num_experts"] * 3 * h * w
+    assert counts.shared_experts == n * config["moe_num_shared_experts"] * 3 * h * w
+
+
+def test_dots1_reads_as_deepseek_moe_with_gqa():
+    """dots.llm1 (rednote-hilab): DeepSeek-V3-style MoE (128 experts top-6, 2 shared, first layer dense) on plain
+    GQA attention with q/k norms; 142B total, 14B active (its card)."""
+    config = {"architectures": ["Dots1ForCausalLM"], "model_type": "dots1", "hidden_size": 4096,
+              "intermediate_size": 10944, "moe_intermediate_size": 1408, "n_routed_experts": 128,
+              "n_shared_experts": 2, "num_experts_per_tok": 6, "first_k_dense_replace": 1, "num_hidden_layers": 62,
+              "num_attention_heads": 32, "num_key_value_heads": 32, "head_dim": 128, "vocab_size": 152064,
+              "max_position_embeddings": 32768, "tie_word_embeddings": False}
+    spec = parse_hf_config(config, "dots1")
+    counts = count_params(spec)
+    assert spec.attention.kind == "gqa" and spec.attention.qk_norm
+    assert counts.total == pytest.approx(142e9, rel=0.01) and counts.active == pytest.approx(14e9, rel=0.01)

@@ -20,7 +20,7 @@ Family = Literal[
     "llama", "llama4", "mistral", "mixtral", "mistral3", "qwen", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
     "qwen3_next", "qwen3_5", "qwen3_vl", "qwen2_vl", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "phi3",
     "phi3_v", "phi4mm", "deepseek",
-    "deepseek_v32", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
+    "deepseek_v32", "dots1", "ernie4_5_moe", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "bert", "other",
 ]

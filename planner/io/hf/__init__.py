@@ -63,6 +63,8 @@ RECIPES: dict[str, Recipe] = {
     "phi4mm": Recipe("phi4mm"),
     "deepseek": Recipe("deepseek", moe_layers="deepseek"),
     "deepseek_v32": Recipe("deepseek_v32", moe_layers="deepseek"),
+    "dots1": Recipe("dots1", qk_norm=True, moe_layers="deepseek"),
+    "ernie4_5_moe": Recipe("ernie4_5_moe", tie_default=True, adapt=_moe.ernie45_moe),
     "kimi": Recipe("kimi", moe_layers="deepseek"),
     "glm_dsa": Recipe("glm_dsa", moe_layers="deepseek"),
     "glm4_moe": Recipe("glm4_moe", moe_layers="deepseek", adapt=_moe.glm4_moe),
@@ -118,7 +120,8 @@ ARCHITECTURES: dict[str, str] = {
     "Phi3ForCausalLM": "phi3", "Phi3VForCausalLM": "phi3_v",
     "Phi4MMForCausalLM": "phi4mm",
     "DeepseekV2ForCausalLM": "deepseek", "DeepseekV3ForCausalLM": "deepseek",
-    "DeepseekV32ForCausalLM": "deepseek_v32", "KimiK25ForConditionalGeneration": "kimi",
+    "DeepseekV32ForCausalLM": "deepseek_v32", "Dots1ForCausalLM": "dots1", "Ernie4_5_MoeForCausalLM": "ernie4_5_moe",
+    "KimiK25ForConditionalGeneration": "kimi",
     "Glm4MoeForCausalLM": "glm4_moe", "GlmMoeDsaForCausalLM": "glm_dsa", "ChatGLMModel": "chatglm",
     "ChatGLMForConditionalGeneration": "chatglm", "Llama4ForConditionalGeneration": "llama4",
     "Llama4ForCausalLM": "llama4", "MiniMaxM2ForCausalLM": "minimax_m2", "MiniMaxText01ForCausalLM": "minimax",
@@ -143,7 +146,8 @@ MODEL_TYPES: dict[str, str] = {
     "gemma4_text": "gemma4", "gemma3n": "gemma3n", "gemma3n_text": "gemma3n", "phi3": "phi3",
     "phi4mm": "phi4mm",
     "deepseek_v2": "deepseek", "deepseek_v3": "deepseek",
-    "deepseek_v32": "deepseek_v32", "kimi_k2": "kimi", "glm4_moe": "glm4_moe", "glm_moe_dsa": "glm_dsa",
+    "deepseek_v32": "deepseek_v32", "dots1": "dots1", "ernie4_5_moe": "ernie4_5_moe",
+    "kimi_k2": "kimi", "glm4_moe": "glm4_moe", "glm_moe_dsa": "glm_dsa",
     "chatglm": "chatglm", "llama4_text": "llama4", "minimax_m2": "minimax_m2", "minimax": "minimax",
     "gpt_oss": "gpt_oss", "gptj": "gptj", "gpt2": "gpt2", "gpt_bigcode": "gpt_bigcode", "starcoder2": "starcoder2",
     "gpt_neox": "gpt_neox", "cohere": "cohere", "cohere2": "cohere2", "olmo2": "olmo2", "olmo3": "olmo2",
@@ -155,7 +159,8 @@ MODEL_TYPES: dict[str, str] = {
 
 UNMODELLED_KEYS = ("hybrid_override_pattern", "block_configs", "layer_types", "attn_type_list",
                    "linear_attn_config", "mamba_d_state", "ssm_state_size", "kv_lora_rank", "compress_ratios",
-                   "hc_mult", "hybrid_layer_pattern", "num_experts", "n_routed_experts", "num_local_experts")
+                   "hc_mult", "hybrid_layer_pattern", "num_experts", "n_routed_experts", "num_local_experts",
+                   "moe_num_experts")
 """Fields that mean a layout the Llama reading would get wrong; an unknown family with any is refused."""
 
 _LLAMA_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size")
