@@ -195,9 +195,12 @@ def gpt_oss(d: Draft) -> None:
 def ernie45_moe(d: Draft) -> None:
     """ERNIE 4.5 MoE (transformers Ernie4_5_MoeModel): `moe_num_experts` routed experts of `moe_intermediate_size`,
     top `moe_k`, `moe_num_shared_experts` shared ones, in the layers from `moe_layer_start_index` to
-    `moe_layer_end_index` every `moe_layer_interval`-th; the rest keep the dense `intermediate_size` MLP. With
+    `moe_layer_end_index` every `moe_layer_interval`-th; the rest keep the dense `intermediate_size` MLP. Attention
+    biases with `use_bias`. With
     `moe_use_aux_free` the router has a score-correction bias."""
     f = d.f
+    if f.bool("use_bias", False):
+        d.spec["attention"] = d.spec["attention"].model_copy(update={"qkv_bias": True, "o_bias": True})
     experts = f.int("moe_num_experts", 0, minimum=0)
     if not experts:
         d.spec["moe"] = None
@@ -206,8 +209,8 @@ def ernie45_moe(d: Draft) -> None:
     d.spec["moe"] = MoeSpec(num_experts=experts, num_experts_per_tok=f.int("moe_k"), expert_intermediate_size=width,
                             shared_intermediate_size=f.int("moe_num_shared_experts", 0, minimum=0) * width,
                             router_bias=f.bool("moe_use_aux_free", False))
-    start = f.int("moe_layer_start_index", 0, minimum=0)
+    start = f.int("moe_layer_start_index", 1, minimum=0)  # the transformers Ernie4_5_MoeConfig default
     end = f.int("moe_layer_end_index", d.num_layers - 1, minimum=0)
     step = f.int("moe_layer_interval", 1)
-    for i, layer in enumerate(d.layers):
-        layer["mlp"] = "moe" if start <= i <= end and (i + 1) % step == 0 else "dense"
+    for i, layer in enumerate(d.layers):  # vLLM / SGLang Ernie4DecoderLayer rule
+        layer["mlp"] = "moe" if start <= i <= end and (i - start) % step == 0 else "dense"
