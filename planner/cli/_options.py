@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from planner.specs.limits import MAX_GPUS_PER_REPLICA as MAX_GPUS_PER_REPLICA
 from planner.specs.limits import MAX_RPS as MAX_RPS  # the bounds flags share with plan and model.yaml checks
 from planner.specs.limits import MAX_SEQS as MAX_SEQS
 from planner.specs.limits import MAX_TOKENS as MAX_TOKENS
@@ -72,14 +73,14 @@ ModelArg = Annotated[str, typer.Argument(
     help="config.json, model folder, model.yaml, or Hugging Face repo id (org/name).")]
 GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="GPU id or alias (see `planner gpus`).")]
 RuntimeOpt = Annotated[str, typer.Option("--runtime", "-r", help="Serving runtime (see `planner runtimes`).")]
-TpOpt = Annotated[int, typer.Option("--tp", parser=bounded_int(1, 72, "GPUs"),
+TpOpt = Annotated[int, typer.Option("--tp", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "GPUs"),
                                     help="Tensor-parallel size (GPUs sharing each layer).")]
 PpOpt = Annotated[int, typer.Option("--pp", parser=bounded_int(1, 64, "stages"),
                                     help="Pipeline-parallel size (stages of layers).")]
-DpSizeOpt = Annotated[int, typer.Option("--dp-size", parser=bounded_int(1, 72, "ranks"),
+DpSizeOpt = Annotated[int, typer.Option("--dp-size", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "ranks"),
                                         help="Attention data-parallel ranks of --tp GPUs each (a replica has "
                                              "tp x dp x pp GPUs); MoE layers span all of them.")]
-EpSizeOpt = Annotated[int | None, typer.Option("--ep-size", parser=bounded_int(1, 72, "GPUs"),
+EpSizeOpt = Annotated[int | None, typer.Option("--ep-size", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "GPUs"),
                                                help="Expert-parallel group of the MoE layers (default: all GPUs "
                                                     "of the replica for MoE models when --dp-size > 1, else 1).")]
 SeedOpt = Annotated[int, typer.Option("--seed", parser=bounded_int(0, SEED_MAX, "seed"),
@@ -101,10 +102,10 @@ DisaggOpt = Annotated[str | None, typer.Option(
     "--disagg", help="Prefill/decode disaggregation P:D: P prefill and D decode instances of --tp GPUs each (1:3 at "
                      "TP 2 is 8 GPUs); the load applies to the whole deployment.")]
 PrefillTpOpt = Annotated[int | None, typer.Option(
-    "--prefill-tp", parser=bounded_int(1, 72, "GPUs"), help="With --disagg: tensor-parallel GPUs of each prefill "
+    "--prefill-tp", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "GPUs"), help="With --disagg: tensor-parallel GPUs of each prefill "
                                                             "instance (default: --tp).")]
 DecodeTpOpt = Annotated[int | None, typer.Option(
-    "--decode-tp", parser=bounded_int(1, 72, "GPUs"), help="With --disagg: tensor-parallel GPUs of each decode "
+    "--decode-tp", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "GPUs"), help="With --disagg: tensor-parallel GPUs of each decode "
                                                            "instance (default: --tp).")]
 AcceptanceRateOpt = Annotated[str | None, typer.Option(
     "--acceptance-rate", help="With --speculative: probability A in (0, 1) that one draft token is accepted "

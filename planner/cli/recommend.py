@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from planner.cli._options import (
+    MAX_GPUS_PER_REPLICA,
     MAX_RPS,
     HeadroomOpt,
     ModelArg,
@@ -92,7 +93,7 @@ def recommend(
         "--price-kind", help="on_demand (default), spot, reserved_1y or reserved_3y.")] = None,
     prices: Annotated[Path | None, typer.Option("--prices", help="YAML of your own GPU-hour prices.", parser=path_value)] = None,
     max_gpus_per_replica: Annotated[int | None, typer.Option(
-        "--max-gpus-per-replica", parser=bounded_int(1, 72, "GPUs"))] = None,
+        "--max-gpus-per-replica", parser=bounded_int(1, MAX_GPUS_PER_REPLICA, "GPUs"))] = None,
     budget_usd_per_month: Annotated[float | None, typer.Option(
         "--budget-usd-per-month", parser=bounded_float(0.01, 1e12, "USD/month"))] = None,
     headroom: HeadroomOpt = None,

@@ -72,9 +72,12 @@ def check_plausible(report: Report, where: str) -> None:
                    (f"{loc}.max_num_seqs", cand.max_num_seqs, 1, limits.MAX_SEQS, "sequences"),
                    (f"{loc}.max_num_batched_tokens", cand.max_num_batched_tokens, 1, limits.MAX_TOKENS, "tokens"),
                    (f"{loc}.max_model_len", cand.max_model_len, 1, limits.MAX_TOKENS, "tokens")]
-        checks += [(f"{loc}.tp_size", cand.tp_size, 1, 72, "GPUs"), (f"{loc}.pp_size", cand.pp_size, 1, 64, "stages"),
-                   (f"{loc}.dp_size", cand.dp_size, 1, 72, "ranks"), (f"{loc}.ep_size", cand.ep_size, 1, 72 * 64, "GPUs"),
-                   (f"{loc}.gpus_per_replica", cand.gpus_per_replica, 1, 72 * 64, "GPUs")]
+        max_gpus = limits.MAX_GPUS_PER_REPLICA * limits.MAX_PP_STAGES  # every pipeline stage a full group
+        checks += [(f"{loc}.tp_size", cand.tp_size, 1, limits.MAX_GPUS_PER_REPLICA, "GPUs"),
+                   (f"{loc}.pp_size", cand.pp_size, 1, limits.MAX_PP_STAGES, "stages"),
+                   (f"{loc}.dp_size", cand.dp_size, 1, limits.MAX_GPUS_PER_REPLICA, "ranks"),
+                   (f"{loc}.ep_size", cand.ep_size, 1, max_gpus, "GPUs"),
+                   (f"{loc}.gpus_per_replica", cand.gpus_per_replica, 1, max_gpus, "GPUs")]
     for name, value, low, high, unit in checks:
         if not low <= value <= high:
             raise SpecError(f"implausible value: must lie in [{_num(low)}, {_num(high)}] ({unit})", where=f"{where}: {name}",

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from planner.specs._base import Frozen, Sourced
+from planner.specs.limits import MAX_GPUS_PER_REPLICA
 from planner.specs.optables import OpTableFile
 
 Vendor = Literal["nvidia", "amd"]
@@ -66,7 +67,7 @@ class Interconnect(Frozen):
     """PCIe generation of the host link."""
     pcie_bidir_bw_bytes_per_s: float = Field(ge=1e8, le=1e13)
     """Host PCIe bandwidth per GPU, both directions summed, bytes/s."""
-    gpus_per_node: int = Field(ge=1, le=72)
+    gpus_per_node: int = Field(ge=1, le=MAX_GPUS_PER_REPLICA)
     """GPUs reachable over the fast link without the network (largest useful tensor-parallel size)."""
     allreduce_latency_s: float = Field(gt=0, lt=1e-3)
     """Small-message all-reduce latency across the node's GPUs, seconds (per collective)."""

@@ -16,3 +16,10 @@ MAX_REPLICAS = 100_000
 """Most replicas a plan may hold."""
 SEED_MAX = 2**32 - 1
 """Seeds are unsigned 32-bit integers."""
+MAX_GPUS_PER_REPLICA = 72
+"""Most GPUs one tensor-, data- or expert-parallel group (and one node's fast-link domain) may span: the largest
+NVLink domain shipped, GB200 / GB300 NVL72."""
+MAX_PP_STAGES = 64
+"""Most pipeline stages a plan may hold (published deployments use 1-16)."""
+MAX_BATCHED_TOKENS = 2**24
+"""Largest per-iteration token budget a runtime profile may set (engines default to 2,048-16,384)."""

@@ -11,6 +11,7 @@ from planner.specs.disagg import DisaggSupport
 from planner.specs.efficiency import PerfConstants
 from planner.specs.hardware import Architecture, Vendor
 from planner.specs.launch import LaunchRules
+from planner.specs.limits import MAX_BATCHED_TOKENS, MAX_SEQS
 from planner.specs.speculative import SpeculativeSupport
 
 Quant = Literal["bf16", "fp16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"]
@@ -48,9 +49,9 @@ class MemoryPolicy(Frozen):
 class Scheduler(Frozen):
     """Default continuous-batching scheduler limits."""
 
-    max_num_seqs: int = Field(ge=1, le=65_536)
+    max_num_seqs: int = Field(ge=1, le=MAX_SEQS)
     """Most sequences running in one iteration (vLLM `--max-num-seqs`, TRT-LLM `max_batch_size`)."""
-    max_num_batched_tokens: int = Field(ge=1, le=2**24)
+    max_num_batched_tokens: int = Field(ge=1, le=MAX_BATCHED_TOKENS)
     """Token budget of one iteration (prefill chunk + decode tokens)."""
     kv_block_size_tokens: int = Field(ge=1, le=4_096)
     """Tokens per paged KV-cache block."""
@@ -83,9 +84,9 @@ class SchedulerOverride(Frozen):
     """Applies to GPUs with at least this much memory, bytes."""
     max_memory_bytes: int | None = Field(default=None, gt=0, le=2**42)
     """Applies to GPUs with less than this much memory, bytes."""
-    max_num_seqs: int | None = Field(default=None, ge=1, le=65_536)
+    max_num_seqs: int | None = Field(default=None, ge=1, le=MAX_SEQS)
     """Replacement for `Scheduler.max_num_seqs`."""
-    max_num_batched_tokens: int | None = Field(default=None, ge=1, le=2**24)
+    max_num_batched_tokens: int | None = Field(default=None, ge=1, le=MAX_BATCHED_TOKENS)
     """Replacement for `Scheduler.max_num_batched_tokens`."""
 
     def matches(self, architecture: str, memory_bytes: int) -> bool:

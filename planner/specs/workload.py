@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from planner.specs._base import Frozen
 from planner.specs.hardware import PriceKind
+from planner.specs.limits import MAX_GPUS_PER_REPLICA
 from planner.specs.runtime import KvDtype, Quant
 
 Percentile = Literal[50, 90, 95, 99]
@@ -219,7 +220,7 @@ class Constraints(Frozen):
     """Providers whose prices may be used (empty: any)."""
     price_kind: PriceKind = "on_demand"
     """Billing kind of the prices used."""
-    max_gpus_per_replica: int = Field(default=8, ge=1, le=72)
+    max_gpus_per_replica: int = Field(default=8, ge=1, le=MAX_GPUS_PER_REPLICA)
     """Largest replica, GPUs."""
     budget_usd_per_month: float | None = Field(default=None, gt=0)
     """Monthly budget (None: unlimited)."""

@@ -130,7 +130,6 @@ def gemma3n(d: Draft) -> None:
     norms += 1 if d.spec["laurel_rank"] else 0
     norms += 2 if d.spec["altup_inputs"] > 1 else 0
     d.spec["norms_per_layer"] = norms
-    d.spec["attention"] = d.spec["attention"].model_copy(update={"qk_norm": True})
 
 
 def _ffn_width(mult: float, hidden: int) -> int:

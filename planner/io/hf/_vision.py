@@ -23,6 +23,12 @@ def _vit_layers(layers: int, h: int, inter: int, *, gated: bool, bias: bool, nor
     return layers * (attn + mlp + norms * h * (2 if norm_bias else 1))
 
 
+def _mlp2(d_in: int, d_hidden: int, d_out: int) -> int:
+    """A two-layer biased MLP (Linear d_in -> d_hidden, activation, Linear d_hidden -> d_out): the projector or
+    patch merger most towers end in."""
+    return d_in * d_hidden + d_hidden + d_hidden * d_out + d_out
+
+
 def siglip(v: dict[str, Any], text_hidden: int) -> int:
     """SigLIP (Gemma 3) plus the Gemma 3 projector (mm_input_projection_weight + mm_soft_emb_norm)."""
     h, inter = _i(v, "hidden_size", 1152), _i(v, "intermediate_size", 4304)
@@ -40,7 +46,7 @@ def qwen_vl(v: dict[str, Any], text_hidden: int) -> int:
     body = _vit_layers(_i(v, "depth", 27), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
     merged = h * _i(v, "spatial_merge_size", 2) ** 2
     out = _i(v, "out_hidden_size", text_hidden)
-    merger = merged * merged + merged + out * merged + out
+    merger = _mlp2(merged, merged, out)
     deepstack = len(v.get("deepstack_visual_indexes") or [])
     return embed + body + merger + 2 * h + deepstack * (merger + 2 * merged)
 
@@ -70,7 +76,7 @@ def clip(v: dict[str, Any], text_hidden: int) -> int:
     image = _i(v, "image_size", 336)
     embed = h + _i(v, "num_channels", 3) * patch * patch * h + ((image // patch) ** 2 + 1) * h
     body = _vit_layers(_i(v, "num_hidden_layers", 24), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
-    projector = h * text_hidden + text_hidden + text_hidden * text_hidden + text_hidden
+    projector = _mlp2(h, text_hidden, text_hidden)
     return embed + 4 * h + body + projector  # pre and post layernorms
 
 
@@ -97,7 +103,7 @@ def moonvit(v: dict[str, Any], text_hidden: int) -> int:
     kernel = v.get("merge_kernel_size") or [2, 2]
     merged = h * int(kernel[0]) * int(kernel[1])
     out = _i(v, "text_hidden_size", text_hidden)
-    projector = 2 * h + merged * merged + merged + out * merged + out
+    projector = 2 * h + _mlp2(merged, merged, out)
     return embed + body + 2 * h + projector
 
 
@@ -110,7 +116,7 @@ def qwen2_5_vl(v: dict[str, Any], text_hidden: int) -> int:
     block = 2 * h + (3 * h * h + 3 * h) + (h * h + h) + 2 * (h * inter + inter) + inter * h + h
     merged = h * _i(v, "spatial_merge_size", 2) ** 2
     out = _i(v, "out_hidden_size", text_hidden)
-    return embed + _i(v, "depth", 32) * block + h + merged * merged + merged + merged * out + out
+    return embed + _i(v, "depth", 32) * block + h + _mlp2(merged, merged, out)
 
 
 def qwen2_vl(v: dict[str, Any], text_hidden: int) -> int:
@@ -124,7 +130,7 @@ def qwen2_vl(v: dict[str, Any], text_hidden: int) -> int:
     block = 4 * h + (3 * h * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
     merged = h * _i(v, "spatial_merge_size", 2) ** 2
     out = _i(v, "hidden_size", text_hidden)
-    return embed + _i(v, "depth", 32) * block + 2 * h + merged * merged + merged + merged * out + out
+    return embed + _i(v, "depth", 32) * block + 2 * h + _mlp2(merged, merged, out)
 
 
 MOBILENET_V5_300M_PARAMS = 294_000_000
@@ -192,7 +198,7 @@ def phi4mm_image(image_embd: dict[str, Any], text_hidden: int) -> int:
     separators (glb_GN, sub_GN) and the two-layer biased MLP projection (1152 -> hidden -> hidden)."""
     v = {**SIGLIP_SO400M_448, "image_size": _i(image_embd, "crop_size", 448)}
     h = v["hidden_size"]
-    projection = h * text_hidden + text_hidden + text_hidden * text_hidden + text_hidden
+    projection = _mlp2(h, text_hidden, text_hidden)
     return siglip_with_head(v) + 2 * h + projection
 
 
@@ -225,7 +231,7 @@ def phi4mm_audio(a: dict[str, Any], audio_embd: dict[str, Any], text_hidden: int
     buckets = _i(bias, "t5_bias_max_distance", 1000) * (1 if bias.get("t5_bias_symmetric") else 2)
     encoder = subsampling + buckets * heads + 2 * _i(a, "input_size", 80) + _i(a, "num_blocks", 24) * block
     d_in = d * _i(audio_embd, "downsample_rate", 1)
-    projection = 2 * (d_in * text_hidden + text_hidden + text_hidden * text_hidden + text_hidden)
+    projection = 2 * _mlp2(d_in, text_hidden, text_hidden)  # one per mode (speech, vision + speech)
     return encoder + projection
 
 
