@@ -25,6 +25,7 @@ from planner.specs.check import (
 )
 from planner.specs.model import QuantConfig
 from tests.conftest import MODELS, ROOT
+from tests.docstrings import undocumented
 
 runner = CliRunner()
 DATA = ROOT / "tests" / "data" / "check"
@@ -323,7 +324,7 @@ def test_library_check_is_callable_directly(baseline, model):
                          ids=lambda c: c.__name__)
 def test_result_fields_documented(cls):
     """Every field of the check result models has a docstring."""
-    assert not [name for name, field in cls.model_fields.items() if not field.description]
+    assert not undocumented(cls)
 
 
 CI = ROOT / "examples" / "ci"

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from planner.cli import app
+from tests.docstrings import undocumented
 
 runner = CliRunner()
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -56,5 +57,4 @@ def _spec_models() -> list[type[BaseModel]]:
 @pytest.mark.parametrize("model", _spec_models(), ids=lambda m: m.__name__)
 def test_every_field_documented(model):
     """Every field of every spec and result model has a docstring."""
-    undocumented = [name for name, field in model.model_fields.items() if not field.description]
-    assert not undocumented
+    assert not undocumented(model)

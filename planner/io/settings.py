@@ -18,7 +18,7 @@ class Settings(BaseModel):
     """Where the planner finds its data and how it caches; flags override these. `Settings.from_env()` reads them
     from `PLANNER_*` environment variables (a plain model: pydantic-settings cost 0.1 s of every start-up)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     hardware_db: Path | None = None
     """Directory of GPU YAML files replacing the shipped hardware_db/ (`PLANNER_HARDWARE_DB`)."""
