@@ -67,8 +67,11 @@ class _Run:
         self.prompt_tokens, self.output_tokens = prompt_tokens, output_tokens
         n = self.n_total = len(prompt_tokens)
         cached = cached_tokens if cached_tokens is not None else np.zeros(n, dtype=np.int64)
-        self.reqs = [Request(i, float(arrivals_s[i]), int(prompt_tokens[i]), max(1, int(output_tokens[i])),
-                             int(min(cached[i], prompt_tokens[i] - 1))) for i in range(n)]
+        # Python numbers once (indexing numpy arrays element by element costs more than the simulation's setup)
+        prompts_py = [int(x) for x in np.asarray(prompt_tokens).tolist()]
+        self.reqs = [Request(i, float(a), p, max(1, int(o)), int(min(c, p - 1))) for i, (a, p, o, c) in
+                     enumerate(zip(np.asarray(arrivals_s, dtype=float).tolist(), prompts_py,
+                                   np.asarray(output_tokens).tolist(), np.asarray(cached).tolist()))]
         self.clients = closed_loop_clients
         self.scheduled_s = arrivals_s
         if closed_loop_clients:
@@ -199,16 +202,22 @@ class _Run:
                 continue
             if t > self.max_time_s:
                 break
-            plan = scheduler.schedule(t, self.step, waiting, prefilling, len(decoding))
-            for r in plan.dropped:
-                self.fail(r)
+            plan = scheduler.schedule(t, self.step, waiting, prefilling, len(decoding)) if waiting or prefilling \
+                else None  # nothing to admit or continue: a decode-only iteration
+            if plan is not None:
+                for r in plan.dropped:
+                    self.fail(r)
             if on_demand and decoding:  # on-demand KV growth: room for one more token per decoding sequence
                 grow = len(decoding) * (spec_k + 1)  # a verify pass writes K + 1 slots per sequence
                 while decoding and pool.in_use(len(decoding), self.step) + grow > pool.capacity:
                     if not self.preempt_newest():
                         break
-            chunks = plan.chunks
-            n_dec = scheduler.decodes_with(plan, len(decoding))
+            if plan is None:
+                chunks: list[tuple[Request, int]] = []
+                n_dec = len(decoding)
+            else:
+                chunks = plan.chunks
+                n_dec = scheduler.decodes_with(plan, len(decoding))
             if not chunks and n_dec == 0:
                 nxt = self._next_event_s()
                 if nxt < math.inf:
