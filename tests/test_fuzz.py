@@ -883,3 +883,33 @@ def test_regression_calibration_dir_is_a_file(tmp_path):
                    env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "profile.json")})
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'profile.json'}: calibration path is not a directory"
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["tokens", "{f}/in.json", "-t", str(TINY)], "{f}/in.json: cannot read the sample file: nobody is writing to the FIFO"),
+    (["memory", "{f}/in.json", "--gpu", "h100"], "{f}/in.json: cannot read the file: nobody is writing to the FIFO"),
+    (["tokens", str(ROOT / "tests" / "data" / "samples" / "lines.txt"), "-t", "{f}/in.json"],
+     "{f}/in.json: cannot read the tokenizer file: nobody is writing to the FIFO"),
+    (["export", "{f}/in.json", "--to", "vllm"], "{f}/in.json: cannot read the file: nobody is writing to the FIFO"),
+], ids=["sample", "config", "tokenizer", "plan"])
+def test_regression_input_fifo_without_writer(args, line, tmp_path, monkeypatch):
+    """An input on a FIFO nobody writes to is one clean line (a sample or tokenizer there hung forever)."""
+    monkeypatch.setattr("planner.io.files.FIFO_WAIT_S", 0.2)
+    os.mkfifo(tmp_path / "in.json")
+    result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["tokens", "/dev/zero", "-t", str(TINY)], "/dev/zero: expected a sample file, got a device or socket"),
+    (["tokens", str(ROOT / "tests" / "data" / "samples" / "lines.txt"), "-t", "/dev/zero"],
+     "/dev/zero: expected a tokenizer file, got a device or socket"),
+    (["recommend", L8, "--rps", "1", "--gpus", "h100", "--runtimes", "vllm", "--prices", "/dev/zero"],
+     "/dev/zero: expected a file, got a device or socket"),
+], ids=["sample", "tokenizer", "prices"])
+def test_regression_input_device(args, line, tmp_path):
+    """A device as an input file is refused in one line (`--sample /dev/zero` read until killed)."""
+    result = check(args, tmp_path, env={"PLANNER_CACHE": "0"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr

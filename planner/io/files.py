@@ -9,12 +9,13 @@ import json
 import math
 import os
 import re
+import select
 import stat
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,6 +32,8 @@ MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
 """Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
 _FLOAT_MAX = sys.float_info.max
+FIFO_WAIT_S = 2.0
+"""How long `-o FIFO` waits for a reader, and an input FIFO for a writer, before it is refused (never forever)."""
 
 
 def user_path(ref: str, where: str, hint: str) -> Path:
@@ -46,11 +49,42 @@ def user_path(ref: str, where: str, hint: str) -> Path:
         return Path(ref)
 
 
+def open_input(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
+               hint: str | None = None) -> BinaryIO:
+    """Open an input file for reading so that it cannot hang: a device or socket (`/dev/zero`, a terminal) is
+    refused, and a FIFO nobody writes to within `FIFO_WAIT_S` is refused; a pipe (`<(cmd)`) reads as usual.
+
+    Raises:
+        OSError: The path is missing, a directory or unreadable (callers word these themselves).
+        PlannerError: `error`, for a device, a socket or a FIFO without a writer.
+    """
+    fd = os.open(path.expanduser(), os.O_RDONLY | os.O_NONBLOCK)  # non-blocking: opening a FIFO never waits
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if stat.S_ISFIFO(mode):
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            if not poller.poll(FIFO_WAIT_S * 1000):  # no writer yet (Linux reports nothing until one opens it)
+                raise error(f"cannot read the {what}: nobody is writing to the FIFO (waited {FIFO_WAIT_S:g} s)",
+                            where=str(path), hint="start the writer first, or name a regular file")
+        elif not stat.S_ISREG(mode):
+            raise error(f"expected a {what}, got a device or socket", where=str(path),
+                        hint=hint or "name a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
                hint: str | None = None, max_bytes: int | None = None) -> bytes:
-    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable, too large)."""
+    """The bytes of `path`, or one clear error naming the path (missing, a directory, a device, unreadable, too
+    large)."""
     try:
-        with path.expanduser().open("rb") as handle:
+        with open_input(path, error, what=what, hint=hint) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
@@ -214,8 +248,6 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
-FIFO_WAIT_S = 2.0
-"""How long `-o FIFO` waits for a reader to open the FIFO before it is refused (it never blocks forever)."""
 
 _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""

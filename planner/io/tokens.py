@@ -30,7 +30,7 @@ import numpy as np
 from planner.errors import SpecError
 from planner.io._chat_formats import ChatRejected, Message
 from planner.io._tokenizers import Tokenizer, load_tokenizer
-from planner.io.files import refuse_surrogates
+from planner.io.files import open_input, refuse_surrogates
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution
 
@@ -83,7 +83,8 @@ def read_sample(path: Path) -> Sample:
     """
     where = str(path)
     try:
-        data = path.read_bytes()
+        with open_input(path, what="sample file", hint="pass a .txt, .jsonl or .json file") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise SpecError("sample file not found", where=where, hint="check the path") from None
     except IsADirectoryError:
@@ -368,6 +369,8 @@ def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | No
     import hashlib
 
     try:
+        if not sample_path.is_file():  # a pipe or FIFO reads once: hashing it here would leave the sample empty
+            return None
         digest = hashlib.sha256(sample_path.read_bytes())
     except OSError:
         return None
