@@ -805,6 +805,25 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `rope_scaling.factor` must be a number in (0, 1,024]"),
     ("rope-scaling-string", {"c.json": _config(rope_scaling="yarn")}, ["memory", "{f}/c.json", "--gpu", "h100"],
      "{f}/c.json: `rope_scaling` must be an object or null"),
+    ("layer-types-short", {"c.json": json.dumps(_with_text(BASES["gemma-3-27b"], layer_types=["full_attention"] * 3))},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: `layer_types` lists 3 layers but `num_hidden_layers` = 62"),
+    ("layer-types-unknown", {"c.json": json.dumps(_with_text(BASES["gemma-3-27b"], layer_types=["conv"] * 62))},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `layer_types` holds a layer kind the planner does not model (got 'conv')"),
+    ("mlp-only-layers-beyond-depth", {"c.json": _config(mlp_only_layers=[100])}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `mlp_only_layers` must be a list of layer indices in [0, 47] (got [100])"),
+    ("tie-embeddings-string", {"c.json": _config(tie_word_embeddings="false")}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `tie_word_embeddings` must be true or false (got 'false')"),
+    ("vision-depth-1e6", {"c.json": json.dumps({**BASES["gemma-3-27b"], "vision_config": {
+        **BASES["gemma-3-27b"]["vision_config"], "num_hidden_layers": 10**6}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `num_hidden_layers` = 1,000,000 is not a plausible model: it must lie in [1, 1,024]"),
+    ("vision-patch-0", {"c.json": json.dumps({**BASES["gemma-3-27b"], "vision_config": {
+        **BASES["gemma-3-27b"]["vision_config"], "patch_size": 0}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `patch_size` must be an integer >= 1 (got 0)"),
+    ("vision-width-string", {"c.json": json.dumps({**BASES["qwen2.5-vl-7b"], "vision_config": {
+        **BASES["qwen2.5-vl-7b"]["vision_config"], "hidden_size": "1280"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `hidden_size` must be an integer (got '1280')"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

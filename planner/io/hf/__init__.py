@@ -246,7 +246,12 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if dtype is None:
         draft.warnings.append(f"torch_dtype {str(dtype_name)!r} not recognised; assuming bf16")
         dtype = "bf16"
-    vision = _vision(config, text, spec["hidden_size"], model_type, draft)
+    try:
+        vision = _vision(config, text, spec["hidden_size"], model_type, draft)
+    except SpecError as exc:
+        if exc.where is not None:
+            raise
+        raise SpecError(exc.message, where=where, value=exc.value, hint=exc.hint, has_value=exc.has_value) from None
     archs = config.get("architectures") or []
     spec.update(
         name=name, dtype=dtype, layers=tuple(LayerSpec(**layer) for layer in draft.layers),
