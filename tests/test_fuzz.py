@@ -824,6 +824,15 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("vision-width-string", {"c.json": json.dumps({**BASES["qwen2.5-vl-7b"], "vision_config": {
         **BASES["qwen2.5-vl-7b"]["vision_config"], "hidden_size": "1280"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
      "{f}/c.json: tower field `hidden_size` must be an integer (got '1280')"),
+    ("gptq-bits-float", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "gptq", "bits": 4.5, "group_size": 128}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.bits` must be an integer (got 4.5)"),
+    ("gptq-group-zero", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "gptq", "bits": 4, "group_size": 0}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.group_size` must be an integer in [1, 1,048,576], or -1 for one group per row"),
+    ("compressed-tensors-groups-string", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "compressed-tensors", "config_groups": "x"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.config_groups` must map group names to objects with a `weights` object"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],
@@ -849,6 +858,15 @@ def test_regression_case(files, args, line, tmp_path):
     result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+def test_gptq_channelwise_group_is_read(tmp_path):
+    """GPTQ's `group_size: -1` (one scale per row, common in published checkpoints) is read as int4-gptq, not refused
+    as an out-of-range group (it was "Input should be greater than or equal to 1")."""
+    config = {**BASES["llama-3.1-8b"], "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": -1}}
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    result = check(["memory", str(tmp_path / "c.json"), "--gpu", "h100", "-f", "json"], tmp_path)
+    assert result.exit_code == 0 and json.loads(result.stdout)["deployment"]["quant"] == "int4-gptq", result.stderr
 
 
 def test_regression_data_file_infinity(tmp_path):
