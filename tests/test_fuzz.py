@@ -833,6 +833,14 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("compressed-tensors-groups-string", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
         "quant_method": "compressed-tensors", "config_groups": "x"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
      "{f}/c.json: `quantization_config.config_groups` must map group names to objects with a `weights` object"),
+    ("routing-groups-uneven", {"c.json": json.dumps({**BASES["deepseek-v3"], "n_group": 7})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: `n_group` = 7 does not divide the 256 routed experts into equal groups"),
+    ("routing-topk-group-beyond-groups", {"c.json": json.dumps({**BASES["deepseek-v3"], "topk_group": 9})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: inconsistent model config: `topk_group` = 9 exceeds"),
+    ("routing-groups-too-few-experts", {"c.json": json.dumps({**BASES["deepseek-v3"], "topk_group": 1, "n_group": 64})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: each token picks 8 experts from 1 groups of 4"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],
