@@ -237,7 +237,7 @@ def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = 
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
             got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], (dict, list)) else ""
-            parts.append(f"{loc}: {err['msg']}{got}")
+            parts.append(f"{loc}: {str(err['msg']).removeprefix('Value error, ')}{got}")
         raise error("; ".join(parts), where=where,
                     hint=hint or "values carry their unit in the key name (bytes, bytes/s, seconds)") from None
 

@@ -37,6 +37,13 @@ class WorkloadFile(Frozen):
     prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
     """Fraction of prompt tokens found in the prefix cache."""
 
+    @model_validator(mode="after")
+    def _cv_needs_gamma(self) -> WorkloadFile:
+        if self.arrival == "poisson" and self.burstiness_cv != 1.0:  # it was stored in the plan and never used
+            raise ValueError(f"burstiness_cv {self.burstiness_cv:g} applies only with `arrival: gamma` (Poisson "
+                             "arrivals have an inter-arrival CV of 1)")
+        return self
+
 
 class ConstraintsFile(Frozen):
     """`constraints:` section of model.yaml."""
