@@ -854,6 +854,10 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("modelyaml-burstiness-poisson", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1, burstiness_cv: 3}}\n"},
      ["recommend", "{f}/m.yaml", "--gpus", "h100", "--runtimes", "vllm"],
      "{f}/m.yaml: workload: burstiness_cv 3 applies only with `arrival: gamma`"),
+    # two keys of model.yaml's slo mapping naming one target: one of them silently won
+    ("modelyaml-slo-bare-and-named", {"m.yaml": f"model: {L8}\nslo: {{p95: 80ms, ttft_p95: 100ms}}\n"},
+     ["recommend", "{f}/m.yaml", "--gpus", "h100", "--runtimes", "vllm", "--rps", "1"],
+     "{f}/m.yaml: slo: two targets for TTFT p95: `p95=80ms` and `ttft_p95=100ms`"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],
