@@ -975,3 +975,33 @@ def test_regression_input_device(args, line, tmp_path):
     result = check(args, tmp_path, env={"PLANNER_CACHE": "0"})
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr
+
+
+@pytest.mark.parametrize("kind", ["dir", "fifo", "link-to-null", "dangling"])
+def test_regression_plot_file_not_regular(kind, tmp_path):
+    """`plot -o DIR` where a figure's name is a directory, FIFO or symlink to a device is one clean line and
+    nothing is drawn (os.replace swapped the link for a PNG, or crashed onto a directory as an internal error)."""
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    out.mkdir()
+    name = out / "memory.png"
+    {"dir": name.mkdir, "fifo": lambda: os.mkfifo(name), "link-to-null": lambda: name.symlink_to("/dev/null"),
+     "dangling": lambda: name.symlink_to(tmp_path / "nowhere")}[kind]()
+    result = check(["plot", str(PLAN), "-o", str(out)], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: -o: a plot file's name "), result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["memory.png"]  # nothing half-drawn
+    assert name.is_symlink() or name.is_dir() or stat.S_ISFIFO(os.lstat(name).st_mode)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["sweep", "m.yaml", "-j", "0"], "Invalid value for '--workers' / '-j': '0' must be a whole number in [1, 1,024]"),
+    (["sweep", "m.yaml", "-j", "100000"], "Invalid value for '--workers' / '-j': '100000' must be a whole number"),
+    (["calibrate", "--threads", "0"], "Invalid value for '--threads': '0' must be a whole number in [1, 4,096]"),
+], ids=["workers-0", "workers-1e5", "threads-0"])
+def test_regression_count_flags_bounded(args, line, tmp_path):
+    """-j and --threads are bounded with the value in the error (0 gave 'Input should be greater than or equal to 1'
+    without the value, and -j had no upper bound)."""
+    result = check(args, tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr
