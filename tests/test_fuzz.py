@@ -858,6 +858,14 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("modelyaml-slo-bare-and-named", {"m.yaml": f"model: {L8}\nslo: {{p95: 80ms, ttft_p95: 100ms}}\n"},
      ["recommend", "{f}/m.yaml", "--gpus", "h100", "--runtimes", "vllm", "--rps", "1"],
      "{f}/m.yaml: slo: two targets for TTFT p95: `p95=80ms` and `ttft_p95=100ms`"),
+    # PyYAML keeps the last of two equal keys: a second `workload:` silently replaced the first
+    ("yaml-duplicate-key", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1}}\nworkload: {{rps: 2}}\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: malformed YAML at line 3, column 1: the key 'workload' appears twice in one mapping"),
+    ("modelyaml-slo-bool", {"m.yaml": f"model: {L8}\nslo: {{ttft_p95: true}}\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: slo: ttft_p95: True is not a duration"),
+    ("modelyaml-name-blank", {"m.yaml": f"model: {L8}\nname: '  '\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: name: is blank (only spaces)"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

@@ -109,6 +109,23 @@ def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = 
                     hint=hint or "is it a binary file?") from None
 
 
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe YAML loader, refusing a key given twice in one mapping (PyYAML keeps the last one silently, so
+    a second `workload:` section replaced the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        problem=f"the key {key_node.value!r} appears twice in one mapping",
+                        problem_mark=key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
 def parse_structured(text: str, where: str, *, json_syntax: bool,
                      error: type[PlannerError] = SpecError, hint: str | None = None, finite: bool = True) -> Any:
     """Parse JSON (`json_syntax`) or YAML text into bounded plain data, with one clear line on any failure.
@@ -122,7 +139,7 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         if json_syntax:
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                     hint=hint or "validate it with `python -m json.tool`") from None
@@ -130,8 +147,8 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        raise error(f"malformed YAML{at}: {problem}", where=where,
-                    hint=hint or "check indentation and quoting") from None
+        fix = "keep one of them, merged" if "appears twice" in problem else "check indentation and quoting"
+        raise error(f"malformed YAML{at}: {problem}", where=where, hint=hint or fix) from None
     except RecursionError:
         raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
                     hint=hint or "is it the right file?") from None
