@@ -866,6 +866,8 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "{f}/m.yaml: slo: ttft_p95: True is not a duration"),
     ("modelyaml-name-blank", {"m.yaml": f"model: {L8}\nname: '  '\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
      "{f}/m.yaml: name: is blank (only spaces)"),
+    ("plot-dir-dash", {}, ["plot", str(PLAN), "-o", "-"],
+     "-o: plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

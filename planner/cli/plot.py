@@ -40,6 +40,9 @@ def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[
     from planner.errors import SpecError
     from planner.render.plots import figures
 
+    if str(directory) == "-":  # `-o -` means standard output elsewhere; it cannot hold six files
+        raise SpecError("plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them",
+                        where=where, value="-", hint="name a directory, e.g. plots/ (`./-` if you mean one called -)")
     figs = figures(report)
     directory = directory.expanduser()
     try:
