@@ -1030,3 +1030,22 @@ def test_regression_count_flags_bounded(args, line, tmp_path):
     result = check(args, tmp_path)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr
+
+
+@pytest.mark.parametrize("target", ["s.txt", "m/config.json", "tok/tokenizer.json"])
+def test_regression_output_onto_an_input_read(target, tmp_path):
+    """`-o` onto a file the command read without naming it (the sample model.yaml names, the config.json of a model
+    folder, a tokenizer file on a token-cache hit) is refused and the file kept (the report replaced it)."""
+    shutil.copytree(MODELS / "llama-3.1-8b", tmp_path / "m")
+    shutil.copytree(TINY, tmp_path / "tok")
+    (tmp_path / "s.txt").write_text("one two three\nfour five\n")
+    (tmp_path / "m.yaml").write_text(f"model: m\ntokenizer: {tmp_path / 'tok'}\nworkload: {{rps: 1, sample: s.txt}}\n"
+                                     "constraints: {gpus: [h100], runtimes: [vllm]}\n")
+    env = {"PLANNER_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["recommend", str(tmp_path / "m.yaml"), "-f", "json"]
+    assert runner.invoke(app, args, env=env).exit_code == 0  # warms the token cache: the tokenizer is not opened again
+    before = (tmp_path / target).read_bytes()
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / target)], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-2].startswith("Error: -o: output path is the command's own input")
+    assert (tmp_path / target).read_bytes() == before

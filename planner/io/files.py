@@ -49,6 +49,21 @@ def user_path(ref: str, where: str, hint: str) -> Path:
         return Path(ref)
 
 
+INPUTS_READ: set[tuple[int, int]] = set()
+"""(device, inode) of every regular input file this command opened (a sample named in model.yaml, the config.json
+of a model folder, a tokenizer file): `write_output` never replaces one. The CLI clears it before each command."""
+
+
+def note_input(path: Path) -> None:
+    """Count `path` (a regular file the command depends on without opening it, e.g. on a cache hit) as an input."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        INPUTS_READ.add((st.st_dev, st.st_ino))
+
+
 def open_input(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
                hint: str | None = None) -> BinaryIO:
     """Open an input file for reading so that it cannot hang: a device or socket (`/dev/zero`, a terminal) is
@@ -60,7 +75,10 @@ def open_input(path: Path, error: type[PlannerError] = SpecError, *, what: str =
     """
     fd = os.open(path.expanduser(), os.O_RDONLY | os.O_NONBLOCK)  # non-blocking: opening a FIFO never waits
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            INPUTS_READ.add((st.st_dev, st.st_ino))
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         if stat.S_ISFIFO(mode):
@@ -305,10 +323,12 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
         if not stat.S_ISREG(st.st_mode):
             raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
                             where=where, value=str(path), hint=hint)
-        for source in inputs:  # `export plan.json -o plan.json` would replace the plan with the script
-            if source is not None and _same_file(path, Path(source)):
-                raise SpecError("output path is the command's own input; it is left alone", where=where,
-                                value=str(path), hint="name another output file")
+        # `export plan.json -o plan.json` would replace the plan with the script, and `recommend m.yaml -o s.jsonl`
+        # the sample model.yaml names: neither a named input nor any file the command read is replaced
+        if (st.st_dev, st.st_ino) in INPUTS_READ or any(source is not None and _same_file(path, Path(source))
+                                                        for source in inputs):
+            raise SpecError("output path is the command's own input; it is left alone", where=where,
+                            value=str(path), hint="name another output file")
         path = path.resolve()  # replace the symlink's target, never the symlink
     elif path.is_symlink():
         raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
