@@ -883,6 +883,14 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: (top level): checkpoints repeat"),
     ("sweep-slo-bool", {"m.yaml": SWEEP_MATRIX.replace("ttft_p95: 2s", "ttft_p95: true")},
      ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: slo.0.targets: ttft_p95: True is not a duration"),
+    # a model ref starting with '-' became an option of the launch command (`--model-path --trust-remote-code`)
+    ("plan-ref-option", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "ref": "--trust-remote-code"}})},
+     ["export", "{f}/p.json", "--to", "sglang"],
+     "{f}/p.json: model.ref: not a model path or repo id: launch commands would read it as an option"),
+    ("plan-ref-empty", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "ref": ""}})},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: model.ref: not a model path or repo id"),
+    ("modelyaml-repo-id-option", {"m.yaml": f"model: {L8}\nrepo_id: --trust-remote-code\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: repo_id: is not a repo id or path"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

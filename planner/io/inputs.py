@@ -114,7 +114,9 @@ def model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:
         return mf.repo_id
     target = mf.model if mf and mf.model else model_arg
     local = (base / target) if mf else Path(target)
-    return str(local) if local.exists() else target
+    if not local.exists():
+        return target
+    return str(local) if not str(local).startswith("-") else f"./{local}"  # a folder `-x` would read as an option
 
 
 def _lengths(flag: str | None, file_value: Any, where_flag: str, where_file: str) -> LengthDistribution | None:

@@ -103,6 +103,13 @@ class ModelFile(Frozen):
                     raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
         return value
 
+    @field_validator("repo_id")
+    @classmethod
+    def _repo_id_not_an_option(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or value.startswith("-")):  # the launch command's first argument
+            raise ValueError("is not a repo id or path (blank, or it starts with '-' and would read as an option)")
+        return value
+
     @field_validator("name")
     @classmethod
     def _name_not_blank(cls, value: str | None) -> str | None:
