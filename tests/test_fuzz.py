@@ -891,6 +891,9 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: model.ref: not a model path or repo id"),
     ("modelyaml-repo-id-option", {"m.yaml": f"model: {L8}\nrepo_id: --trust-remote-code\n"},
      ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: repo_id: is not a repo id or path"),
+    ("encoder-disagg", {}, ["estimate", str(MODELS / "bge-large-en-v1.5"), "--gpu", "h100", "--isl", "100", "--osl", "10",
+                            "--rps", "2", "--disagg", "1:1"],
+     "--disagg: an encoder has no decode phase; prefill/decode disaggregation does not apply (got '1:1')"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],

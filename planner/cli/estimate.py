@@ -165,6 +165,9 @@ def estimate_cmd(
                         hint="shorten the prompt or the output; the model cannot hold a longer sequence")
     rt = catalog.runtime(runtime)
     pd_config = disagg_flags(disagg, tp, prefill_tp, decode_tp)
+    if pd_config is not None and spec.encoder_only:  # it was simulated as if the encoder had a decode pool
+        raise SpecError("an encoder has no decode phase; prefill/decode disaggregation does not apply",
+                        where="--disagg", value=disagg, hint="drop --disagg: an encoder request is one prefill")
     spec_config = speculative_flags(choice(speculative, ("mtp", "eagle", "ngram"), "--speculative"),
                                     num_speculative_tokens, acceptance_rate, spec, rt)
     dep = make_deployment(
