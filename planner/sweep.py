@@ -25,10 +25,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.errors import PlannerError, SpecError
+from planner.specs.limits import MAX_GPUS_PER_REPLICA, MAX_RPS, SEED_MAX
 from planner.specs.message import Message
 
 
@@ -40,12 +42,12 @@ class TrafficCase(_Strict):
     """One traffic row of the matrix (the `recommend` flags of the same names)."""
 
     name: str = Field(min_length=1)
-    rps: float = Field(gt=0)
+    rps: float = Field(gt=0, le=MAX_RPS)
     isl: str | int | None = None
     osl: str | int | None = None
     sample: str | None = None
     tokenizer: str | None = None
-    burstiness: float | None = Field(default=None, gt=0)
+    burstiness: float | None = Field(default=None, ge=0.01, le=10)
 
 
 class SloCase(_Strict):
@@ -54,6 +56,15 @@ class SloCase(_Strict):
     name: str = Field(min_length=1)
     targets: dict[str, str | float] = Field(min_length=1)
 
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _no_bool_limits(cls, value: Any) -> Any:
+        if isinstance(value, dict):  # `ttft_p95: true` was coerced to 1.0, a 1 s target
+            for key, limit in value.items():
+                if isinstance(limit, bool):
+                    raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
+        return value
+
 
 class SweepConstraints(_Strict):
     """Search limits shared by every cell (the `recommend` flags of the same names)."""
@@ -61,19 +72,29 @@ class SweepConstraints(_Strict):
     gpus: list[str] = Field(default_factory=list)
     runtimes: list[str] = Field(default_factory=list)
     quant: list[str] = Field(default_factory=list)
-    max_gpus_per_replica: int | None = Field(default=None, ge=1)
+    max_gpus_per_replica: int | None = Field(default=None, ge=1, le=MAX_GPUS_PER_REPLICA)
     budget_usd_per_month: float | None = Field(default=None, gt=0)
-    headroom: float | None = Field(default=None, ge=0)
+    headroom: float | None = Field(default=None, ge=0, le=4)
 
 
 class Matrix(_Strict):
     """A sweep: every checkpoint x traffic x SLO."""
 
-    checkpoints: list[str] = Field(min_length=1)
+    checkpoints: list[Annotated[str, Field(min_length=1, pattern=r"\S")]] = Field(min_length=1)
     traffic: list[TrafficCase] = Field(min_length=1)
     slo: list[SloCase] = Field(min_length=1)
     constraints: SweepConstraints = Field(default_factory=SweepConstraints)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=SEED_MAX)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Matrix:
+        # each row is keyed by checkpoint, traffic name and SLO name: a repeat would give two rows one key
+        for what, names in (("checkpoints", self.checkpoints), ("traffic names", [t.name for t in self.traffic]),
+                            ("slo names", [s.name for s in self.slo])):
+            repeated = next((n for i, n in enumerate(names) if n in names[:i]), None)
+            if repeated is not None:
+                raise ValueError(f"{what} repeat {repeated!r}: each row is keyed by checkpoint, traffic and slo name")
+        return self
 
 
 @dataclass(frozen=True)

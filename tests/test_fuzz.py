@@ -805,6 +805,95 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `rope_scaling.factor` must be a number in (0, 1,024]"),
     ("rope-scaling-string", {"c.json": _config(rope_scaling="yarn")}, ["memory", "{f}/c.json", "--gpu", "h100"],
      "{f}/c.json: `rope_scaling` must be an object or null"),
+    ("layer-types-short", {"c.json": json.dumps(_with_text(BASES["gemma-3-27b"], layer_types=["full_attention"] * 3))},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: `layer_types` lists 3 layers but `num_hidden_layers` = 62"),
+    ("layer-types-unknown", {"c.json": json.dumps(_with_text(BASES["gemma-3-27b"], layer_types=["conv"] * 62))},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `layer_types` holds a layer kind the planner does not model (got 'conv')"),
+    ("mlp-only-layers-beyond-depth", {"c.json": _config(mlp_only_layers=[100])}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `mlp_only_layers` must be a list of layer indices in [0, 47] (got [100])"),
+    ("tie-embeddings-string", {"c.json": _config(tie_word_embeddings="false")}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `tie_word_embeddings` must be true or false (got 'false')"),
+    ("vision-depth-1e6", {"c.json": json.dumps({**BASES["gemma-3-27b"], "vision_config": {
+        **BASES["gemma-3-27b"]["vision_config"], "num_hidden_layers": 10**6}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `num_hidden_layers` = 1,000,000 is not a plausible model: it must lie in [1, 1,024]"),
+    ("vision-patch-0", {"c.json": json.dumps({**BASES["gemma-3-27b"], "vision_config": {
+        **BASES["gemma-3-27b"]["vision_config"], "patch_size": 0}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `patch_size` must be an integer >= 1 (got 0)"),
+    ("vision-width-string", {"c.json": json.dumps({**BASES["qwen2.5-vl-7b"], "vision_config": {
+        **BASES["qwen2.5-vl-7b"]["vision_config"], "hidden_size": "1280"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: tower field `hidden_size` must be an integer (got '1280')"),
+    ("gptq-bits-float", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "gptq", "bits": 4.5, "group_size": 128}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.bits` must be an integer (got 4.5)"),
+    ("gptq-group-zero", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "gptq", "bits": 4, "group_size": 0}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.group_size` must be an integer in [1, 1,048,576], or -1 for one group per row"),
+    ("compressed-tensors-groups-string", {"c.json": json.dumps({**BASES["llama-3.1-8b"], "quantization_config": {
+        "quant_method": "compressed-tensors", "config_groups": "x"}})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.config_groups` must map group names to objects with a `weights` object"),
+    ("routing-groups-uneven", {"c.json": json.dumps({**BASES["deepseek-v3"], "n_group": 7})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: `n_group` = 7 does not divide the 256 routed experts into equal groups"),
+    ("routing-topk-group-beyond-groups", {"c.json": json.dumps({**BASES["deepseek-v3"], "topk_group": 9})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: inconsistent model config: `topk_group` = 9 exceeds"),
+    ("routing-groups-too-few-experts", {"c.json": json.dumps({**BASES["deepseek-v3"], "topk_group": 1, "n_group": 64})},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: inconsistent model config: each token picks 8 experts from 1 groups of 4"),
+    # a burstiness CV with Poisson arrivals was stored in the plan and never used by the simulation
+    ("estimate-burstiness-poisson", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "--rps", "2",
+                                         "--burstiness", "3"],
+     "--burstiness: --burstiness 3 applies only with --arrival gamma"),
+    ("estimate-gamma-closed-loop", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "2",
+                                        "--arrival", "gamma"],
+     "--arrival/--burstiness: --arrival gamma and --burstiness apply only with --rps"),
+    ("recommend-burstiness-poisson", {}, ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1",
+                                          "--arrival", "poisson", "--burstiness", "3"],
+     "--burstiness: --burstiness 3 contradicts --arrival poisson"),
+    ("modelyaml-burstiness-poisson", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1, burstiness_cv: 3}}\n"},
+     ["recommend", "{f}/m.yaml", "--gpus", "h100", "--runtimes", "vllm"],
+     "{f}/m.yaml: workload: burstiness_cv 3 applies only with `arrival: gamma`"),
+    # two keys of model.yaml's slo mapping naming one target: one of them silently won
+    ("modelyaml-slo-bare-and-named", {"m.yaml": f"model: {L8}\nslo: {{p95: 80ms, ttft_p95: 100ms}}\n"},
+     ["recommend", "{f}/m.yaml", "--gpus", "h100", "--runtimes", "vllm", "--rps", "1"],
+     "{f}/m.yaml: slo: two targets for TTFT p95: `p95=80ms` and `ttft_p95=100ms`"),
+    # PyYAML keeps the last of two equal keys: a second `workload:` silently replaced the first
+    ("yaml-duplicate-key", {"m.yaml": f"model: {L8}\nworkload: {{rps: 1}}\nworkload: {{rps: 2}}\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: malformed YAML at line 3, column 1: the key 'workload' appears twice in one mapping"),
+    ("modelyaml-slo-bool", {"m.yaml": f"model: {L8}\nslo: {{ttft_p95: true}}\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: slo: ttft_p95: True is not a duration"),
+    ("modelyaml-name-blank", {"m.yaml": f"model: {L8}\nname: '  '\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: name: is blank (only spaces)"),
+    ("plot-dir-dash", {}, ["plot", str(PLAN), "-o", "-"],
+     "-o: plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them"),
+    # matrix-wide values reached Constraints / the RNG unchecked: internal errors (exit 3), or a seed past 2^32 used
+    ("sweep-seed-negative", {"m.yaml": SWEEP_MATRIX + "seed: -1\n"}, ["sweep", "{f}/m.yaml", "-j", "1"],
+     "{f}/m.yaml: seed: Input should be greater than or equal to 0 (got -1)"),
+    ("sweep-seed-huge", {"m.yaml": SWEEP_MATRIX + "seed: 99999999999\n"}, ["sweep", "{f}/m.yaml", "-j", "1"],
+     "{f}/m.yaml: seed: Input should be less than or equal to 4294967295"),
+    ("sweep-headroom-100", {"m.yaml": SWEEP_MATRIX.replace("runtimes: [vllm]}", "runtimes: [vllm], headroom: 100}")},
+     ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: constraints.headroom: Input should be less than or equal to 4"),
+    ("sweep-gpus-per-replica-1e5", {"m.yaml": SWEEP_MATRIX.replace("runtimes: [vllm]}",
+                                                                   "runtimes: [vllm], max_gpus_per_replica: 100000}")},
+     ["sweep", "{f}/m.yaml", "-j", "1"],
+     "{f}/m.yaml: constraints.max_gpus_per_replica: Input should be less than or equal to 72"),
+    ("sweep-checkpoint-twice", {"m.yaml": SWEEP_MATRIX.replace(f"[{L8}]", f"[{L8}, {L8}]")},
+     ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: (top level): checkpoints repeat"),
+    ("sweep-slo-bool", {"m.yaml": SWEEP_MATRIX.replace("ttft_p95: 2s", "ttft_p95: true")},
+     ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: slo.0.targets: ttft_p95: True is not a duration"),
+    # a model ref starting with '-' became an option of the launch command (`--model-path --trust-remote-code`)
+    ("plan-ref-option", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "ref": "--trust-remote-code"}})},
+     ["export", "{f}/p.json", "--to", "sglang"],
+     "{f}/p.json: model.ref: not a model path or repo id: launch commands would read it as an option"),
+    ("plan-ref-empty", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "ref": ""}})},
+     ["export", "{f}/p.json", "--to", "vllm"], "{f}/p.json: model.ref: not a model path or repo id"),
+    ("modelyaml-repo-id-option", {"m.yaml": f"model: {L8}\nrepo_id: --trust-remote-code\n"},
+     ["memory", "{f}/m.yaml", "--gpu", "h100"], "{f}/m.yaml: repo_id: is not a repo id or path"),
+    ("encoder-disagg", {}, ["estimate", str(MODELS / "bge-large-en-v1.5"), "--gpu", "h100", "--isl", "100", "--osl", "10",
+                            "--rps", "2", "--disagg", "1:1"],
+     "--disagg: an encoder has no decode phase; prefill/decode disaggregation does not apply (got '1:1')"),
     # estimate took an inter-arrival CV up to 20 while recommend and model.yaml stop at 10
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],
@@ -830,6 +919,15 @@ def test_regression_case(files, args, line, tmp_path):
     result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+def test_gptq_channelwise_group_is_read(tmp_path):
+    """GPTQ's `group_size: -1` (one scale per row, common in published checkpoints) is read as int4-gptq, not refused
+    as an out-of-range group (it was "Input should be greater than or equal to 1")."""
+    config = {**BASES["llama-3.1-8b"], "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": -1}}
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    result = check(["memory", str(tmp_path / "c.json"), "--gpu", "h100", "-f", "json"], tmp_path)
+    assert result.exit_code == 0 and json.loads(result.stdout)["deployment"]["quant"] == "int4-gptq", result.stderr
 
 
 def test_regression_data_file_infinity(tmp_path):
@@ -883,3 +981,82 @@ def test_regression_calibration_dir_is_a_file(tmp_path):
                    env={"PLANNER_CALIBRATION_DIR": str(tmp_path / "profile.json")})
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2] == f"Error: {tmp_path / 'profile.json'}: calibration path is not a directory"
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["tokens", "{f}/in.json", "-t", str(TINY)], "{f}/in.json: cannot read the sample file: nobody is writing to the FIFO"),
+    (["memory", "{f}/in.json", "--gpu", "h100"], "{f}/in.json: cannot read the file: nobody is writing to the FIFO"),
+    (["tokens", str(ROOT / "tests" / "data" / "samples" / "lines.txt"), "-t", "{f}/in.json"],
+     "{f}/in.json: cannot read the tokenizer file: nobody is writing to the FIFO"),
+    (["export", "{f}/in.json", "--to", "vllm"], "{f}/in.json: cannot read the file: nobody is writing to the FIFO"),
+], ids=["sample", "config", "tokenizer", "plan"])
+def test_regression_input_fifo_without_writer(args, line, tmp_path, monkeypatch):
+    """An input on a FIFO nobody writes to is one clean line (a sample or tokenizer there hung forever)."""
+    monkeypatch.setattr("planner.io.files.FIFO_WAIT_S", 0.2)
+    os.mkfifo(tmp_path / "in.json")
+    result = check([a.replace("{f}", str(tmp_path)) for a in args], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{f}", str(tmp_path))), result.stderr
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["tokens", "/dev/zero", "-t", str(TINY)], "/dev/zero: expected a sample file, got a device or socket"),
+    (["tokens", str(ROOT / "tests" / "data" / "samples" / "lines.txt"), "-t", "/dev/zero"],
+     "/dev/zero: expected a tokenizer file, got a device or socket"),
+    (["recommend", L8, "--rps", "1", "--gpus", "h100", "--runtimes", "vllm", "--prices", "/dev/zero"],
+     "/dev/zero: expected a file, got a device or socket"),
+], ids=["sample", "tokenizer", "prices"])
+def test_regression_input_device(args, line, tmp_path):
+    """A device as an input file is refused in one line (`--sample /dev/zero` read until killed)."""
+    result = check(args, tmp_path, env={"PLANNER_CACHE": "0"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr
+
+
+@pytest.mark.parametrize("kind", ["dir", "fifo", "link-to-null", "dangling"])
+def test_regression_plot_file_not_regular(kind, tmp_path):
+    """`plot -o DIR` where a figure's name is a directory, FIFO or symlink to a device is one clean line and
+    nothing is drawn (os.replace swapped the link for a PNG, or crashed onto a directory as an internal error)."""
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    out.mkdir()
+    name = out / "memory.png"
+    {"dir": name.mkdir, "fifo": lambda: os.mkfifo(name), "link-to-null": lambda: name.symlink_to("/dev/null"),
+     "dangling": lambda: name.symlink_to(tmp_path / "nowhere")}[kind]()
+    result = check(["plot", str(PLAN), "-o", str(out)], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: -o: a plot file's name "), result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["memory.png"]  # nothing half-drawn
+    assert name.is_symlink() or name.is_dir() or stat.S_ISFIFO(os.lstat(name).st_mode)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["sweep", "m.yaml", "-j", "0"], "Invalid value for '--workers' / '-j': '0' must be a whole number in [1, 1,024]"),
+    (["sweep", "m.yaml", "-j", "100000"], "Invalid value for '--workers' / '-j': '100000' must be a whole number"),
+    (["calibrate", "--threads", "0"], "Invalid value for '--threads': '0' must be a whole number in [1, 4,096]"),
+], ids=["workers-0", "workers-1e5", "threads-0"])
+def test_regression_count_flags_bounded(args, line, tmp_path):
+    """-j and --threads are bounded with the value in the error (0 gave 'Input should be greater than or equal to 1'
+    without the value, and -j had no upper bound)."""
+    result = check(args, tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line), result.stderr
+
+
+@pytest.mark.parametrize("target", ["s.txt", "m/config.json", "tok/tokenizer.json"])
+def test_regression_output_onto_an_input_read(target, tmp_path):
+    """`-o` onto a file the command read without naming it (the sample model.yaml names, the config.json of a model
+    folder, a tokenizer file on a token-cache hit) is refused and the file kept (the report replaced it)."""
+    shutil.copytree(MODELS / "llama-3.1-8b", tmp_path / "m")
+    shutil.copytree(TINY, tmp_path / "tok")
+    (tmp_path / "s.txt").write_text("one two three\nfour five\n")
+    (tmp_path / "m.yaml").write_text(f"model: m\ntokenizer: {tmp_path / 'tok'}\nworkload: {{rps: 1, sample: s.txt}}\n"
+                                     "constraints: {gpus: [h100], runtimes: [vllm]}\n")
+    env = {"PLANNER_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["recommend", str(tmp_path / "m.yaml"), "-f", "json"]
+    assert runner.invoke(app, args, env=env).exit_code == 0  # warms the token cache: the tokenizer is not opened again
+    before = (tmp_path / target).read_bytes()
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / target)], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-2].startswith("Error: -o: output path is the command's own input")
+    assert (tmp_path / target).read_bytes() == before

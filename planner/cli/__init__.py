@@ -61,6 +61,9 @@ class _PlannerGroup(TyperGroup):
     """Typer group whose `invoke` and `main` are the single place errors become exit codes."""
 
     def invoke(self, ctx: Any) -> Any:
+        files = sys.modules.get("planner.io.files")
+        if files is not None:  # the inputs an earlier command of this process read (tests, CliRunner) are not ours
+            files.INPUTS_READ.clear()
         try:
             return super().invoke(ctx)
         except PlannerError as exc:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, path_value, print_json, stdout_console, write_atomic
+from planner.cli._options import FormatOpt, TableOrJson, bounded_int, path_value, print_json, stdout_console, write_atomic
 from planner.errors import CalibrationError, SpecError
 from planner.render.format import dumps_json
 
@@ -52,7 +52,8 @@ def calibrate_cmd(
     format: FormatOpt = TableOrJson.table,
     gpu: Annotated[str | None, typer.Option(
         "--gpu", "-g", help="hardware_db GPU id, when the device name matches no alias.")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="CPU threads (default: the idle cores).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", parser=bounded_int(1, 4_096, "threads"),
+                                                 help="CPU threads (default: the idle cores).")] = None,
     verify: Annotated[bool, typer.Option(
         "--verify", help="Also time random-weight decoders and compare with the planner's prediction.")] = False,
     model: Annotated[list[Path] | None, typer.Option(

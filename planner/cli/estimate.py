@@ -145,6 +145,13 @@ def estimate_cmd(
     from planner.specs.runtime import KvDtype, Quant
     from planner.specs.workload import LengthDistribution
     arrival_kind = choice(arrival, ("poisson", "gamma"), "--arrival")
+    if rps is None and (arrival_kind == "gamma" or burstiness != 1.0):  # they shape open-loop arrivals only
+        raise SpecError("--arrival gamma and --burstiness apply only with --rps", where="--arrival/--burstiness",
+                        hint="give --rps N for an open loop, or drop them (--concurrency, --batch and --burst set "
+                             "their own arrivals)")
+    if arrival_kind == "poisson" and burstiness != 1.0:
+        raise SpecError(f"--burstiness {burstiness:g} applies only with --arrival gamma (Poisson arrivals have an "
+                        "inter-arrival CV of 1)", where="--burstiness", hint="add --arrival gamma, or drop --burstiness")
     if max_concurrency is not None and rps is None:
         raise SpecError("--max-concurrency caps an open loop", where=f"--max-concurrency {max_concurrency}",
                         hint="give --rps too, or use --concurrency N for a closed loop")
@@ -158,6 +165,9 @@ def estimate_cmd(
                         hint="shorten the prompt or the output; the model cannot hold a longer sequence")
     rt = catalog.runtime(runtime)
     pd_config = disagg_flags(disagg, tp, prefill_tp, decode_tp)
+    if pd_config is not None and spec.encoder_only:  # it was simulated as if the encoder had a decode pool
+        raise SpecError("an encoder has no decode phase; prefill/decode disaggregation does not apply",
+                        where="--disagg", value=disagg, hint="drop --disagg: an encoder request is one prefill")
     spec_config = speculative_flags(choice(speculative, ("mtp", "eagle", "ngram"), "--speculative"),
                                     num_speculative_tokens, acceptance_rate, spec, rt)
     dep = make_deployment(

@@ -28,28 +28,62 @@ every simulated deployment, the Pareto front marked) and memory.{png,svg}
 """
 
 
-def write_plots(report: Report, directory: Path) -> list[Path]:
-    """Save the plan's figures as PNG and SVG in `directory` (created), each file written whole or not at all."""
+def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[Path]:
+    """Save the plan's figures as PNG and SVG in `directory` (created), each file written whole or not at all.
+
+    A figure's name that exists and is not a regular file (a directory, a device, a FIFO, a symlink to one) is
+    refused and left alone; a symlink to a regular file has its target replaced, never the link. `where` is the
+    flag that named the directory, for errors.
+    """
+    import stat
+
     from planner.errors import SpecError
     from planner.render.plots import figures
 
+    if str(directory) == "-":  # `-o -` means standard output elsewhere; it cannot hold six files
+        raise SpecError("plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them",
+                        where=where, value="-", hint="name a directory, e.g. plots/ (`./-` if you mean one called -)")
     figs = figures(report)
     directory = directory.expanduser()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SpecError(f"cannot create the plot directory: {exc.strerror}", where="--plot", value=str(directory),
+        raise SpecError(f"cannot create the plot directory: {exc.strerror}", where=where, value=str(directory),
                         hint="choose a writable directory") from None
+    targets = {}
+    for name in figs:  # every name checked before any file is written: a refusal leaves nothing half-drawn
+        for ext in ("png", "svg"):
+            path = directory / f"{name}.{ext}"
+            try:
+                mode = path.stat().st_mode if path.exists() else None
+            except OSError as exc:
+                raise SpecError(f"cannot write the plot: {exc.strerror}", where=where, value=str(path),
+                                hint="choose another directory") from None
+            if mode is not None and not stat.S_ISREG(mode):
+                raise SpecError("a plot file's name exists and is not a regular file; it is left alone", where=where,
+                                value=str(path), hint="remove it, or choose another directory")
+            if path.is_symlink() and mode is None:
+                raise SpecError("a plot file's name is a dangling symlink; it is left alone", where=where,
+                                value=str(path), hint="remove it, or choose another directory")
+            targets[path] = path.resolve() if mode is not None else path  # a symlink's target, never the link
     written = []
     for name, fig in figs.items():
         for ext in ("png", "svg"):
             path = directory / f"{name}.{ext}"
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=f".{ext}")
-            os.close(fd)
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; plots are ordinary files
+            target = targets[path]
             try:
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=f".{ext}")
+            except OSError as exc:
+                raise SpecError(f"cannot write in the plot directory: {exc.strerror}", where=where,
+                                value=str(directory), hint="choose a directory you can write to") from None
+            os.close(fd)
+            try:
+                os.chmod(tmp, 0o644)  # mkstemp makes it private; plots are ordinary files
                 fig.savefig(tmp, format=ext, dpi=110)
-                os.replace(tmp, path)
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise SpecError(f"cannot write the plot: {exc.strerror}", where=where, value=str(path),
+                                hint="check free space and permissions") from None
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
@@ -67,7 +101,7 @@ def plot(
     set_verbosity(quiet, verbose)
     from planner.io.plans import load_report
 
-    for path in write_plots(load_report(plan), output):
+    for path in write_plots(load_report(plan), output, "-o"):
         typer.echo(str(path))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, path_value, progress, set_verbosity, write_atomic
+from planner.cli._options import QuietOpt, VerboseOpt, bounded_int, path_value, progress, set_verbosity, write_atomic
 
 EXAMPLES = """
 Examples:
@@ -48,7 +48,8 @@ def sweep(
     matrix: Annotated[Path, typer.Argument(metavar="MATRIX", help="Matrix YAML/JSON (see below).", parser=path_value)],
     format: Annotated[SweepFormat, typer.Option("--format", "-f", help="Table format.")] = SweepFormat.markdown,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the table here (atomically).", parser=path_value)] = None,
-    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Local worker processes.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", parser=bounded_int(1, 1_024, "processes"),
+                                                    help="Local worker processes.")] = None,
     ray: Annotated[str | None, typer.Option(
         "--ray", help="Ray cluster address (ray://host:10001, auto, or local) instead of the local pool.")] = None,
     quiet: QuietOpt = False,

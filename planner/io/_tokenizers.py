@@ -34,7 +34,7 @@ from planner.io._chat_formats import (
     mistral_chat,
     token_text,
 )
-from planner.io.files import user_path
+from planner.io.files import open_input, user_path
 
 _THREADS = max(1, min(32, os.cpu_count() or 1))
 
@@ -388,7 +388,8 @@ def _load_path(path: Path) -> LoadedTokenizer:
         raise SpecError("folder has no tokenizer file", where=str(path),
                         hint="expected one of " + ", ".join(_FOLDER_FILES))
     try:
-        data = path.read_bytes()
+        with open_input(path, what="tokenizer file") as handle:
+            data = handle.read()
     except OSError as exc:
         raise SpecError(f"cannot read tokenizer file: {exc.strerror}", where=str(path),
                         hint="check the path and its permissions") from None

@@ -9,12 +9,13 @@ import json
 import math
 import os
 import re
+import select
 import stat
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,6 +32,8 @@ MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
 """Most values one file may expand to, YAML aliases counted each time they are used ("billion laughs")."""
 _FLOAT_MAX = sys.float_info.max
+FIFO_WAIT_S = 2.0
+"""How long `-o FIFO` waits for a reader, and an input FIFO for a writer, before it is refused (never forever)."""
 
 
 def user_path(ref: str, where: str, hint: str) -> Path:
@@ -46,11 +49,60 @@ def user_path(ref: str, where: str, hint: str) -> Path:
         return Path(ref)
 
 
+INPUTS_READ: set[tuple[int, int]] = set()
+"""(device, inode) of every regular input file this command opened (a sample named in model.yaml, the config.json
+of a model folder, a tokenizer file): `write_output` never replaces one. The CLI clears it before each command."""
+
+
+def note_input(path: Path) -> None:
+    """Count `path` (a regular file the command depends on without opening it, e.g. on a cache hit) as an input."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        INPUTS_READ.add((st.st_dev, st.st_ino))
+
+
+def open_input(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
+               hint: str | None = None) -> BinaryIO:
+    """Open an input file for reading so that it cannot hang: a device or socket (`/dev/zero`, a terminal) is
+    refused, and a FIFO nobody writes to within `FIFO_WAIT_S` is refused; a pipe (`<(cmd)`) reads as usual.
+
+    Raises:
+        OSError: The path is missing, a directory or unreadable (callers word these themselves).
+        PlannerError: `error`, for a device, a socket or a FIFO without a writer.
+    """
+    fd = os.open(path.expanduser(), os.O_RDONLY | os.O_NONBLOCK)  # non-blocking: opening a FIFO never waits
+    try:
+        st = os.fstat(fd)
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            INPUTS_READ.add((st.st_dev, st.st_ino))
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if stat.S_ISFIFO(mode):
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            if not poller.poll(FIFO_WAIT_S * 1000):  # no writer yet (Linux reports nothing until one opens it)
+                raise error(f"cannot read the {what}: nobody is writing to the FIFO (waited {FIFO_WAIT_S:g} s)",
+                            where=str(path), hint="start the writer first, or name a regular file")
+        elif not stat.S_ISREG(mode):
+            raise error(f"expected a {what}, got a device or socket", where=str(path),
+                        hint=hint or "name a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",
                hint: str | None = None, max_bytes: int | None = None) -> bytes:
-    """The bytes of `path`, or one clear error naming the path (missing, a directory, unreadable, too large)."""
+    """The bytes of `path`, or one clear error naming the path (missing, a directory, a device, unreadable, too
+    large)."""
     try:
-        with path.expanduser().open("rb") as handle:
+        with open_input(path, error, what=what, hint=hint) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
@@ -75,6 +127,23 @@ def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = 
                     hint=hint or "is it a binary file?") from None
 
 
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe YAML loader, refusing a key given twice in one mapping (PyYAML keeps the last one silently, so
+    a second `workload:` section replaced the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        problem=f"the key {key_node.value!r} appears twice in one mapping",
+                        problem_mark=key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
 def parse_structured(text: str, where: str, *, json_syntax: bool,
                      error: type[PlannerError] = SpecError, hint: str | None = None, finite: bool = True) -> Any:
     """Parse JSON (`json_syntax`) or YAML text into bounded plain data, with one clear line on any failure.
@@ -88,7 +157,7 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         if json_syntax:
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where,
                     hint=hint or "validate it with `python -m json.tool`") from None
@@ -96,8 +165,8 @@ def parse_structured(text: str, where: str, *, json_syntax: bool,
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        raise error(f"malformed YAML{at}: {problem}", where=where,
-                    hint=hint or "check indentation and quoting") from None
+        fix = "keep one of them, merged" if "appears twice" in problem else "check indentation and quoting"
+        raise error(f"malformed YAML{at}: {problem}", where=where, hint=hint or fix) from None
     except RecursionError:
         raise error(f"{kind} nested deeper than {MAX_DEPTH} levels", where=where,
                     hint=hint or "is it the right file?") from None
@@ -203,7 +272,7 @@ def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = 
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
             got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], (dict, list)) else ""
-            parts.append(f"{loc}: {err['msg']}{got}")
+            parts.append(f"{loc}: {str(err['msg']).removeprefix('Value error, ')}{got}")
         raise error("; ".join(parts), where=where,
                     hint=hint or "values carry their unit in the key name (bytes, bytes/s, seconds)") from None
 
@@ -214,8 +283,6 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
     return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
 
 
-FIFO_WAIT_S = 2.0
-"""How long `-o FIFO` waits for a reader to open the FIFO before it is refused (it never blocks forever)."""
 
 _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""
@@ -256,10 +323,12 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
         if not stat.S_ISREG(st.st_mode):
             raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
                             where=where, value=str(path), hint=hint)
-        for source in inputs:  # `export plan.json -o plan.json` would replace the plan with the script
-            if source is not None and _same_file(path, Path(source)):
-                raise SpecError("output path is the command's own input; it is left alone", where=where,
-                                value=str(path), hint="name another output file")
+        # `export plan.json -o plan.json` would replace the plan with the script, and `recommend m.yaml -o s.jsonl`
+        # the sample model.yaml names: neither a named input nor any file the command read is replaced
+        if (st.st_dev, st.st_ino) in INPUTS_READ or any(source is not None and _same_file(path, Path(source))
+                                                        for source in inputs):
+            raise SpecError("output path is the command's own input; it is left alone", where=where,
+                            value=str(path), hint="name another output file")
         path = path.resolve()  # replace the symlink's target, never the symlink
     elif path.is_symlink():
         raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)

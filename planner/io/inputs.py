@@ -114,7 +114,9 @@ def model_ref(model_arg: str, mf: ModelFile | None, base: Path) -> str:
         return mf.repo_id
     target = mf.model if mf and mf.model else model_arg
     local = (base / target) if mf else Path(target)
-    return str(local) if local.exists() else target
+    if not local.exists():
+        return target
+    return str(local) if not str(local).startswith("-") else f"./{local}"  # a folder `-x` would read as an option
 
 
 def _lengths(flag: str | None, file_value: Any, where_flag: str, where_file: str) -> LengthDistribution | None:
@@ -234,6 +236,12 @@ def resolve(model_arg: str, flags: Flags, catalog: Catalog, *, progress: bool = 
     cv = flags.burstiness_cv if flags.burstiness_cv is not None else wf.burstiness_cv
     if flags.burstiness_cv is not None and flags.arrival is None and abs(cv - 1.0) > 1e-9:
         arrival = "gamma"
+    if arrival == "poisson" and abs(cv - 1.0) > 1e-9:
+        if flags.burstiness_cv is not None:  # `--arrival poisson --burstiness 3`: the CV was kept and never used
+            raise SpecError(f"--burstiness {cv:g} contradicts --arrival poisson (Poisson arrivals have an "
+                            "inter-arrival CV of 1)", where="--burstiness",
+                            hint="drop --arrival poisson (--burstiness implies gamma), or drop --burstiness")
+        cv = 1.0  # `--arrival poisson` over a file's gamma CV: the flag wins, so Poisson with its CV of 1
     share = flags.prefix_cache_share if flags.prefix_cache_share is not None else wf.prefix_cache_share
     workload = Workload(rps=rps, arrival=arrival, burstiness_cv=cv,
                         input_tokens=input_dist, output_tokens=output_dist, prefix_cache_share=share)

@@ -187,7 +187,8 @@ def load_model_file(path: Path) -> ModelFile:
         raise SpecError("model.yaml must be a mapping of keys to values", where=str(path),
                         value=type(data).__name__, hint="see the README section 'model.yaml'")
     refuse_control_characters({k: data.get(k) for k in ("name", "repo_id", "model", "tokenizer")}, str(path))
-    mf = validate(ModelFile, data, str(path))
+    mf = validate(ModelFile, data, str(path), hint="see the README section 'model.yaml' (and examples/) for each "
+                                                   "key and the values it takes")
     _check_syntaxes(mf, str(path))
     return mf
 

@@ -69,12 +69,15 @@ def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False,
     """Parse a list of `KEY=VALUE` strings (flags) or a mapping (model.yaml) into an `Slo`, on top of `base`.
 
     Targets are keyed by metric and percentile (`ttft_p95`): a later target for the same key replaces an earlier
-    one or `base`'s, and other keys of `base` stay; `KEY=off` drops `base`'s target for that key. Each new target
-    records `origin` (where it was set); a replaced base target is named in the notes.
+    one (flags: the last wins, as for any repeated option) or `base`'s, and other keys of `base` stay; `KEY=off`
+    drops `base`'s target for that key. Two keys of one mapping that name the same target (model.yaml's
+    `{p95: 80ms, ttft_p95: 100ms}`) are an error: a mapping has no "later". Each new target records `origin`
+    (where it was set); a replaced base target is named in the notes.
     """
     targets: dict[tuple[str, int], SloTarget] = {(t.metric, t.percentile): t for t in (base.targets if base else ())}
     notes: list[str] = list(base.notes) if base else []
     pairs = ([f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)) if items else []
+    seen: dict[tuple[str, int], str] = {}
     for text in pairs:
         key, _, value = text.partition("=")
         if value.strip().lower() in SLO_OFF:
@@ -85,6 +88,11 @@ def slo(items: list[str] | dict[str, Any] | None, *, encoder_only: bool = False,
                              + (f" from {dropped.origin}" if dropped.origin else ""))
             continue
         target, note = slo_target(text, encoder_only=encoder_only, where=where)
+        first = seen.setdefault((target.metric, target.percentile), text.strip())
+        if isinstance(items, dict) and first != text.strip():
+            raise SpecError(f"two targets for {target.metric.upper()} p{target.percentile}: `{first}` and "
+                            f"`{text.strip()}`", where=where, hint="keep one of them (a bare pNN is "
+                            f"{'end-to-end' if encoder_only else 'TTFT'} for this model)")
         target = target.model_copy(update={"origin": origin})
         old = targets.get((target.metric, target.percentile))
         if old is not None and old.origin != origin:

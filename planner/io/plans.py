@@ -82,6 +82,11 @@ def check_plausible(report: Report, where: str) -> None:
         if not low <= value <= high:
             raise SpecError(f"implausible value: must lie in [{_num(low)}, {_num(high)}] ({unit})", where=f"{where}: {name}",
                             value=value, hint=_HINT)
+    ref = report.model.ref
+    if not ref.strip() or ref.startswith("-"):  # launch commands name it first: `--trust-remote-code` is an option
+        raise SpecError("not a model path or repo id: launch commands would read it as "
+                        + ("an option" if ref.startswith("-") else "nothing"), where=f"{where}: model.ref",
+                        value=ref[:60], hint=_HINT)
     for loc, cand in candidates:  # the shape fields must describe one deployment (export writes them into flags)
         shape = cand.tp_size * cand.pp_size * cand.dp_size
         if cand.disagg is None and cand.gpus_per_replica != shape:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import SpecError
+from planner.io.files import open_input
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 """Largest header accepted (safetensors itself caps it at 100 MB)."""
@@ -53,7 +54,7 @@ def read_header(path: Path) -> dict[str, Any]:
         SpecError: The file is not a safetensors file.
     """
     try:
-        with path.open("rb") as fh:
+        with open_input(path, what="safetensors file") as fh:
             raw = fh.read(8)
             if len(raw) != 8:
                 raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path),

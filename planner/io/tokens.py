@@ -30,7 +30,7 @@ import numpy as np
 from planner.errors import SpecError
 from planner.io._chat_formats import ChatRejected, Message
 from planner.io._tokenizers import Tokenizer, load_tokenizer
-from planner.io.files import refuse_surrogates
+from planner.io.files import note_input, open_input, refuse_surrogates
 from planner.specs._base import Frozen
 from planner.specs.workload import LengthDistribution
 
@@ -83,7 +83,8 @@ def read_sample(path: Path) -> Sample:
     """
     where = str(path)
     try:
-        data = path.read_bytes()
+        with open_input(path, what="sample file", hint="pass a .txt, .jsonl or .json file") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise SpecError("sample file not found", where=where, hint="check the path") from None
     except IsADirectoryError:
@@ -368,7 +369,10 @@ def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | No
     import hashlib
 
     try:
-        digest = hashlib.sha256(sample_path.read_bytes())
+        if not sample_path.is_file():  # a pipe or FIFO reads once: hashing it here would leave the sample empty
+            return None
+        with open_input(sample_path, what="sample file") as handle:  # noted as an input: -o never replaces it
+            digest = hashlib.sha256(handle.read())
     except OSError:
         return None
     ident = tokenizer_ref
@@ -377,8 +381,10 @@ def _cache_key(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> str | No
 
         target = _package_file(tokenizer_ref) if tokenizer_ref.startswith("pkg:") else Path(tokenizer_ref)
         if target.exists():
-            files = sorted(target.iterdir()) if target.is_dir() else [target]
-            ident += "|" + ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files if f.is_file())
+            files = [f for f in (sorted(target.iterdir()) if target.is_dir() else [target]) if f.is_file()]
+            ident += "|" + ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+            for f in files:  # a cache hit never opens the tokenizer: note its files as inputs all the same
+                note_input(f)
     except (SpecError, OSError):
         pass
     digest.update(f"|{ident}|chat={as_chat}|v{_COUNT_VERSION}".encode())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.specs._base import Frozen
 from planner.specs.hardware import PriceKind
@@ -36,6 +36,13 @@ class WorkloadFile(Frozen):
     """Output lengths (same forms); overrides the sample's outputs when given."""
     prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
     """Fraction of prompt tokens found in the prefix cache."""
+
+    @model_validator(mode="after")
+    def _cv_needs_gamma(self) -> WorkloadFile:
+        if self.arrival == "poisson" and self.burstiness_cv != 1.0:  # it was stored in the plan and never used
+            raise ValueError(f"burstiness_cv {self.burstiness_cv:g} applies only with `arrival: gamma` (Poisson "
+                             "arrivals have an inter-arrival CV of 1)")
+        return self
 
 
 class ConstraintsFile(Frozen):
@@ -86,6 +93,29 @@ class ModelFile(Frozen):
     """Latency targets, e.g. {ttft_p95: 300ms, tpot_p99: 40ms}; a bare `p95: 80ms` is TTFT p95."""
     constraints: ConstraintsFile | None = None
     """Search space limits."""
+
+    @field_validator("slo", mode="before")
+    @classmethod
+    def _no_bool_limits(cls, value: Any) -> Any:
+        if isinstance(value, dict):  # `ttft_p95: true` was coerced to 1.0 and read as a 1 s target
+            for key, limit in value.items():
+                if isinstance(limit, bool):
+                    raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
+        return value
+
+    @field_validator("repo_id")
+    @classmethod
+    def _repo_id_not_an_option(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or value.startswith("-")):  # the launch command's first argument
+            raise ValueError("is not a repo id or path (blank, or it starts with '-' and would read as an option)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and value and not value.strip():  # a blank name became `llm` in manifests
+            raise ValueError("is blank (only spaces)")
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> ModelFile:

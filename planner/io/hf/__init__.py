@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from planner.errors import SpecError
 from planner.io.hf import _classic, _hybrid, _moe, _plausible
 from planner.io.hf._build import Draft, Recipe, build
-from planner.io.hf._fields import dtype_of
+from planner.io.hf._fields import dtype_of, short
 from planner.io.hf._quant import hf_quant_config, quant_config
 from planner.io.hf._vision import PHI4MM_LORA_MODULES, gemma3n_audio, lora_params, phi4mm_audio, phi4mm_image, vision_params
 from planner.specs.model import LayerSpec, ModelSpec, QuantConfig, VisionSpec
@@ -197,6 +197,11 @@ def parse_hf_config(config: dict[str, Any], name: str, where: str = "config.json
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in err["loc"])
+        if field:  # one field of the spec out of range: name it and its value, not the head counts
+            raise SpecError(f"inconsistent model config: the planner's `{field}`: {msg}", where=where,
+                            value=short(err.get("input")), has_value=True,
+                            hint="check the config fields behind it against the model card") from None
         raise SpecError(f"inconsistent model config: {msg}", where=where,
                         hint="check num_attention_heads / num_key_value_heads / expert counts") from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
@@ -246,7 +251,12 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if dtype is None:
         draft.warnings.append(f"torch_dtype {str(dtype_name)!r} not recognised; assuming bf16")
         dtype = "bf16"
-    vision = _vision(config, text, spec["hidden_size"], model_type, draft)
+    try:
+        vision = _vision(config, text, spec["hidden_size"], model_type, draft)
+    except SpecError as exc:
+        if exc.where is not None:
+            raise
+        raise SpecError(exc.message, where=where, value=exc.value, hint=exc.hint, has_value=exc.has_value) from None
     archs = config.get("architectures") or []
     spec.update(
         name=name, dtype=dtype, layers=tuple(LayerSpec(**layer) for layer in draft.layers),

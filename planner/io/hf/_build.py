@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.core.arch import INDEXER_CACHE_BYTES_PER_DIM
 from planner.errors import SpecError
-from planner.io.hf._fields import Fields
+from planner.io.hf._fields import Fields, short
 from planner.specs.model import AttentionSpec, Family, IndexerSpec, MoeSpec
 
 
@@ -77,10 +77,35 @@ def window_of(f: Fields, max_pos: int) -> int | None:
     return window if 0 < window < max_pos else None
 
 
+LAYER_TYPES = ("full_attention", "attention", "sliding_attention", "sliding", "chunked_attention", "linear_attention",
+               "mamba")
+"""The `layer_types` entries the planner reads (transformers checks the same list length; any other kind, such as
+LFM2's `conv`, would be read as full attention, so it is refused)."""
+
+
+def _layer_types(f: Fields, n: int) -> list[str] | None:
+    """`layer_types`, checked: a list of known kinds, one per layer (None when absent)."""
+    types = f.get("layer_types")
+    if types is None:
+        return None
+    hint = "check the config against the model card: one entry per layer, e.g. full_attention or sliding_attention"
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise SpecError("`layer_types` must be a list of layer kinds", where=f.where, value=short(types),
+                        hint=hint)
+    if len(types) != n:
+        raise SpecError(f"inconsistent model config: `layer_types` lists {len(types):,} layers but "
+                        f"`num_hidden_layers` = {n:,}", where=f.where, hint=hint)
+    unknown = next((t for t in types if t not in LAYER_TYPES), None)
+    if unknown is not None:
+        raise SpecError("`layer_types` holds a layer kind the planner does not model", where=f.where,
+                        value=short(unknown), hint="known kinds: " + ", ".join(LAYER_TYPES))
+    return types
+
+
 def _layer_kinds(recipe: Recipe, f: Fields, n: int, max_pos: int) -> list[dict[str, Any]]:
     window = window_of(f, max_pos)
-    types = f.list("layer_types", n)
-    if types is not None and all(isinstance(t, str) for t in types):
+    types = _layer_types(f, n)
+    if types is not None:
         out = []
         for t in types:
             if t in ("sliding_attention", "sliding") and window:
@@ -145,13 +170,23 @@ def mark_moe_layers(recipe: Recipe, f: Fields, layers: list[dict[str, Any]]) -> 
             flags = [i >= first and i % step == 0 for i in range(n)]
     elif recipe.moe_layers == "qwen":
         step = f.int("decoder_sparse_step", 1)
-        dense_only = set(f.get("mlp_only_layers") or [])
+        dense_only = _layer_indices(f, "mlp_only_layers", n)
         flags = [i not in dense_only and (i + 1) % step == 0 for i in range(n)]
     else:
         flags = [True] * n
     for layer, moe in zip(layers, flags):
         if layer.get("mlp", "dense") != "none":
             layer["mlp"] = "moe" if moe else "dense"
+
+
+def _layer_indices(f: Fields, key: str, n: int) -> set[int]:
+    """A list of layer indices (each in [0, n)), as a set; absent: empty."""
+    value = f.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+                                              for i in value):
+        raise SpecError(f"`{key}` must be a list of layer indices in [0, {n - 1:,}]", where=f.where,
+                        value=short(value), hint="check the config against the model card (layers count from 0)")
+    return set(value)
 
 
 def attention_spec(recipe: Recipe, f: Fields, hidden: int) -> AttentionSpec:

@@ -76,8 +76,15 @@ class Fields:
         return self.int(key, minimum=minimum) if self.has(key) else None
 
     def bool(self, key: str, default: builtins.bool) -> builtins.bool:
-        """A flag (absent: `default`)."""
-        return bool(self.get(key, default))
+        """A flag (absent: `default`): true/false, or 0/1; a string such as "false" is an error, never read as
+        true."""
+        value = self.get(key, default)
+        if isinstance(value, builtins.bool):
+            return value
+        if isinstance(value, builtins.int) and value in (0, 1):
+            return value == 1
+        raise SpecError(f"`{key}` must be true or false", where=self.where, value=short(value),
+                        hint="check the config against the model card (JSON true/false, no quotes)")
 
     def list(self, key: str, length: builtins.int | None = None) -> builtins.list[Any] | None:
         """A list field, None when absent or (with `length`) of another length."""
@@ -85,6 +92,12 @@ class Fields:
         if not isinstance(value, list) or (length is not None and len(value) != length):
             return None
         return value
+
+
+def short(value: object) -> object:
+    """`value` for an error's `(got ...)`, cut to a readable length."""
+    text = repr(value)
+    return value if len(text) <= 60 else text[:57] + "..."
 
 
 def dtype_of(name: object) -> ModelDtype | None:

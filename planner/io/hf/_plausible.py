@@ -72,6 +72,8 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
     "moe_shared_expert_intermediate_size": (0, 1_048_576, "published shared experts are at most 20,480 wide"),
     "sliding_window_size": (1, 134_217_728, "a window longer than any context"),
     "attention_chunk_size": (1, 134_217_728, "a chunk longer than any context"),
+    "n_group": (1, 65_536, "published MoE models split their experts into at most 8 routing groups"),
+    "topk_group": (1, 65_536, "published MoE models split their experts into at most 8 routing groups"),
     "type_vocab_size": (0, 1_024, "published encoders have 1-2 token types"),
     "num_kv_shared_layers": (0, 1_024, "the deepest published LLMs have about 128 layers"),
     "hidden_size_per_layer_input": (0, 131_072, "published per-layer embeddings are 256 wide"),
@@ -123,6 +125,30 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
                                 f"{WITHIN_DEPTH[key]}", where=where,
                                 hint="check the config against the model card (these count or step over layers)")
+        _check_routing_groups(prefix, part, where)
+
+
+def _check_routing_groups(prefix: str, part: dict[str, Any], where: str) -> None:
+    """Group-limited routing (DeepSeek's n_group / topk_group): the groups split the experts evenly, a token picks
+    among at most all groups, and the picked groups hold at least its top-k experts (vLLM's grouped_topk and
+    SGLang assume all three; a config breaking one has a typo)."""
+    groups, picked = part.get("n_group"), part.get("topk_group")
+    experts = next((part[k] for k in ("n_routed_experts", "num_experts", "num_local_experts")
+                    if isinstance(part.get(k), int)), None)
+    top_k = part.get("num_experts_per_tok")
+    if not isinstance(groups, int) or isinstance(experts, bool) or not isinstance(experts, int) or experts < 1:
+        return
+    hint = "check n_group, topk_group and the expert counts against the model card"
+    if experts % groups:
+        raise SpecError(f"inconsistent model config: `{prefix}n_group` = {groups:,} does not divide the "
+                        f"{experts:,} routed experts into equal groups", where=where, hint=hint)
+    if isinstance(picked, int) and picked > groups:
+        raise SpecError(f"inconsistent model config: `{prefix}topk_group` = {picked:,} exceeds `{prefix}n_group` = "
+                        f"{groups:,}", where=where, hint=hint)
+    if isinstance(picked, int) and isinstance(top_k, int) and not isinstance(top_k, bool) \
+            and top_k > picked * (experts // groups):
+        raise SpecError(f"inconsistent model config: each token picks {top_k:,} experts from {picked:,} groups of "
+                        f"{experts // groups:,}", where=where, hint=hint)
 
 
 ROPE_FACTOR_MAX = 1_024.0

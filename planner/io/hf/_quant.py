@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.errors import SpecError
+from planner.io.hf._fields import short
 from planner.specs.model import QuantConfig
 from planner.specs.runtime import Quant
 
@@ -20,7 +21,7 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     method = str(qc.get("quant_method", "")).lower()
     if not method and qc.get("quant_algo"):
         method = "modelopt"  # ModelOpt exports written into config.json keep only quant_algo
-    group = qc.get("group_size")
+    group = _group_size(qc.get("group_size"), "quantization_config.group_size", where)
     skip = [str(m) for m in (qc.get("modules_to_not_convert") or qc.get("ignore")
                              or qc.get("exclude_modules") or [])]
     fmt: Quant | None = None
@@ -28,7 +29,11 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     if method == "awq":
         fmt = "int4-awq" if qc.get("bits", 4) == 4 else None
     elif method == "gptq":
-        fmt = {4: "int4-gptq", 8: "int8"}.get(int(qc.get("bits", 4)))  # type: ignore[assignment]
+        bits = qc.get("bits", 4)
+        if isinstance(bits, bool) or not isinstance(bits, int):
+            raise SpecError("`quantization_config.bits` must be an integer", where=where, value=short(bits),
+                            hint=SUPPORTED_HINT)
+        fmt = {4: "int4-gptq", 8: "int8"}.get(bits)  # type: ignore[assignment]
     elif method in ("fp8", "fbgemm_fp8"):
         fmt, group = "fp8", None
     elif method == "mxfp4":
@@ -43,7 +48,7 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     elif method == "bitsandbytes":
         fmt = "int8" if qc.get("load_in_8bit") else None
     elif method == "compressed-tensors":
-        fmt, group = _compressed_tensors(qc)
+        fmt, group = _compressed_tensors(qc, where)
         kv = qc.get("kv_cache_scheme")
     if fmt is None:
         raise SpecError(f"unsupported quantization_config (quant_method {method!r})", where=where,
@@ -71,7 +76,8 @@ def hf_quant_config(data: dict[str, Any], where: str) -> QuantConfig:
     if not isinstance(q, dict):
         raise SpecError("hf_quant_config.json has no `quantization` block", where=where,
                         hint="a ModelOpt export writes {\"quantization\": {\"quant_algo\": ...}}")
-    fmt, group = _modelopt_algo(str(q.get("quant_algo", "")), q.get("group_size"))
+    fmt, group = _modelopt_algo(str(q.get("quant_algo", "")),
+                                _group_size(q.get("group_size"), "quantization.group_size", where))
     if fmt is None:
         raise SpecError("unsupported ModelOpt quant_algo", where=f"{where}: quantization.quant_algo",
                         value=q.get("quant_algo"), hint=SUPPORTED_HINT)
@@ -81,16 +87,40 @@ def hf_quant_config(data: dict[str, Any], where: str) -> QuantConfig:
                        source="hf_quant_config.json")
 
 
-def _compressed_tensors(qc: dict[str, Any]) -> tuple[Quant | None, int | None]:
+MAX_GROUP_SIZE = 1_048_576
+"""Largest plausible quantization group (published checkpoints group 16-128 weights; -1 means one per row)."""
+
+
+def _group_size(value: object, key: str, where: str) -> int | None:
+    """A quantization group size: absent, a positive integer, or -1 (GPTQ's one scale per row, read as the format's
+    default group: a few percent more scale bytes, never fewer, and no group divisibility rule to fail); anything
+    else is an error naming the field."""
+    if value is None or (value == -1 and not isinstance(value, bool)):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GROUP_SIZE:
+        raise SpecError(f"`{key}` must be an integer in [1, {MAX_GROUP_SIZE:,}], or -1 for one group per row",
+                        where=where, value=short(value),
+                        hint="check the config against the model card (published checkpoints group 32-128)")
+    return value
+
+
+def _compressed_tensors(qc: dict[str, Any], where: str) -> tuple[Quant | None, int | None]:
     fmt_name = str(qc.get("format", ""))
     if "nvfp4" in fmt_name:
         return "nvfp4", 16
     if "mxfp4" in fmt_name:
         return "mxfp4", 32
-    for group in (qc.get("config_groups") or {}).values():
+    groups = qc.get("config_groups") or {}
+    if not isinstance(groups, dict) or not all(isinstance(g, dict) and isinstance(g.get("weights") or {}, dict)
+                                               for g in groups.values()):
+        raise SpecError("`quantization_config.config_groups` must map group names to objects with a `weights` "
+                        "object", where=where, value=short(groups),
+                        hint='e.g. {"group_0": {"targets": ["Linear"], "weights": {"num_bits": 4, "type": "int"}}}')
+    for name, group in groups.items():
         weights = group.get("weights") or {}
         bits, kind = weights.get("num_bits"), weights.get("type")
-        size = weights.get("group_size")
+        size = _group_size(weights.get("group_size"), f"quantization_config.config_groups.{name}.weights."
+                           "group_size", where)
         if "mxfp4" in str(group.get("format", "")):
             return "mxfp4", 32
         if bits == 8 and kind == "float":

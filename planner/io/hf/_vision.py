@@ -10,10 +10,33 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from planner.errors import SpecError
+from planner.io.hf._fields import short
+
+_DEPTH_KEYS = frozenset({"num_hidden_layers", "depth", "vt_num_hidden_layers", "conf_num_hidden_layers", "num_blocks"})
+"""Tower fields that count layers: bounded like the text model's depth."""
+TOWER_INT_MAX = 131_072
+"""Largest width, size or count a tower field may hold (the widest published towers are 1,024-7,680 wide, the
+largest images 896-1,540 pixels, position tables 10,240 rows); layer counts stop at 1,024."""
+
 
 def _i(v: dict[str, Any], key: str, default: int) -> int:
-    value = v.get(key, default)
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    """An integer tower field (absent or null: `default`); a mistyped or implausible one is an error naming it
+    (a tower of 10^6 layers, or a `patch_size` of 0, reached the memory model)."""
+    value = v.get(key)
+    if value is None:
+        return default
+    low, high = (0 if default == 0 else 1), (1_024 if key in _DEPTH_KEYS else TOWER_INT_MAX)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"tower field `{key}` must be an integer", value=short(value),
+                        hint="check the vision/audio config against the model card (whole numbers, no quotes)")
+    if value < low:
+        raise SpecError(f"tower field `{key}` must be an integer >= {low}", value=value,
+                        hint="check the vision/audio config against the model card")
+    if value > high:
+        raise SpecError(f"tower field `{key}` = {value:,} is not a plausible model: it must lie in [{low:,}, {high:,}]",
+                        hint="check the vision/audio config against the model card; is a digit repeated?")
+    return value
 
 
 def _vit_layers(layers: int, h: int, inter: int, *, gated: bool, bias: bool, norms: int, norm_bias: bool,
