@@ -121,6 +121,16 @@ def test_compat_errors(model, catalog):
         _dep(model, catalog, runtime="tgi", dp_size=2)
 
 
+def test_default_ep_size_is_named_as_such(model, catalog):
+    """Only --dp-size given: the error blames the default EP size (tp x dp), on --dp-size, not an --ep-size the user
+    never passed."""
+    with pytest.raises(SpecError) as exc:
+        _dep(model, catalog, tp_size=1, dp_size=3, gpu="h200")
+    assert exc.value.where == "--dp-size"
+    assert "the default expert-parallel size 3 (tp 1 x dp 3) does not divide the 8 experts" in str(exc.value)
+    assert "--ep-size N" in (exc.value.hint or "")
+
+
 def test_launch_flags(model, catalog):
     sglang = launch(_dep(model, catalog, gpu="h200", dp_size=8), "m")
     assert "--tp-size 8 " in sglang.command and "--dp-size 8 --enable-dp-attention --ep-size 8" in sglang.command

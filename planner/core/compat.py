@@ -137,10 +137,18 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         par_reasons = dp_ep_incompatibilities(model, gpu, runtime, tp_size=tp_size, dp_size=dp_size, ep_size=ep,
                                               pp_size=pp_size)
         if par_reasons:
-            raise SpecError("; ".join(par_reasons), where="--ep-size" if ep > 1 else "--dp-size",
-                            value=ep if ep > 1 else dp_size,
-                            hint="expert parallelism needs an MoE model and a size dividing tp x dp GPUs and the "
-                                 "expert count; see `planner runtimes` for the runtimes with DP attention / EP")
+            if ep_size is None and ep > 1:  # the user set only --dp-size: say where the expert-parallel size came from
+                where = "--dp-size"
+                par_reasons = [r.replace(f"expert-parallel size {ep} ", f"the default expert-parallel size {ep} "
+                                         f"(tp {tp_size} x dp {dp_size}) ") for r in par_reasons]
+                hint = ("choose --dp-size so that tp x dp divides the expert count, or pass --ep-size N dividing "
+                        "both; see `planner runtimes` for the runtimes with DP attention / EP")
+            else:
+                where = "--ep-size" if ep > 1 else "--dp-size"
+                hint = ("expert parallelism needs an MoE model and a size dividing tp x dp GPUs and the expert "
+                        "count; see `planner runtimes` for the runtimes with DP attention / EP")
+            raise SpecError("; ".join(par_reasons), where=where, value=ep if ep_size is not None and ep > 1 else dp_size,
+                            hint=hint)
     if speculative is not None and (spec_reasons := _spec.incompatibilities(model, runtime, speculative, pp_size)):
         raise SpecError("; ".join(spec_reasons), where="--speculative", value=speculative.method,
                         hint=_spec.hint(spec_reasons))
