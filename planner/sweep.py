@@ -65,6 +65,19 @@ class SloCase(_Strict):
                     raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
         return value
 
+    @field_validator("targets")
+    @classmethod
+    def _one_limit_per_target(cls, value: dict[str, str | float]) -> dict[str, str | float]:
+        """The targets read as model.yaml's `slo:` is: two keys naming one target (`p95` and `ttft_p95`) are an
+        error rather than one of them winning, and so is a limit that is not a duration."""
+        from planner.io.parse import slo
+
+        try:
+            slo(dict(value), where="targets")
+        except SpecError as exc:
+            raise ValueError(exc.message + (f" (got {exc.value!r})" if exc.has_value else "")) from None
+        return value
+
 
 class SweepConstraints(_Strict):
     """Search limits shared by every cell (the `recommend` flags of the same names)."""

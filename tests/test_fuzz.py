@@ -883,6 +883,13 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: (top level): checkpoints repeat"),
     ("sweep-slo-bool", {"m.yaml": SWEEP_MATRIX.replace("ttft_p95: 2s", "ttft_p95: true")},
      ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: slo.0.targets: ttft_p95: True is not a duration"),
+    # two keys naming one target: the last one silently won (model.yaml refuses the same mapping)
+    ("sweep-slo-twice", {"m.yaml": SWEEP_MATRIX.replace("ttft_p95: 2s", "ttft_p95: 2s, p95: 1s")},
+     ["sweep", "{f}/m.yaml", "-j", "1"],
+     "{f}/m.yaml: slo.0.targets: two targets for TTFT p95: `ttft_p95=2s` and `p95=1s`"),
+    # a limit that is no duration became an error row per cell (exit 1), not a matrix error
+    ("sweep-slo-not-duration", {"m.yaml": SWEEP_MATRIX.replace("ttft_p95: 2s", "ttft_p95: 2parsecs")},
+     ["sweep", "{f}/m.yaml", "-j", "1"], "{f}/m.yaml: slo.0.targets: not a duration (got '2parsecs')"),
     # a model ref starting with '-' became an option of the launch command (`--model-path --trust-remote-code`)
     ("plan-ref-option", {"p.json": json.dumps({**PLAN_DATA, "model": {**PLAN_DATA["model"], "ref": "--trust-remote-code"}})},
      ["export", "{f}/p.json", "--to", "sglang"],
