@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -217,6 +218,26 @@ def test_recommend_considers_disaggregation_for_a_big_model(pd_plan):
         pd = rec["disagg"]
         assert pd is not None and rec["gpus_per_replica"] == (pd["prefill_instances"] + pd["decode_instances"]) * 2
         assert "aggregated" in notes[0]
+
+
+def test_unsimulated_disaggregation_states_its_cheapest_ratio_and_cost():
+    """DeepSeek-V3 at 20 RPS of 4k/1k on B200 with TensorRT-LLM (TP8): every P:D ratio's capacity bound already costs more
+    than the aggregated plan, and the note gives the cheapest ratio with its fewest GPUs and monthly cost (the
+    option is shown with its cost, not only dismissed)."""
+    result = runner.invoke(app, ["recommend", str(MODELS / "deepseek-v3"), "--rps", "20", "--isl", "4096", "--osl",
+                                 "1024", "--gpus", "b200", "--runtimes", "trtllm", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    note = next(a for a in report["assumptions"] if a.startswith("prefill/decode disaggregation"))
+    m = re.search(r"not simulated: .* every ratio costs more than aggregated .*; the cheapest, (\d):(\d), needs at "
+                  r"least (\d+) x (\d+) GPUs \(\$([\d,]+)/month\)", note)
+    assert m, note
+    p, d, copies, gpus, month = int(m[1]), int(m[2]), int(m[3]), int(m[4]), float(m[5].replace(",", ""))
+    tp = int(re.search(r"at TP(\d+)", note)[1])  # pools of the aggregated TP-only plan's shape
+    assert gpus == (p + d) * tp
+    assert month > report["recommendation"]["cost_usd_per_month"]
+    price = report["recommendation"]["price"]["price_usd_per_gpu_hour"]
+    assert month == pytest.approx(copies * gpus * price * 730, rel=1e-3)
 
 
 def test_recommend_skips_disaggregation_for_a_small_model():

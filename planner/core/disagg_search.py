@@ -97,8 +97,18 @@ def disagg_search(found: SearchResult) -> list[str]:
     head = (f"prefill/decode disaggregation ({dep.runtime.name}, P:D in {ratios} at TP{tp}, KV transfer and both "
             f"pools simulated)")
     if not tried:
+        if not cands:
+            return [f"{head}: considered, not simulated: every ratio needs more than {s.constraints.max_replicas} "
+                    f"copies by its capacity bound; aggregated {_plan_of(base)}"]
+        cheapest = min(cands, key=lambda c: (c.cost_lb, c.dep.label()))
+        pd = cheapest.dep.disagg
+        assert pd is not None
+        month = cheapest.cost_lb * HOURS_PER_MONTH
         return [f"{head}: considered, not simulated: at the fewest copies its capacity bound allows (P x "
-                f"prefill-only rate, D x decode-only rate) every ratio costs more than aggregated {_plan_of(base)}"]
+                f"prefill-only rate, D x decode-only rate) every ratio costs more than aggregated {_plan_of(base)}; "
+                f"the cheapest, {pd.prefill_instances}:{pd.decode_instances}, needs at least "
+                f"{cheapest.replicas_lb} x {cheapest.dep.num_gpus} GPUs"
+                + (f" (${month:,.0f}/month)" if math.isfinite(month) else "")]
     if not passing:
         return [f"{head}: considered, rejected: no ratio meets the SLOs at a cost near the aggregated plan "
                 f"({_plan_of(base)})"]
