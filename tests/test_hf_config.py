@@ -530,3 +530,24 @@ def test_seed_oss_biases_on_qkv_only():
     assert counts.total == 36_151_104_512 == pytest.approx(36e9, rel=0.01)
     assert kv_bytes_per_token(spec, 2) == 64 * 2 * 8 * 128 * 2
 
+
+PHI35_MOE = {
+    # microsoft/Phi-3.5-MoE-instruct config.json architecture fields (mlx-community/Phi-3.5-MoE-instruct's, as
+    # vendored in a Rust phimoe test), with the attention / lm_head biases the checkpoint carries
+    "architectures": ["PhiMoEForCausalLM"], "model_type": "phimoe", "vocab_size": 32064, "hidden_size": 4096,
+    "intermediate_size": 6400, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+    "num_local_experts": 16, "num_experts_per_tok": 2, "max_position_embeddings": 131072, "sliding_window": 131072,
+    "attention_bias": True, "lm_head_bias": True, "rms_norm_eps": 1e-5, "tie_word_embeddings": False,
+}
+
+
+def test_phi35_moe():
+    """Phi-3.5-MoE: 16 experts top-2 in every layer, LayerNorms with biases, biased attention and lm_head;
+    41,873,153,344 parameters (transformers PhimoeForCausalLM), 6.64B active: the card's 41.9B and 6.6B."""
+    spec = parse_hf_config(PHI35_MOE, "phimoe")
+    counts = count_params(spec)
+    assert spec.family == "phimoe" and spec.norm == "layernorm" and spec.lm_head_bias
+    assert counts.total == 41_873_153_344 == pytest.approx(41.9e9, rel=0.001)
+    assert counts.active == pytest.approx(6.6e9, rel=0.01)
+    assert counts.experts == 32 * 16 * 3 * 4096 * 6400
+

@@ -3,7 +3,7 @@
 Llama 4 (interleaved MoE with a shared expert, chunked attention, NoPE global layers), GLM-4.5+ and
 GLM-5 (shared experts, leading dense layers, DSA), MiniMax-M2, MiMo-V2 (per-layer sliding pattern
 and head counts), Gemma 4 (global layers with their own heads, a dense MLP beside the experts),
-Nemotron-NAS (per-layer `block_configs`), Granite MoE.
+Nemotron-NAS (per-layer `block_configs`), Granite MoE, ERNIE 4.5 MoE, Phi-3.5-MoE.
 """
 
 from __future__ import annotations
@@ -213,3 +213,11 @@ def ernie45_moe(d: Draft) -> None:
     step = f.int("moe_layer_interval", 1)
     for i, layer in enumerate(d.layers):  # vLLM / SGLang Ernie4DecoderLayer rule
         layer["mlp"] = "moe" if start <= i <= end and (i - start) % step == 0 else "dense"
+
+
+def phimoe(d: Draft) -> None:
+    """Phi-3.5-MoE (transformers PhimoeModel): every layer MoE (`num_local_experts` of `intermediate_size`, top
+    `num_experts_per_tok`, no shared expert), LayerNorms with biases, biases on q/k/v/o when `attention_bias`, and
+    an lm_head bias when `lm_head_bias`."""
+    d.spec["lm_head_bias"] = d.f.bool("lm_head_bias", False)
+
