@@ -551,3 +551,28 @@ def test_phi35_moe():
     assert counts.active == pytest.approx(6.6e9, rel=0.01)
     assert counts.experts == 32 * 16 * 3 * 4096 * 6400
 
+
+HUNYUAN_A13B = {
+    # tencent/Hunyuan-A13B-Instruct architecture fields with its per-layer lists, as a profiling tool's test
+    # fixture copies them (tie_word_embeddings absent there: transformers' default, untied)
+    "architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan_v1_moe", "hidden_size": 4096,
+    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+    "intermediate_size": 3072, "vocab_size": 128167, "torch_dtype": "bfloat16", "num_experts": 64,
+    "moe_intermediate_size": [3072] * 32, "moe_topk": [8] * 32, "num_shared_expert": [1] * 32, "use_qk_norm": True,
+    "max_position_embeddings": 32768,
+}
+
+
+def test_hunyuan_a13b():
+    """Hunyuan-A13B: 64 experts top-8 plus one shared MLP in every layer, per-head q/k norms; 80,918,155,264
+    parameters (transformers HunYuanMoEV1ForCausalLM), 13.3B active, against the card's rounded 80B / 13B."""
+    spec = parse_hf_config(HUNYUAN_A13B, "hunyuan")
+    counts = count_params(spec)
+    assert spec.family == "hunyuan_v1_moe" and spec.attention.qk_norm and not spec.warnings
+    assert spec.moe is not None and spec.moe.num_experts_per_tok == 8 and spec.moe.shared_intermediate_size == 3072
+    assert counts.total == 80_918_155_264 == pytest.approx(80e9, rel=0.015)
+    assert counts.active == pytest.approx(13e9, rel=0.025)
+    with pytest.raises(SpecError, match="differs between layers"):
+        parse_hf_config({**HUNYUAN_A13B, "moe_topk": [8] * 31 + [4]}, "hunyuan")
+    with pytest.raises(SpecError, match="use_cla"):
+        parse_hf_config({**HUNYUAN_A13B, "use_cla": True}, "hunyuan")
