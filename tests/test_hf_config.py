@@ -432,3 +432,147 @@ def test_dots1_reads_as_deepseek_moe_with_gqa():
     counts = count_params(spec)
     assert spec.attention.kind == "gqa" and spec.attention.qk_norm
     assert counts.total == pytest.approx(142e9, rel=0.01) and counts.active == pytest.approx(14e9, rel=0.01)
+
+
+SMOLLM3_3B = {
+    # HuggingFaceTB/SmolLM3-3B config.json (mirrored verbatim in fetchwiki/HuggingFaceTB-SmolLM3-3B); bookkeeping
+    # fields (token ids, dropout, init range) left out
+    "architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", "attention_bias": False, "hidden_act": "silu",
+    "hidden_size": 2048, "intermediate_size": 11008, "layer_types": ["full_attention"] * 36,
+    "max_position_embeddings": 65536, "max_window_layers": 28, "mlp_bias": False, "no_rope_layer_interval": 4,
+    "no_rope_layers": [1, 1, 1, 0] * 9, "num_attention_heads": 16, "num_hidden_layers": 36, "num_key_value_heads": 4,
+    "rope_scaling": None, "rope_theta": 5000000.0, "sliding_window": None, "torch_dtype": "bfloat16",
+    "use_sliding_window": False, "vocab_size": 128256,
+}
+
+
+def test_smollm3_counts_and_nope_layers():
+    """SmolLM3-3B: Llama blocks with tied embeddings and every 4th layer NoPE; 3,075,098,624 parameters, the
+    checkpoint's two safetensors shards (6,150,235,008 bytes with their headers) / 2 less 37,760 header bytes."""
+    spec = parse_hf_config(SMOLLM3_3B, "smollm3")
+    counts = count_params(spec)
+    assert spec.family == "smollm3" and spec.tie_word_embeddings and not spec.warnings
+    assert counts.total == 3_075_098_624 == pytest.approx((4_966_315_264 + 1_183_919_744) / 2, rel=1e-4)
+    assert [layer.rope for layer in spec.layers[:4]] == [True, True, True, False]
+    assert kv_bytes_per_token(spec, 2) == 36 * 2 * 4 * 128 * 2  # 36 layers x (K, V) x 4 KV heads x 128 x bf16
+
+
+def test_smollm3_sliding_window_goes_to_the_nope_layers():
+    """With use_sliding_window and no layer_types, SmolLM3 slides only the NoPE layers (transformers config)."""
+    config = {k: v for k, v in SMOLLM3_3B.items() if k != "layer_types"}
+    spec = parse_hf_config({**config, "use_sliding_window": True, "sliding_window": 4096}, "smollm3")
+    assert [layer.kind for layer in spec.layers[:4]] == ["full", "full", "full", "sliding"]
+
+
+EXAONE4_1P2B = {
+    # LGAI-EXAONE/EXAONE-4.0-1.2B config.json architecture fields, as mirrored in his0si/EXAONE-4.0-1.2B
+    # model/config.json (its quantization_config, from a W4A16 derivative, left out)
+    "architectures": ["Exaone4ForCausalLM"], "model_type": "exaone4", "dtype": "bfloat16", "head_dim": 64,
+    "hidden_size": 2048, "intermediate_size": 4096, "layer_types": ["full_attention"] * 30,
+    "max_position_embeddings": 65536, "num_attention_heads": 32, "num_hidden_layers": 30, "num_key_value_heads": 8,
+    "rope_scaling": {"factor": 16.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                     "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+    "rope_theta": 1000000.0, "sliding_window": None, "sliding_window_pattern": None, "tie_word_embeddings": True,
+    "vocab_size": 102400,
+}
+EXAONE4_32B = {
+    # LGAI-EXAONE/EXAONE-4.0-32B: the config TensorRT-LLM's tests/unittest/_torch/modeling/test_modeling_exaone4.py
+    # copies, with the card's 64 layers and 4,096-token window (the test shrinks both)
+    "architectures": ["Exaone4ForCausalLM"], "model_type": "exaone4", "head_dim": 128, "hidden_size": 5120,
+    "intermediate_size": 27392, "max_position_embeddings": 131072, "num_attention_heads": 40,
+    "num_hidden_layers": 64, "num_key_value_heads": 8, "sliding_window": 4096, "sliding_window_pattern": 4,
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 102400,
+}
+
+
+@pytest.mark.parametrize(("config", "total", "non_embedding"),
+                         [(EXAONE4_1P2B, 1_279_391_488, 1.07e9), (EXAONE4_32B, 32_003_216_384, 30.95e9)],
+                         ids=["1.2B", "32B"])
+def test_exaone4(config, total, non_embedding):
+    """EXAONE 4.0: post-norms, per-head q/k norms; the cards give the parameters without embeddings (1.07B,
+    30.95B); totals equal transformers' Exaone4ForCausalLM on the meta device."""
+    spec = parse_hf_config(config, "exaone4")
+    counts = count_params(spec)
+    assert spec.family == "exaone4" and spec.attention.qk_norm and not spec.warnings
+    assert counts.total == total
+    assert counts.total - counts.embedding - counts.lm_head == pytest.approx(non_embedding, abs=0.005e9)
+
+
+def test_exaone4_32b_local_global_layers():
+    """EXAONE 4.0-32B: three 4,096-token sliding layers then one global, whether the pattern is 4 or "LLLG"; the
+    KV of a token is 64 layers x (K, V) x 8 heads x 128 x bf16."""
+    for pattern in (4, "LLLG"):
+        spec = parse_hf_config({**EXAONE4_32B, "sliding_window_pattern": pattern}, "exaone4")
+        kinds = [layer.kind for layer in spec.layers]
+        assert kinds[:4] == ["sliding", "sliding", "sliding", "full"] and kinds.count("full") == 16
+        assert spec.layers[0].window_tokens == 4096
+        assert kv_bytes_per_token(spec, 2) == 64 * 2 * 8 * 128 * 2
+    with pytest.raises(SpecError, match="sliding_window_pattern"):
+        parse_hf_config({**EXAONE4_32B, "sliding_window_pattern": "LLX"}, "exaone4")
+
+
+SEED_OSS_36B = {
+    # ByteDance-Seed/Seed-OSS-36B-Instruct config.json architecture fields (as in mlx-swift's Seed-OSS test
+    # fixture), with transformers SeedOssConfig's attention_bias / attention_out_bias / mlp_bias defaults
+    "architectures": ["SeedOssForCausalLM"], "model_type": "seed_oss", "hidden_size": 5120, "num_hidden_layers": 64,
+    "intermediate_size": 27648, "num_attention_heads": 80, "num_key_value_heads": 8, "head_dim": 128,
+    "vocab_size": 155136, "max_position_embeddings": 524288, "tie_word_embeddings": False, "attention_bias": True,
+    "attention_out_bias": False, "mlp_bias": False,
+}
+
+
+def test_seed_oss_biases_on_qkv_only():
+    """Seed-OSS-36B: biases on q/k/v but not o; 36,151,104,512 parameters (transformers SeedOssForCausalLM on the
+    meta device; the card's 36B)."""
+    spec = parse_hf_config(SEED_OSS_36B, "seed")
+    counts = count_params(spec)
+    assert spec.family == "seed_oss" and spec.attention.qkv_bias and not spec.attention.o_bias
+    assert counts.total == 36_151_104_512 == pytest.approx(36e9, rel=0.01)
+    assert kv_bytes_per_token(spec, 2) == 64 * 2 * 8 * 128 * 2
+
+
+PHI35_MOE = {
+    # microsoft/Phi-3.5-MoE-instruct config.json architecture fields (mlx-community/Phi-3.5-MoE-instruct's, as
+    # vendored in a Rust phimoe test), with the attention / lm_head biases the checkpoint carries
+    "architectures": ["PhiMoEForCausalLM"], "model_type": "phimoe", "vocab_size": 32064, "hidden_size": 4096,
+    "intermediate_size": 6400, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+    "num_local_experts": 16, "num_experts_per_tok": 2, "max_position_embeddings": 131072, "sliding_window": 131072,
+    "attention_bias": True, "lm_head_bias": True, "rms_norm_eps": 1e-5, "tie_word_embeddings": False,
+}
+
+
+def test_phi35_moe():
+    """Phi-3.5-MoE: 16 experts top-2 in every layer, LayerNorms with biases, biased attention and lm_head;
+    41,873,153,344 parameters (transformers PhimoeForCausalLM), 6.64B active: the card's 41.9B and 6.6B."""
+    spec = parse_hf_config(PHI35_MOE, "phimoe")
+    counts = count_params(spec)
+    assert spec.family == "phimoe" and spec.norm == "layernorm" and spec.lm_head_bias
+    assert counts.total == 41_873_153_344 == pytest.approx(41.9e9, rel=0.001)
+    assert counts.active == pytest.approx(6.6e9, rel=0.01)
+    assert counts.experts == 32 * 16 * 3 * 4096 * 6400
+
+
+HUNYUAN_A13B = {
+    # tencent/Hunyuan-A13B-Instruct architecture fields with its per-layer lists, as a profiling tool's test
+    # fixture copies them (tie_word_embeddings absent there: transformers' default, untied)
+    "architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan_v1_moe", "hidden_size": 4096,
+    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+    "intermediate_size": 3072, "vocab_size": 128167, "torch_dtype": "bfloat16", "num_experts": 64,
+    "moe_intermediate_size": [3072] * 32, "moe_topk": [8] * 32, "num_shared_expert": [1] * 32, "use_qk_norm": True,
+    "max_position_embeddings": 32768,
+}
+
+
+def test_hunyuan_a13b():
+    """Hunyuan-A13B: 64 experts top-8 plus one shared MLP in every layer, per-head q/k norms; 80,918,155,264
+    parameters (transformers HunYuanMoEV1ForCausalLM), 13.3B active, against the card's rounded 80B / 13B."""
+    spec = parse_hf_config(HUNYUAN_A13B, "hunyuan")
+    counts = count_params(spec)
+    assert spec.family == "hunyuan_v1_moe" and spec.attention.qk_norm and not spec.warnings
+    assert spec.moe is not None and spec.moe.num_experts_per_tok == 8 and spec.moe.shared_intermediate_size == 3072
+    assert counts.total == 80_918_155_264 == pytest.approx(80e9, rel=0.015)
+    assert counts.active == pytest.approx(13e9, rel=0.025)
+    with pytest.raises(SpecError, match="differs between layers"):
+        parse_hf_config({**HUNYUAN_A13B, "moe_topk": [8] * 31 + [4]}, "hunyuan")
+    with pytest.raises(SpecError, match="use_cla"):
+        parse_hf_config({**HUNYUAN_A13B, "use_cla": True}, "hunyuan")

@@ -90,6 +90,11 @@ RECIPES: dict[str, Recipe] = {
     "cohere2": Recipe("cohere", defaults={"sliding_window_pattern": 4}, norms_per_layer=1, tie_default=True,
                       parallel_block=True, windows="gemma3", adapt=_classic.cohere),
     "olmo2": Recipe("olmo2", qk_norm=True, qk_norm_full=True),
+    "smollm3": Recipe("smollm3", tie_default=True, windows="none", adapt=_classic.smollm3),
+    "exaone4": Recipe("exaone4", qk_norm=True, windows="none", adapt=_classic.exaone4),
+    "seed_oss": Recipe("seed_oss", qkv_bias=True, adapt=_classic.seed_oss),
+    "phimoe": Recipe("phimoe", norm="layernorm", adapt=_moe.phimoe),
+    "hunyuan_v1_moe": Recipe("hunyuan_v1_moe", prepare=_moe.hunyuan_config),
     "granite": Recipe("granite"),
     "granite_moe": Recipe("granite_moe", adapt=_moe.granite_moe),
     "granite_hybrid": Recipe("granite_moe", adapt=_hybrid.granite_hybrid),
@@ -132,6 +137,8 @@ ARCHITECTURES: dict[str, str] = {
     "GraniteMoeForCausalLM": "granite_moe", "GraniteMoeSharedForCausalLM": "granite_moe",
     "GraniteMoeHybridForCausalLM": "granite_hybrid", "DeciLMForCausalLM": "nemotron_nas",
     "NemotronHForCausalLM": "nemotron_h", "FalconH1ForCausalLM": "falcon_h1", "JambaForCausalLM": "jamba",
+    "SmolLM3ForCausalLM": "smollm3", "Exaone4ForCausalLM": "exaone4", "SeedOssForCausalLM": "seed_oss",
+    "PhiMoEForCausalLM": "phimoe", "PhimoeForCausalLM": "phimoe", "HunYuanMoEV1ForCausalLM": "hunyuan_v1_moe",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
 }
 """`architectures[0]` -> recipe key (checked first)."""
@@ -153,7 +160,8 @@ MODEL_TYPES: dict[str, str] = {
     "gpt_neox": "gpt_neox", "cohere": "cohere", "cohere2": "cohere2", "olmo2": "olmo2", "olmo3": "olmo2",
     "granite": "granite", "granitemoe": "granite_moe", "granitemoeshared": "granite_moe",
     "granitemoehybrid": "granite_hybrid", "nemotron-nas": "nemotron_nas", "nemotron_h": "nemotron_h",
-    "falcon_h1": "falcon_h1", "jamba": "jamba", "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
+    "falcon_h1": "falcon_h1", "jamba": "jamba", "smollm3": "smollm3", "exaone4": "exaone4", "seed_oss": "seed_oss",
+    "phimoe": "phimoe", "hunyuan_v1_moe": "hunyuan_v1_moe", "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
 }
 """`model_type` -> recipe key (when `architectures` names nothing known)."""
 

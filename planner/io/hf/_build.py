@@ -67,6 +67,9 @@ class Recipe:
     """MTP layers the family's checkpoints ship when the config does not count them."""
     adapt: Callable[[Draft], None] | None = None
     """Family-specific edits after the generic pass."""
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """Rewrites the config before the generic pass (a family's per-layer lists where the generic reader takes
+    one value, a field under another name)."""
 
 
 def window_of(f: Fields, max_pos: int) -> int | None:
@@ -220,6 +223,8 @@ def attention_spec(recipe: Recipe, f: Fields, hidden: int) -> AttentionSpec:
 
 def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> Draft:
     """Run the generic pass and the recipe's hook; the result still needs `finish`."""
+    if recipe.prepare is not None:
+        text = recipe.prepare(text)
     f = Fields(text, recipe.defaults, where)
     hidden = f.int("hidden_size")
     n = f.int("num_hidden_layers")

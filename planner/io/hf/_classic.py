@@ -2,12 +2,14 @@
 
 GPT-2 / GPT-BigCode / StarCoder2 / GPT-NeoX (plain MLPs with biases, LayerNorm, learned positions or
 tied heads), Qwen v1 (one intermediate size for both MLP halves), ChatGLM (fused QKV with bias,
-padded vocabulary), Cohere (one norm, tied, per-head q/k norms), OLMo 2/3 (q/k norms over all heads).
+padded vocabulary), Cohere (one norm, tied, per-head q/k norms), OLMo 2/3 (q/k norms over all heads),
+SmolLM3 (NoPE layers), EXAONE 4.0 (post-norms, local/global pattern), Seed-OSS (q/k/v biases without an o bias).
 """
 
 from __future__ import annotations
 
-from planner.io.hf._build import Draft
+from planner.errors import SpecError
+from planner.io.hf._build import Draft, window_of
 
 
 def gpt2(d: Draft) -> None:
@@ -47,3 +49,50 @@ def cohere(d: Draft) -> None:
     norms when `use_qk_norm`."""
     if d.f.bool("use_qk_norm", False):
         d.spec["attention"] = d.spec["attention"].model_copy(update={"qk_norm": True, "qk_norm_full": True})
+
+
+def smollm3(d: Draft) -> None:
+    """SmolLM3 (transformers SmolLM3Model): Llama blocks, tied embeddings; every `no_rope_layer_interval`-th layer
+    (or each 0 in `no_rope_layers`) skips RoPE. With `use_sliding_window` and no `layer_types`, transformers
+    gives the sliding window to the NoPE layers only."""
+    f = d.f
+    n = d.num_layers
+    flags = f.list("no_rope_layers", n)
+    interval = f.int("no_rope_layer_interval", 4)
+    rope = [bool(x) for x in flags] if flags else [(i + 1) % interval != 0 for i in range(n)]
+    window = window_of(f, d.spec["max_position_embeddings"])
+    sliding = f.get("layer_types") is None and f.bool("use_sliding_window", False) and window is not None
+    for layer, uses_rope in zip(d.layers, rope):
+        layer["rope"] = uses_rope
+        if sliding and not uses_rope:
+            layer.update(kind="sliding", window_tokens=window)
+
+
+def exaone4(d: Draft) -> None:
+    """EXAONE 4.0 (transformers Exaone4Model): post-norms only (after attention and after the MLP, so two per
+    layer), per-head q/k RMSNorms; the hybrid models slide a window on the layers `sliding_window_pattern` marks
+    (`LLLG`, or an integer p: every p-th layer global) when `layer_types` is absent."""
+    f = d.f
+    window = window_of(f, d.spec["max_position_embeddings"])
+    pattern = f.get("sliding_window_pattern")
+    if f.get("layer_types") is not None or window is None or not pattern:
+        return
+    n = d.num_layers
+    if isinstance(pattern, str):
+        if set(pattern) - {"L", "G"}:
+            raise SpecError("`sliding_window_pattern` must be a string of L (local) and G (global) or an integer",
+                            where=f.where, value=pattern, hint="EXAONE 4.0-32B uses \"LLLG\" (or 4)")
+        local = [pattern[i % len(pattern)] == "L" for i in range(n)]
+    else:
+        every = f.int("sliding_window_pattern")
+        local = [(i + 1) % every != 0 for i in range(n)]
+    d.layers = [{**layer, "kind": "sliding", "window_tokens": window} if is_local else {**layer, "kind": "full"}
+                for layer, is_local in zip(d.layers, local)]
+
+
+def seed_oss(d: Draft) -> None:
+    """Seed-OSS (transformers SeedOssModel): `attention_bias` puts biases on q/k/v only; the output projection has
+    one only with `attention_out_bias`."""
+    f = d.f
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": f.bool("attention_bias", True), "o_bias": f.bool("attention_out_bias", False)})

@@ -3,10 +3,12 @@
 Llama 4 (interleaved MoE with a shared expert, chunked attention, NoPE global layers), GLM-4.5+ and
 GLM-5 (shared experts, leading dense layers, DSA), MiniMax-M2, MiMo-V2 (per-layer sliding pattern
 and head counts), Gemma 4 (global layers with their own heads, a dense MLP beside the experts),
-Nemotron-NAS (per-layer `block_configs`), Granite MoE.
+Nemotron-NAS (per-layer `block_configs`), Granite MoE, ERNIE 4.5 MoE, Phi-3.5-MoE, Hunyuan-A13B (per-layer lists).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from planner.errors import SpecError
 from planner.io.hf._build import Draft, need
@@ -213,3 +215,35 @@ def ernie45_moe(d: Draft) -> None:
     step = f.int("moe_layer_interval", 1)
     for i, layer in enumerate(d.layers):  # vLLM / SGLang Ernie4DecoderLayer rule
         layer["mlp"] = "moe" if start <= i <= end and (i - start) % step == 0 else "dense"
+
+
+def phimoe(d: Draft) -> None:
+    """Phi-3.5-MoE (transformers PhimoeModel): every layer MoE (`num_local_experts` of `intermediate_size`, top
+    `num_experts_per_tok`, no shared expert), LayerNorms with biases, biases on q/k/v/o when `attention_bias`, and
+    an lm_head bias when `lm_head_bias`."""
+    d.spec["lm_head_bias"] = d.f.bool("lm_head_bias", False)
+
+
+def hunyuan_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Hunyuan-A13B's per-layer lists (`moe_topk`, `moe_intermediate_size`, `num_shared_expert`) as the one value
+    they hold, its `attention_head_dim` as `head_dim`, and its shared MLP (`num_shared_expert` x
+    `intermediate_size`, as vLLM's hunyuan_v1.py builds it) as `shared_expert_intermediate_size`."""
+    out = dict(config)
+    for key in ("moe_topk", "moe_intermediate_size", "num_shared_expert"):
+        value = out.get(key)
+        if isinstance(value, list) and value:
+            if len(set(map(str, value))) != 1:
+                raise SpecError(f"`{key}` differs between layers ({sorted(set(map(str, value)))}); per-layer expert "
+                                "shapes are not modelled for Hunyuan", where="config.json", value=str(value)[:60],
+                                hint="Hunyuan-A13B lists one value for every layer")
+            out[key] = value[0]
+    if out.get("head_dim") is None and out.get("attention_head_dim") is not None:
+        out["head_dim"] = out["attention_head_dim"]
+    if out.get("use_cla"):
+        raise SpecError("cross-layer attention (`use_cla`) is not modelled: its layers share KV", where="config.json",
+                        value=True, hint="describe the model in model.yaml, or set use_cla false if it does not share")
+    shared = out.get("num_shared_expert", 1)
+    width = out.get("intermediate_size")
+    if out.get("num_experts") and isinstance(shared, int) and isinstance(width, int) and not isinstance(shared, bool):
+        out.setdefault("shared_expert_intermediate_size", shared * width)
+    return out

@@ -110,10 +110,12 @@ def check_fields(config: dict[str, Any], where: str) -> None:
             value = part.get(key)
             if value is None or (key == "sliding_window" and value is False):
                 continue  # `sliding_window: false` is how some configs say "no window" (`true` is no width)
+            if key == "sliding_window_pattern" and isinstance(value, str):
+                continue  # EXAONE 4.0's "LLLG" (local / global per layer), checked by its adapter
             if key == "moe_layer_freq" and isinstance(value, list):
                 continue  # a per-layer 0/1 list (MiMo-V2), read by the family adapter
-            if key == "intermediate_size" and isinstance(value, list) and value:
-                for width in value:  # per-layer MLP widths (Gemma 3n): each bounded like one width
+            if key in ("intermediate_size", "moe_intermediate_size") and isinstance(value, list) and value:
+                for width in value:  # per-layer widths (Gemma 3n MLPs, Hunyuan experts): each bounded like one
                     _check_int(f"{prefix}{key}[]", width, low, high, reason, where)
                 continue
             _check_int(f"{prefix}{key}", value, low, high, reason, where)
