@@ -25,13 +25,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.errors import PlannerError, SpecError
 from planner.specs.limits import MAX_GPUS_PER_REPLICA, MAX_RPS, SEED_MAX
 from planner.specs.message import Message
+from planner.specs.workload import refuse_bool_limits
 
 
 class _Strict(BaseModel):
@@ -56,14 +57,7 @@ class SloCase(_Strict):
     name: str = Field(min_length=1)
     targets: dict[str, str | float] = Field(min_length=1)
 
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _no_bool_limits(cls, value: Any) -> Any:
-        if isinstance(value, dict):  # `ttft_p95: true` was coerced to 1.0, a 1 s target
-            for key, limit in value.items():
-                if isinstance(limit, bool):
-                    raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
-        return value
+    _no_bool_limits = field_validator("targets", mode="before")(refuse_bool_limits)
 
     @field_validator("targets")
     @classmethod

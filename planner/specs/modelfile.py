@@ -14,7 +14,7 @@ from planner.specs._base import Frozen
 from planner.specs.hardware import PriceKind
 from planner.specs.limits import MAX_GPUS_PER_REPLICA
 from planner.specs.runtime import KvDtype, Quant
-from planner.specs.workload import Confidence
+from planner.specs.workload import Confidence, refuse_bool_limits
 
 
 class WorkloadFile(Frozen):
@@ -94,14 +94,7 @@ class ModelFile(Frozen):
     constraints: ConstraintsFile | None = None
     """Search space limits."""
 
-    @field_validator("slo", mode="before")
-    @classmethod
-    def _no_bool_limits(cls, value: Any) -> Any:
-        if isinstance(value, dict):  # `ttft_p95: true` was coerced to 1.0 and read as a 1 s target
-            for key, limit in value.items():
-                if isinstance(limit, bool):
-                    raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
-        return value
+    _no_bool_limits = field_validator("slo", mode="before")(refuse_bool_limits)
 
     @field_validator("repo_id")
     @classmethod

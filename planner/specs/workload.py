@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from statistics import NormalDist
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -171,6 +171,16 @@ class Workload(Frozen):
     """Output length distribution, tokens."""
     prefix_cache_share: float = Field(default=0.0, ge=0, lt=1)
     """Fraction of prompt tokens served from the prefix cache (shared system prompts, multi-turn)."""
+
+
+def refuse_bool_limits(value: Any) -> Any:
+    """A `before` validator of an SLO mapping (model.yaml `slo:`, a sweep's `targets:`): `ttft_p95: true` would be
+    coerced to 1.0 and read as a 1 s target."""
+    if isinstance(value, dict):
+        for key, limit in value.items():
+            if isinstance(limit, bool):
+                raise ValueError(f"{key}: {limit!r} is not a duration (write e.g. 300ms or 2s)")
+    return value
 
 
 class SloTarget(Frozen):
