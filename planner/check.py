@@ -18,6 +18,7 @@ from planner.core.compat import default_quant, incompatibilities, make_deploymen
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.errors import SpecError
 from planner.io.catalog import Catalog
+from planner.io.parallel import ForkMap
 from planner.plan import Assessment, assess, plan
 from planner.specs.check import (
     Change,
@@ -118,7 +119,7 @@ def check(baseline: Report, model: ModelSpec, catalog: Catalog, inputs: CheckInp
     c, w = inputs.constraints, inputs.workload
     ref = model_ref or model.name
     new = plan(model, w, inputs.slo, *catalog.select(c), c, model_ref=ref, seed=inputs.seed,
-               sim_requests=sim_requests, calibrations=catalog.calibrations)
+               sim_requests=sim_requests, calibrations=catalog.calibrations, map_fn=ForkMap())
     found = assess(model, w, inputs.slo, gpu, runtime, tp_size=rec0.tp_size, pp_size=rec0.pp_size, quant=quant,
                    kv_dtype=kv_dtype, replicas=rec0.replicas, max_num_seqs=rec0.max_num_seqs, constraints=c,
                    model_ref=ref, seed=inputs.seed, sim_requests=sim_requests, calibrations=catalog.calibrations)

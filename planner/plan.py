@@ -18,7 +18,18 @@ from planner.core.disagg_search import disagg_search
 from planner.core.efficiency import efficiency_for
 from planner.core.memory import memory_breakdown
 from planner.core.perf import PerfModel
-from planner.core.search import Candidate, Evaluation, Search, SearchResult, oom_message, search, stat
+from planner.core.search import (
+    Candidate,
+    Evaluation,
+    Mapper,
+    Search,
+    SearchResult,
+    SimDelta,
+    oom_message,
+    search,
+    serial_map,
+    stat,
+)
 from planner.deploy.launch import launch
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile
@@ -52,7 +63,8 @@ CURVED_ALTERNATIVES = 3
 def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
          constraints: Constraints | None = None, *, model_ref: str | None = None, seed: int = 0,
          sim_requests: int = 1000, calibrations: Mapping[str, CalibrationProfile] | None = None,
-         uncertainty: UncertaintyTable | None = None, assumptions: Sequence[str] = ()) -> Report:
+         uncertainty: UncertaintyTable | None = None, assumptions: Sequence[str] = (),
+         map_fn: Mapper = serial_map) -> Report:
     """Find the cheapest deployment of `model` serving `workload` within `slo`.
 
     Args:
@@ -69,6 +81,8 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         uncertainty: Error bands of the predictions (the catalog's), attached to every candidate and used by
             `constraints.confidence == "high"`.
         assumptions: Input interpretations to record in the report.
+        map_fn: Runs the search's independent pieces (alternative groups, report summaries), e.g. on several
+            cores; the report does not depend on it.
 
     Returns:
         The report; `recommendation` is None when nothing meets the SLOs (see `suggestions`).
@@ -78,7 +92,7 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         raise ValueError("plan() needs workload.rps")
     max_len = launch_context(model, workload)
     found = search(model, workload, slo, gpus, runtimes, constraints, calibrations=calibrations or {}, seed=seed,
-                   sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty)
+                   sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty, map_fn=map_fn)
     disagg_notes = disagg_search(found)
     s, ref = found.search, model_ref or model.name
     warnings: list[str] = list(model.warnings)
@@ -93,12 +107,21 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
                         + f" for {', '.join(unpriced)}; their deployments rank after priced ones")
     alt_requests = max(200, sim_requests // 2)
     passing = found.passing
-    recommendation = _summary(s, passing[0], ref, sim_requests, curve=True, both_confidences=True) if passing else None
-    alternatives: list[CandidateSummary] = []
-    for ev in passing[1:]:
-        keys = {f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"}
-        if any(found.best_by.get(k) is ev for k in keys):
-            alternatives.append(_summary(s, ev, ref, alt_requests, curve=len(alternatives) < CURVED_ALTERNATIVES))
+    shown = [ev for ev in passing[1:]
+             if any(found.best_by.get(k) is ev for k in (f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"))]
+    jobs = ([(passing[0], sim_requests, True, True)] if passing else []) + [
+        (ev, alt_requests, i < CURVED_ALTERNATIVES, False) for i, ev in enumerate(shown)]
+
+    def summarise(job: tuple[Evaluation, int, bool, bool]) -> tuple[CandidateSummary, SimDelta]:
+        ev, requests, curve, both = job
+        return s.detached(lambda: _summary(s, ev, ref, requests, curve=curve, both_confidences=both))
+
+    summaries: list[CandidateSummary] = []
+    for summary, delta in map_fn(summarise, jobs):  # independent of each other (each its own candidate)
+        s.absorb(delta)
+        summaries.append(summary)
+    recommendation = summaries[0] if passing else None
+    alternatives = summaries[1:] if passing else []
     if passing and passing[0].cand.dep.quant not in ("bf16", "fp16") and model.quantization is None:
         warnings.append("the recommendation quantizes the weights: check output quality on your evals first")
     short, full = s.trial_lengths()
@@ -199,6 +222,10 @@ def _point(ev: Evaluation) -> CandidatePoint:
                           ttft_p95_s=ev.at_load.ttft.p95_s, tpot_p95_s=ev.at_load.tpot.p95_s, meets_slo=ev.passed)
 
 
+def _flipped(confidence: Confidence) -> Confidence:
+    return "high" if confidence == "typical" else "typical"
+
+
 def load_curve(s: Search, cand: Candidate, design_rps_per_replica: float,
                fractions: Sequence[float] = CURVE_FRACTIONS) -> list[LoadPoint]:
     """One replica's latency at fractions of its design rate (short runs of a third of `sim_requests`)."""
@@ -263,7 +290,7 @@ def _replicas_by_confidence(s: Search, ev: Evaluation) -> dict[str, int | None]:
     """The recommended deployment's replica count at both confidences (the other one evaluated afresh)."""
     out: dict[str, int | None] = {s.confidence: ev.replicas}
     if s.uncertainty is not None and ev.passed:
-        flipped: Confidence = "high" if s.confidence == "typical" else "typical"
+        flipped = _flipped(s.confidence)
         other = s.evaluate(ev.cand, confidence=flipped)
         out[flipped] = other.replicas if other.passed else None
     return out

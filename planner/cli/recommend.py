@@ -114,6 +114,7 @@ def recommend(
     set_verbosity(quiet, verbose)
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
+    from planner.io.parallel import ForkMap
     from planner.io.parse import csv_list
     from planner.plan import plan
     from planner.render.report import terminal, to_data, to_json, to_markdown
@@ -137,7 +138,7 @@ def recommend(
         report = plan(
             inputs.model, inputs.workload, inputs.slo, gpu_list, runtime_list, c, model_ref=inputs.model_ref,
             seed=seed, calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
-            assumptions=inputs.assumptions,
+            assumptions=inputs.assumptions, map_fn=ForkMap(),
         )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report),

@@ -11,8 +11,9 @@ found. Returns evaluations and structured rejections; `planner.plan` turns them 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from planner.core import formats
 from planner.core import speculative as _spec
@@ -42,8 +43,41 @@ GROWTH = 1.5
 """Factor replicas grow by while a trial misses an SLO."""
 MAX_GROWTHS = 6
 """Growth steps tried before a candidate is given up."""
+ALTERNATIVES_PER_GROUP = 4
+"""Candidates simulated per GPU type and per runtime while looking for alternatives."""
 _KIND_ORDER: tuple[RejectionKind, ...] = ("incompatible", "oom", "capacity", "slo", "no_price", "budget")
 """Later stages explain a family better than earlier ones."""
+
+
+X = TypeVar("X")
+Y = TypeVar("Y")
+T = TypeVar("T")
+
+
+class Mapper(Protocol):
+    """`[fn(x) for x in items]`, in item order, possibly on several cores (`planner.io.parallel.ForkMap`). Every
+    item is a pure function of the state at the call, so how items are spread cannot change a result."""
+
+    workers: int
+    """Items it runs at once (the search evaluates that many candidates ahead)."""
+
+    def __call__(self, fn: Callable[[X], Y], items: Sequence[X], /) -> list[Y]: ...
+
+
+class SerialMap:
+    """The default `Mapper`: one item after the other, here."""
+
+    workers = 1
+
+    def __call__(self, fn: Callable[[X], Y], items: Sequence[X], /) -> list[Y]:
+        return [fn(x) for x in items]
+
+
+serial_map = SerialMap()
+
+
+SimDelta = tuple[list[tuple[tuple[int, int, int, int], "ServingResult"]], int]
+"""Simulations a detached piece of work added: (cache entries, count)."""
 
 
 @dataclass
@@ -133,6 +167,28 @@ class Search:
     def load_rps(self) -> float:
         """The rate every SLO must hold at: (1 + headroom) x RPS."""
         return (self.workload.rps or 0.0) * (1 + self.constraints.headroom)
+
+    def detached(self, fn: Callable[[], T]) -> tuple[T, SimDelta]:
+        """Run `fn` against this search and take back the simulations it added (cache entries and count), leaving
+        the search as it was; `absorb` applies them. This is how a piece of the search runs in a `Mapper` worker
+        and still counts and caches its simulations in the caller."""
+        n_cache, n_sims = len(self._cache), self.simulated
+        out = fn()
+        added = list(self._cache.items())[n_cache:]
+        for key, _ in added:
+            del self._cache[key]
+        delta = self.simulated - n_sims
+        self.simulated = n_sims
+        return out, (added, delta)
+
+    def absorb(self, delta: SimDelta) -> None:
+        """Count and cache the simulations of a detached piece of work that are new here (two pieces detached from
+        the same state may have run the same one: it counts once, as it would have run once in line)."""
+        added, _ = delta
+        for key, result in added:
+            if key not in self._cache:
+                self._cache[key] = result
+                self.simulated += 1
 
     def reject(self, family: tuple[str, str, str], kind: RejectionKind, reason: Message) -> None:
         """Record why a family failed, keeping the most informative reason (later stages win)."""
@@ -363,6 +419,83 @@ class Search:
         return Evaluation(cand, best[0], True, [], best[1])
 
 
+def _has_untried(members: Sequence[Candidate], found: Evaluation | None, evaluated: set[int]) -> bool:
+    """Whether `_group_alternatives` would simulate any member (a group without needs no worker)."""
+    for c in members:
+        if found is not None and c.cost_lb >= found.cost_per_hour:
+            return False
+        if id(c) not in evaluated:
+            return True
+    return False
+
+
+def _group_alternatives(s: Search, members: Sequence[Candidate], found: Evaluation | None,
+                        evaluated: set[int]) -> list[Evaluation]:
+    """Simulate one group's members (cheapest bound first, skipping those simulated already) until one's lowest
+    possible cost reaches the group's best passing cost, or `ALTERNATIVES_PER_GROUP` were tried."""
+    out: list[Evaluation] = []
+    for c in members:
+        if found is not None and c.cost_lb >= found.cost_per_hour:
+            break
+        if id(c) in evaluated:
+            continue
+        if len(out) >= ALTERNATIVES_PER_GROUP:
+            break
+        ev = s.evaluate(c)
+        out.append(ev)
+        if ev.passed and (found is None or ev.rank(s.slo) < found.rank(s.slo)):
+            found = ev
+    return out
+
+
+@dataclass(frozen=True)
+class _EvalJob:
+    """One candidate of the branch and bound as a `Mapper` item: its evaluation, detached from the search."""
+
+    search: Search
+    index: Mapping[int, int]
+    """Candidate id -> position in the search's candidate list."""
+
+    def __call__(self, c: Candidate) -> tuple[_Sent, SimDelta]:
+        return self.search.detached(lambda: _Sent.of(self.search.evaluate(c), self.index))
+
+
+@dataclass(frozen=True)
+class _GroupJob:
+    """One group of the alternatives stage as a `Mapper` item: its evaluations, detached from the search."""
+
+    search: Search
+    index: Mapping[int, int]
+    """Candidate id -> position in the search's candidate list."""
+    best_by: Mapping[str, Evaluation]
+    evaluated: set[int]
+    """Ids of the candidates simulated before this stage."""
+
+    def __call__(self, job: tuple[str, list[Candidate]]) -> tuple[list[_Sent], SimDelta]:
+        key, members = job
+        return self.search.detached(lambda: [
+            _Sent.of(ev, self.index)
+            for ev in _group_alternatives(self.search, members, self.best_by.get(key), self.evaluated)])
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """An evaluation as a worker sends it back: the candidate by its index in the search's list."""
+
+    index: int
+    replicas: int
+    passed: bool
+    misses: list[Message]
+    at_load: ServingResult
+
+    @classmethod
+    def of(cls, ev: Evaluation, index: Mapping[int, int]) -> _Sent:
+        return cls(index[id(ev.cand)], ev.replicas, ev.passed, ev.misses, ev.at_load)
+
+    def evaluation(self, cands: Sequence[Candidate]) -> Evaluation:
+        return Evaluation(cands[self.index], self.replicas, self.passed, self.misses, self.at_load)
+
+
 def _out_of_reach(r0: int, ratio0: float, r1: int, ratio1: float, last_r: float) -> bool:
     """Whether the worst SLO ratio (achieved / limit), improving from `ratio0` at `r0` replicas to `ratio1` at `r1`
     at the same power-law rate (log ratio linear in log replicas), would still exceed 1 at `last_r` replicas.
@@ -402,8 +535,10 @@ class SearchResult:
 
 def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
            constraints: Constraints, *, calibrations: Mapping[str, CalibrationProfile], seed: int,
-           sim_requests: int, max_len: int, uncertainty: UncertaintyTable | None = None) -> SearchResult:
-    """Branch and bound over every legal deployment; the cheapest passing ones per GPU and runtime too."""
+           sim_requests: int, max_len: int, uncertainty: UncertaintyTable | None = None,
+           map_fn: Mapper = serial_map) -> SearchResult:
+    """Branch and bound over every legal deployment; the cheapest passing ones per GPU and runtime too
+    (independent groups of that second stage through `map_fn`)."""
     s = Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
                sim_requests=sim_requests, calibrations=calibrations, max_len=max_len, uncertainty=uncertainty,
                confidence=constraints.confidence)
@@ -417,9 +552,9 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     best: Evaluation | None = None
     best_by: dict[str, Evaluation] = {}
 
-    def consider(c: Candidate) -> None:
+    def record(ev: Evaluation) -> None:
         nonlocal best
-        ev = s.evaluate(c)
+        c = ev.cand
         evals.append(ev)
         if not ev.passed:
             s.reject(c.family, "slo", _miss_message(ev))
@@ -430,28 +565,41 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
             if key not in best_by or ev.rank(slo) < best_by[key].rank(slo):
                 best_by[key] = ev
 
-    for c in cands:
-        if best is not None and c.cost_lb > best.cost_per_hour:
-            break  # equal bounds may still win the tie on SLO margin
-        consider(c)
-    # Alternatives: the cheapest passing deployment per GPU type and per runtime (shorter simulations).
+    def beaten(c: Candidate) -> bool:
+        return best is not None and c.cost_lb > best.cost_per_hour  # equal bounds may still win on SLO margin
+
+    # Branch and bound, `map_fn.workers` candidates at a time: the next ones in bound order are evaluated together
+    # (each evaluation reads only its own candidate), then recorded in order; one that the recorded results have
+    # beaten is dropped unrecorded, as if never simulated.
+    index = {id(c): i for i, c in enumerate(cands)}
+    run_one = _EvalJob(s, index)
+    i, done = 0, False
+    while not done and i < len(cands) and not beaten(cands[i]):
+        batch = cands[i:i + max(1, map_fn.workers)]
+        for c, (sent, delta) in zip(batch, map_fn(run_one, batch)):
+            if beaten(c):
+                done = True
+                break
+            s.absorb(delta)
+            record(sent.evaluation(cands))
+            i += 1
+    # Alternatives: the cheapest passing deployment per GPU type and per runtime (shorter simulations). Within one
+    # prefix every candidate is in exactly one group and a group's stopping rule reads only its own best, so the
+    # groups are independent pieces of work; their evaluations are recorded in group order.
     s.quick = True
     for prefix in ("gpu", "runtime"):
         groups: dict[str, list[Candidate]] = {}
         for c in cands:
             groups.setdefault(f"{prefix}:{c.dep.gpu.id if prefix == 'gpu' else c.dep.runtime.id}", []).append(c)
-        for key, members in groups.items():
-            tried = 0
-            for c in members:
-                found = best_by.get(key)
-                if found is not None and c.cost_lb >= found.cost_per_hour:
-                    break
-                if any(ev.cand is c for ev in evals):
-                    continue
-                if tried >= 4:
-                    break
-                consider(c)
-                tried += 1
+        evaluated = {id(ev.cand) for ev in evals}
+        todo = [(key, members) for key, members in groups.items()
+                if _has_untried(members, best_by.get(key), evaluated)]
+
+        run_group = _GroupJob(s, index, best_by, evaluated)
+        for group, delta in map_fn(run_group, todo):
+            s.absorb(delta)
+            for item in group:
+                record(item.evaluation(cands))
     s.quick = False
     budget = constraints.budget_usd_per_month
     passing = sorted((ev for ev in evals if ev.passed), key=lambda ev: ev.rank(slo))

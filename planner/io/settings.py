@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.errors import SpecError
 
@@ -31,6 +31,9 @@ class Settings(BaseModel):
     ~/.cache/planner)."""
     cache: bool = True
     """Cache token counts of samples between runs (`PLANNER_CACHE=0` turns it off)."""
+    jobs: int | None = Field(default=None, ge=1, le=1024)
+    """Worker processes a search may use (`PLANNER_JOBS`; default: the usable CPU cores; 1: none, all in this
+    process). Reports are the same whatever the number."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,9 +52,12 @@ class Settings(BaseModel):
             err = exc.errors()[0]
             name = ENV_PREFIX + str(err["loc"][0]).upper()
             raise SpecError(f"not a valid value: {err['msg']}", where=name, value=values.get(str(err["loc"][0])),
-                            hint=f"unset {name} or give {'0 or 1' if name.endswith('CACHE') else 'a directory'}") \
+                            hint=f"unset {name} or give {_HINTS.get(name, 'a directory')}") \
                 from None
 
+
+_HINTS = {ENV_PREFIX + "CACHE": "0 or 1", ENV_PREFIX + "JOBS": "a whole number of worker processes, 1 to 1024"}
+"""What a valid value looks like, for the settings that are not directories."""
 
 _DATA_DIRS = ("hardware_db", "runtime_profiles", "calibration")
 
