@@ -192,19 +192,21 @@ def _residual_extras(spec: ModelSpec) -> Iterator[_Key]:
         yield ("altup.correction_coefs", "mlp", n, n, False, "replicated", 1, 1)
 
 
-_MEMO: dict[tuple[str, int], tuple[ModelSpec, Any]] = {}
-"""Per-spec results of the layer walks (a search asks for the same spec's linears hundreds of times), keyed by
-the function and the spec's identity; the spec is kept with its entry so that the identity stays its own."""
+_MEMO: dict[tuple[str, int, tuple[float, ...]], tuple[ModelSpec, Any]] = {}
+"""Per-spec results of the layer walks (a search asks for the same spec's linears and KV sizes hundreds of times),
+keyed by the function, the spec's identity and the other arguments; the spec is kept with its entry so that the
+identity stays its own."""
 
 
-def _memo(kind: str, spec: ModelSpec, compute: Callable[[ModelSpec], _T]) -> _T:
-    hit = _MEMO.get((kind, id(spec)))
+def _memo(kind: str, spec: ModelSpec, compute: Callable[[ModelSpec], _T], args: tuple[float, ...] = ()) -> _T:
+    key = (kind, id(spec), args)
+    hit = _MEMO.get(key)
     if hit is not None and hit[0] is spec:
         return cast(_T, hit[1])
-    if len(_MEMO) > 256:
+    if len(_MEMO) > 4096:
         _MEMO.clear()
     value = compute(spec)
-    _MEMO[(kind, id(spec))] = (spec, value)
+    _MEMO[key] = (spec, value)
     return value
 
 
@@ -315,8 +317,8 @@ def _ssm_small(spec: ModelSpec, layer: LayerSpec) -> int:
 
 def small_params(spec: ModelSpec) -> int:
     """Every non-matrix tensor outside the embedding: norms, q/k norms, sinks, convs, dt/A/D (kept 16-bit)."""
-    counts = count_params(spec)
-    return counts.norms + sum(_attention_small(spec, layer) + _ssm_small(spec, layer) for layer in spec.layers)
+    return _memo("small_params", spec, lambda m: count_params(m).norms + sum(
+        _attention_small(m, layer) + _ssm_small(m, layer) for layer in m.layers))
 
 
 def _layer_norms(spec: ModelSpec, layer: LayerSpec) -> int:
@@ -410,7 +412,8 @@ def kv_bytes_per_token_layer(spec: ModelSpec, kv_dtype_bytes: float, tp_size: in
 
 def kv_bytes_per_token(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int = 1) -> float:
     """KV bytes per token over all layers on one TP rank, ignoring window and chunk caps."""
-    return sum(layer_kv_bytes_per_token(spec, layer, kv_dtype_bytes, tp_size) for layer in spec.layers)
+    return _memo("kv_bytes_per_token", spec, lambda m: sum(
+        layer_kv_bytes_per_token(m, layer, kv_dtype_bytes, tp_size) for layer in m.layers), (kv_dtype_bytes, tp_size))
 
 
 def layer_state_bytes(spec: ModelSpec, layer: LayerSpec, tp_size: int = 1) -> float:
@@ -443,7 +446,8 @@ def _state_dtype_bytes(dtype: str) -> int:
 
 def state_bytes_per_seq(spec: ModelSpec, tp_size: int = 1) -> float:
     """Recurrent-state bytes one sequence keeps over all layers on one TP rank (0 without such layers)."""
-    return sum(layer_state_bytes(spec, layer, tp_size) for layer in spec.layers)
+    return _memo("state_bytes_per_seq", spec, lambda m: sum(layer_state_bytes(m, layer, tp_size) for layer in m.layers),
+                 (tp_size,))
 
 
 def _layer_cache_bytes(spec: ModelSpec, layer: LayerSpec, context_tokens: int, kv_dtype_bytes: float,
@@ -469,17 +473,17 @@ def kv_bytes_for_context(spec: ModelSpec, context_tokens: int, kv_dtype_bytes: f
 
     With pipeline parallelism the busiest stage (contiguous layers, the first stages one longer) is returned.
     """
-    per_layer = [_layer_cache_bytes(spec, layer, context_tokens, kv_dtype_bytes, tp_size, True, False)
-                 for layer in spec.layers]
-    return _busiest_stage(per_layer, pp_size)
+    return _memo("kv_bytes_for_context", spec, lambda m: _busiest_stage(
+        [_layer_cache_bytes(m, layer, context_tokens, kv_dtype_bytes, tp_size, True, False) for layer in m.layers],
+        pp_size), (context_tokens, kv_dtype_bytes, tp_size, pp_size))
 
 
 def cache_bytes_for_context(spec: ModelSpec, context_tokens: int, kv_dtype_bytes: float,
                             tp_size: int = 1, pp_size: int = 1) -> float:
     """KV plus recurrent-state bytes one sequence of `context_tokens` holds on the busiest GPU."""
-    per_layer = [_layer_cache_bytes(spec, layer, context_tokens, kv_dtype_bytes, tp_size, True, True)
-                 for layer in spec.layers]
-    return _busiest_stage(per_layer, pp_size)
+    return _memo("cache_bytes_for_context", spec, lambda m: _busiest_stage(
+        [_layer_cache_bytes(m, layer, context_tokens, kv_dtype_bytes, tp_size, True, True) for layer in m.layers],
+        pp_size), (context_tokens, kv_dtype_bytes, tp_size, pp_size))
 
 
 def kv_read_groups(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int = 1) -> list[tuple[int | None, float]]:
@@ -489,6 +493,11 @@ def kv_read_groups(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int = 1) -> 
     while its indexer scans every cached key; layers without softmax attention read no KV. A layer sharing an
     earlier layer's KV (Gemma 3n / 4) stores none but reads that layer's.
     """
+    return list(_memo("kv_read_groups", spec, lambda m: tuple(_kv_read_groups(m, kv_dtype_bytes, tp_size)),
+                      (kv_dtype_bytes, tp_size)))
+
+
+def _kv_read_groups(spec: ModelSpec, kv_dtype_bytes: float, tp_size: int) -> list[tuple[int | None, float]]:
     out: list[tuple[int | None, float]] = []
     a = spec.attention
     for layer in spec.layers:
