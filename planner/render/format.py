@@ -31,6 +31,15 @@ def gib(num_bytes: float) -> str:
     return f"{num_bytes / GIB:,.1f} GiB"
 
 
+def size(num_bytes: float) -> str:
+    """Bytes in the largest unit that keeps them at or above one: `1.5 GiB`, `29.4 MiB`, `786 KiB`."""
+    if num_bytes >= GIB:
+        return gib(num_bytes)
+    if num_bytes >= 1024 ** 2:
+        return f"{num_bytes / 1024 ** 2:,.1f} MiB"
+    return kib(num_bytes)
+
+
 def kib(num_bytes: float) -> str:
     """Bytes as KiB without decimals: `128 KiB`."""
     return f"{num_bytes / 1024:,.0f} KiB"

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from planner.core.memory import MemoryBreakdown
 from planner.estimate import EstimateResult
-from planner.render.format import GIB, gib
+from planner.render.format import GIB, gib, size
 from planner.render.format import count as human_count
 from planner.render.format import duration as ms
 from planner.specs.deployment import Deployment
@@ -121,7 +121,7 @@ def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
     summary.add_row("params total / active", f"{human_count(mem.params_total)} / {human_count(mem.params_active)}")
     summary.add_row("KV bytes per token (model)", f"{mem.kv_bytes_per_token:,.0f}")
     if mem.state_bytes_per_seq_per_gpu:
-        summary.add_row("recurrent state per sequence", f"{gib(mem.state_bytes_per_seq_per_gpu)} per GPU "
+        summary.add_row("recurrent state per sequence", f"{size(mem.state_bytes_per_seq_per_gpu)} per GPU "
                         "(linear-attention / SSM layers, fixed size)")
     parts: list[Any] = [verdict, table, summary]
     ckpt = dep.model.checkpoint
