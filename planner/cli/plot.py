@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -35,9 +33,8 @@ def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[
     refused and left alone; a symlink to a regular file has its target replaced, never the link. `where` is the
     flag that named the directory, for errors.
     """
-    import stat
-
     from planner.errors import SpecError
+    from planner.io.files import output_target, replace_file
     from planner.render.plots import figures
 
     if str(directory) == "-":  # `-o -` means standard output elsewhere; it cannot hold six files
@@ -50,43 +47,20 @@ def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[
     except OSError as exc:
         raise SpecError(f"cannot create the plot directory: {exc.strerror}", where=where, value=str(directory),
                         hint="choose a writable directory") from None
-    targets = {}
-    for name in figs:  # every name checked before any file is written: a refusal leaves nothing half-drawn
-        for ext in ("png", "svg"):
-            path = directory / f"{name}.{ext}"
-            try:
-                mode = path.stat().st_mode if path.exists() else None
-            except OSError as exc:
-                raise SpecError(f"cannot write the plot: {exc.strerror}", where=where, value=str(path),
-                                hint="choose another directory") from None
-            if mode is not None and not stat.S_ISREG(mode):
-                raise SpecError("a plot file's name exists and is not a regular file; it is left alone", where=where,
-                                value=str(path), hint="remove it, or choose another directory")
-            if path.is_symlink() and mode is None:
-                raise SpecError("a plot file's name is a dangling symlink; it is left alone", where=where,
-                                value=str(path), hint="remove it, or choose another directory")
-            targets[path] = path.resolve() if mode is not None else path  # a symlink's target, never the link
+    # Every name is checked before any file is written: a refusal leaves nothing half-drawn.
+    hint = "remove it, or choose another directory"
+    targets = {directory / f"{name}.{ext}": output_target(directory / f"{name}.{ext}", where, subject="a plot file's name",
+                                                          noun="plot", in_place_ok=False, hint=hint)
+               for name in figs for ext in ("png", "svg")}
     written = []
     for name, fig in figs.items():
         for ext in ("png", "svg"):
             path = directory / f"{name}.{ext}"
-            target = targets[path]
-            try:
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=f".{ext}")
-            except OSError as exc:
-                raise SpecError(f"cannot write in the plot directory: {exc.strerror}", where=where,
-                                value=str(directory), hint="choose a directory you can write to") from None
-            os.close(fd)
-            try:
-                os.chmod(tmp, 0o644)  # mkstemp makes it private; plots are ordinary files
+
+            def draw(tmp: str, fig: Any = fig, ext: str = ext) -> None:
                 fig.savefig(tmp, format=ext, dpi=110)
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise SpecError(f"cannot write the plot: {exc.strerror}", where=where, value=str(path),
-                                hint="check free space and permissions") from None
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+
+            replace_file(targets[path], draw, where, noun="plot", shown=path)
             written.append(path)
     return written
 

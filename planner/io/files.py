@@ -14,6 +14,8 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -288,76 +290,122 @@ _STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 """Output names that mean standard output (`-o -`)."""
 
 
-def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False,
-                 inputs: tuple[Path | str | None, ...] = ()) -> None:
-    """Write `text` to `path` so that nothing is damaged and no half-written file is left.
+@dataclass(frozen=True)
+class OutputTarget:
+    """Where a write of a named output goes (`output_target`)."""
 
-    `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
-    any other path that exists and is not a regular file (a directory, a device, a socket) is refused.
-    A regular file, or the regular file a symlink points to, is replaced through a temp file and a
-    rename in its own directory; the temp file is removed on any failure, SIGINT included (the CLI
-    turns SIGTERM into the same exit). A path that is one of the command's `inputs` is refused.
+    path: Path
+    """The regular file to create or replace (a symlink's target, never the link), or the FIFO / descriptor."""
+    mode: int
+    """Permissions of the file written: an existing file's own, else the umask's."""
+    in_place: bool
+    """A FIFO or descriptor: written through its own open, never replaced."""
+
+
+def output_target(path: Path, where: str, *, subject: str = "output path", noun: str = "output",
+                  in_place_ok: bool = True, inputs: tuple[Path | str | None, ...] = (),
+                  hint: str = "name a regular file, or pass `-o -` to write to standard output") -> OutputTarget:
+    """Check a path an output will be written to, before anything is written, and say where the write goes.
+
+    A FIFO or descriptor (`/dev/stderr`, `/proc/self/fd/N`) is written in place when `in_place_ok` (someone reads
+    it) and refused otherwise; any other path that exists and is not a regular file (a directory, a device, a
+    socket) is refused and left alone, as is a dangling symlink, a missing directory, and a file the command read
+    (`INPUTS_READ`, `inputs`). `subject` names the path in errors ("output path", "a plot file's name"), `noun`
+    the thing written ("output", "plot").
+
+    Raises:
+        SpecError: The path cannot or must not be written.
     """
-    if str(path) in _STDOUT_NAMES:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
     path = path.expanduser()
-    hint = "name a regular file, or pass `-o -` to write to standard output"
     try:
         st: os.stat_result | None = path.stat()  # follows symlinks: what the path is in the end
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path), hint=hint) from None
-    if st is not None:
-        if os.path.realpath(path).startswith(("/proc/", "/dev/fd/")):  # a descriptor (/dev/stderr, /proc/self/fd/N)
-            _write_in_place(path, text, where)
-            return
-        if stat.S_ISFIFO(st.st_mode):
-            _write_in_place(path, text, where)
-            return
-        if stat.S_ISDIR(st.st_mode):
-            raise SpecError("output path is a directory", where=where, value=str(path),
-                            hint=f"name a file inside it, e.g. {path / 'plan.json'}")
-        if not stat.S_ISREG(st.st_mode):
-            raise SpecError("output path exists and is not a regular file (a device or socket); it is left alone",
-                            where=where, value=str(path), hint=hint)
-        # `export plan.json -o plan.json` would replace the plan with the script, and `recommend m.yaml -o s.jsonl`
-        # the sample model.yaml names: neither a named input nor any file the command read is replaced
-        if (st.st_dev, st.st_ino) in INPUTS_READ or any(source is not None and _same_file(path, Path(source))
-                                                        for source in inputs):
-            raise SpecError("output path is the command's own input; it is left alone", where=where,
-                            value=str(path), hint="name another output file")
-        path = path.resolve()  # replace the symlink's target, never the symlink
-    elif path.is_symlink():
-        raise SpecError("output path is a dangling symlink", where=where, value=str(path), hint=hint)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise SpecError("output directory does not exist", where=where, value=str(path),
-                        hint="create the directory first")
+        raise SpecError(f"cannot write the {noun}: {exc.strerror}", where=where, value=str(path), hint=hint) from None
     umask = os.umask(0)
     os.umask(umask)
-    mode = (st.st_mode & 0o7777) if st is not None else 0o666 & ~umask  # keep an existing file's mode
-    if executable:
-        mode |= 0o111 & ~umask
+    if st is None:
+        if path.is_symlink():
+            raise SpecError(f"{subject} is a dangling symlink; it is left alone", where=where, value=str(path),
+                            hint=hint)
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            raise SpecError(f"{noun} directory does not exist", where=where, value=str(path),
+                            hint="create the directory first")
+        return OutputTarget(path, 0o666 & ~umask, in_place=False)
+    descriptor = os.path.realpath(path).startswith(("/proc/", "/dev/fd/"))  # /dev/stderr, /proc/self/fd/N
+    if in_place_ok and (descriptor or stat.S_ISFIFO(st.st_mode)):
+        return OutputTarget(path, st.st_mode & 0o7777, in_place=True)
+    if in_place_ok and stat.S_ISDIR(st.st_mode):
+        raise SpecError(f"{subject} is a directory", where=where, value=str(path),
+                        hint=f"name a file inside it, e.g. {path / 'plan.json'}")
+    if descriptor or not stat.S_ISREG(st.st_mode):
+        kinds = "a device or socket" if in_place_ok else "a directory, device, socket or FIFO"
+        raise SpecError(f"{subject} exists and is not a regular file ({kinds}); it is left alone", where=where,
+                        value=str(path), hint=hint)
+    # `export plan.json -o plan.json` would replace the plan with the script, and `recommend m.yaml -o s.jsonl`
+    # the sample model.yaml names: neither a named input nor any file the command read is replaced
+    if (st.st_dev, st.st_ino) in INPUTS_READ or any(source is not None and _same_file(path, Path(source))
+                                                    for source in inputs):
+        raise SpecError(f"{subject} is the command's own input; it is left alone", where=where, value=str(path),
+                        hint=f"name another {noun} file")
+    return OutputTarget(path.resolve(), st.st_mode & 0o7777, in_place=False)  # the symlink's target, never the link
+
+
+def replace_file(target: OutputTarget, write: Callable[[str], None], where: str, *, noun: str = "output",
+                 shown: Path | None = None) -> None:
+    """Create or replace `target.path` whole: `write` fills a temp file in the same directory, which is then renamed
+    over it; the temp file is removed on any failure, SIGINT included (the CLI turns SIGTERM into the same exit).
+    `shown` is the path as the user named it, for errors."""
+    path = target.path
+    name = str(shown or path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise SpecError(f"cannot write in the output directory: {exc.strerror}", where=where, value=str(path),
+        raise SpecError(f"cannot write in the {noun} directory: {exc.strerror}", where=where, value=name,
                         hint="choose a directory you can write to") from None
+    os.close(fd)
     try:
-        os.chmod(tmp, mode)  # mkstemp creates 0600; give the file the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        os.chmod(tmp, target.mode)  # mkstemp creates 0600; give the file the usual permissions
+        write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
+        raise SpecError(f"cannot write the {noun}: {exc.strerror}", where=where, value=name,
                         hint="check free space and permissions") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_output(path: Path, text: str, where: str = "-o", *, executable: bool = False,
+                 inputs: tuple[Path | str | None, ...] = ()) -> None:
+    """Write `text` to `path` so that nothing is damaged and no half-written file is left.
+
+    `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
+    any other path that exists and is not a regular file (a directory, a device, a socket) is refused
+    (`output_target`). A regular file, or the regular file a symlink points to, is replaced whole
+    (`replace_file`). A path that is one of the command's `inputs` is refused.
+    """
+    if str(path) in _STDOUT_NAMES:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = output_target(path, where, inputs=inputs)
+    if target.in_place:
+        _write_in_place(target.path, text, where)
+        return
+    if executable:
+        umask = os.umask(0)
+        os.umask(umask)
+        target = OutputTarget(target.path, target.mode | (0o111 & ~umask), in_place=False)
+
+    def fill(tmp: str) -> None:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    replace_file(target, fill, where, shown=path.expanduser())
 
 
 def _same_file(a: Path, b: Path) -> bool:
