@@ -355,6 +355,9 @@ def build(row: dict[str, str], catalog: Catalog, models: dict[str, ModelSpec]) -
     pp = int(_num(row["pp"]) or 1)
     tp, dp, ep = ep_dp_of(row, rid, tp)
     load, max_seqs, regime = load_of(row)
+    launched = re.search(r"--max-running-requests[= ](\d+)", row["notes"])  # SGLang's flag for max_num_seqs
+    if max_seqs is None and launched:
+        max_seqs = int(launched.group(1))
     if max_seqs and dp > 1 and runtime.parallelism.dp_divides_limits:
         max_seqs = max(1, max_seqs // dp)
     if re.search(r"repeated|same prompt", row["dataset"], re.I) and runtime.features.prefix_caching:

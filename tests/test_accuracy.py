@@ -58,3 +58,17 @@ def test_mdape_ceilings():
     stats = summary(preds)
     over = {k: round(stats[k]["mdape"], 1) for k, ceiling in CEILINGS_PCT.items() if stats[k]["mdape"] > ceiling}
     assert not over, f"MdAPE over its ceiling: {over}"
+
+
+def test_launch_flag_sets_max_num_seqs():
+    """A row launched with `--max-running-requests=256 --dp-size=8` is planned with 256 // 8 = 32 per DP rank."""
+    from validation import DEFAULT_CSV, build, read_rows
+
+    from planner.io.catalog import Catalog
+
+    if not DEFAULT_CSV.is_file():
+        pytest.skip(f"{DEFAULT_CSV} is not present")
+    rows = [r for r in read_rows(DEFAULT_CSV) if "--max-running-requests=256" in r["notes"] and "--dp-size=8" in r["notes"]]
+    assert rows
+    built = build(rows[0], Catalog.load(), {})
+    assert (built.dep.dp_size, built.dep.max_num_seqs) == (8, 32)

@@ -478,6 +478,11 @@ def kv_bytes_for_context(spec: ModelSpec, context_tokens: int, kv_dtype_bytes: f
         pp_size), (context_tokens, kv_dtype_bytes, tp_size, pp_size))
 
 
+def state_bytes_busiest_stage(spec: ModelSpec, tp_size: int = 1, pp_size: int = 1) -> float:
+    """Recurrent-state bytes one sequence keeps on the busiest GPU (contiguous pipeline stages, as the KV)."""
+    return _busiest_stage([layer_state_bytes(spec, layer, tp_size) for layer in spec.layers], pp_size)
+
+
 def cache_bytes_for_context(spec: ModelSpec, context_tokens: int, kv_dtype_bytes: float,
                             tp_size: int = 1, pp_size: int = 1) -> float:
     """KV plus recurrent-state bytes one sequence of `context_tokens` holds on the busiest GPU."""

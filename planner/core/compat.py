@@ -156,6 +156,9 @@ def make_deployment(model: ModelSpec, gpu: Gpu, runtime: Runtime, *, tp_size: in
         raise SpecError("max model length exceeds the model's context", value=max_model_len,
                         where="--context", hint=f"{model.name} supports {model.max_position_embeddings} tokens")
     sched = runtime.scheduler_for(gpu.architecture, gpu.memory_bytes)
+    if speculative is not None and sched.speculative_max_num_seqs is not None:
+        # The runtime lowers its default running-request cap for speculative decoding (an explicit value wins).
+        sched = sched.model_copy(update={"max_num_seqs": sched.speculative_max_num_seqs})
     if dp_size > 1 and runtime.parallelism.dp_divides_limits:
         # The runtime's defaults are the replica's, split among the data-parallel ranks.
         sched = sched.model_copy(update={"max_num_seqs": max(1, sched.max_num_seqs // dp_size),

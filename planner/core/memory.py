@@ -2,7 +2,9 @@
 
 Per GPU: weights (sharded by TP, split by PP, each module at its stored precision) +
 activation peak for the runtime's token budget + CUDA context + CUDA graphs, all inside the
-runtime's memory fraction; the rest is KV cache.
+runtime's memory fraction; the rest is KV cache. A runtime with a state pool of its own (SGLang's Mamba
+pool) splits that rest between the KV cache and a pool of per-sequence recurrent states for hybrid
+linear-attention / SSM models, and the pool's slots cap the requests that run at once.
 """
 
 from __future__ import annotations
@@ -50,15 +52,24 @@ class MemoryBreakdown(Frozen):
     context_tokens: int = Field(ge=1)
     """Sequence length the capacity figures refer to."""
     kv_bytes_per_seq_per_gpu: float = Field(ge=0)
-    """KV bytes one sequence of `context_tokens` holds on one GPU (sliding / chunked layers capped, blocks
-    rounded), plus the fixed recurrent state of its linear-attention / SSM layers."""
+    """KV-cache bytes one sequence of `context_tokens` holds on one GPU (sliding / chunked layers capped, blocks
+    rounded), plus the fixed recurrent state of its linear-attention / SSM layers unless the runtime keeps that in
+    its state pool (`state_pool_bytes_per_gpu`)."""
     state_bytes_per_seq_per_gpu: float = Field(default=0.0, ge=0)
     """Recurrent-state bytes (conv + SSM / linear-attention state) one sequence holds on one GPU, whatever
     its length (included in `kv_bytes_per_seq_per_gpu`)."""
+    state_pool_bytes_per_gpu: float = Field(default=0.0, ge=0)
+    """Memory of the runtime's separate recurrent-state pool on one GPU (SGLang's Mamba pool), taken from what is
+    left after weights before `kv_cache_bytes_per_gpu`; 0 when states share the KV cache."""
+    state_pool_slots: int = Field(default=0, ge=0)
+    """Per-sequence states that pool holds (per attention data-parallel rank)."""
+    state_pool_max_seqs: int | None = Field(default=None, ge=0)
+    """Requests one attention data-parallel rank can run at once by that pool (its slots over the slots one running
+    request keeps), whatever `max_num_seqs` says; None without such a pool."""
     kv_capacity_tokens: int = Field(ge=0)
     """Tokens of `context_tokens`-long sequences the KV cache holds (per replica)."""
     max_concurrent_seqs: int = Field(ge=0)
-    """Sequences of `context_tokens` that fit in the KV cache at once (memory bound only)."""
+    """Sequences of `context_tokens` that fit in the KV cache (and the state pool) at once (memory bound only)."""
     fits: bool
     """Weights, overheads and the KV of at least one `context_tokens` sequence fit."""
     needed_bytes: float = Field(ge=0)
@@ -132,12 +143,41 @@ def kv_sequence_bytes(dep: Deployment, context_tokens: int) -> float:
     return arch.cache_bytes_for_context(dep.model, context_tokens, kvb, dep.tp_size, dep.pp_size) + draft
 
 
+def pooled_state_bytes(dep: Deployment) -> float:
+    """Recurrent-state bytes of one sequence on the busiest GPU that the runtime keeps in a pool of their own
+    (`MemoryPolicy.state_pool`); 0 when the model has no such state or the states share the KV cache."""
+    if dep.runtime.memory.state_pool is None or dep.model.encoder_only:
+        return 0.0
+    return arch.state_bytes_busiest_stage(dep.model, dep.tp_size, dep.pp_size)
+
+
+def kv_pool_sequence_bytes(dep: Deployment, context_tokens: int) -> float:
+    """Bytes one sequence of `context_tokens` takes from the KV cache on the busiest GPU: `kv_sequence_bytes` less
+    the recurrent state a separate state pool holds."""
+    return kv_sequence_bytes(dep, context_tokens) - pooled_state_bytes(dep)
+
+
+def state_pool_slots(dep: Deployment, pool_bytes: float, state_bytes: float) -> int:
+    """Per-sequence states a state pool of `pool_bytes` holds (`state_bytes` each).
+
+    With speculative decoding (and `speculative_draft_states`) every running request also needs one intermediate
+    state per draft token (k + 1 for a chain of k), so slots K solve K + (K / slots_per_request + 1) x draft +
+    padding <= pool / state, as SGLang sizes its Mamba pool.
+    """
+    pool = dep.runtime.memory.state_pool
+    if pool is None or state_bytes <= 0:
+        return 0
+    draft = dep.speculative.num_speculative_tokens + 1 if dep.speculative and pool.speculative_draft_states else 0
+    usable = pool_bytes / state_bytes - pool.padding_slots - draft
+    return max(0, math.floor(usable / (1 + draft / pool.slots_per_request)))
+
+
 def kv_token_capacity(dep: Deployment, kv_cache_bytes: float, context_tokens: float) -> int:
     """Tokens a KV cache of `kv_cache_bytes` per GPU holds at the per-token cost of `context_tokens`-long sequences
     (a model without a KV cache holds an unbounded number)."""
     ctx = max(1, int(context_tokens))
-    per_token = kv_sequence_bytes(dep, ctx) / ctx
-    return int(max(0.0, kv_cache_bytes) / per_token) if per_token else 10**12
+    per_token = kv_pool_sequence_bytes(dep, ctx) / ctx
+    return int(max(0.0, kv_cache_bytes) / per_token) if per_token > 0 else 10**12
 
 
 def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> MemoryBreakdown:
@@ -176,22 +216,41 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
     per_token_gpu = arch.kv_bytes_per_token(model, kvb, dep.tp_size) / dep.pp_size
     block = dep.runtime.scheduler.kv_block_size_tokens
     rounded = math.ceil(context / block) * block
-    seq_bytes = kv_sequence_bytes(dep, rounded)
+    seq_bytes = kv_pool_sequence_bytes(dep, rounded)
+    cache_avail = kv_avail  # what weights and overheads leave for the caches
+    state_bytes = pooled_state_bytes(dep)
+    pool_bytes, slots, state_cap = 0.0, 0, None
+    if state_bytes > 0 and policy.state_pool is not None:
+        # The runtime splits the cache memory between its state pool and the KV cache in a fixed ratio.
+        ratio = policy.state_pool.state_to_kv_memory_ratio
+        pool_bytes = max(0.0, cache_avail) * ratio / (1 + ratio)
+        kv_avail = cache_avail - pool_bytes
+        slots = state_pool_slots(dep, pool_bytes, state_bytes)
+        state_cap = slots // policy.state_pool.slots_per_request
     if model.encoder_only:
         seqs = dep.max_num_seqs if kv_avail >= 0 else 0
         capacity = seqs * context
-        need_kv = 0.0
+        need_cache = 0.0
     else:
         seqs = max(0, math.floor(kv_avail / seq_bytes)) if seq_bytes > 0 else 0
         capacity = int(max(0.0, kv_avail) / (seq_bytes / context)) if seq_bytes > 0 else 0
-        need_kv = seq_bytes
+        need_cache = seq_bytes
+    if state_cap is not None and policy.state_pool is not None:
+        pool = policy.state_pool
+        seqs = min(seqs, state_cap)
+        # Cache memory for one sequence's KV and for a pool that runs one request: its slots, padding and (with
+        # speculative decoding) the draft states of the request and of the solve's extra one.
+        draft = dep.speculative.num_speculative_tokens + 1 if dep.speculative and pool.speculative_draft_states else 0
+        pool_need = state_bytes * (pool.slots_per_request + pool.padding_slots + 2 * draft)
+        ratio = pool.state_to_kv_memory_ratio
+        need_cache = max(need_cache * (1 + ratio), pool_need * (1 + ratio) / ratio)
     if policy.fraction_basis == "total":
-        needed = (fixed - outside + need_kv) / fraction + outside
+        needed = (fixed - outside + need_cache) / fraction + outside
     elif policy.fraction_basis == "weights_and_kv":
-        needed = max((weights + need_kv) / fraction, weights + need_kv + activation + graphs + ctx)
+        needed = max((weights + need_cache) / fraction, weights + need_cache + activation + graphs + ctx)
     else:
-        needed = fixed + need_kv / fraction
-    fits = kv_avail >= need_kv and kv_avail >= 0
+        needed = fixed + need_cache / fraction
+    fits = cache_avail >= need_cache and cache_avail >= 0 and (state_cap is None or state_cap >= 1)
     return MemoryBreakdown(
         params_total=counts.total, params_active=counts.active, gpu_memory_bytes=mem,
         memory_fraction=dep.memory_fraction, usable_bytes=usable, weights_bytes_per_gpu=weights,
@@ -200,6 +259,7 @@ def memory_breakdown(dep: Deployment, context_tokens: int | None = None) -> Memo
         kv_cache_bytes_per_gpu=kv_avail, kv_bytes_per_token=arch.kv_bytes_per_token(model, kvb),
         kv_bytes_per_token_per_gpu=per_token_gpu, context_tokens=context,
         kv_bytes_per_seq_per_gpu=seq_bytes, kv_capacity_tokens=capacity, max_concurrent_seqs=seqs,
+        state_pool_bytes_per_gpu=pool_bytes, state_pool_slots=slots, state_pool_max_seqs=state_cap,
         state_bytes_per_seq_per_gpu=arch.state_bytes_per_seq(model, dep.tp_size) / dep.pp_size,
         fits=fits, needed_bytes=needed, shortfall_bytes=0.0 if fits else max(0.0, needed - mem),
     )

@@ -23,6 +23,7 @@ from planner.core.perf import PerfModel
 from planner.core.sim import SimConfig, SimTrace, Simulator
 from planner.errors import KvCapacityError
 from planner.specs._base import Frozen
+from planner.specs.deployment import Deployment
 from planner.specs.message import Message
 from planner.specs.workload import LengthDistribution, Slo, Workload
 
@@ -145,7 +146,7 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
     capacity = kv_token_capacity(dep, mem.kv_cache_bytes_per_gpu, typical_context) * dp
     sched = dep.runtime.scheduler
     return SimConfig(
-        max_num_seqs=dep.max_num_seqs * dp, max_num_batched_tokens=dep.max_num_batched_tokens * dp,
+        max_num_seqs=running_cap(dep, mem) * dp, max_num_batched_tokens=dep.max_num_batched_tokens * dp,
         kv_capacity_tokens=capacity, chunked_prefill=sched.chunked_prefill and dep.runtime.features.chunked_prefill,
         reserve_full=sched.kv_reservation == "full", block_tokens=sched.kv_block_size_tokens,
         mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
@@ -154,6 +155,35 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         decode_rows_per_seq=pm.num_speculative_tokens + 1,
         max_chunk_tokens=dep.max_num_batched_tokens if dp > 1 else 0,
     )
+
+
+def running_cap(dep: Deployment, mem: MemoryBreakdown) -> int:
+    """Requests one attention data-parallel rank runs at most: `max_num_seqs`, lowered to what the runtime's state
+    pool holds (SGLang caps even an explicit --max-running-requests by its Mamba pool)."""
+    if mem.state_pool_max_seqs is None:
+        return dep.max_num_seqs
+    return max(1, min(dep.max_num_seqs, mem.state_pool_max_seqs))
+
+
+def scheduler_notes(dep: Deployment, mem: MemoryBreakdown) -> list[str]:
+    """The runtime's own caps on running requests that a plan cannot see in `max_num_seqs` alone: the state pool
+    of a hybrid model when it binds, and the lower default the runtime takes for speculative decoding."""
+    notes: list[str] = []
+    dp, name = dep.dp_size, dep.runtime.name
+    pool = dep.runtime.memory.state_pool
+    cap = mem.state_pool_max_seqs
+    if pool is not None and cap is not None and cap < dep.max_num_seqs:
+        per_rank = f" ({cap} per data-parallel rank)" if dp > 1 else ""
+        notes.append(f"{name} runs at most {max(1, cap) * dp} requests at once{per_rank}, under max_num_seqs "
+                     f"{dep.max_num_seqs * dp}: its linear-attention / SSM state pool holds {mem.state_pool_slots:,} "
+                     f"per-sequence states, {pool.slots_per_request} per running request")
+    default = dep.runtime.scheduler.speculative_max_num_seqs
+    if dep.speculative is not None and default is not None:
+        rank_default = max(1, default // dp) if dp > 1 and dep.runtime.parallelism.dp_divides_limits else default
+        if dep.max_num_seqs == rank_default:
+            notes.append(f"max_num_seqs {rank_default * dp}: {name} lowers its default running-request cap to {default} "
+                         "with speculative decoding (--max-num-seqs sets another)")
+    return notes
 
 
 def max_fitting_seqs(cfg: SimConfig, prompt_tokens: float, output_tokens: float) -> int:
@@ -179,7 +209,7 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
     steps reads the batch's growing context (step time is linear in context, so the mean
     step is the step at the mean context).
     """
-    notes: list[str] = []
+    notes = scheduler_notes(pm.dep, mem)
     cfg = sim_config(pm, mem, prompt_tokens + output_tokens)
     fit = max_fitting_seqs(cfg, prompt_tokens, output_tokens) if not pm.dep.model.encoder_only else batch
     fit = max(fit, 0)
@@ -187,8 +217,11 @@ def static_batch(pm: PerfModel, mem: MemoryBreakdown, batch: int, prompt_tokens:
         raise KvCapacityError("not even one sequence of these lengths fits in the KV cache",
                               hint="shorten the sequences, add GPUs (--tp) or quantize the KV cache (--kv-dtype fp8)")
     if batch > fit:
-        notes.append(f"batch {batch} capped at {fit}: KV cache holds {fit} sequences of "
-                     f"{prompt_tokens + output_tokens} tokens")
+        if fit == cfg.max_num_seqs and fit < pm.dep.max_num_seqs * pm.dep.dp_size:
+            notes.append(f"batch {batch} capped at {fit}: the runtime's state pool runs {fit} requests at once")
+        else:
+            notes.append(f"batch {batch} capped at {fit}: KV cache holds {fit} sequences of "
+                         f"{prompt_tokens + output_tokens} tokens")
         batch = fit
     causal = not pm.dep.model.encoder_only
     pre = pm.iteration(prefill_shape(batch, prompt_tokens, causal=causal, finishes=causal))
@@ -266,7 +299,7 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
                 output: LengthDistribution, *, seed: int = 0, num_requests: int | None = None,
                 prefix_cache_share: float = 0.0) -> ServingResult:
     """`clients` requests always in flight; each finish sends the next (zero think time)."""
-    notes: list[str] = []
+    notes = scheduler_notes(pm.dep, mem)
     cfg = sim_config(pm, mem, prompt.expected() + output.expected())
     fit = max_fitting_seqs(cfg, prompt.quantile(0.5), output.quantile(0.5))
     if fit == 0:
@@ -275,7 +308,8 @@ def closed_loop(pm: PerfModel, mem: MemoryBreakdown, clients: int, prompt: Lengt
     if clients > fit:
         # Clients beyond what the replica can run keep requests waiting in its queue (their wait counts in
         # TTFT), as a real server with a benchmark client at that concurrency behaves.
-        why = "max_num_seqs" if fit == cfg.max_num_seqs else "KV-cache memory"
+        why = "KV-cache memory" if fit < cfg.max_num_seqs else (
+            "max_num_seqs" if fit == pm.dep.max_num_seqs * pm.dep.dp_size else "the state pool")
         notes.append(f"concurrency {clients} capped at {fit} running sequences by {why}; "
                      f"the other {clients - fit} requests wait in the queue (included in TTFT)")
     n = num_requests or int(min(20000, max(200, 8 * min(clients, fit))))
@@ -313,7 +347,7 @@ def offline(pm: PerfModel, mem: MemoryBreakdown, prompt: LengthDistribution, out
     in_flight = float(trace.kv_token_seconds / max(trace.end_s, 1e-12) /
                       max(1.0, prompt.expected() + output.expected() / 2))
     notes = [f"{n} requests queued at once; scheduler caps: max_num_seqs {cfg.max_num_seqs}, "
-             f"KV capacity {cfg.kv_capacity_tokens:,} tokens"]
+             f"KV capacity {cfg.kv_capacity_tokens:,} tokens", *scheduler_notes(pm.dep, mem)]
     return summarise(pm, trace, "offline", min(in_flight, fit or in_flight), notes, 0.0,
                       cfg.kv_capacity_tokens, True)
 
@@ -355,7 +389,7 @@ def open_loop(pm: PerfModel, mem: MemoryBreakdown, workload: Workload, *, seed: 
     trace = Simulator(pm, cfg).run(times, prompts, outputs, cached_tokens=cached, closed_loop_clients=clients,
                                    max_time_s=horizon)
     stable = not trace.truncated
-    notes: list[str] = []
+    notes = scheduler_notes(pm.dep, mem)
     if not stable:
         notes.append(f"overloaded: {n - trace.completed} of {n} requests unfinished after {horizon:.0f} s")
     finished = np.isfinite(trace.finish_s) & (trace.finish_s >= 0)

@@ -113,6 +113,12 @@ def memory_view(dep: Deployment, mem: MemoryBreakdown) -> Group:
                   f"{dep.max_num_batched_tokens} batched tokens, {dep.max_num_seqs} seqs")
     table.add_row("CUDA context", gib(mem.cuda_context_bytes), "")
     table.add_row("CUDA graphs", gib(mem.cuda_graph_bytes), "")
+    if mem.state_pool_max_seqs is not None:
+        pool = dep.runtime.memory.state_pool
+        per = f", {pool.slots_per_request} per running request" if pool is not None else ""
+        table.add_row("state pool", gib(mem.state_pool_bytes_per_gpu),
+                      f"{mem.state_pool_slots:,} linear-attention / SSM states{per} -> at most "
+                      f"{mem.state_pool_max_seqs:,} running")
     table.add_row("KV cache", gib(max(0.0, mem.kv_cache_bytes_per_gpu)),
                   f"{mem.kv_bytes_per_token_per_gpu / 1024:,.1f} KiB/token/GPU ({dep.kv_dtype})")
     summary = Table.grid(padding=(0, 2))

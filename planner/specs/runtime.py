@@ -23,6 +23,23 @@ KvDtype = Literal["auto", "fp8"]
 ModuleName = Literal["embedding", "lm_head", "router", "attention", "norms"]
 """Parts of a model a runtime may keep in 16-bit when the rest is quantized."""
 
+class StatePool(Frozen):
+    """A pool of its own for the fixed per-sequence state of linear-attention / SSM layers (SGLang's Mamba pool),
+    carved out of the memory the runtime gives its caches, which caps the requests that can run at once."""
+
+    state_to_kv_memory_ratio: float = Field(gt=0, le=100)
+    """State-pool bytes over KV-pool bytes: the cache memory (what is left after weights) is split in this ratio
+    (SGLang `--mamba-full-memory-ratio`); dimensionless."""
+    slots_per_request: int = Field(ge=1, le=64)
+    """State slots the pool keeps per running request (the running one plus those the prefix cache and the
+    scheduler track); the running-request cap is the pool's slots // this."""
+    padding_slots: int = Field(default=0, ge=0, le=64)
+    """Slots the pool allocates but never hands to a request."""
+    speculative_draft_states: bool = False
+    """With speculative decoding the pool also holds one intermediate state per draft token of each running
+    request (verified and rolled back per step)."""
+
+
 class MemoryPolicy(Frozen):
     """How the runtime carves GPU memory into weights, activations, graphs and KV cache."""
 
@@ -44,6 +61,9 @@ class MemoryPolicy(Frozen):
     """Dimensionless multiplier on the planner's per-token activation estimate (1.0 = as modelled)."""
     unquantized_modules: list[ModuleName] = Field(default_factory=list)
     """Modules kept in 16-bit when weights are quantized (e.g. embedding and lm_head)."""
+    state_pool: StatePool | None = None
+    """Separate pool for the recurrent state of hybrid (linear-attention / SSM) models; None: each sequence's state
+    is held in the KV cache next to its KV blocks."""
 
 
 class Scheduler(Frozen):
@@ -51,6 +71,9 @@ class Scheduler(Frozen):
 
     max_num_seqs: int = Field(ge=1, le=MAX_SEQS)
     """Most sequences running in one iteration (vLLM `--max-num-seqs`, TRT-LLM `max_batch_size`)."""
+    speculative_max_num_seqs: int | None = Field(default=None, ge=1, le=MAX_SEQS)
+    """Default of `max_num_seqs` when speculative decoding is on and none is given (SGLang resets
+    max_running_requests to 48); None: the same default as without it."""
     max_num_batched_tokens: int = Field(ge=1, le=MAX_BATCHED_TOKENS)
     """Token budget of one iteration (prefill chunk + decode tokens)."""
     kv_block_size_tokens: int = Field(ge=1, le=4_096)
