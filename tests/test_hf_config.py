@@ -62,6 +62,13 @@ def test_not_an_object():
             "weights": {"num_bits": 4, "type": "int", "group_size": 128}}}}, "int4-gptq", 128),
         ({"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized"}, "nvfp4", 16),
         ({"quant_method": "modelopt", "quant_algo": "FP8"}, "fp8", None),
+        # AMD Quark exports (amd/Llama-3.1-8B-Instruct-FP8-KV, amd/DeepSeek-R1-MXFP4-Preview, an int4 AWQ export)
+        ({"quant_method": "quark", "global_quant_config": {"weight": {"dtype": "fp8_e4m3", "qscheme": "per_tensor"}},
+          "exclude": ["lm_head"]}, "fp8", None),
+        ({"quant_method": "quark", "global_quant_config": {"weight": {
+            "dtype": "fp4", "qscheme": "per_group", "group_size": 32, "scale_format": "e8m0"}}}, "mxfp4", 32),
+        ({"quant_method": "quark", "global_quant_config": {"weight": {
+            "dtype": "uint4", "qscheme": "per_group", "group_size": 128}}}, "int4-awq", 128),
     ],
 )
 def test_quantization_config(tiny_config, qc, fmt, group):
@@ -70,6 +77,26 @@ def test_quantization_config(tiny_config, qc, fmt, group):
     assert spec.quantization is not None
     assert spec.quantization.format == fmt
     assert spec.quantization.group_size == group
+
+
+def test_quark_fp8_kv_cache_and_excluded_modules(tiny_config):
+    """A Quark export with `kv_cache_group` and fp8 output tensors on k/v_proj serves an FP8 KV cache; `exclude`
+    lists the modules kept in 16 bits (it was read as plain FP8 weights, whatever the dtype, and no KV format)."""
+    qc = {"quant_method": "quark", "exclude": ["lm_head"], "kv_cache_group": ["*k_proj", "*v_proj"],
+          "global_quant_config": {"weight": {"dtype": "fp8_e4m3"}, "input_tensors": {"dtype": "fp8_e4m3"}},
+          "layer_quant_config": {"*k_proj": {"output_tensors": {"dtype": "fp8_e4m3"}},
+                                 "*v_proj": {"output_tensors": {"dtype": "fp8_e4m3"}}}}
+    q = parse_hf_config({**tiny_config, "quantization_config": qc}, "x").quantization
+    assert q is not None and q.format == "fp8" and q.kv_cache_dtype == "fp8" and q.unquantized_modules == ["lm_head"]
+    mx = parse_hf_config({**tiny_config, "quantization_config": {
+        "quant_method": "quark", "global_quant_config": {"weight": {"dtype": "fp4", "group_size": 32}}}}, "x")
+    assert mx.quantization is not None and mx.quantization.kv_cache_dtype is None
+
+
+def test_quark_without_weight_scheme_is_refused(tiny_config):
+    """A Quark config without `global_quant_config.weight` is one clear error, not a guess."""
+    with pytest.raises(SpecError, match="global_quant_config.weight"):
+        parse_hf_config({**tiny_config, "quantization_config": {"quant_method": "quark"}}, "x")
 
 
 def test_unsupported_quantization(tiny_config):

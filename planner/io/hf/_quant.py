@@ -23,7 +23,7 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
         method = "modelopt"  # ModelOpt exports written into config.json keep only quant_algo
     group = _group_size(qc.get("group_size"), "quantization_config.group_size", where)
     skip = [str(m) for m in (qc.get("modules_to_not_convert") or qc.get("ignore")
-                             or qc.get("exclude_modules") or [])]
+                             or qc.get("exclude_modules") or qc.get("exclude") or [])]
     fmt: Quant | None = None
     kv: str | None = None
     if method == "awq":
@@ -44,7 +44,7 @@ def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     elif method in ("int8", "w8a8", "w8a16"):
         fmt = "int8"
     elif method == "quark":
-        fmt = "fp8"
+        fmt, group, kv = _quark(qc, where)
     elif method == "bitsandbytes":
         fmt = "int8" if qc.get("load_in_8bit") else None
     elif method == "compressed-tensors":
@@ -102,6 +102,37 @@ def _group_size(value: object, key: str, where: str) -> int | None:
                         where=where, value=short(value),
                         hint="check the config against the model card (published checkpoints group 32-128)")
     return value
+
+
+def _quark(qc: dict[str, Any], where: str) -> tuple[Quant | None, int | None, str | None]:
+    """AMD Quark: `global_quant_config.weight.dtype` is the weight format (fp8_e4m3 / fp8_e5m2, fp4 in groups of 32
+    with e8m0 scales = MXFP4, int4 / uint4 in groups = AWQ-style, int8); `kv_cache_group` with fp8 output tensors
+    in `layer_quant_config` is an FP8 KV cache."""
+    glob = qc.get("global_quant_config")
+    weight = glob.get("weight") if isinstance(glob, dict) else None
+    if isinstance(weight, list):  # a weight quantized in stages (e.g. fp8 then fp4): the last one is stored
+        weight = weight[-1] if weight else None
+    if not isinstance(weight, dict):
+        raise SpecError("a Quark `quantization_config` needs `global_quant_config.weight`", where=where,
+                        value=short(glob), hint='e.g. {"global_quant_config": {"weight": {"dtype": "fp8_e4m3"}}}')
+    dtype = str(weight.get("dtype", "")).lower()
+    size = _group_size(weight.get("group_size"), "quantization_config.global_quant_config.weight.group_size", where)
+    fmt: Quant | None = None
+    if dtype.startswith("fp8"):
+        fmt, size = "fp8", None
+    elif dtype in ("fp4", "mxfp4", "fp4_e2m1"):
+        fmt, size = "mxfp4", size or 32
+    elif dtype in ("int4", "uint4"):
+        fmt, size = "int4-awq", size or 128
+    elif dtype in ("int8", "uint8"):
+        fmt, size = "int8", None
+    kv: str | None = None
+    layers = qc.get("layer_quant_config")
+    if qc.get("kv_cache_group") and isinstance(layers, dict):
+        outs = [cfg.get("output_tensors") for cfg in layers.values() if isinstance(cfg, dict)]
+        if any(isinstance(o, dict) and str(o.get("dtype", "")).lower().startswith("fp8") for o in outs):
+            kv = "fp8"
+    return fmt, size, kv
 
 
 def _compressed_tensors(qc: dict[str, Any], where: str) -> tuple[Quant | None, int | None]:
