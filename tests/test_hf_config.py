@@ -224,6 +224,36 @@ def test_jamba_layout():
     assert state_bytes_per_seq(spec) == 28 * (3 * 8192 * 2 + 8192 * 16 * 2)
 
 
+GRANITE_4_H_SMALL = {
+    "architectures": ["GraniteMoeHybridForCausalLM"], "model_type": "granitemoehybrid", "hidden_size": 4096,
+    "intermediate_size": 768, "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8,
+    "num_local_experts": 72, "num_experts_per_tok": 10, "shared_intermediate_size": 1536, "mamba_n_heads": 128,
+    "mamba_d_head": 64, "mamba_d_state": 128, "mamba_n_groups": 1, "mamba_d_conv": 4, "mamba_expand": 2,
+    "layer_types": ["attention" if i in (5, 15, 25, 35) else "mamba" for i in range(40)], "vocab_size": 100352,
+    "max_position_embeddings": 131072, "position_embedding_type": "nope", "tie_word_embeddings": True}
+"""ibm-granite/granite-4.0-h-small config.json fields (36 Mamba2 + 4 attention layers, 72 experts top-10 plus a shared
+MLP); the model card: 32B total, 9B active."""
+
+
+def test_granite_4_h_counted_and_laid_out():
+    """Granite 4.0-H-Small: 32B total / 9B active, KV only in its 4 attention layers."""
+    spec = parse_hf_config(GRANITE_4_H_SMALL, "x")
+    counts = count_params(spec)
+    assert counts.total == pytest.approx(32e9, rel=0.02) and counts.active == pytest.approx(9e9, rel=0.03)
+    assert sum(layer.kind == "full" for layer in spec.layers) == 4
+    assert kv_bytes_per_token(spec, 2.0) == 4 * 8 * (128 + 128) * 2  # 4 layers x 8 KV heads x (K + V) x bf16
+
+
+def test_granite_4_h_without_layer_types_is_all_mamba():
+    """A config without `layer_types` (or with `mamba_d_head` "auto") is read as transformers reads it: every layer
+    Mamba2, d_inner = mamba_expand x hidden; it was read as 40 attention layers, 80 KiB of KV per token."""
+    cfg = {k: v for k, v in GRANITE_4_H_SMALL.items() if k not in ("layer_types", "mamba_d_head")}
+    spec = parse_hf_config(cfg, "x")
+    assert all(layer.kind == "mamba" for layer in spec.layers) and kv_bytes_per_token(spec, 2.0) == 0
+    assert spec.mamba is not None and spec.mamba.d_inner == 2 * 4096
+    assert any("layer_types" in w for w in spec.warnings)
+
+
 def test_falcon_h1_parallel_mamba():
     """Falcon-H1: every layer has attention KV and a parallel Mamba2 state."""
     spec = parse_hf_config(CLASSIC[14][0], "x")

@@ -120,11 +120,20 @@ def jamba(d: Draft) -> None:
 
 
 def granite_hybrid(d: Draft) -> None:
-    """Granite 4.0-H: `layer_types` mamba / attention; MoE (plus a shared MLP) or the shared MLP alone."""
+    """Granite 4.0-H: `layer_types` mamba / attention; MoE (plus a shared MLP) or the shared MLP alone.
+
+    Without `layer_types` every layer is Mamba2, and `mamba_d_head` "auto" is mamba_expand x hidden / heads, as
+    transformers' GraniteMoeHybridConfig reads them (`layers_block_type`)."""
     f = d.f
     heads = f.int("mamba_n_heads")
+    if f.get("layer_types") is None:
+        for layer in d.layers:
+            layer["kind"] = "mamba"
+        d.warnings.append("no `layer_types`: every layer read as Mamba2 (transformers' GraniteMoeHybridConfig default)")
+    d_head = f.get("mamba_d_head", "auto")
+    d_inner = f.int("mamba_expand", 2) * d.spec["hidden_size"] if d_head == "auto" else heads * f.int("mamba_d_head")
     d.spec["mamba"] = MambaSpec(
-        version=2, d_inner=heads * f.int("mamba_d_head"), state_size=f.int("mamba_d_state"),
+        version=2, d_inner=d_inner, state_size=f.int("mamba_d_state"),
         conv_kernel=f.int("mamba_d_conv", 4), num_heads=heads, n_groups=f.int("mamba_n_groups", 1),
         proj_bias=f.bool("mamba_proj_bias", False), conv_bias=f.bool("mamba_conv_bias", True),
         state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
