@@ -2,12 +2,14 @@
 
 Nemotron-H / Nemotron 3 (`hybrid_override_pattern`), Qwen3-Next and Qwen3.5 (gated DeltaNet,
 `layer_types` / `full_attention_interval`), Falcon-H1 (attention and Mamba2 side by side), Jamba
-(Mamba1 + attention + MoE by period), Granite 4.0-H (`layer_types`), MiniMax-01 (lightning attention).
+(Mamba1 + attention + MoE by period), Granite 4.0-H (`layer_types`), MiniMax-01 (lightning attention), and the
+attention-free Mamba / Falcon Mamba (Mamba1) and Mamba2 (Codestral Mamba) stacks.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from planner.errors import SpecError
 from planner.io.hf._build import Draft, need
@@ -151,3 +153,60 @@ def minimax_lightning(d: Draft) -> None:
     d.spec["linear_attention"] = LinearAttentionSpec(
         variant="lightning", num_key_heads=a.num_heads, num_value_heads=a.num_heads, key_head_dim=a.head_dim,
         value_head_dim=a.head_dim, conv_kernel=0, state_dtype="fp32")
+
+
+def ssm_config(config: dict[str, Any]) -> dict[str, Any]:
+    """An attention-free Mamba / Mamba2 config (transformers MambaConfig, FalconMambaConfig, Mamba2Config) with the
+    fields the generic reader needs: `intermediate_size` (Mamba2: expand x hidden, as Mamba2Mixer builds it) and a
+    placeholder attention shape no layer uses, whose heads stand for the mixer's tensor-parallel split (Mamba2: its
+    SSM heads; Mamba1: d_inner / 64 channel groups, d_inner being what vLLM's MambaMixer splits)."""
+    out = dict(config)
+    hidden = out.get("hidden_size")
+    if out.get("intermediate_size") is None and isinstance(hidden, int) and isinstance(out.get("expand", 2), int):
+        out["intermediate_size"] = int(out.get("expand", 2)) * hidden
+    heads = out.get("num_heads") if str(out.get("model_type")) == "mamba2" else None
+    inner = out.get("intermediate_size")
+    if heads is None and isinstance(inner, int):
+        heads = max(1, inner // 64)
+    out.setdefault("num_attention_heads", heads)
+    out.setdefault("num_key_value_heads", heads)
+    return out
+
+
+def _attention_free(d: Draft) -> None:
+    for layer in d.layers:
+        layer.update(kind="mamba", mlp="none", window_tokens=None)
+    d.spec["norms_per_layer"] = 1  # the pre-mixer RMSNorm; the final norm_f is the model's final norm
+
+
+def mamba1(d: Draft) -> None:
+    """Mamba / Falcon Mamba (transformers MambaModel, FalconMambaModel): one Mamba1 mixer per layer and no MLP;
+    `time_step_rank` "auto" is ceil(hidden / 16). Falcon Mamba's extra RMSNorms on B, C and dt carry no weights."""
+    f = d.f
+    hidden = d.spec["hidden_size"]
+    rank = f.get("time_step_rank", "auto")
+    d.spec["mamba"] = MambaSpec(
+        version=1, d_inner=f.int("intermediate_size"), state_size=f.int("state_size", 16),
+        conv_kernel=f.int("conv_kernel", 4), dt_rank=math.ceil(hidden / 16) if rank == "auto" else f.int("time_step_rank"),
+        proj_bias=f.bool("use_bias", False), conv_bias=f.bool("use_conv_bias", True), gated_norm=False,
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    _attention_free(d)
+
+
+def mamba2(d: Draft) -> None:
+    """Mamba2 (transformers Mamba2Model; Codestral Mamba): one Mamba2 mixer per layer (z, x, B, C, dt in one
+    projection, `n_groups` B/C groups, a gated RMSNorm over d_inner) and no MLP."""
+    f = d.f
+    heads = f.int("num_heads")
+    d_inner = f.int("intermediate_size")
+    if heads * f.int("head_dim") != d_inner:
+        raise SpecError(f"num_heads x head_dim ({heads} x {f.int('head_dim')}) must equal expand x hidden_size "
+                        f"({d_inner})", where=f.where, hint="check the config against the model card")
+    d.spec["mamba"] = MambaSpec(
+        version=2, d_inner=d_inner, state_size=f.int("state_size", 128), conv_kernel=f.int("conv_kernel", 4),
+        num_heads=heads, n_groups=f.int("n_groups", 1), proj_bias=f.bool("use_bias", False),
+        conv_bias=f.bool("use_conv_bias", True), gated_norm=f.bool("rms_norm", True),
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    _attention_free(d)
