@@ -104,6 +104,51 @@ def test_bert_is_encoder_only(model):
 # Adapters of families without a shipped config: the architecture fields of each published config.json,
 # checked against the published parameter count (and, where transformers builds the model, against its
 # meta-device parameter count, equal to these within 0.01%).
+# 2024-2026 families with their own adapters: the architecture fields of each published config.json.
+GLM4_9B_0414 = {  # THUDM/GLM-4-9B-0414; the same text shape as GLM-4.1V's text_config below
+    "architectures": ["Glm4ForCausalLM"], "model_type": "glm4", "hidden_size": 4096, "intermediate_size": 13696,
+    "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151552,
+    "max_position_embeddings": 32768, "partial_rotary_factor": 0.5, "attention_bias": True, "tie_word_embeddings": False}
+OLMOE_1B_7B = {  # allenai/OLMoE-1B-7B-0924 (as a Swift test fixture and an OLMoE adapter's test copy it)
+    "architectures": ["OlmoeForCausalLM"], "model_type": "olmoe", "vocab_size": 50304, "hidden_size": 2048,
+    "intermediate_size": 1024, "num_hidden_layers": 16, "num_attention_heads": 16, "num_key_value_heads": 16,
+    "max_position_embeddings": 4096, "tie_word_embeddings": False, "num_experts": 64, "num_experts_per_tok": 8}
+ERNIE45_0P3B = {  # baidu/ERNIE-4.5-0.3B-Base-PT (remote-code name Ernie4_5_ForCausalLM)
+    "architectures": ["Ernie4_5_ForCausalLM"], "model_type": "ernie4_5", "hidden_size": 1024, "intermediate_size": 3072,
+    "max_position_embeddings": 131072, "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 128,
+    "num_hidden_layers": 18, "vocab_size": 103424, "use_bias": False, "tie_word_embeddings": True}
+INTERNLM25_7B = {  # internlm/internlm2_5-7b-chat
+    "architectures": ["InternLM2ForCausalLM"], "model_type": "internlm2", "hidden_size": 4096, "num_hidden_layers": 32,
+    "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 92544,
+    "bias": False, "max_position_embeddings": 32768, "tie_word_embeddings": False}
+INTERNLM3_8B = {  # internlm/internlm3-8b-instruct (verbatim in a Swift port's realConfigJSON)
+    "architectures": ["InternLM3ForCausalLM"], "model_type": "internlm3", "bias": False, "head_dim": 128,
+    "hidden_size": 4096, "intermediate_size": 10240, "max_position_embeddings": 32768, "num_attention_heads": 32,
+    "num_hidden_layers": 48, "num_key_value_heads": 2, "qkv_bias": False, "tie_word_embeddings": False,
+    "vocab_size": 128512}
+MINICPM3_4B = {  # openbmb/MiniCPM3-4B (no v_head_dim, no tie_word_embeddings: its config class ties)
+    "architectures": ["MiniCPM3ForCausalLM"], "model_type": "minicpm3", "hidden_size": 2560, "num_hidden_layers": 62,
+    "num_attention_heads": 40, "num_key_value_heads": 40, "intermediate_size": 6400, "vocab_size": 73448,
+    "q_lora_rank": 768, "kv_lora_rank": 256, "qk_nope_head_dim": 64, "qk_rope_head_dim": 32,
+    "max_position_embeddings": 32768}
+HUNYUAN_7B = {  # tencent/Hunyuan-7B-Instruct
+    "architectures": ["HunYuanDenseV1ForCausalLM"], "model_type": "hunyuan_v1_dense", "hidden_size": 4096,
+    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+    "intermediate_size": 14336, "vocab_size": 128167, "tie_word_embeddings": True, "max_position_embeddings": 32768}
+DBRX_INSTRUCT = {  # databricks/dbrx-instruct (verbatim, with its nested blocks, in a Rust port's test)
+    "architectures": ["DbrxForCausalLM"], "model_type": "dbrx", "d_model": 6144, "n_heads": 48, "n_layers": 40,
+    "max_seq_len": 32768, "vocab_size": 100352, "tie_word_embeddings": False,
+    "attn_config": {"clip_qkv": 8, "kv_n_heads": 8, "rope_theta": 500000},
+    "ffn_config": {"ffn_act_fn": {"name": "silu"}, "ffn_hidden_size": 10752, "moe_num_experts": 16, "moe_top_k": 4}}
+FALCON_MAMBA_7B = {  # tiiuae/falcon-mamba-7b (its `expand` 16 is not what the model uses: intermediate_size is)
+    "architectures": ["FalconMambaForCausalLM"], "model_type": "falcon_mamba", "hidden_size": 4096,
+    "num_hidden_layers": 64, "intermediate_size": 8192, "vocab_size": 65024, "tie_word_embeddings": False,
+    "state_size": 16, "conv_kernel": 4, "time_step_rank": 256, "expand": 16, "use_bias": False, "use_conv_bias": True}
+CODESTRAL_MAMBA = {  # mistralai/Mamba-Codestral-7B-v0.1
+    "architectures": ["Mamba2ForCausalLM"], "model_type": "mamba2", "hidden_size": 4096, "num_hidden_layers": 64,
+    "num_heads": 128, "head_dim": 64, "state_size": 128, "n_groups": 8, "expand": 2, "conv_kernel": 4,
+    "vocab_size": 32768, "use_bias": False, "use_conv_bias": True, "tie_word_embeddings": False, "rms_norm": True}
+
 CLASSIC = [
     # (config fields, published total, tolerance, source)
     ({"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12,
@@ -165,6 +210,16 @@ CLASSIC = [
       "num_hidden_layers": 36, "max_position_embeddings": 16384, "vocab_size": 32784, "mamba_d_conv": 4,
       "mamba_d_head": 64, "mamba_d_state": 128, "mamba_n_groups": 1, "mamba_n_heads": 24, "mamba_rms_norm": False,
       "tie_word_embeddings": False}, 0.52e9, 0.01, "tiiuae Falcon-H1-0.5B: 0.52B"),
+    (GLM4_9B_0414, 9.4e9, 0.01, "THUDM/GLM-4-9B-0414: 9.4B (Hugging Face page)"),
+    (OLMOE_1B_7B, 6.9e9, 0.01, "OLMoE-1B-7B: OLMoE paper (arXiv 2409.02060) 6.9B total, 1.3B active"),
+    (ERNIE45_0P3B, 0.36e9, 0.01, "ERNIE-4.5-0.3B: card 'Params 0.36B'"),
+    (INTERNLM25_7B, 7.74e9, 0.01, "internlm2_5-7b: 7.74B (Hugging Face page)"),
+    (INTERNLM3_8B, 8.8e9, 0.01, "internlm3-8b: 8.8B (Hugging Face page)"),
+    (MINICPM3_4B, 4.07e9, 0.01, "MiniCPM3-4B: 4.07B (Hugging Face page; the card's 4B)"),
+    (HUNYUAN_7B, 7.5e9, 0.01, "Hunyuan-7B: 7.5B (Hugging Face page; the card's 7B)"),
+    (DBRX_INSTRUCT, 132e9, 0.01, "DBRX: card '132B total parameters of which 36B parameters are active'"),
+    (FALCON_MAMBA_7B, 7.27e9, 0.01, "falcon-mamba-7b: 7.27B (Hugging Face page)"),
+    (CODESTRAL_MAMBA, 7_285_403_648, 0, "Mamba-Codestral-7B: card '7,285,403,648 parameters'"),
 ]
 
 

@@ -23,7 +23,7 @@ Family = Literal[
     "deepseek_v32", "dots1", "ernie4_5_moe", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "smollm3", "exaone4", "seed_oss", "phimoe",
-    "hunyuan_v1_moe", "glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm", "minicpm3", "hunyuan_v1_dense", "dbrx",
+    "hunyuan_v1_moe", "glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan_v1_dense", "dbrx",
     "mamba", "mamba2", "bert", "other",
 ]
 """Architecture family the config was recognised as (`other` for unknown `model_type`)."""

@@ -113,9 +113,9 @@ RECIPES: dict[str, Recipe] = {
     "ernie4_5": Recipe("ernie4_5", tie_default=True, adapt=_moe.ernie45_moe),
     "internlm2": Recipe("internlm2", defaults={"bias": True}, adapt=_classic.internlm),  # InternLM2Config: bias=True
     "internlm3": Recipe("internlm3", defaults={"bias": False, "qkv_bias": False}, adapt=_classic.internlm),
-    "minicpm": Recipe("minicpm", tie_default=True),
     "minicpm3": Recipe("minicpm3", tie_default=True, prepare=_classic.minicpm3_config),
-    "hunyuan_v1_dense": Recipe("hunyuan_v1_dense", prepare=_moe.hunyuan_config),
+    # Hunyuan dense: query_layernorm / key_layernorm in every attention (transformers HunYuanDenseV1Attention)
+    "hunyuan_v1_dense": Recipe("hunyuan_v1_dense", qk_norm=True, prepare=_moe.hunyuan_config),
     # DBRX: LayerNorms without biases, counted as one scale each like an RMSNorm
     "dbrx": Recipe("dbrx", prepare=_moe.dbrx_config),
     "mamba": Recipe("mamba", tie_default=True, assumed_context=_SSM_CONTEXT, prepare=_hybrid.ssm_config,
@@ -161,7 +161,7 @@ ARCHITECTURES: dict[str, str] = {
     "Glm4ForCausalLM": "glm4", "Glm4vForConditionalGeneration": "glm4",
     "Glm4vMoeForConditionalGeneration": "glm4_moe", "OlmoeForCausalLM": "olmoe", "Ernie4_5ForCausalLM": "ernie4_5",
     "Ernie4_5_ForCausalLM": "ernie4_5", "InternLM2ForCausalLM": "internlm2", "InternLM3ForCausalLM": "internlm3",
-    "MiniCPMForCausalLM": "minicpm", "MiniCPM3ForCausalLM": "minicpm3", "HunYuanDenseV1ForCausalLM": "hunyuan_v1_dense",
+    "MiniCPM3ForCausalLM": "minicpm3", "HunYuanDenseV1ForCausalLM": "hunyuan_v1_dense",
     "DbrxForCausalLM": "dbrx", "MambaForCausalLM": "mamba", "FalconMambaForCausalLM": "mamba",
     "Mamba2ForCausalLM": "mamba2", "MiniMaxM1ForCausalLM": "minimax",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
@@ -188,7 +188,7 @@ MODEL_TYPES: dict[str, str] = {
     "falcon_h1": "falcon_h1", "jamba": "jamba", "smollm3": "smollm3", "exaone4": "exaone4", "seed_oss": "seed_oss",
     "phimoe": "phimoe", "hunyuan_v1_moe": "hunyuan_v1_moe", "glm4": "glm4", "glm4v_text": "glm4",
     "glm4v_moe_text": "glm4_moe", "olmoe": "olmoe", "ernie4_5": "ernie4_5", "internlm2": "internlm2",
-    "internlm3": "internlm3", "minicpm": "minicpm", "minicpm3": "minicpm3", "hunyuan_v1_dense": "hunyuan_v1_dense",
+    "internlm3": "internlm3", "minicpm3": "minicpm3", "hunyuan_v1_dense": "hunyuan_v1_dense",
     "dbrx": "dbrx", "mamba": "mamba", "falcon_mamba": "mamba", "mamba2": "mamba2", "minimax_m1": "minimax",
     "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
 }
