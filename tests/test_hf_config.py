@@ -631,3 +631,142 @@ def test_hunyuan_a13b():
         parse_hf_config({**HUNYUAN_A13B, "moe_topk": [8] * 31 + [4]}, "hunyuan")
     with pytest.raises(SpecError, match="use_cla"):
         parse_hf_config({**HUNYUAN_A13B, "use_cla": True}, "hunyuan")
+
+
+@pytest.mark.parametrize("config", [GLM4_9B_0414, OLMOE_1B_7B, ERNIE45_0P3B, INTERNLM25_7B, INTERNLM3_8B, MINICPM3_4B,
+                                    HUNYUAN_7B, DBRX_INSTRUCT],
+                         ids=["glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan", "dbrx"])
+def test_new_families_read_by_their_own_adapter(config):
+    """Each 2024-2026 family added here is read by its adapter, not guessed as Llama (no warning)."""
+    spec = parse_hf_config(config, "x")
+    assert spec.family == config["model_type"] and not spec.warnings
+
+
+def test_glm4_sandwich_norms_and_qkv_bias():
+    """GLM-4-0414: four RMSNorms per layer and q/k/v biases without an o bias; partial rotary leaves K and V whole:
+    40 layers x (K, V) x 2 KV heads x 128 x bf16 per token."""
+    spec = parse_hf_config(GLM4_9B_0414, "glm4")
+    a = spec.attention
+    assert spec.norms_per_layer == 4 and a.qkv_bias and not a.o_bias
+    llama = parse_hf_config({**GLM4_9B_0414, "architectures": ["LlamaForCausalLM"], "model_type": "llama"}, "x")
+    # the Llama reading (what an unknown glm4 got before) misses 2 norms and counts an o_proj bias per layer
+    assert count_params(spec).total - count_params(llama).total == 40 * (2 * 4096 - 4096)
+    assert kv_bytes_per_token(spec, 2) == 40 * 2 * 2 * 128 * 2
+
+
+GLM41V_9B = {  # zai-org/GLM-4.1V-9B-Thinking: text_config and vision_config as mlxcel's GLM-4V tests copy them
+    "architectures": ["Glm4vForConditionalGeneration"], "model_type": "glm4v", "tie_word_embeddings": False,
+    "text_config": {"model_type": "glm4v_text", "hidden_size": 4096, "num_hidden_layers": 40, "intermediate_size": 13696,
+                    "num_attention_heads": 32, "num_key_value_heads": 2, "vocab_size": 151552,
+                    "max_position_embeddings": 65536, "partial_rotary_factor": 0.5, "attention_bias": True},
+    "vision_config": {"model_type": "glm4v", "depth": 24, "hidden_size": 1536, "intermediate_size": 13696,
+                      "num_heads": 12, "patch_size": 14, "out_hidden_size": 4096, "spatial_merge_size": 2,
+                      "temporal_patch_size": 2, "image_size": 336, "in_channels": 3, "attention_bias": False}}
+
+
+def test_glm41v_text_and_vision_tower():
+    """GLM-4.1V-9B-Thinking: the GLM-4-9B-0414 text model plus its Glm4vVisionModel tower counted by hand (positions,
+    patch conv3d, 24 RMSNorm blocks whose gated MLP is out_hidden_size wide, merge conv, patch merger); 10.3B in all
+    (Hugging Face page of zai-org/GLM-4.1V-9B-Thinking)."""
+    spec = parse_hf_config(GLM41V_9B, "glm-4.1v")
+    counts = count_params(spec)
+    assert spec.family == "glm4" and not spec.warnings
+    assert counts.total - counts.vision == count_params(parse_hf_config(GLM4_9B_0414, "x")).total
+    h, out, inter = 1536, 4096, 13696
+    embed = 24 * 24 * h + 3 * 2 * 14 * 14 * h + h + h
+    block = 2 * h + 3 * h * h + h * h + 3 * h * out
+    vision = embed + 24 * block + h + (h * out * 4 + out) + (out * out + 2 * out + 3 * out * inter)
+    assert counts.vision == vision
+    assert counts.total == pytest.approx(10.3e9, rel=0.005)
+
+
+def test_glm45v_text_reads_as_glm45():
+    """GLM-4.5V's text_config (glm4v_moe_text) is read by the GLM-4.5 MoE adapter and its tower by the GLM-4V one."""
+    text = {"model_type": "glm4v_moe_text", "hidden_size": 4096, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+            "num_hidden_layers": 46, "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128,
+            "n_routed_experts": 128, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 1,
+            "vocab_size": 151552, "max_position_embeddings": 65536, "attention_bias": True}
+    config = {"architectures": ["Glm4vMoeForConditionalGeneration"], "model_type": "glm4v_moe", "text_config": text,
+              "vision_config": GLM41V_9B["vision_config"]}
+    spec = parse_hf_config(config, "glm-4.5v")
+    assert spec.family == "glm4_moe" and spec.vision is not None and spec.vision.kind == "glm4v" and not spec.warnings
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+
+
+def test_olmoe_experts_and_full_qk_norms():
+    """OLMoE-1B-7B: 64 experts of 1,024 top-8 in every layer, q/k RMSNorms over all heads (2,048 + 2,048 weights);
+    1.3B active (OLMoE paper)."""
+    spec = parse_hf_config(OLMOE_1B_7B, "olmoe")
+    counts = count_params(spec)
+    assert spec.attention.qk_norm_full and all(layer.mlp == "moe" for layer in spec.layers)
+    assert counts.experts == 16 * 64 * 3 * 2048 * 1024
+    assert counts.attention == 16 * (4 * 2048 * 2048 + 2 * 2048)
+    assert counts.active == pytest.approx(1.3e9, rel=0.02)
+
+
+def test_dbrx_nested_config():
+    """DBRX: KV heads from attn_config, 16 experts of 10,752 top-4 from ffn_config, no shared expert; 36B active
+    (card)."""
+    spec = parse_hf_config(DBRX_INSTRUCT, "dbrx")
+    counts = count_params(spec)
+    assert spec.moe is not None and (spec.moe.num_experts, spec.moe.num_experts_per_tok) == (16, 4)
+    assert spec.moe.shared_intermediate_size == 0 and spec.attention.num_kv_heads == 8
+    assert spec.max_position_embeddings == 32768 and spec.num_layers == 40
+    assert counts.active == pytest.approx(36e9, rel=0.02)
+    assert kv_bytes_per_token(spec, 2) == 40 * 2 * 8 * 128 * 2
+    with pytest.raises(SpecError, match="`ffn_config` must be an object"):
+        parse_hf_config({**DBRX_INSTRUCT, "ffn_config": 4}, "dbrx")
+
+
+def test_minicpm3_mla_cache():
+    """MiniCPM3-4B: MLA with a 256-rank latent and 32 rope dims (cached: 62 x 288 x bf16 per token), value heads of
+    hidden / heads = 64, tied embeddings."""
+    spec = parse_hf_config(MINICPM3_4B, "minicpm3")
+    a = spec.attention
+    assert a.kind == "mla" and a.v_head_dim == 64 and a.q_lora_rank == 768 and spec.tie_word_embeddings
+    assert kv_bytes_per_token(spec, 2) == 62 * (256 + 32) * 2
+
+
+def test_internlm_bias_flags():
+    """InternLM2's `bias` (config default true) biases wqkv and wo; InternLM3's `qkv_bias` biases q/k/v only."""
+    config = {k: v for k, v in INTERNLM25_7B.items() if k != "bias"}
+    a = parse_hf_config(config, "x").attention
+    assert a.qkv_bias and a.o_bias
+    a = parse_hf_config({**INTERNLM3_8B, "qkv_bias": True}, "x").attention
+    assert a.qkv_bias and not a.o_bias
+
+
+def test_hunyuan_dense_qk_norms():
+    """Hunyuan dense always has per-head query / key RMSNorms (transformers HunYuanDenseV1Attention)."""
+    spec = parse_hf_config(HUNYUAN_7B, "hunyuan")
+    assert spec.attention.qk_norm and not spec.attention.qk_norm_full and spec.tie_word_embeddings
+
+
+@pytest.mark.parametrize(("config", "per_layer"), [
+    # Mamba1: conv (4-1) x d_inner + SSM d_inner x 16, both bf16 (no mamba_ssm_cache_dtype)
+    (FALCON_MAMBA_7B, 3 * 8192 * 2 + 8192 * 16 * 2),
+    # Mamba2: conv (4-1) x (d_inner + 2 groups-worth x 8 x 128) + SSM 128 heads x 64 x 128, bf16
+    (CODESTRAL_MAMBA, 3 * (8192 + 2 * 8 * 128) * 2 + 8192 * 128 * 2),
+], ids=["falcon-mamba", "codestral-mamba"])
+def test_attention_free_ssm_keeps_no_kv(config, per_layer):
+    """Mamba / Mamba2 stacks: no attention and no MLP in any layer, no KV cache, a fixed state per sequence, and the
+    assumed context named in a warning."""
+    spec = parse_hf_config(config, "ssm")
+    assert all(layer.kind == "mamba" and layer.mlp == "none" for layer in spec.layers)
+    assert kv_bytes_per_token(spec, 2) == 0
+    assert state_bytes_per_seq(spec) == 64 * per_layer
+    assert spec.max_position_embeddings == 262144 and any("no context length" in w for w in spec.warnings)
+
+
+def test_mamba2_heads_must_cover_the_inner_width():
+    """A Mamba2 config whose heads x head_dim differ from expand x hidden is refused, naming both."""
+    with pytest.raises(SpecError, match="num_heads x head_dim"):
+        parse_hf_config({**CODESTRAL_MAMBA, "num_heads": 64}, "x")
+
+
+def test_minimax_m1_reads_as_minimax01():
+    """MiniMax-M1 (MiniMaxM1ForCausalLM / minimax_m1) has MiniMax-01's layout: 456B total, 45.9B active (its card)."""
+    config = {**CLASSIC[11][0], "architectures": ["MiniMaxM1ForCausalLM"], "model_type": "minimax_m1"}
+    spec = parse_hf_config(config, "m1")
+    assert spec.family == "minimax" and not spec.warnings
+    assert count_params(spec).total == count_params(parse_hf_config(CLASSIC[11][0], "x")).total
