@@ -148,6 +148,13 @@ CODESTRAL_MAMBA = {  # mistralai/Mamba-Codestral-7B-v0.1
     "architectures": ["Mamba2ForCausalLM"], "model_type": "mamba2", "hidden_size": 4096, "num_hidden_layers": 64,
     "num_heads": 128, "head_dim": 64, "state_size": 128, "n_groups": 8, "expand": 2, "conv_kernel": 4,
     "vocab_size": 32768, "use_bias": False, "use_conv_bias": True, "tie_word_embeddings": False, "rms_norm": True}
+LING_MINI_2 = {  # inclusionAI/Ling-mini-2.0: the BailingMoeV2 shape a Ming-Image port carries as its llm_config defaults
+    "architectures": ["BailingMoeV2ForCausalLM"], "model_type": "bailing_moe_v2", "vocab_size": 157184,
+    "hidden_size": 2048, "intermediate_size": 5120, "moe_intermediate_size": 512, "num_hidden_layers": 20,
+    "num_attention_heads": 16, "num_key_value_heads": 4, "head_dim": 128, "partial_rotary_factor": 0.5,
+    "num_experts": 256, "num_experts_per_tok": 8, "num_shared_experts": 1, "n_group": 8, "topk_group": 4,
+    "routed_scaling_factor": 2.5, "first_k_dense_replace": 1, "use_qkv_bias": False, "use_bias": False,
+    "use_qk_norm": True, "num_nextn_predict_layers": 1, "max_position_embeddings": 32768, "tie_word_embeddings": False}
 
 CLASSIC = [
     # (config fields, published total, tolerance, source)
@@ -220,6 +227,7 @@ CLASSIC = [
     (DBRX_INSTRUCT, 132e9, 0.01, "DBRX: card '132B total parameters of which 36B parameters are active'"),
     (FALCON_MAMBA_7B, 7.27e9, 0.01, "falcon-mamba-7b: 7.27B (Hugging Face page)"),
     (CODESTRAL_MAMBA, 7_285_403_648, 0, "Mamba-Codestral-7B: card '7,285,403,648 parameters'"),
+    (LING_MINI_2, 16.26e9, 0.001, "Ling-mini-2.0: README '16.26B total, 1.43B activated (non-embedding 789M)'"),
 ]
 
 
@@ -634,12 +642,13 @@ def test_hunyuan_a13b():
 
 
 @pytest.mark.parametrize("config", [GLM4_9B_0414, OLMOE_1B_7B, ERNIE45_0P3B, INTERNLM25_7B, INTERNLM3_8B, MINICPM3_4B,
-                                    HUNYUAN_7B, DBRX_INSTRUCT],
-                         ids=["glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan", "dbrx"])
+                                    HUNYUAN_7B, DBRX_INSTRUCT, LING_MINI_2],
+                         ids=["glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan", "dbrx",
+                              "ling"])
 def test_new_families_read_by_their_own_adapter(config):
     """Each 2024-2026 family added here is read by its adapter, not guessed as Llama (no warning)."""
     spec = parse_hf_config(config, "x")
-    assert spec.family == config["model_type"] and not spec.warnings
+    assert spec.family == config["model_type"].removesuffix("_v2") and not spec.warnings
 
 
 def test_glm4_sandwich_norms_and_qkv_bias():
@@ -770,3 +779,16 @@ def test_minimax_m1_reads_as_minimax01():
     spec = parse_hf_config(config, "m1")
     assert spec.family == "minimax" and not spec.warnings
     assert count_params(spec).total == count_params(parse_hf_config(CLASSIC[11][0], "x")).total
+
+
+def test_ling_mini_2_experts_shared_and_mtp():
+    """Ling-mini-2.0: one dense layer, then 256 experts of 512 top-8 with one shared expert and a stored expert bias;
+    1.43B active, 789M of them outside the embeddings (its README); the MTP layer is shipped beside, not counted."""
+    spec = parse_hf_config(LING_MINI_2, "ling")
+    counts = count_params(spec)
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"] and spec.attention.qk_norm
+    assert spec.moe is not None and spec.moe.shared_intermediate_size == 512 and spec.moe.router_bias
+    assert spec.num_mtp_layers == 1 and counts.mtp > 0
+    assert counts.active == pytest.approx(1.43e9, rel=0.005)
+    assert counts.active - counts.embedding - counts.lm_head == pytest.approx(789e6, rel=0.002)
+    assert kv_bytes_per_token(spec, 2) == 20 * 2 * 4 * 128 * 2

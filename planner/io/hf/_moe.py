@@ -4,7 +4,7 @@ Llama 4 (interleaved MoE with a shared expert, chunked attention, NoPE global la
 GLM-5 (shared experts, leading dense layers, DSA), MiniMax-M2, MiMo-V2 (per-layer sliding pattern
 and head counts), Gemma 4 (global layers with their own heads, a dense MLP beside the experts),
 Nemotron-NAS (per-layer `block_configs`), Granite MoE, ERNIE 4.5 MoE, Phi-3.5-MoE, Hunyuan-A13B (per-layer lists),
-DBRX (nested `attn_config` / `ffn_config`).
+DBRX (nested `attn_config` / `ffn_config`), Ling 2.0 / Ring 2.0 (BailingMoeV2).
 """
 
 from __future__ import annotations
@@ -248,6 +248,21 @@ def hunyuan_config(config: dict[str, Any]) -> dict[str, Any]:
     if out.get("num_experts") and isinstance(shared, int) and isinstance(width, int) and not isinstance(shared, bool):
         out.setdefault("shared_expert_intermediate_size", shared * width)
     return out
+
+
+def bailing_moe_v2(d: Draft) -> None:
+    """Ling 2.0 / Ring 2.0 (BailingMoeV2, inclusionAI's modeling_bailing_moe_v2.py): one fused query_key_value with a
+    bias when `use_qkv_bias`, the output `dense` with one when `use_bias`, per-head q/k RMSNorms with `use_qk_norm`;
+    `first_k_dense_replace` dense layers, then `num_experts` routed experts of `moe_intermediate_size` (a sigmoid
+    router whose `expert_bias` the checkpoint stores) and `num_shared_experts` shared ones; MTP layers
+    (`num_nextn_predict_layers`) shipped beside. Half of each head is rotated (`partial_rotary_factor`): K and V are
+    whole."""
+    f = d.f
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": f.bool("use_qkv_bias", False), "o_bias": f.bool("use_bias", False)})
+    moe = d.spec["moe"]
+    if moe is not None:
+        d.spec["moe"] = moe.model_copy(update={"router_bias": True})
 
 
 _DBRX_FIELDS = (("d_model", "hidden_size"), ("n_heads", "num_attention_heads"), ("n_layers", "num_hidden_layers"),
