@@ -792,3 +792,49 @@ def test_ling_mini_2_experts_shared_and_mtp():
     assert counts.active == pytest.approx(1.43e9, rel=0.005)
     assert counts.active - counts.embedding - counts.lm_head == pytest.approx(789e6, rel=0.002)
     assert kv_bytes_per_token(spec, 2) == 20 * 2 * 4 * 128 * 2
+
+
+KIMI_LINEAR_48B = {  # moonshotai/Kimi-Linear-48B-A3B-Instruct: "the released 48B config" a Rust port's test parses
+    "architectures": ["KimiLinearForCausalLM"], "model_type": "kimi_linear", "hidden_act": "silu", "q_lora_rank": None,
+    "mla_use_nope": True, "moe_router_activation_func": "sigmoid", "num_expert_group": 1, "topk_group": 1,
+    "moe_layer_freq": 1, "tie_word_embeddings": False, "hidden_size": 2304, "num_hidden_layers": 27,
+    "vocab_size": 163840, "rms_norm_eps": 1e-5, "num_attention_heads": 32, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+    "qk_rope_head_dim": 64, "v_head_dim": 128, "num_experts": 256, "num_experts_per_token": 8, "num_shared_experts": 1,
+    "moe_intermediate_size": 1024, "routed_scaling_factor": 2.446, "moe_renormalize": True, "first_k_dense_replace": 1,
+    "intermediate_size": 9216,
+    "linear_attn_config": {"full_attn_layers": [4, 8, 12, 16, 20, 24, 27], "head_dim": 128, "num_heads": 32,
+                           "short_conv_kernel_size": 4}}
+
+
+def test_kimi_linear_kda_and_mla_layers():
+    """Kimi-Linear-48B-A3B: KDA in 20 layers, NoPE MLA in the 7 `full_attn_layers` (counted from 1), one dense layer
+    then 256 experts top-8 with a shared one. The KV of a token is 7 x (512 + 64) x bf16; each KDA layer keeps its
+    q/k/v conv windows (3 x 3 x 4,096, bf16) and 32 heads x 128 x 128 of fp32 state, as vLLM does; its KDA weights
+    by hand (vLLM kda.py); 49.1B total, 3.5B active, against the card's rounded 48B / 3B."""
+    spec = parse_hf_config(KIMI_LINEAR_48B, "kimi-linear")
+    counts = count_params(spec)
+    kinds = [layer.kind for layer in spec.layers]
+    assert spec.family == "kimi_linear" and spec.attention.kind == "mla" and kinds[:4] == ["linear"] * 3 + ["full"]
+    assert kinds.count("full") == 7 and kinds[-1] == "full" and not spec.layers[3].rope
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+    assert kv_bytes_per_token(spec, 2) == 7 * (512 + 64) * 2
+    assert state_bytes_per_seq(spec) == 20 * (3 * 3 * 4096 * 2 + 32 * 128 * 128 * 4)
+    h, p, d = 2304, 4096, 128
+    kda = 3 * h * p + 2 * (h * d + d * p) + h * 32 + p * h + 3 * p * 4 + 32 + p + d
+    assert counts.ssm == 20 * kda
+    assert spec.max_position_embeddings == 1_048_576 and any("no context length" in w for w in spec.warnings)
+    assert counts.total == pytest.approx(48e9, rel=0.03) and counts.active == pytest.approx(3e9, rel=0.17)
+
+
+def test_kimi_linear_layer_lists_are_checked():
+    """Layer numbers outside [1, layers], or KDA and full lists that do not cover the model, are refused; so are the
+    later Kimi layout's fields the reading does not model."""
+    bad = {**KIMI_LINEAR_48B, "linear_attn_config": {**KIMI_LINEAR_48B["linear_attn_config"],
+                                                     "full_attn_layers": [0, 4]}}
+    with pytest.raises(SpecError, match="counted from 1"):
+        parse_hf_config(bad, "x")
+    bad = {**KIMI_LINEAR_48B, "linear_attn_config": {**KIMI_LINEAR_48B["linear_attn_config"], "kda_layers": [1, 2]}}
+    with pytest.raises(SpecError, match="cover every layer once"):
+        parse_hf_config(bad, "x")
+    with pytest.raises(SpecError, match="routed_expert_hidden_size"):
+        parse_hf_config({**KIMI_LINEAR_48B, "routed_expert_hidden_size": 3584}, "x")

@@ -103,11 +103,15 @@ def _linear_attention(spec: ModelSpec) -> Iterator[_Key]:
         yield ("qkv_proj", "ssm", h, 3 * la.key_dim, False, "column", 1, 1)
         yield ("output_gate", "ssm", h, la.value_dim, False, "column", 1, 1)
     elif la.variant == "kda":
+        # Kimi delta attention (vLLM kda.py KimiDeltaAttention): q, k, v; the forget gate and the output gate each
+        # a low-rank pair through one head width (f_a / f_b, g_a / g_b); beta per head.
         yield ("q_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
         yield ("k_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
         yield ("v_proj", "ssm", h, la.value_dim, False, "column", 1, 1)
-        yield ("f_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
-        yield ("g_proj", "ssm", h, la.value_dim, False, "column", 1, 1)
+        yield ("f_a_proj", "ssm", h, la.key_head_dim, False, "replicated", 1, 1)
+        yield ("f_b_proj", "ssm", la.key_head_dim, la.key_dim, False, "column", 1, 1)
+        yield ("g_a_proj", "ssm", h, la.value_head_dim, False, "replicated", 1, 1)
+        yield ("g_b_proj", "ssm", la.value_head_dim, la.value_dim, False, "column", 1, 1)
         yield ("b_proj", "ssm", h, la.num_value_heads, False, "column", 1, 1)
     else:
         # Gated DeltaNet: q, k (key_dim each), v and the output gate z (value_dim each), beta and alpha per head.
@@ -299,6 +303,10 @@ def _ssm_small(spec: ModelSpec, layer: LayerSpec) -> int:
         assert la is not None
         if la.variant == "lightning":
             extra += la.value_dim  # output norm over all heads
+        elif la.variant == "kda":
+            # q/k/v convs (no bias), A_log per head, dt_bias per key channel, the gated output norm over one head
+            extra += (2 * la.key_dim + la.value_dim) * la.conv_kernel + la.num_value_heads + la.key_dim \
+                + la.value_head_dim
         else:
             conv_dim = 2 * la.key_dim + la.value_dim
             extra += conv_dim * la.conv_kernel + 2 * la.num_value_heads + la.value_head_dim  # conv, dt, A, norm

@@ -24,7 +24,7 @@ Family = Literal[
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "smollm3", "exaone4", "seed_oss", "phimoe",
     "hunyuan_v1_moe", "glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan_v1_dense", "dbrx",
-    "bailing_moe", "mamba", "mamba2", "bert", "other",
+    "bailing_moe", "kimi_linear", "mamba", "mamba2", "bert", "other",
 ]
 """Architecture family the config was recognised as (`other` for unknown `model_type`)."""
 

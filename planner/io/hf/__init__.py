@@ -119,6 +119,8 @@ RECIPES: dict[str, Recipe] = {
     # DBRX: LayerNorms without biases, counted as one scale each like an RMSNorm
     "dbrx": Recipe("dbrx", prepare=_moe.dbrx_config),
     "bailing_moe": Recipe("bailing_moe", moe_layers="deepseek", adapt=_moe.bailing_moe_v2),
+    # Kimi-Linear: its card's 1M-token context when the config states none
+    "kimi_linear": Recipe("kimi_linear", moe_layers="deepseek", assumed_context=1_048_576, adapt=_hybrid.kimi_linear),
     "mamba": Recipe("mamba", tie_default=True, assumed_context=_SSM_CONTEXT, prepare=_hybrid.ssm_config,
                     adapt=_hybrid.mamba1),
     "mamba2": Recipe("mamba2", assumed_context=_SSM_CONTEXT, prepare=_hybrid.ssm_config, adapt=_hybrid.mamba2),
@@ -165,6 +167,7 @@ ARCHITECTURES: dict[str, str] = {
     "MiniCPM3ForCausalLM": "minicpm3", "HunYuanDenseV1ForCausalLM": "hunyuan_v1_dense",
     "DbrxForCausalLM": "dbrx", "MambaForCausalLM": "mamba", "FalconMambaForCausalLM": "mamba",
     "Mamba2ForCausalLM": "mamba2", "MiniMaxM1ForCausalLM": "minimax", "BailingMoeV2ForCausalLM": "bailing_moe",
+    "KimiLinearForCausalLM": "kimi_linear",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
 }
 """`architectures[0]` -> recipe key (checked first)."""
@@ -191,7 +194,7 @@ MODEL_TYPES: dict[str, str] = {
     "glm4v_moe_text": "glm4_moe", "olmoe": "olmoe", "ernie4_5": "ernie4_5", "internlm2": "internlm2",
     "internlm3": "internlm3", "minicpm3": "minicpm3", "hunyuan_v1_dense": "hunyuan_v1_dense",
     "dbrx": "dbrx", "mamba": "mamba", "falcon_mamba": "mamba", "mamba2": "mamba2", "minimax_m1": "minimax",
-    "bailing_moe_v2": "bailing_moe",
+    "bailing_moe_v2": "bailing_moe", "kimi_linear": "kimi_linear",
     "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
 }
 """`model_type` -> recipe key (when `architectures` names nothing known)."""

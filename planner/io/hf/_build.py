@@ -68,7 +68,8 @@ class Recipe:
     adapt: Callable[[Draft], None] | None = None
     """Family-specific edits after the generic pass."""
     assumed_context: int | None = None
-    """Context assumed, with a warning, when the config states none (pure SSMs have no positional limit)."""
+    """Context assumed, with a warning, when the config states none (pure SSMs have no positional limit; Kimi-Linear's
+    MLA layers use no RoPE)."""
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     """Rewrites the config before the generic pass (a family's per-layer lists where the generic reader takes
     one value, a field under another name)."""
@@ -233,8 +234,8 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     vocab = f.int("vocab_size")
     warnings: list[str] = []
     if recipe.assumed_context and not f.has("max_position_embeddings"):
-        warnings.append(f"the config states no context length (a recurrent model has no positional limit); "
-                        f"assuming {recipe.assumed_context:,} tokens")
+        warnings.append(f"the config states no context length; assuming {recipe.assumed_context:,} tokens, what the "
+                        "family was published or tested at")
     max_pos = f.int("max_position_embeddings", 2048 if recipe.family == "other" else recipe.assumed_context)
     moe = moe_spec(recipe, f, hidden)
     inter = f.get("intermediate_size")
