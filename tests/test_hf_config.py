@@ -838,3 +838,42 @@ def test_kimi_linear_layer_lists_are_checked():
         parse_hf_config(bad, "x")
     with pytest.raises(SpecError, match="routed_expert_hidden_size"):
         parse_hf_config({**KIMI_LINEAR_48B, "routed_expert_hidden_size": 3584}, "x")
+
+
+LLAMA32_11B_VISION = {  # meta-llama/Llama-3.2-11B-Vision(-Instruct) config.json: text and vision fields as danbev's
+    # learning-ai notes on porting it to llama.cpp quote them (the text model's other fields are Llama 3.1 8B's)
+    "architectures": ["MllamaForConditionalGeneration"], "model_type": "mllama", "image_token_index": 128256,
+    "torch_dtype": "bfloat16",
+    "text_config": {"model_type": "mllama_text_model", "hidden_size": 4096, "intermediate_size": 14336,
+                    "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+                    "max_position_embeddings": 131072, "cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38],
+                    "tie_word_embeddings": False, "rope_theta": 500000.0},
+    "vision_config": {"model_type": "mllama_vision_model", "hidden_size": 1280, "intermediate_size": 5120,
+                      "num_hidden_layers": 32, "num_global_layers": 8, "attention_heads": 16, "image_size": 560,
+                      "patch_size": 14, "max_num_tiles": 4, "num_channels": 3, "vision_output_dim": 7680,
+                      "intermediate_layers_indices": [3, 7, 15, 23, 30],
+                      "supported_aspect_ratios": [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]]}}
+
+
+def test_llama32_vision_cross_attention_layers():
+    """Llama 3.2 11B Vision: 8 cross-attention layers (q/k/v/o, q/k norms, two gates, no self-attention and no KV
+    growing with the text) among 40; the KV of a text token is the 32 self-attention layers' 32 x (K, V) x 8 heads x
+    128 x bf16; its vision tower counted by hand; 10.6B in all (Meta's model card: 'Llama 3.2 11B ... 10.6B')."""
+    spec = parse_hf_config(LLAMA32_11B_VISION, "llama-3.2-11b-vision")
+    counts = count_params(spec)
+    cross = [i for i, layer in enumerate(spec.layers) if layer.cross_attention]
+    assert spec.family == "mllama" and cross == [3, 8, 13, 18, 23, 28, 33, 38]
+    assert all(spec.layers[i].kind == "none" for i in cross) and any("cross-attention" in w for w in spec.warnings)
+    assert kv_bytes_per_token(spec, 2) == 32 * 2 * 8 * 128 * 2
+    h = 4096
+    attention = 2 * h * h + 2 * h * 1024  # q and o (4096 x 4096), k and v (4096 x 1024)
+    assert counts.attention == 40 * attention + 8 * (2 * 128 + 2)
+    v, inter, pos = 1280, 5120, 1601
+    block = 4 * v * v + 2 * v * inter + inter + v + 4 * v
+    vision = (3 * 14 * 14 * v + v + pos * v + 1 + 9 * 4 * pos * v + 2 * (9 * 4 * v + 1) + 4 * v + 40 * block + 16
+              + 7680 * h + h)
+    assert counts.vision == vision
+    assert counts.total == pytest.approx(10.6e9, rel=0.01)
+    with pytest.raises(SpecError, match="cross_attention_layers"):
+        parse_hf_config({**LLAMA32_11B_VISION, "text_config": {**LLAMA32_11B_VISION["text_config"],
+                                                               "cross_attention_layers": [40]}}, "x")

@@ -166,7 +166,7 @@ def _feed_forward(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
 
 
 def _layer_linears(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
-    if layer.attention:
+    if layer.attention or layer.cross_attention:
         yield from _attention(spec, layer)
     elif layer.kind == "linear":
         yield from _linear_attention(spec)
@@ -282,6 +282,8 @@ def _attention_small(spec: ModelSpec, layer: LayerSpec) -> int:
     """Per-layer attention tensors that are not matrices: q/k norms, sinks, MLA latent norms, indexer norm."""
     a = spec.attention
     head_dim = layer.head_dim or a.head_dim
+    if layer.cross_attention:
+        return 2 * head_dim + 2  # q_norm and k_norm over one head, the attention and MLP tanh gates (Mllama)
     extra = 0
     if a.qk_norm:
         kv = layer.num_kv_heads or a.num_kv_heads
@@ -352,7 +354,7 @@ def _count_params(spec: ModelSpec) -> ParamCounts:
         inactive_experts += lin.params - lin.active_params
     norms = 0
     for layer in spec.layers:
-        groups["attention"] += _attention_small(spec, layer) if layer.attention else 0
+        groups["attention"] += _attention_small(spec, layer) if layer.attention or layer.cross_attention else 0
         groups["ssm"] += _ssm_small(spec, layer)
         norms += _layer_norms(spec, layer) * _norm_params(spec)
     if spec.final_norm:

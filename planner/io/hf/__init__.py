@@ -118,6 +118,7 @@ RECIPES: dict[str, Recipe] = {
     "hunyuan_v1_dense": Recipe("hunyuan_v1_dense", qk_norm=True, prepare=_moe.hunyuan_config),
     # DBRX: LayerNorms without biases, counted as one scale each like an RMSNorm
     "dbrx": Recipe("dbrx", prepare=_moe.dbrx_config),
+    "mllama": Recipe("mllama", adapt=_classic.mllama),
     "bailing_moe": Recipe("bailing_moe", moe_layers="deepseek", adapt=_moe.bailing_moe_v2),
     # Kimi-Linear: its card's 1M-token context when the config states none
     "kimi_linear": Recipe("kimi_linear", moe_layers="deepseek", assumed_context=1_048_576, adapt=_hybrid.kimi_linear),
@@ -167,7 +168,7 @@ ARCHITECTURES: dict[str, str] = {
     "MiniCPM3ForCausalLM": "minicpm3", "HunYuanDenseV1ForCausalLM": "hunyuan_v1_dense",
     "DbrxForCausalLM": "dbrx", "MambaForCausalLM": "mamba", "FalconMambaForCausalLM": "mamba",
     "Mamba2ForCausalLM": "mamba2", "MiniMaxM1ForCausalLM": "minimax", "BailingMoeV2ForCausalLM": "bailing_moe",
-    "KimiLinearForCausalLM": "kimi_linear",
+    "KimiLinearForCausalLM": "kimi_linear", "MllamaForConditionalGeneration": "mllama",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
 }
 """`architectures[0]` -> recipe key (checked first)."""
@@ -195,6 +196,7 @@ MODEL_TYPES: dict[str, str] = {
     "internlm3": "internlm3", "minicpm3": "minicpm3", "hunyuan_v1_dense": "hunyuan_v1_dense",
     "dbrx": "dbrx", "mamba": "mamba", "falcon_mamba": "mamba", "mamba2": "mamba2", "minimax_m1": "minimax",
     "bailing_moe_v2": "bailing_moe", "kimi_linear": "kimi_linear",
+    "mllama_text_model": "mllama",
     "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
 }
 """`model_type` -> recipe key (when `architectures` names nothing known)."""

@@ -5,7 +5,7 @@ tied heads), Qwen v1 (one intermediate size for both MLP halves), ChatGLM (fused
 padded vocabulary), Cohere (one norm, tied, per-head q/k norms), OLMo 2/3 (q/k norms over all heads),
 SmolLM3 (NoPE layers), EXAONE 4.0 (post-norms, local/global pattern), Seed-OSS (q/k/v biases without an o bias),
 GLM-4-0414 (sandwich norms, q/k/v biases), InternLM 2/3 (`bias` / `qkv_bias`), MiniCPM3 (MLA with a derived value
-head).
+head), Llama 3.2 Vision (cross-attention layers).
 """
 
 from __future__ import annotations
@@ -127,3 +127,23 @@ def minicpm3_config(config: dict[str, Any]) -> dict[str, Any]:
     if out.get("v_head_dim") is None and isinstance(hidden, int) and isinstance(heads, int) and heads > 0:
         out["v_head_dim"] = hidden // heads
     return out
+
+
+def mllama(d: Draft) -> None:
+    """Llama 3.2 Vision text model (transformers MllamaTextModel): Llama layers, except those `cross_attention_layers`
+    names (counted from 0), which replace self-attention by cross-attention to the projected image tokens: q/k/v/o of
+    the text shapes, q/k RMSNorms over one head and tanh gates on the attention and MLP outputs. Those layers keep no
+    KV that grows with the text; the image KV they hold (fixed per image) is not modelled. The embedding's 8 extra rows
+    (vocab_size + 8) are left out (32,768 weights on the 11B model)."""
+    f = d.f
+    n = d.num_layers
+    cross = f.get("cross_attention_layers") or []
+    if not isinstance(cross, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+                                              for i in cross):
+        raise SpecError(f"`cross_attention_layers` must be a list of layer indices in [0, {n - 1:,}]", where=f.where,
+                        value=str(cross)[:60], hint="Llama-3.2-11B-Vision lists [3, 8, 13, 18, 23, 28, 33, 38]")
+    for i in set(cross):
+        d.layers[i].update(kind="none", cross_attention=True, window_tokens=None)
+    if cross:
+        d.warnings.append(f"{len(set(cross))} cross-attention layers attend to the image tokens: their K/V (fixed per "
+                          "image) is not counted in the KV cache, and text-only requests need none")

@@ -289,6 +289,26 @@ def glm4v(v: dict[str, Any], text_hidden: int) -> int:
     return embed + _i(v, "depth", 24) * block + h + downsample + merger
 
 
+def mllama(v: dict[str, Any], text_hidden: int) -> int:
+    """Llama 3.2 Vision (transformers MllamaVisionModel) plus its projector: patch conv (no bias), class embedding,
+    gated positions with a per-aspect-ratio tile table, gated pre/post tile embeddings, pre/post LayerNorms,
+    `num_hidden_layers` local and `num_global_layers` gated global blocks (bias-free attention, biased GELU MLP), and
+    the multi_modal_projector from `vision_output_dim` (the last and intermediate layers concatenated)."""
+    h, inter, patch = _i(v, "hidden_size", 1280), _i(v, "intermediate_size", 5120), _i(v, "patch_size", 14)
+    positions = (_i(v, "image_size", 560) // patch) ** 2 + 1
+    tiles = _i(v, "max_num_tiles", 4)
+    ratios = v.get("supported_aspect_ratios")
+    aspect_rows = (len(ratios) if isinstance(ratios, list) and ratios else _i(v, "max_aspect_ratio_id", 8)) + 1
+    embed = _i(v, "num_channels", 3) * patch * patch * h + h  # patch conv, class embedding
+    embed += positions * h + 1 + aspect_rows * tiles * positions * h  # gated positions and their tile table
+    embed += 2 * (aspect_rows * tiles * h + 1)  # pre / post tile embeddings with their gates
+    block = 4 * h * h + 2 * h * inter + inter + h + 2 * 2 * h
+    local, global_ = _i(v, "num_hidden_layers", 32), _i(v, "num_global_layers", 8)
+    body = (local + global_) * block + 2 * global_  # global blocks gate attention and MLP
+    out = _i(v, "vision_output_dim", 7680)
+    return embed + 2 * 2 * h + body + out * text_hidden + text_hidden
+
+
 def plain_vit(v: dict[str, Any], text_hidden: int) -> int:
     """A generic ViT (patch conv, blocks with biases, a linear projector): the estimate for unknown towers."""
     h, inter = _i(v, "hidden_size", 1024), _i(v, "intermediate_size", 4 * _i(v, "hidden_size", 1024))
@@ -304,6 +324,7 @@ COUNTERS: dict[str, Callable[[dict[str, Any], int], int]] = {
     "gemma4_vision": gemma4, "pixtral": pixtral, "clip_vision_model": clip, "llama4_vision_model": llama4,
     "moonvit": moonvit, "gemma3n_vision": gemma3n_vision, "qwen2_5_vl_vision": qwen2_5_vl, "qwen2_vl_vision": qwen2_vl,
     "glm4v": glm4v, "glm4v_moe": glm4v, "glm4v_vision": glm4v, "glm4v_moe_vision": glm4v,
+    "mllama_vision_model": mllama,
 }
 """vision_config `model_type` -> counter."""
 
