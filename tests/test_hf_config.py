@@ -877,3 +877,11 @@ def test_llama32_vision_cross_attention_layers():
     with pytest.raises(SpecError, match="cross_attention_layers"):
         parse_hf_config({**LLAMA32_11B_VISION, "text_config": {**LLAMA32_11B_VISION["text_config"],
                                                                "cross_attention_layers": [40]}}, "x")
+
+
+@pytest.mark.parametrize(("config", "field"), [(CODESTRAL_MAMBA, "state_size"), (DBRX_INSTRUCT, "n_layers"),
+                                               (DBRX_INSTRUCT, "n_heads"), (DBRX_INSTRUCT, "max_seq_len")])
+def test_new_family_fields_are_bounded(config, field):
+    """The new families' own names for the shape fields are bounded like the common ones."""
+    with pytest.raises(SpecError, match=f"`{field}` = .* is not a plausible model"):
+        parse_hf_config({**config, field: 10**9}, "x")
