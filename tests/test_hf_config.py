@@ -131,6 +131,58 @@ def test_bert_is_encoder_only(model):
 # Adapters of families without a shipped config: the architecture fields of each published config.json,
 # checked against the published parameter count (and, where transformers builds the model, against its
 # meta-device parameter count, equal to these within 0.01%).
+# 2024-2026 families with their own adapters: the architecture fields of each published config.json.
+GLM4_9B_0414 = {  # THUDM/GLM-4-9B-0414; the same text shape as GLM-4.1V's text_config below
+    "architectures": ["Glm4ForCausalLM"], "model_type": "glm4", "hidden_size": 4096, "intermediate_size": 13696,
+    "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151552,
+    "max_position_embeddings": 32768, "partial_rotary_factor": 0.5, "attention_bias": True, "tie_word_embeddings": False}
+OLMOE_1B_7B = {  # allenai/OLMoE-1B-7B-0924 (as a Swift test fixture and an OLMoE adapter's test copy it)
+    "architectures": ["OlmoeForCausalLM"], "model_type": "olmoe", "vocab_size": 50304, "hidden_size": 2048,
+    "intermediate_size": 1024, "num_hidden_layers": 16, "num_attention_heads": 16, "num_key_value_heads": 16,
+    "max_position_embeddings": 4096, "tie_word_embeddings": False, "num_experts": 64, "num_experts_per_tok": 8}
+ERNIE45_0P3B = {  # baidu/ERNIE-4.5-0.3B-Base-PT (remote-code name Ernie4_5_ForCausalLM)
+    "architectures": ["Ernie4_5_ForCausalLM"], "model_type": "ernie4_5", "hidden_size": 1024, "intermediate_size": 3072,
+    "max_position_embeddings": 131072, "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 128,
+    "num_hidden_layers": 18, "vocab_size": 103424, "use_bias": False, "tie_word_embeddings": True}
+INTERNLM25_7B = {  # internlm/internlm2_5-7b-chat
+    "architectures": ["InternLM2ForCausalLM"], "model_type": "internlm2", "hidden_size": 4096, "num_hidden_layers": 32,
+    "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 92544,
+    "bias": False, "max_position_embeddings": 32768, "tie_word_embeddings": False}
+INTERNLM3_8B = {  # internlm/internlm3-8b-instruct (verbatim in a Swift port's realConfigJSON)
+    "architectures": ["InternLM3ForCausalLM"], "model_type": "internlm3", "bias": False, "head_dim": 128,
+    "hidden_size": 4096, "intermediate_size": 10240, "max_position_embeddings": 32768, "num_attention_heads": 32,
+    "num_hidden_layers": 48, "num_key_value_heads": 2, "qkv_bias": False, "tie_word_embeddings": False,
+    "vocab_size": 128512}
+MINICPM3_4B = {  # openbmb/MiniCPM3-4B (no v_head_dim, no tie_word_embeddings: its config class ties)
+    "architectures": ["MiniCPM3ForCausalLM"], "model_type": "minicpm3", "hidden_size": 2560, "num_hidden_layers": 62,
+    "num_attention_heads": 40, "num_key_value_heads": 40, "intermediate_size": 6400, "vocab_size": 73448,
+    "q_lora_rank": 768, "kv_lora_rank": 256, "qk_nope_head_dim": 64, "qk_rope_head_dim": 32,
+    "max_position_embeddings": 32768}
+HUNYUAN_7B = {  # tencent/Hunyuan-7B-Instruct
+    "architectures": ["HunYuanDenseV1ForCausalLM"], "model_type": "hunyuan_v1_dense", "hidden_size": 4096,
+    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+    "intermediate_size": 14336, "vocab_size": 128167, "tie_word_embeddings": True, "max_position_embeddings": 32768}
+DBRX_INSTRUCT = {  # databricks/dbrx-instruct (verbatim, with its nested blocks, in a Rust port's test)
+    "architectures": ["DbrxForCausalLM"], "model_type": "dbrx", "d_model": 6144, "n_heads": 48, "n_layers": 40,
+    "max_seq_len": 32768, "vocab_size": 100352, "tie_word_embeddings": False,
+    "attn_config": {"clip_qkv": 8, "kv_n_heads": 8, "rope_theta": 500000},
+    "ffn_config": {"ffn_act_fn": {"name": "silu"}, "ffn_hidden_size": 10752, "moe_num_experts": 16, "moe_top_k": 4}}
+FALCON_MAMBA_7B = {  # tiiuae/falcon-mamba-7b (its `expand` 16 is not what the model uses: intermediate_size is)
+    "architectures": ["FalconMambaForCausalLM"], "model_type": "falcon_mamba", "hidden_size": 4096,
+    "num_hidden_layers": 64, "intermediate_size": 8192, "vocab_size": 65024, "tie_word_embeddings": False,
+    "state_size": 16, "conv_kernel": 4, "time_step_rank": 256, "expand": 16, "use_bias": False, "use_conv_bias": True}
+CODESTRAL_MAMBA = {  # mistralai/Mamba-Codestral-7B-v0.1
+    "architectures": ["Mamba2ForCausalLM"], "model_type": "mamba2", "hidden_size": 4096, "num_hidden_layers": 64,
+    "num_heads": 128, "head_dim": 64, "state_size": 128, "n_groups": 8, "expand": 2, "conv_kernel": 4,
+    "vocab_size": 32768, "use_bias": False, "use_conv_bias": True, "tie_word_embeddings": False, "rms_norm": True}
+LING_MINI_2 = {  # inclusionAI/Ling-mini-2.0: the BailingMoeV2 shape a Ming-Image port carries as its llm_config defaults
+    "architectures": ["BailingMoeV2ForCausalLM"], "model_type": "bailing_moe_v2", "vocab_size": 157184,
+    "hidden_size": 2048, "intermediate_size": 5120, "moe_intermediate_size": 512, "num_hidden_layers": 20,
+    "num_attention_heads": 16, "num_key_value_heads": 4, "head_dim": 128, "partial_rotary_factor": 0.5,
+    "num_experts": 256, "num_experts_per_tok": 8, "num_shared_experts": 1, "n_group": 8, "topk_group": 4,
+    "routed_scaling_factor": 2.5, "first_k_dense_replace": 1, "use_qkv_bias": False, "use_bias": False,
+    "use_qk_norm": True, "num_nextn_predict_layers": 1, "max_position_embeddings": 32768, "tie_word_embeddings": False}
+
 CLASSIC = [
     # (config fields, published total, tolerance, source)
     ({"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12,
@@ -192,6 +244,17 @@ CLASSIC = [
       "num_hidden_layers": 36, "max_position_embeddings": 16384, "vocab_size": 32784, "mamba_d_conv": 4,
       "mamba_d_head": 64, "mamba_d_state": 128, "mamba_n_groups": 1, "mamba_n_heads": 24, "mamba_rms_norm": False,
       "tie_word_embeddings": False}, 0.52e9, 0.01, "tiiuae Falcon-H1-0.5B: 0.52B"),
+    (GLM4_9B_0414, 9.4e9, 0.01, "THUDM/GLM-4-9B-0414: 9.4B (Hugging Face page)"),
+    (OLMOE_1B_7B, 6.9e9, 0.01, "OLMoE-1B-7B: OLMoE paper (arXiv 2409.02060) 6.9B total, 1.3B active"),
+    (ERNIE45_0P3B, 0.36e9, 0.01, "ERNIE-4.5-0.3B: card 'Params 0.36B'"),
+    (INTERNLM25_7B, 7.74e9, 0.01, "internlm2_5-7b: 7.74B (Hugging Face page)"),
+    (INTERNLM3_8B, 8.8e9, 0.01, "internlm3-8b: 8.8B (Hugging Face page)"),
+    (MINICPM3_4B, 4.07e9, 0.01, "MiniCPM3-4B: 4.07B (Hugging Face page; the card's 4B)"),
+    (HUNYUAN_7B, 7.5e9, 0.01, "Hunyuan-7B: 7.5B (Hugging Face page; the card's 7B)"),
+    (DBRX_INSTRUCT, 132e9, 0.01, "DBRX: card '132B total parameters of which 36B parameters are active'"),
+    (FALCON_MAMBA_7B, 7.27e9, 0.01, "falcon-mamba-7b: 7.27B (Hugging Face page)"),
+    (CODESTRAL_MAMBA, 7_285_403_648, 0, "Mamba-Codestral-7B: card '7,285,403,648 parameters'"),
+    (LING_MINI_2, 16.26e9, 0.001, "Ling-mini-2.0: README '16.26B total, 1.43B activated (non-embedding 789M)'"),
 ]
 
 
@@ -633,3 +696,249 @@ def test_hunyuan_a13b():
         parse_hf_config({**HUNYUAN_A13B, "moe_topk": [8] * 31 + [4]}, "hunyuan")
     with pytest.raises(SpecError, match="use_cla"):
         parse_hf_config({**HUNYUAN_A13B, "use_cla": True}, "hunyuan")
+
+
+@pytest.mark.parametrize("config", [GLM4_9B_0414, OLMOE_1B_7B, ERNIE45_0P3B, INTERNLM25_7B, INTERNLM3_8B, MINICPM3_4B,
+                                    HUNYUAN_7B, DBRX_INSTRUCT, LING_MINI_2],
+                         ids=["glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan", "dbrx",
+                              "ling"])
+def test_new_families_read_by_their_own_adapter(config):
+    """Each 2024-2026 family added here is read by its adapter, not guessed as Llama (no warning)."""
+    spec = parse_hf_config(config, "x")
+    assert spec.family == config["model_type"].removesuffix("_v2") and not spec.warnings
+
+
+def test_glm4_sandwich_norms_and_qkv_bias():
+    """GLM-4-0414: four RMSNorms per layer and q/k/v biases without an o bias; partial rotary leaves K and V whole:
+    40 layers x (K, V) x 2 KV heads x 128 x bf16 per token."""
+    spec = parse_hf_config(GLM4_9B_0414, "glm4")
+    a = spec.attention
+    assert spec.norms_per_layer == 4 and a.qkv_bias and not a.o_bias
+    llama = parse_hf_config({**GLM4_9B_0414, "architectures": ["LlamaForCausalLM"], "model_type": "llama"}, "x")
+    # the Llama reading (what an unknown glm4 got before) misses 2 norms and counts an o_proj bias per layer
+    assert count_params(spec).total - count_params(llama).total == 40 * (2 * 4096 - 4096)
+    assert kv_bytes_per_token(spec, 2) == 40 * 2 * 2 * 128 * 2
+
+
+GLM41V_9B = {  # zai-org/GLM-4.1V-9B-Thinking: text_config and vision_config as mlxcel's GLM-4V tests copy them
+    "architectures": ["Glm4vForConditionalGeneration"], "model_type": "glm4v", "tie_word_embeddings": False,
+    "text_config": {"model_type": "glm4v_text", "hidden_size": 4096, "num_hidden_layers": 40, "intermediate_size": 13696,
+                    "num_attention_heads": 32, "num_key_value_heads": 2, "vocab_size": 151552,
+                    "max_position_embeddings": 65536, "partial_rotary_factor": 0.5, "attention_bias": True},
+    "vision_config": {"model_type": "glm4v", "depth": 24, "hidden_size": 1536, "intermediate_size": 13696,
+                      "num_heads": 12, "patch_size": 14, "out_hidden_size": 4096, "spatial_merge_size": 2,
+                      "temporal_patch_size": 2, "image_size": 336, "in_channels": 3, "attention_bias": False}}
+
+
+def test_glm41v_text_and_vision_tower():
+    """GLM-4.1V-9B-Thinking: the GLM-4-9B-0414 text model plus its Glm4vVisionModel tower counted by hand (positions,
+    patch conv3d, 24 RMSNorm blocks whose gated MLP is out_hidden_size wide, merge conv, patch merger); 10.3B in all
+    (Hugging Face page of zai-org/GLM-4.1V-9B-Thinking)."""
+    spec = parse_hf_config(GLM41V_9B, "glm-4.1v")
+    counts = count_params(spec)
+    assert spec.family == "glm4" and not spec.warnings
+    assert counts.total - counts.vision == count_params(parse_hf_config(GLM4_9B_0414, "x")).total
+    h, out, inter = 1536, 4096, 13696
+    embed = 24 * 24 * h + 3 * 2 * 14 * 14 * h + h + h
+    block = 2 * h + 3 * h * h + h * h + 3 * h * out
+    vision = embed + 24 * block + h + (h * out * 4 + out) + (out * out + 2 * out + 3 * out * inter)
+    assert counts.vision == vision
+    assert counts.total == pytest.approx(10.3e9, rel=0.005)
+
+
+def test_glm45v_text_reads_as_glm45():
+    """GLM-4.5V's text_config (glm4v_moe_text) is read by the GLM-4.5 MoE adapter and its tower by the GLM-4V one."""
+    text = {"model_type": "glm4v_moe_text", "hidden_size": 4096, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+            "num_hidden_layers": 46, "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128,
+            "n_routed_experts": 128, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 1,
+            "vocab_size": 151552, "max_position_embeddings": 65536, "attention_bias": True}
+    config = {"architectures": ["Glm4vMoeForConditionalGeneration"], "model_type": "glm4v_moe", "text_config": text,
+              "vision_config": GLM41V_9B["vision_config"]}
+    spec = parse_hf_config(config, "glm-4.5v")
+    assert spec.family == "glm4_moe" and spec.vision is not None and spec.vision.kind == "glm4v" and not spec.warnings
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+
+
+def test_olmoe_experts_and_full_qk_norms():
+    """OLMoE-1B-7B: 64 experts of 1,024 top-8 in every layer, q/k RMSNorms over all heads (2,048 + 2,048 weights);
+    1.3B active (OLMoE paper)."""
+    spec = parse_hf_config(OLMOE_1B_7B, "olmoe")
+    counts = count_params(spec)
+    assert spec.attention.qk_norm_full and all(layer.mlp == "moe" for layer in spec.layers)
+    assert counts.experts == 16 * 64 * 3 * 2048 * 1024
+    assert counts.attention == 16 * (4 * 2048 * 2048 + 2 * 2048)
+    assert counts.active == pytest.approx(1.3e9, rel=0.02)
+
+
+def test_dbrx_nested_config():
+    """DBRX: KV heads from attn_config, 16 experts of 10,752 top-4 from ffn_config, no shared expert; 36B active
+    (card)."""
+    spec = parse_hf_config(DBRX_INSTRUCT, "dbrx")
+    counts = count_params(spec)
+    assert spec.moe is not None and (spec.moe.num_experts, spec.moe.num_experts_per_tok) == (16, 4)
+    assert spec.moe.shared_intermediate_size == 0 and spec.attention.num_kv_heads == 8
+    assert spec.max_position_embeddings == 32768 and spec.num_layers == 40
+    assert counts.active == pytest.approx(36e9, rel=0.02)
+    assert kv_bytes_per_token(spec, 2) == 40 * 2 * 8 * 128 * 2
+    with pytest.raises(SpecError, match="`ffn_config` must be an object"):
+        parse_hf_config({**DBRX_INSTRUCT, "ffn_config": 4}, "dbrx")
+
+
+def test_minicpm3_mla_cache():
+    """MiniCPM3-4B: MLA with a 256-rank latent and 32 rope dims (cached: 62 x 288 x bf16 per token), value heads of
+    hidden / heads = 64, tied embeddings."""
+    spec = parse_hf_config(MINICPM3_4B, "minicpm3")
+    a = spec.attention
+    assert a.kind == "mla" and a.v_head_dim == 64 and a.q_lora_rank == 768 and spec.tie_word_embeddings
+    assert kv_bytes_per_token(spec, 2) == 62 * (256 + 32) * 2
+
+
+def test_internlm_bias_flags():
+    """InternLM2's `bias` (config default true) biases wqkv and wo; InternLM3's `qkv_bias` biases q/k/v only."""
+    config = {k: v for k, v in INTERNLM25_7B.items() if k != "bias"}
+    a = parse_hf_config(config, "x").attention
+    assert a.qkv_bias and a.o_bias
+    a = parse_hf_config({**INTERNLM3_8B, "qkv_bias": True}, "x").attention
+    assert a.qkv_bias and not a.o_bias
+
+
+def test_hunyuan_dense_qk_norms():
+    """Hunyuan dense always has per-head query / key RMSNorms (transformers HunYuanDenseV1Attention)."""
+    spec = parse_hf_config(HUNYUAN_7B, "hunyuan")
+    assert spec.attention.qk_norm and not spec.attention.qk_norm_full and spec.tie_word_embeddings
+
+
+@pytest.mark.parametrize(("config", "per_layer"), [
+    # Mamba1: conv (4-1) x d_inner + SSM d_inner x 16, both bf16 (no mamba_ssm_cache_dtype)
+    (FALCON_MAMBA_7B, 3 * 8192 * 2 + 8192 * 16 * 2),
+    # Mamba2: conv (4-1) x (d_inner + 2 groups-worth x 8 x 128) + SSM 128 heads x 64 x 128, bf16
+    (CODESTRAL_MAMBA, 3 * (8192 + 2 * 8 * 128) * 2 + 8192 * 128 * 2),
+], ids=["falcon-mamba", "codestral-mamba"])
+def test_attention_free_ssm_keeps_no_kv(config, per_layer):
+    """Mamba / Mamba2 stacks: no attention and no MLP in any layer, no KV cache, a fixed state per sequence, and the
+    assumed context named in a warning."""
+    spec = parse_hf_config(config, "ssm")
+    assert all(layer.kind == "mamba" and layer.mlp == "none" for layer in spec.layers)
+    assert kv_bytes_per_token(spec, 2) == 0
+    assert state_bytes_per_seq(spec) == 64 * per_layer
+    assert spec.max_position_embeddings == 262144 and any("no context length" in w for w in spec.warnings)
+
+
+def test_mamba2_heads_must_cover_the_inner_width():
+    """A Mamba2 config whose heads x head_dim differ from expand x hidden is refused, naming both."""
+    with pytest.raises(SpecError, match="num_heads x head_dim"):
+        parse_hf_config({**CODESTRAL_MAMBA, "num_heads": 64}, "x")
+
+
+def test_minimax_m1_reads_as_minimax01():
+    """MiniMax-M1 (MiniMaxM1ForCausalLM / minimax_m1) has MiniMax-01's layout: 456B total, 45.9B active (its card)."""
+    config = {**CLASSIC[11][0], "architectures": ["MiniMaxM1ForCausalLM"], "model_type": "minimax_m1"}
+    spec = parse_hf_config(config, "m1")
+    assert spec.family == "minimax" and not spec.warnings
+    assert count_params(spec).total == count_params(parse_hf_config(CLASSIC[11][0], "x")).total
+
+
+def test_ling_mini_2_experts_shared_and_mtp():
+    """Ling-mini-2.0: one dense layer, then 256 experts of 512 top-8 with one shared expert and a stored expert bias;
+    1.43B active, 789M of them outside the embeddings (its README); the MTP layer is shipped beside, not counted."""
+    spec = parse_hf_config(LING_MINI_2, "ling")
+    counts = count_params(spec)
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"] and spec.attention.qk_norm
+    assert spec.moe is not None and spec.moe.shared_intermediate_size == 512 and spec.moe.router_bias
+    assert spec.num_mtp_layers == 1 and counts.mtp > 0
+    assert counts.active == pytest.approx(1.43e9, rel=0.005)
+    assert counts.active - counts.embedding - counts.lm_head == pytest.approx(789e6, rel=0.002)
+    assert kv_bytes_per_token(spec, 2) == 20 * 2 * 4 * 128 * 2
+
+
+KIMI_LINEAR_48B = {  # moonshotai/Kimi-Linear-48B-A3B-Instruct: "the released 48B config" a Rust port's test parses
+    "architectures": ["KimiLinearForCausalLM"], "model_type": "kimi_linear", "hidden_act": "silu", "q_lora_rank": None,
+    "mla_use_nope": True, "moe_router_activation_func": "sigmoid", "num_expert_group": 1, "topk_group": 1,
+    "moe_layer_freq": 1, "tie_word_embeddings": False, "hidden_size": 2304, "num_hidden_layers": 27,
+    "vocab_size": 163840, "rms_norm_eps": 1e-5, "num_attention_heads": 32, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+    "qk_rope_head_dim": 64, "v_head_dim": 128, "num_experts": 256, "num_experts_per_token": 8, "num_shared_experts": 1,
+    "moe_intermediate_size": 1024, "routed_scaling_factor": 2.446, "moe_renormalize": True, "first_k_dense_replace": 1,
+    "intermediate_size": 9216,
+    "linear_attn_config": {"full_attn_layers": [4, 8, 12, 16, 20, 24, 27], "head_dim": 128, "num_heads": 32,
+                           "short_conv_kernel_size": 4}}
+
+
+def test_kimi_linear_kda_and_mla_layers():
+    """Kimi-Linear-48B-A3B: KDA in 20 layers, NoPE MLA in the 7 `full_attn_layers` (counted from 1), one dense layer
+    then 256 experts top-8 with a shared one. The KV of a token is 7 x (512 + 64) x bf16; each KDA layer keeps its
+    q/k/v conv windows (3 x 3 x 4,096, bf16) and 32 heads x 128 x 128 of fp32 state, as vLLM does; its KDA weights
+    by hand (vLLM kda.py); 49.1B total, 3.5B active, against the card's rounded 48B / 3B."""
+    spec = parse_hf_config(KIMI_LINEAR_48B, "kimi-linear")
+    counts = count_params(spec)
+    kinds = [layer.kind for layer in spec.layers]
+    assert spec.family == "kimi_linear" and spec.attention.kind == "mla" and kinds[:4] == ["linear"] * 3 + ["full"]
+    assert kinds.count("full") == 7 and kinds[-1] == "full" and not spec.layers[3].rope
+    assert [layer.mlp for layer in spec.layers[:2]] == ["dense", "moe"]
+    assert kv_bytes_per_token(spec, 2) == 7 * (512 + 64) * 2
+    assert state_bytes_per_seq(spec) == 20 * (3 * 3 * 4096 * 2 + 32 * 128 * 128 * 4)
+    h, p, d = 2304, 4096, 128
+    kda = 3 * h * p + 2 * (h * d + d * p) + h * 32 + p * h + 3 * p * 4 + 32 + p + d
+    assert counts.ssm == 20 * kda
+    assert spec.max_position_embeddings == 1_048_576 and any("no context length" in w for w in spec.warnings)
+    assert counts.total == pytest.approx(48e9, rel=0.03) and counts.active == pytest.approx(3e9, rel=0.17)
+
+
+def test_kimi_linear_layer_lists_are_checked():
+    """Layer numbers outside [1, layers], or KDA and full lists that do not cover the model, are refused; so are the
+    later Kimi layout's fields the reading does not model."""
+    bad = {**KIMI_LINEAR_48B, "linear_attn_config": {**KIMI_LINEAR_48B["linear_attn_config"],
+                                                     "full_attn_layers": [0, 4]}}
+    with pytest.raises(SpecError, match="counted from 1"):
+        parse_hf_config(bad, "x")
+    bad = {**KIMI_LINEAR_48B, "linear_attn_config": {**KIMI_LINEAR_48B["linear_attn_config"], "kda_layers": [1, 2]}}
+    with pytest.raises(SpecError, match="cover every layer once"):
+        parse_hf_config(bad, "x")
+    with pytest.raises(SpecError, match="routed_expert_hidden_size"):
+        parse_hf_config({**KIMI_LINEAR_48B, "routed_expert_hidden_size": 3584}, "x")
+
+
+LLAMA32_11B_VISION = {  # meta-llama/Llama-3.2-11B-Vision(-Instruct) config.json: text and vision fields as danbev's
+    # learning-ai notes on porting it to llama.cpp quote them (the text model's other fields are Llama 3.1 8B's)
+    "architectures": ["MllamaForConditionalGeneration"], "model_type": "mllama", "image_token_index": 128256,
+    "torch_dtype": "bfloat16",
+    "text_config": {"model_type": "mllama_text_model", "hidden_size": 4096, "intermediate_size": 14336,
+                    "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+                    "max_position_embeddings": 131072, "cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38],
+                    "tie_word_embeddings": False, "rope_theta": 500000.0},
+    "vision_config": {"model_type": "mllama_vision_model", "hidden_size": 1280, "intermediate_size": 5120,
+                      "num_hidden_layers": 32, "num_global_layers": 8, "attention_heads": 16, "image_size": 560,
+                      "patch_size": 14, "max_num_tiles": 4, "num_channels": 3, "vision_output_dim": 7680,
+                      "intermediate_layers_indices": [3, 7, 15, 23, 30],
+                      "supported_aspect_ratios": [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]]}}
+
+
+def test_llama32_vision_cross_attention_layers():
+    """Llama 3.2 11B Vision: 8 cross-attention layers (q/k/v/o, q/k norms, two gates, no self-attention and no KV
+    growing with the text) among 40; the KV of a text token is the 32 self-attention layers' 32 x (K, V) x 8 heads x
+    128 x bf16; its vision tower counted by hand; 10.6B in all (Meta's model card: 'Llama 3.2 11B ... 10.6B')."""
+    spec = parse_hf_config(LLAMA32_11B_VISION, "llama-3.2-11b-vision")
+    counts = count_params(spec)
+    cross = [i for i, layer in enumerate(spec.layers) if layer.cross_attention]
+    assert spec.family == "mllama" and cross == [3, 8, 13, 18, 23, 28, 33, 38]
+    assert all(spec.layers[i].kind == "none" for i in cross) and any("cross-attention" in w for w in spec.warnings)
+    assert kv_bytes_per_token(spec, 2) == 32 * 2 * 8 * 128 * 2
+    h = 4096
+    attention = 2 * h * h + 2 * h * 1024  # q and o (4096 x 4096), k and v (4096 x 1024)
+    assert counts.attention == 40 * attention + 8 * (2 * 128 + 2)
+    v, inter, pos = 1280, 5120, 1601
+    block = 4 * v * v + 2 * v * inter + inter + v + 4 * v
+    vision = (3 * 14 * 14 * v + v + pos * v + 1 + 9 * 4 * pos * v + 2 * (9 * 4 * v + 1) + 4 * v + 40 * block + 16
+              + 7680 * h + h)
+    assert counts.vision == vision
+    assert counts.total == pytest.approx(10.6e9, rel=0.01)
+    with pytest.raises(SpecError, match="cross_attention_layers"):
+        parse_hf_config({**LLAMA32_11B_VISION, "text_config": {**LLAMA32_11B_VISION["text_config"],
+                                                               "cross_attention_layers": [40]}}, "x")
+
+
+@pytest.mark.parametrize(("config", "field"), [(CODESTRAL_MAMBA, "state_size"), (DBRX_INSTRUCT, "n_layers"),
+                                               (DBRX_INSTRUCT, "n_heads"), (DBRX_INSTRUCT, "max_seq_len")])
+def test_new_family_fields_are_bounded(config, field):
+    """The new families' own names for the shape fields are bounded like the common ones."""
+    with pytest.raises(SpecError, match=f"`{field}` = .* is not a plausible model"):
+        parse_hf_config({**config, field: 10**9}, "x")

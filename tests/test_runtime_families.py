@@ -42,3 +42,19 @@ def test_search_never_recommends_a_runtime_that_cannot_load_the_model(model, cat
     assert report.recommendation is not None and report.recommendation.runtime == "vllm"
     tgi = [r for r in report.rejected if r.runtime == "tgi"]
     assert tgi and all(r.kind == "incompatible" and "supported-models list" in message(r.reason) for r in tgi)
+
+
+@pytest.mark.parametrize(("config", "loads", "refuses"), [
+    ("LLAMA32_11B_VISION", "sglang", "vllm"),  # vLLM's supported-models list no longer has MllamaForConditionalGeneration
+    ("INTERNLM3_8B", "vllm", "sglang"),  # SGLang has internlm2.py but no InternLM3 model file
+    ("CODESTRAL_MAMBA", "vllm", "sglang"),  # SGLang's mamba.py is an unfinished stub
+])
+def test_new_families_follow_each_runtimes_model_list(catalog, config, loads, refuses):
+    """A family added to the reader is loadable only on the runtimes whose model lists name it."""
+    from planner.io.hf import parse_hf_config
+    from tests import test_hf_config
+
+    spec = parse_hf_config(getattr(test_hf_config, config), "x")
+    gpu = catalog.gpu("h100")
+    assert not any("supported-models" in r for r in incompatibilities(spec, gpu, catalog.runtime(loads)))
+    assert any("not in its supported-models list" in r for r in incompatibilities(spec, gpu, catalog.runtime(refuses)))

@@ -103,11 +103,15 @@ def _linear_attention(spec: ModelSpec) -> Iterator[_Key]:
         yield ("qkv_proj", "ssm", h, 3 * la.key_dim, False, "column", 1, 1)
         yield ("output_gate", "ssm", h, la.value_dim, False, "column", 1, 1)
     elif la.variant == "kda":
+        # Kimi delta attention (vLLM kda.py KimiDeltaAttention): q, k, v; the forget gate and the output gate each
+        # a low-rank pair through one head width (f_a / f_b, g_a / g_b); beta per head.
         yield ("q_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
         yield ("k_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
         yield ("v_proj", "ssm", h, la.value_dim, False, "column", 1, 1)
-        yield ("f_proj", "ssm", h, la.key_dim, False, "column", 1, 1)
-        yield ("g_proj", "ssm", h, la.value_dim, False, "column", 1, 1)
+        yield ("f_a_proj", "ssm", h, la.key_head_dim, False, "replicated", 1, 1)
+        yield ("f_b_proj", "ssm", la.key_head_dim, la.key_dim, False, "column", 1, 1)
+        yield ("g_a_proj", "ssm", h, la.value_head_dim, False, "replicated", 1, 1)
+        yield ("g_b_proj", "ssm", la.value_head_dim, la.value_dim, False, "column", 1, 1)
         yield ("b_proj", "ssm", h, la.num_value_heads, False, "column", 1, 1)
     else:
         # Gated DeltaNet: q, k (key_dim each), v and the output gate z (value_dim each), beta and alpha per head.
@@ -162,7 +166,7 @@ def _feed_forward(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
 
 
 def _layer_linears(spec: ModelSpec, layer: LayerSpec) -> Iterator[_Key]:
-    if layer.attention:
+    if layer.attention or layer.cross_attention:
         yield from _attention(spec, layer)
     elif layer.kind == "linear":
         yield from _linear_attention(spec)
@@ -278,6 +282,8 @@ def _attention_small(spec: ModelSpec, layer: LayerSpec) -> int:
     """Per-layer attention tensors that are not matrices: q/k norms, sinks, MLA latent norms, indexer norm."""
     a = spec.attention
     head_dim = layer.head_dim or a.head_dim
+    if layer.cross_attention:
+        return 2 * head_dim + 2  # q_norm and k_norm over one head, the attention and MLP tanh gates (Mllama)
     extra = 0
     if a.qk_norm:
         kv = layer.num_kv_heads or a.num_kv_heads
@@ -299,6 +305,10 @@ def _ssm_small(spec: ModelSpec, layer: LayerSpec) -> int:
         assert la is not None
         if la.variant == "lightning":
             extra += la.value_dim  # output norm over all heads
+        elif la.variant == "kda":
+            # q/k/v convs (no bias), A_log per head, dt_bias per key channel, the gated output norm over one head
+            extra += (2 * la.key_dim + la.value_dim) * la.conv_kernel + la.num_value_heads + la.key_dim \
+                + la.value_head_dim
         else:
             conv_dim = 2 * la.key_dim + la.value_dim
             extra += conv_dim * la.conv_kernel + 2 * la.num_value_heads + la.value_head_dim  # conv, dt, A, norm
@@ -344,7 +354,7 @@ def _count_params(spec: ModelSpec) -> ParamCounts:
         inactive_experts += lin.params - lin.active_params
     norms = 0
     for layer in spec.layers:
-        groups["attention"] += _attention_small(spec, layer) if layer.attention else 0
+        groups["attention"] += _attention_small(spec, layer) if layer.attention or layer.cross_attention else 0
         groups["ssm"] += _ssm_small(spec, layer)
         norms += _layer_norms(spec, layer) * _norm_params(spec)
     if spec.final_norm:

@@ -23,7 +23,8 @@ Family = Literal[
     "deepseek_v32", "dots1", "ernie4_5_moe", "kimi", "glm4_moe", "glm_dsa", "chatglm", "minimax", "minimax_m2", "mimo", "gpt_oss",
     "gptj", "gpt2", "gpt_bigcode", "starcoder2", "gpt_neox", "cohere", "olmo2", "granite", "granite_moe",
     "nemotron_nas", "nemotron_h", "falcon_h1", "jamba", "llava", "smollm3", "exaone4", "seed_oss", "phimoe",
-    "hunyuan_v1_moe", "bert", "other",
+    "hunyuan_v1_moe", "glm4", "olmoe", "ernie4_5", "internlm2", "internlm3", "minicpm3", "hunyuan_v1_dense", "dbrx",
+    "bailing_moe", "kimi_linear", "mllama", "mamba", "mamba2", "bert", "other",
 ]
 """Architecture family the config was recognised as (`other` for unknown `model_type`)."""
 
@@ -171,6 +172,10 @@ class LayerSpec(Frozen):
     GLM-5.2 `indexer_types` "shared", so it has no indexer weights or indexer key cache)."""
     kv_shared: bool = False
     """Reuses the KV cache of an earlier layer (Gemma 3n/4 `num_kv_shared_layers`): no KV of its own."""
+    cross_attention: bool = False
+    """The layer attends to the image tokens' keys and values instead of the text (Llama 3.2 Vision
+    `cross_attention_layers`, kind `none`): its q/k/v/o projections, q/k norms and two gates are counted, and it
+    keeps no KV that grows with the text (the image KV, fixed per image, is not modelled)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -33,6 +33,10 @@ _GEMMA3N_TEXT = {"vocab_size": 262400, "vocab_size_per_layer_input": 262144, "hi
                  "num_attention_heads": 8, "laurel_rank": 64, "altup_num_inputs": 4, "num_kv_shared_layers": 15}
 """transformers Gemma3nTextConfig defaults (the E4B shape) for fields a config leaves out."""
 
+_SSM_CONTEXT = 262144
+"""Context assumed for an attention-free SSM whose config states none: Mistral tested Codestral Mamba's in-context
+retrieval up to 256k tokens (its release post, 2024-07-16)."""
+
 RECIPES: dict[str, Recipe] = {
     "llama": Recipe("llama"),
     "mistral": Recipe("mistral"),
@@ -102,6 +106,25 @@ RECIPES: dict[str, Recipe] = {
     "nemotron_h": Recipe("nemotron_h", adapt=_hybrid.nemotron_h),
     "falcon_h1": Recipe("falcon_h1", adapt=_hybrid.falcon_h1),
     "jamba": Recipe("jamba", adapt=_hybrid.jamba),
+    # GLM-4-0414 / GLM-4.1V text: input, post_self_attn, post_attention and post_mlp RMSNorms in every layer
+    "glm4": Recipe("glm4", norms_per_layer=4, adapt=_classic.glm4),
+    # OLMoE: q_norm / k_norm are RMSNorms over all query / key heads (transformers OlmoeAttention)
+    "olmoe": Recipe("olmoe", qk_norm=True, qk_norm_full=True),
+    "ernie4_5": Recipe("ernie4_5", tie_default=True, adapt=_moe.ernie45_moe),
+    "internlm2": Recipe("internlm2", defaults={"bias": True}, adapt=_classic.internlm),  # InternLM2Config: bias=True
+    "internlm3": Recipe("internlm3", defaults={"bias": False, "qkv_bias": False}, adapt=_classic.internlm),
+    "minicpm3": Recipe("minicpm3", tie_default=True, prepare=_classic.minicpm3_config),
+    # Hunyuan dense: query_layernorm / key_layernorm in every attention (transformers HunYuanDenseV1Attention)
+    "hunyuan_v1_dense": Recipe("hunyuan_v1_dense", qk_norm=True, prepare=_moe.hunyuan_config),
+    # DBRX: LayerNorms without biases, counted as one scale each like an RMSNorm
+    "dbrx": Recipe("dbrx", prepare=_moe.dbrx_config),
+    "mllama": Recipe("mllama", adapt=_classic.mllama),
+    "bailing_moe": Recipe("bailing_moe", moe_layers="deepseek", adapt=_moe.bailing_moe_v2),
+    # Kimi-Linear: its card's 1M-token context when the config states none
+    "kimi_linear": Recipe("kimi_linear", moe_layers="deepseek", assumed_context=1_048_576, adapt=_hybrid.kimi_linear),
+    "mamba": Recipe("mamba", tie_default=True, assumed_context=_SSM_CONTEXT, prepare=_hybrid.ssm_config,
+                    adapt=_hybrid.mamba1),
+    "mamba2": Recipe("mamba2", assumed_context=_SSM_CONTEXT, prepare=_hybrid.ssm_config, adapt=_hybrid.mamba2),
     "bert": Recipe("bert", defaults={"type_vocab_size": 2, "max_position_embeddings": 512}, mlp_gated=False,
                    mlp_bias=True, norm="layernorm", qkv_bias=True, o_bias=True, learned_positions=True,
                    encoder_only=True),
@@ -139,6 +162,13 @@ ARCHITECTURES: dict[str, str] = {
     "NemotronHForCausalLM": "nemotron_h", "FalconH1ForCausalLM": "falcon_h1", "JambaForCausalLM": "jamba",
     "SmolLM3ForCausalLM": "smollm3", "Exaone4ForCausalLM": "exaone4", "SeedOssForCausalLM": "seed_oss",
     "PhiMoEForCausalLM": "phimoe", "PhimoeForCausalLM": "phimoe", "HunYuanMoEV1ForCausalLM": "hunyuan_v1_moe",
+    "Glm4ForCausalLM": "glm4", "Glm4vForConditionalGeneration": "glm4",
+    "Glm4vMoeForConditionalGeneration": "glm4_moe", "OlmoeForCausalLM": "olmoe", "Ernie4_5ForCausalLM": "ernie4_5",
+    "Ernie4_5_ForCausalLM": "ernie4_5", "InternLM2ForCausalLM": "internlm2", "InternLM3ForCausalLM": "internlm3",
+    "MiniCPM3ForCausalLM": "minicpm3", "HunYuanDenseV1ForCausalLM": "hunyuan_v1_dense",
+    "DbrxForCausalLM": "dbrx", "MambaForCausalLM": "mamba", "FalconMambaForCausalLM": "mamba",
+    "Mamba2ForCausalLM": "mamba2", "MiniMaxM1ForCausalLM": "minimax", "BailingMoeV2ForCausalLM": "bailing_moe",
+    "KimiLinearForCausalLM": "kimi_linear", "MllamaForConditionalGeneration": "mllama",
     "BertModel": "bert", "BertForMaskedLM": "bert", "RobertaModel": "bert", "XLMRobertaModel": "bert",
 }
 """`architectures[0]` -> recipe key (checked first)."""
@@ -161,7 +191,13 @@ MODEL_TYPES: dict[str, str] = {
     "granite": "granite", "granitemoe": "granite_moe", "granitemoeshared": "granite_moe",
     "granitemoehybrid": "granite_hybrid", "nemotron-nas": "nemotron_nas", "nemotron_h": "nemotron_h",
     "falcon_h1": "falcon_h1", "jamba": "jamba", "smollm3": "smollm3", "exaone4": "exaone4", "seed_oss": "seed_oss",
-    "phimoe": "phimoe", "hunyuan_v1_moe": "hunyuan_v1_moe", "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
+    "phimoe": "phimoe", "hunyuan_v1_moe": "hunyuan_v1_moe", "glm4": "glm4", "glm4v_text": "glm4",
+    "glm4v_moe_text": "glm4_moe", "olmoe": "olmoe", "ernie4_5": "ernie4_5", "internlm2": "internlm2",
+    "internlm3": "internlm3", "minicpm3": "minicpm3", "hunyuan_v1_dense": "hunyuan_v1_dense",
+    "dbrx": "dbrx", "mamba": "mamba", "falcon_mamba": "mamba", "mamba2": "mamba2", "minimax_m1": "minimax",
+    "bailing_moe_v2": "bailing_moe", "kimi_linear": "kimi_linear",
+    "mllama_text_model": "mllama",
+    "bert": "bert", "roberta": "bert", "xlm-roberta": "bert",
 }
 """`model_type` -> recipe key (when `architectures` names nothing known)."""
 

@@ -67,6 +67,9 @@ class Recipe:
     """MTP layers the family's checkpoints ship when the config does not count them."""
     adapt: Callable[[Draft], None] | None = None
     """Family-specific edits after the generic pass."""
+    assumed_context: int | None = None
+    """Context assumed, with a warning, when the config states none (pure SSMs have no positional limit; Kimi-Linear's
+    MLA layers use no RoPE)."""
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     """Rewrites the config before the generic pass (a family's per-layer lists where the generic reader takes
     one value, a field under another name)."""
@@ -229,7 +232,11 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     hidden = f.int("hidden_size")
     n = f.int("num_hidden_layers")
     vocab = f.int("vocab_size")
-    max_pos = f.int("max_position_embeddings", 2048 if recipe.family == "other" else None)
+    warnings: list[str] = []
+    if recipe.assumed_context and not f.has("max_position_embeddings"):
+        warnings.append(f"the config states no context length; assuming {recipe.assumed_context:,} tokens, what the "
+                        "family was published or tested at")
+    max_pos = f.int("max_position_embeddings", 2048 if recipe.family == "other" else recipe.assumed_context)
     moe = moe_spec(recipe, f, hidden)
     inter = f.get("intermediate_size")
     widths = None
@@ -269,7 +276,7 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
     if indexers is not None and spec["attention"].indexer is not None:
         for layer, t in zip(layers, indexers):
             layer["indexer"] = t != "shared"
-    draft = Draft(f=f, model_type=model_type, spec=spec, layers=layers, warnings=[])
+    draft = Draft(f=f, model_type=model_type, spec=spec, layers=layers, warnings=warnings)
     if recipe.adapt is not None:
         recipe.adapt(draft)
     return draft

@@ -3,10 +3,14 @@
 GPT-2 / GPT-BigCode / StarCoder2 / GPT-NeoX (plain MLPs with biases, LayerNorm, learned positions or
 tied heads), Qwen v1 (one intermediate size for both MLP halves), ChatGLM (fused QKV with bias,
 padded vocabulary), Cohere (one norm, tied, per-head q/k norms), OLMo 2/3 (q/k norms over all heads),
-SmolLM3 (NoPE layers), EXAONE 4.0 (post-norms, local/global pattern), Seed-OSS (q/k/v biases without an o bias).
+SmolLM3 (NoPE layers), EXAONE 4.0 (post-norms, local/global pattern), Seed-OSS (q/k/v biases without an o bias),
+GLM-4-0414 (sandwich norms, q/k/v biases), InternLM 2/3 (`bias` / `qkv_bias`), MiniCPM3 (MLA with a derived value
+head), Llama 3.2 Vision (cross-attention layers).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from planner.errors import SpecError
 from planner.io.hf._build import Draft, window_of
@@ -96,3 +100,50 @@ def seed_oss(d: Draft) -> None:
     f = d.f
     d.spec["attention"] = d.spec["attention"].model_copy(update={
         "qkv_bias": f.bool("attention_bias", True), "o_bias": f.bool("attention_out_bias", False)})
+
+
+def glm4(d: Draft) -> None:
+    """GLM-4-0414 and the GLM-4.1V / 4.5V text models (transformers Glm4Model, Glm4vTextModel): `attention_bias`
+    (default true) puts biases on q/k/v only, the output projection has none; the four sandwich norms per layer
+    come from the recipe. Partial rotary (`partial_rotary_factor`) rotates part of each head: same K and V."""
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": d.f.bool("attention_bias", True), "o_bias": False})
+
+
+def internlm(d: Draft) -> None:
+    """InternLM 2 / 2.5 (fused `wqkv`, `wo`: biases with `bias`) and InternLM 3 (q/k/v biases with `qkv_bias`, the
+    output projection's with `bias`); the MLPs have none. The recipe carries each config class's default."""
+    f = d.f
+    bias = f.bool("bias", False)
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": f.bool("qkv_bias", bias), "o_bias": bias})
+
+
+def minicpm3_config(config: dict[str, Any]) -> dict[str, Any]:
+    """MiniCPM3's config has no `v_head_dim`: its attention (and vLLM's / SGLang's minicpm3.py) uses
+    hidden_size / num_attention_heads for the value heads."""
+    out = dict(config)
+    hidden, heads = out.get("hidden_size"), out.get("num_attention_heads")
+    if out.get("v_head_dim") is None and isinstance(hidden, int) and isinstance(heads, int) and heads > 0:
+        out["v_head_dim"] = hidden // heads
+    return out
+
+
+def mllama(d: Draft) -> None:
+    """Llama 3.2 Vision text model (transformers MllamaTextModel): Llama layers, except those `cross_attention_layers`
+    names (counted from 0), which replace self-attention by cross-attention to the projected image tokens: q/k/v/o of
+    the text shapes, q/k RMSNorms over one head and tanh gates on the attention and MLP outputs. Those layers keep no
+    KV that grows with the text; the image KV they hold (fixed per image) is not modelled. The embedding's 8 extra rows
+    (vocab_size + 8) are left out (32,768 weights on the 11B model)."""
+    f = d.f
+    n = d.num_layers
+    cross = f.get("cross_attention_layers") or []
+    if not isinstance(cross, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+                                              for i in cross):
+        raise SpecError(f"`cross_attention_layers` must be a list of layer indices in [0, {n - 1:,}]", where=f.where,
+                        value=str(cross)[:60], hint="Llama-3.2-11B-Vision lists [3, 8, 13, 18, 23, 28, 33, 38]")
+    for i in set(cross):
+        d.layers[i].update(kind="none", cross_attention=True, window_tokens=None)
+    if cross:
+        d.warnings.append(f"{len(set(cross))} cross-attention layers attend to the image tokens: their K/V (fixed per "
+                          "image) is not counted in the KV cache, and text-only requests need none")

@@ -2,16 +2,18 @@
 
 Nemotron-H / Nemotron 3 (`hybrid_override_pattern`), Qwen3-Next and Qwen3.5 (gated DeltaNet,
 `layer_types` / `full_attention_interval`), Falcon-H1 (attention and Mamba2 side by side), Jamba
-(Mamba1 + attention + MoE by period), Granite 4.0-H (`layer_types`), MiniMax-01 (lightning attention).
+(Mamba1 + attention + MoE by period), Granite 4.0-H (`layer_types`), MiniMax-01 (lightning attention), and the
+attention-free Mamba / Falcon Mamba (Mamba1) and Mamba2 (Codestral Mamba) stacks, Kimi-Linear (KDA + MLA).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from planner.errors import SpecError
 from planner.io.hf._build import Draft, need
-from planner.io.hf._fields import dtype_of
+from planner.io.hf._fields import Fields, dtype_of
 from planner.specs.model import LinearAttentionSpec, MambaSpec, MoeSpec, StateDtype
 
 
@@ -160,3 +162,114 @@ def minimax_lightning(d: Draft) -> None:
     d.spec["linear_attention"] = LinearAttentionSpec(
         variant="lightning", num_key_heads=a.num_heads, num_value_heads=a.num_heads, key_head_dim=a.head_dim,
         value_head_dim=a.head_dim, conv_kernel=0, state_dtype="fp32")
+
+
+def ssm_config(config: dict[str, Any]) -> dict[str, Any]:
+    """An attention-free Mamba / Mamba2 config (transformers MambaConfig, FalconMambaConfig, Mamba2Config) with the
+    fields the generic reader needs: `intermediate_size` (Mamba2: expand x hidden, as Mamba2Mixer builds it) and a
+    placeholder attention shape no layer uses, whose heads stand for the mixer's tensor-parallel split (Mamba2: its
+    SSM heads; Mamba1: d_inner / 64 channel groups, d_inner being what vLLM's MambaMixer splits)."""
+    out = dict(config)
+    hidden = out.get("hidden_size")
+    if out.get("intermediate_size") is None and isinstance(hidden, int) and isinstance(out.get("expand", 2), int):
+        out["intermediate_size"] = int(out.get("expand", 2)) * hidden
+    heads = out.get("num_heads") if str(out.get("model_type")) == "mamba2" else None
+    inner = out.get("intermediate_size")
+    if heads is None and isinstance(inner, int):
+        heads = max(1, inner // 64)
+    out.setdefault("num_attention_heads", heads)
+    out.setdefault("num_key_value_heads", heads)
+    return out
+
+
+def _attention_free(d: Draft) -> None:
+    for layer in d.layers:
+        layer.update(kind="mamba", mlp="none", window_tokens=None)
+    d.spec["norms_per_layer"] = 1  # the pre-mixer RMSNorm; the final norm_f is the model's final norm
+
+
+def mamba1(d: Draft) -> None:
+    """Mamba / Falcon Mamba (transformers MambaModel, FalconMambaModel): one Mamba1 mixer per layer and no MLP;
+    `time_step_rank` "auto" is ceil(hidden / 16). Falcon Mamba's extra RMSNorms on B, C and dt carry no weights."""
+    f = d.f
+    hidden = d.spec["hidden_size"]
+    rank = f.get("time_step_rank", "auto")
+    d.spec["mamba"] = MambaSpec(
+        version=1, d_inner=f.int("intermediate_size"), state_size=f.int("state_size", 16),
+        conv_kernel=f.int("conv_kernel", 4), dt_rank=math.ceil(hidden / 16) if rank == "auto" else f.int("time_step_rank"),
+        proj_bias=f.bool("use_bias", False), conv_bias=f.bool("use_conv_bias", True), gated_norm=False,
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    _attention_free(d)
+
+
+def mamba2(d: Draft) -> None:
+    """Mamba2 (transformers Mamba2Model; Codestral Mamba): one Mamba2 mixer per layer (z, x, B, C, dt in one
+    projection, `n_groups` B/C groups, a gated RMSNorm over d_inner) and no MLP."""
+    f = d.f
+    heads = f.int("num_heads")
+    d_inner = f.int("intermediate_size")
+    if heads * f.int("head_dim") != d_inner:
+        raise SpecError(f"num_heads x head_dim ({heads} x {f.int('head_dim')}) must equal expand x hidden_size "
+                        f"({d_inner})", where=f.where, hint="check the config against the model card")
+    d.spec["mamba"] = MambaSpec(
+        version=2, d_inner=d_inner, state_size=f.int("state_size", 128), conv_kernel=f.int("conv_kernel", 4),
+        num_heads=heads, n_groups=f.int("n_groups", 1), proj_bias=f.bool("use_bias", False),
+        conv_bias=f.bool("use_conv_bias", True), gated_norm=f.bool("rms_norm", True),
+        state_dtype=_state_dtype(d, "mamba_ssm_cache_dtype"),
+    )
+    _attention_free(d)
+
+
+_KIMI_K3_KEYS = ("routed_expert_hidden_size", "attn_res_block_size", "mla_use_output_gate", "latent_moe_use_norm")
+"""Kimi-Linear-family fields of a later layout (latent experts, attention residual blocks, gated MLA, full-rank
+gates) the KDA + MLA reading does not model."""
+
+
+def _one_based_layers(value: Any, n: int, key: str, where: str) -> set[int]:
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= n
+                                              for i in value):
+        raise SpecError(f"`linear_attn_config.{key}` must be a list of layer numbers in [1, {n:,}] (counted from 1)",
+                        where=where, value=str(value)[:60], hint="Kimi-Linear-48B lists full_attn_layers [4, 8, ..., 27]")
+    return set(value)
+
+
+def _kda_state_dtype(d: Draft) -> StateDtype:
+    """vLLM keeps the KDA recurrent state in fp32 whatever the model dtype (its Kimi-Linear TP8 cache-fit test: "the
+    f32 KDA state (2^18 B)", 4 heads x 128 x 128 x 4 bytes); a `mamba_ssm_cache_dtype` the config sets wins."""
+    value = d.f.get("mamba_ssm_cache_dtype")
+    return dtype_of(value) or "fp32" if value is not None else "fp32"
+
+
+def kimi_linear(d: Draft) -> None:
+    """Kimi-Linear (vLLM kimi_linear.py): Kimi delta attention (KDA) in the layers `linear_attn_config.kda_layers`
+    names and MLA in its `full_attn_layers` (both counted from 1; MLA without RoPE when `mla_use_nope`), DeepSeek-style
+    MoE after `first_k_dense_replace` dense layers with shared experts and, with a sigmoid router, its score-correction
+    bias. A KDA layer keeps a fixed state: q/k/v conv windows and one head_dim x head_dim matrix per head."""
+    f = d.f
+    cfg = f.get("linear_attn_config")
+    if not isinstance(cfg, dict):
+        raise SpecError("config is missing `linear_attn_config` (the KDA layers and their shape)", where=f.where,
+                        hint="Kimi-Linear configs name kda_layers / full_attn_layers, num_heads and head_dim there")
+    odd = [k for k in _KIMI_K3_KEYS if f.get(k)] + (["linear_attn_config.use_full_rank_gate"]
+                                                    if cfg.get("use_full_rank_gate") else [])
+    if odd:
+        raise SpecError(f"this Kimi-Linear-family config has fields the planner does not model ({', '.join(odd)})",
+                        where=f.where, hint="describe the model in model.yaml; Kimi-Linear-48B-A3B has none of them")
+    n = d.num_layers
+    full = _one_based_layers(cfg.get("full_attn_layers"), n, "full_attn_layers", f.where)
+    kda = cfg.get("kda_layers")
+    if kda is not None and _one_based_layers(kda, n, "kda_layers", f.where) != set(range(1, n + 1)) - full:
+        raise SpecError("`linear_attn_config.kda_layers` and `full_attn_layers` must cover every layer once",
+                        where=f.where, value=str(kda)[:60], hint="each layer is either KDA or full attention")
+    no_rope = f.bool("mla_use_nope", False)
+    for i, layer in enumerate(d.layers, start=1):
+        layer.update(kind="full", rope=not no_rope) if i in full else layer.update(kind="linear")
+    sub = Fields(cfg, {}, f.where)
+    heads, head_dim = sub.int("num_heads"), sub.int("head_dim")
+    d.spec["linear_attention"] = LinearAttentionSpec(
+        variant="kda", num_key_heads=heads, num_value_heads=heads, key_head_dim=head_dim, value_head_dim=head_dim,
+        conv_kernel=sub.int("short_conv_kernel_size", 4), state_dtype=_kda_state_dtype(d))
+    moe = d.spec["moe"]
+    if moe is not None:
+        d.spec["moe"] = moe.model_copy(update={"router_bias": f.get("moe_router_activation_func") == "sigmoid"})

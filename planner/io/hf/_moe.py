@@ -3,7 +3,8 @@
 Llama 4 (interleaved MoE with a shared expert, chunked attention, NoPE global layers), GLM-4.5+ and
 GLM-5 (shared experts, leading dense layers, DSA), MiniMax-M2, MiMo-V2 (per-layer sliding pattern
 and head counts), Gemma 4 (global layers with their own heads, a dense MLP beside the experts),
-Nemotron-NAS (per-layer `block_configs`), Granite MoE, ERNIE 4.5 MoE, Phi-3.5-MoE, Hunyuan-A13B (per-layer lists).
+Nemotron-NAS (per-layer `block_configs`), Granite MoE, ERNIE 4.5 MoE, Phi-3.5-MoE, Hunyuan-A13B (per-layer lists),
+DBRX (nested `attn_config` / `ffn_config`), Ling 2.0 / Ring 2.0 (BailingMoeV2).
 """
 
 from __future__ import annotations
@@ -246,4 +247,46 @@ def hunyuan_config(config: dict[str, Any]) -> dict[str, Any]:
     width = out.get("intermediate_size")
     if out.get("num_experts") and isinstance(shared, int) and isinstance(width, int) and not isinstance(shared, bool):
         out.setdefault("shared_expert_intermediate_size", shared * width)
+    return out
+
+
+def bailing_moe_v2(d: Draft) -> None:
+    """Ling 2.0 / Ring 2.0 (BailingMoeV2, inclusionAI's modeling_bailing_moe_v2.py): one fused query_key_value with a
+    bias when `use_qkv_bias`, the output `dense` with one when `use_bias`, per-head q/k RMSNorms with `use_qk_norm`;
+    `first_k_dense_replace` dense layers, then `num_experts` routed experts of `moe_intermediate_size` (a sigmoid
+    router whose `expert_bias` the checkpoint stores) and `num_shared_experts` shared ones; MTP layers
+    (`num_nextn_predict_layers`) shipped beside. Half of each head is rotated (`partial_rotary_factor`): K and V are
+    whole."""
+    f = d.f
+    d.spec["attention"] = d.spec["attention"].model_copy(update={
+        "qkv_bias": f.bool("use_qkv_bias", False), "o_bias": f.bool("use_bias", False)})
+    moe = d.spec["moe"]
+    if moe is not None:
+        d.spec["moe"] = moe.model_copy(update={"router_bias": True})
+
+
+_DBRX_FIELDS = (("d_model", "hidden_size"), ("n_heads", "num_attention_heads"), ("n_layers", "num_hidden_layers"),
+                ("max_seq_len", "max_position_embeddings"))
+_DBRX_NESTED = (("attn_config", "kv_n_heads", "num_key_value_heads"),
+                ("ffn_config", "ffn_hidden_size", "intermediate_size"),
+                ("ffn_config", "moe_num_experts", "num_local_experts"),
+                ("ffn_config", "moe_top_k", "num_experts_per_tok"))
+
+
+def dbrx_config(config: dict[str, Any]) -> dict[str, Any]:
+    """DBRX (transformers DbrxConfig): its shape under its own names, the KV heads in `attn_config` and the experts
+    in `ffn_config`, renamed to the fields the generic reader takes. Every layer is MoE (`moe_num_experts` gated
+    experts of `ffn_hidden_size`, top `moe_top_k`, no shared expert, a bias-free router); attention is one fused
+    Wqkv and out_proj without biases."""
+    out = dict(config)
+    for theirs, ours in _DBRX_FIELDS:
+        if out.get(ours) is None and out.get(theirs) is not None:
+            out[ours] = out[theirs]
+    for block, theirs, ours in _DBRX_NESTED:
+        sub = out.get(block)
+        if sub is not None and not isinstance(sub, dict):
+            raise SpecError(f"`{block}` must be an object", where="config.json", value=str(sub)[:60],
+                            hint="DBRX configs nest the attention and expert shapes in attn_config / ffn_config")
+        if isinstance(sub, dict) and out.get(ours) is None and sub.get(theirs) is not None:
+            out[ours] = sub[theirs]
     return out

@@ -273,6 +273,42 @@ def lora_params(lora: dict[str, Any], shapes: Mapping[str, tuple[int, int]], num
     return num_layers * per_layer
 
 
+def glm4v(v: dict[str, Any], text_hidden: int) -> int:
+    """GLM-4.1V / GLM-4.5V vision (transformers Glm4vVisionModel): learned positions, patch conv3d (with bias) and
+    its RMSNorm, RMSNorm blocks whose gated MLP is `out_hidden_size` wide (no biases; qkv bias with
+    `attention_bias`), a final RMSNorm, a spatial-merge conv2d into `out_hidden_size`, and the patch merger (proj,
+    LayerNorm, gated MLP of `intermediate_size`)."""
+    h, out, inter = _i(v, "hidden_size", 1536), _i(v, "out_hidden_size", 4096), _i(v, "intermediate_size", 13696)
+    patch, merge = _i(v, "patch_size", 14), _i(v, "spatial_merge_size", 2)
+    embed = (_i(v, "image_size", 336) // patch) ** 2 * h \
+        + _i(v, "in_channels", 3) * _i(v, "temporal_patch_size", 2) * patch * patch * h + h + h
+    qkv_bias = 3 * h if v.get("attention_bias") else 0
+    block = 2 * h + 3 * h * h + qkv_bias + h * h + 3 * h * out
+    downsample = h * out * merge * merge + out
+    merger = out * out + 2 * out + 3 * out * inter
+    return embed + _i(v, "depth", 24) * block + h + downsample + merger
+
+
+def mllama(v: dict[str, Any], text_hidden: int) -> int:
+    """Llama 3.2 Vision (transformers MllamaVisionModel) plus its projector: patch conv (no bias), class embedding,
+    gated positions with a per-aspect-ratio tile table, gated pre/post tile embeddings, pre/post LayerNorms,
+    `num_hidden_layers` local and `num_global_layers` gated global blocks (bias-free attention, biased GELU MLP), and
+    the multi_modal_projector from `vision_output_dim` (the last and intermediate layers concatenated)."""
+    h, inter, patch = _i(v, "hidden_size", 1280), _i(v, "intermediate_size", 5120), _i(v, "patch_size", 14)
+    positions = (_i(v, "image_size", 560) // patch) ** 2 + 1
+    tiles = _i(v, "max_num_tiles", 4)
+    ratios = v.get("supported_aspect_ratios")
+    aspect_rows = (len(ratios) if isinstance(ratios, list) and ratios else _i(v, "max_aspect_ratio_id", 8)) + 1
+    embed = _i(v, "num_channels", 3) * patch * patch * h + h  # patch conv, class embedding
+    embed += positions * h + 1 + aspect_rows * tiles * positions * h  # gated positions and their tile table
+    embed += 2 * (aspect_rows * tiles * h + 1)  # pre / post tile embeddings with their gates
+    block = 4 * h * h + 2 * h * inter + inter + h + 2 * 2 * h
+    local, global_ = _i(v, "num_hidden_layers", 32), _i(v, "num_global_layers", 8)
+    body = (local + global_) * block + 2 * global_  # global blocks gate attention and MLP
+    out = _i(v, "vision_output_dim", 7680)
+    return embed + 2 * 2 * h + body + out * text_hidden + text_hidden
+
+
 def plain_vit(v: dict[str, Any], text_hidden: int) -> int:
     """A generic ViT (patch conv, blocks with biases, a linear projector): the estimate for unknown towers."""
     h, inter = _i(v, "hidden_size", 1024), _i(v, "intermediate_size", 4 * _i(v, "hidden_size", 1024))
@@ -287,6 +323,8 @@ COUNTERS: dict[str, Callable[[dict[str, Any], int], int]] = {
     "qwen3_vl": qwen_vl, "qwen3_vl_moe": qwen_vl, "qwen3_5": qwen_vl, "qwen3_5_moe": qwen_vl,
     "gemma4_vision": gemma4, "pixtral": pixtral, "clip_vision_model": clip, "llama4_vision_model": llama4,
     "moonvit": moonvit, "gemma3n_vision": gemma3n_vision, "qwen2_5_vl_vision": qwen2_5_vl, "qwen2_vl_vision": qwen2_vl,
+    "glm4v": glm4v, "glm4v_moe": glm4v, "glm4v_vision": glm4v, "glm4v_moe_vision": glm4v,
+    "mllama_vision_model": mllama,
 }
 """vision_config `model_type` -> counter."""
 
@@ -302,6 +340,8 @@ def vision_params(vision: dict[str, Any], text_hidden: int, wrapper: str) -> tup
         kind = "gemma3n_vision"  # the timm MobileNet-V5 wrapper config, whatever its own model_type says
     if kind in ("", "qwen2_5_vl", "qwen2_vl") and wrapper in ("qwen2_5_vl", "qwen2_vl"):
         kind = f"{wrapper}_vision"  # their vision_config has no model_type of its own (or the wrapper's)
+    if not kind and wrapper in ("glm4v", "glm4v_moe"):
+        kind = wrapper
     counter = COUNTERS.get(kind)
     if counter is None:
         return plain_vit(vision, text_hidden), kind or "vit", False
