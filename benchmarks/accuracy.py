@@ -147,7 +147,8 @@ def leave_one_source_out(built: list[Built], preds: list[Prediction], args: argp
                 train = [i for i in sample if by_id[i].case.source_id != source]
                 test = [i for i in ids if by_id[i].case.source_id == source]
                 log(f"{rid} without {source}: fit on {len(train)} rows, predict {len(test)}", flush=True)
-                params, _ = fit.fit(fit_rows, train, start, factors=tuple(args.cv_factors))
+                groups = {i: by_id[i].case.source_id for i in train} if args.cv_weight == "source" else None
+                params, _ = fit.fit(fit_rows, train, start, factors=tuple(args.cv_factors), groups=groups)
                 train_archs = {by_id[i].dep.gpu.architecture for i in train}
                 for arch in archs:
                     if arch not in train_archs:  # nothing left to fit it on: the base values hold there
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv-every", type=int, default=3, help="fit each fold on every n-th training row")
     parser.add_argument("--cv-max-requests", type=int, default=600, help="simulated requests per row while fitting")
     parser.add_argument("--cv-runtimes", nargs="+", help="cross-validate only these runtimes' rows")
+    parser.add_argument("--cv-weight", choices=("rows", "source"), default="rows",
+                        help="each fold's refit loss: over all training rows, or the mean of each source's loss")
     parser.add_argument("--cv-factors", type=float, nargs="+", default=list(fit.FACTORS),
                         help="coordinate-descent step factors of each fold's refit")
     args = parser.parse_args(argv)

@@ -163,12 +163,20 @@ def descend(params: dict[str, float], score: Callable[[dict[str, float]], float]
 
 
 def fit(predictor: RowPredictor, ids: Iterable[int], start: dict[str, float],
-        log: Callable[[str], None] = lambda _: None, factors: tuple[float, ...] = FACTORS) -> tuple[dict[str, float], float]:
-    """Descend from `start` on the loss over rows `ids` only."""
+        log: Callable[[str], None] = lambda _: None, factors: tuple[float, ...] = FACTORS,
+        groups: dict[int, str] | None = None) -> tuple[dict[str, float], float]:
+    """Descend from `start` on the loss over rows `ids` only; with `groups` (row -> source), the mean of each
+    source's loss, so that a source with many rows does not outweigh the others."""
     chosen = set(ids)
 
     def score(p: dict[str, float]) -> float:
         rows = predictor(p)
-        return loss(log_errors(v for i, v in rows.items() if i in chosen))
+        if groups is None:
+            return loss(log_errors(v for i, v in rows.items() if i in chosen))
+        by: dict[str, list[Values]] = {}
+        for i, v in rows.items():
+            if i in chosen:
+                by.setdefault(groups[i], []).append(v)
+        return statistics.fmean(loss(log_errors(vs)) for vs in by.values()) if by else 0.0
 
     return descend(start, score, log, factors)

@@ -32,12 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--every", type=int, default=1, help="use every n-th row (faster, coarser)")
     ap.add_argument("--max-requests", type=int, default=1000, help="cap on simulated requests per row while fitting")
+    ap.add_argument("--weight", choices=("rows", "source"), default="rows",
+                    help="loss over all rows (how the shipped constants were fitted), or the mean of each source's loss "
+                         "(one large source does not outweigh the others)")
+    ap.add_argument("--factors", type=float, nargs="+", default=list(fit.FACTORS), help="coordinate-descent steps")
     args = ap.parse_args(argv)
     ids = []
+    sources: dict[int, str] = {}
     for r in read_rows(Path(args.csv)):
         try:
             if runtime_id(r["runtime"]) == args.runtime:
                 ids.append(int(r["row_id"]))
+                sources[int(r["row_id"])] = r["source_id"]
         except Skip:
             continue
     ids = ids[:: args.every]
@@ -48,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         errs = fit.log_errors(predictor(start).values())
         print(f"{len(ids)} rows, {len(errs)} metrics, start loss {fit.loss(errs):.4f} "
               f"(MdAPE {100 * (math.exp(statistics.median(errs)) - 1):.1f}%)", flush=True)
-        params, best = fit.fit(predictor, ids, start, log=lambda line: print(line, flush=True))
+        params, best = fit.fit(predictor, ids, start, log=lambda line: print(line, flush=True),
+                               factors=tuple(args.factors), groups=sources if args.weight == "source" else None)
         errs = fit.log_errors(predictor(params).values())
     print(f"\nfinal loss {best:.4f}, MdAPE {100 * (math.exp(statistics.median(errs)) - 1):.1f}%")
     for key, value in params.items():
