@@ -1,7 +1,8 @@
 """The GPUs added for issue 10 (and the validation set's RTX 4090): sourced numbers, prices and runtime support.
 
 Each expected value below is the figure the file's `sources:` entry cites, so a reader can check it by hand:
-memory is the nvidia-smi total in MiB x 1048576, peaks are dense TFLOP/s.
+memory is the nvidia-smi total in MiB x 1048576 (MI355X: the spec-sheet 288 GB read as GiB), peaks are dense
+TFLOP/s.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ NEW_GPUS = {
     "rtx-pro-6000-server": ("blackwell", "12.0", 97887, 467.8, 1.792e12),  # nvidia-smi; 188 SMs x 1024 x 2.43 GHz
     "rtx-4090": ("ada", "8.9", 24564, 165.2, 1.008e12),                # nvidia-smi; FP32-accumulate rate (hmc-tech)
     "rtx-5090": ("blackwell", "12.0", 32607, 209.5, 1.792e12),         # nvidia-smi; 419 / 2 (FP32 accumulate)
+    "mi355x": ("cdna4", "gfx950", 288 * 1024, 2516.6, 8.0e12),         # 288 GB read as GiB; 2.4 GHz x 512 x 2 x 1024
 }
 
 CHAT_MODEL = ROOT / "examples" / "chat-llama-3.1-8b" / "model.yaml"
@@ -57,6 +59,7 @@ def test_new_gpu_is_priced(catalog: Catalog, gpu_id: str):
     ("NVIDIA B300 SXM6 AC", "b300"), ("NVIDIA GB300", "gb300"),
     ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000-server"),
     ("NVIDIA GeForce RTX 4090", "rtx-4090"), ("RTX 4090", "rtx-4090"), ("NVIDIA GeForce RTX 5090", "rtx-5090"),
+    ("AMD Instinct MI355X", "mi355x"),
 ])
 def test_driver_names_resolve(catalog: Catalog, alias: str, gpu_id: str):
     """The NVML names (and the validation set's `RTX 4090` class) resolve to the new ids."""
@@ -135,7 +138,38 @@ def test_tp_limited_by_pcie_node(catalog: Catalog, llama8b):
     ("NVIDIA B300 SXM6 AC", "b300"), ("NVIDIA GB300", "gb300"),
     ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000-server"),
     ("NVIDIA GeForce RTX 4090", "rtx-4090"), ("NVIDIA GeForce RTX 5090", "rtx-5090"),
+    ("AMD Instinct MI355X", "mi355x"),
 ])
 def test_calibrate_matches_device_names(device_name: str, gpu_id: str):
     """`planner calibrate`'s PyYAML-free reader maps the torch device names to the new ids."""
     assert _hwdb.match(device_name, _hwdb.load(ROOT / "hardware_db"))["id"] == gpu_id
+
+
+def test_mi355x_runs_on_rocm_runtimes(catalog: Catalog, llama8b):
+    """vLLM, SGLang and transformers run on the MI355X (ROCm, CDNA4), with FP8 weights on vLLM and SGLang."""
+    gpu = catalog.gpu("mi355x")
+    for rt in ("vllm", "sglang", "transformers"):
+        assert incompatibilities(llama8b, gpu, catalog.runtime(rt)) == []
+    for rt in ("vllm", "sglang"):
+        assert incompatibilities(llama8b, gpu, catalog.runtime(rt), quant="fp8", kv_dtype="fp8") == []
+
+
+def test_trtllm_refuses_mi355x(catalog: Catalog, llama8b):
+    """TensorRT-LLM is NVIDIA-only: it refuses the MI355X and says why."""
+    reasons = incompatibilities(llama8b, catalog.gpu("mi355x"), catalog.runtime("trtllm"))
+    assert reasons == ["TensorRT-LLM does not run on AMD Instinct MI355X 288GB (CDNA4); it supports Ampere, Ada, "
+                       "Hopper, Blackwell"]
+
+
+def test_mi355x_fp4_and_no_nvfp4(catalog: Catalog, llama8b):
+    """CDNA4 has FP4 matrix cores (MXFP4 served by vLLM); NVIDIA's NVFP4 is refused, as on MI300X."""
+    gpu = catalog.gpu("mi355x")
+    assert gpu.peak_tflops("fp4") == 10066.4 and gpu.peak_tflops("tf32") is None
+    assert incompatibilities(llama8b, gpu, catalog.runtime("vllm"), quant="mxfp4") == []
+    assert any("nvfp4" in r for r in incompatibilities(llama8b, gpu, catalog.runtime("vllm"), quant="nvfp4"))
+
+
+def test_tgi_has_no_cdna4(catalog: Catalog, llama8b):
+    """TGI's profile lists MI300 (CDNA3) only, so the MI355X is refused rather than assumed."""
+    reasons = incompatibilities(llama8b, catalog.gpu("mi355x"), catalog.runtime("tgi"))
+    assert reasons and "CDNA4" in reasons[0]
