@@ -69,7 +69,7 @@ def test_memory_table_fits():
         (("--gpu", "h100", "--runtime", "vlm"), "Error: --runtime: unknown runtime (got 'vlm')"),
         (("--gpu", "h100", "--tp", "3"), "Error: tensor-parallel size 3 does not divide the 32 attention heads"),
         (("--gpu", "a100-80gb", "--quant", "fp8"),
-         "Error: vLLM serves fp8 weights only on Ada, Hopper, Blackwell, CDNA3; "
+         "Error: vLLM serves fp8 weights only on Ada, Hopper, Blackwell, CDNA3, CDNA4; "
          "NVIDIA A100-SXM4-80GB is Ampere"),
         (("--gpu", "h100", "--quant", "fp7"), "Error: --quant: unknown value for --quant (got 'fp7')"),
         (("--gpu", "mi300x", "--runtime", "trtllm"),

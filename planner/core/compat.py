@@ -13,7 +13,7 @@ from planner.specs.speculative import SpeculativeConfig
 
 _ARCH_NAMES = {
     "turing": "Turing", "ampere": "Ampere", "ada": "Ada", "hopper": "Hopper",
-    "blackwell": "Blackwell", "cdna3": "CDNA3",
+    "blackwell": "Blackwell", "cdna3": "CDNA3", "cdna4": "CDNA4",
 }
 
 

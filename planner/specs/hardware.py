@@ -14,8 +14,12 @@ from planner.specs.optables import OpTableFile
 Vendor = Literal["nvidia", "amd"]
 """Accelerator vendor, as spelled in hardware_db/ and runtime_profiles/."""
 
-Architecture = Literal["turing", "ampere", "ada", "hopper", "blackwell", "cdna3"]
-"""GPU micro-architecture generation, as spelled in the data files."""
+Architecture = Literal["turing", "ampere", "ada", "hopper", "blackwell", "cdna3", "cdna4"]
+"""GPU micro-architecture generation, as spelled in the data files (`blackwell` covers sm_100/sm_103 and the RTX
+sm_120 parts; `cdna4` is AMD MI350X/MI355X, gfx950)."""
+
+FP4_ARCHITECTURES: tuple[Architecture, ...] = ("blackwell", "cdna4")
+"""Architectures with FP4 (NVFP4 / OCP MXFP4) matrix units."""
 
 ComputeDtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"]
 """Tensor-core / matrix-core input precision a peak rate refers to."""
@@ -53,7 +57,7 @@ class PeakTflops(Frozen):
     int8: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
     """Dense INT8 tensor peak, TOP/s."""
     fp4: float | None = Field(default=None, ge=MIN_TFLOPS, le=MAX_TFLOPS)
-    """Dense FP4 (NVFP4/MXFP4) tensor peak, TFLOP/s; Blackwell only."""
+    """Dense FP4 (NVFP4/MXFP4) tensor peak, TFLOP/s; Blackwell and CDNA4 only."""
 
 
 class Interconnect(Frozen):
@@ -148,7 +152,7 @@ class Gpu(Sourced):
     def _precision_matches_architecture(self) -> Gpu:
         if self.peak_dense_tflops.fp8 is not None and self.architecture in ("turing", "ampere"):
             raise ValueError(f"peak_dense_tflops.fp8 is set but {self.architecture} GPUs have no FP8")
-        if self.peak_dense_tflops.fp4 is not None and self.architecture != "blackwell":
+        if self.peak_dense_tflops.fp4 is not None and self.architecture not in FP4_ARCHITECTURES:
             raise ValueError(f"peak_dense_tflops.fp4 is set but {self.architecture} GPUs have no FP4")
         return self
 
