@@ -46,12 +46,17 @@ def bytes_per_weight(quant: Quant, group_size: int | None = None) -> float:
     raise AssertionError(f"unhandled quant {quant}")
 
 
+_MXFP4_NATIVE: tuple[Architecture, ...] = ("blackwell", "cdna4")
+"""Architectures with MXFP4 tensor-core math (Blackwell's FP4 cores; CDNA4's MXFP4/MXFP6 matrix cores, AMD Instinct
+MI350 series); elsewhere MXFP4 weights are dequantized to 16 bits."""
+
+
 def is_weight_only(quant: Quant, architecture: Architecture) -> bool:
     """Whether GEMMs dequantize weights to 16-bit (compute at the 16-bit rate)."""
     if quant in ("int4-awq", "int4-gptq"):
         return True
     if quant == "mxfp4":
-        return architecture != "blackwell"
+        return architecture not in _MXFP4_NATIVE
     return False
 
 
@@ -59,7 +64,7 @@ def compute_dtype(quant: Quant, architecture: Architecture) -> ComputeDtype:
     """Tensor-core input precision GEMMs run at for `quant` weights on `architecture`.
 
     FP8 runs W8A8 on FP8 tensor cores; INT8 runs SmoothQuant-style W8A8 on INT8 cores;
-    NVFP4/MXFP4 use FP4 cores on Blackwell; weight-only formats compute in 16-bit.
+    NVFP4/MXFP4 use FP4 cores on Blackwell, MXFP4 also on CDNA4; weight-only formats compute in 16-bit.
     """
     sixteen: ComputeDtype = "fp16" if architecture == "turing" else "bf16"
     if quant == "fp16":
@@ -68,7 +73,7 @@ def compute_dtype(quant: Quant, architecture: Architecture) -> ComputeDtype:
         return "fp8"
     if quant == "int8":
         return "int8"
-    if quant in ("nvfp4", "mxfp4") and architecture == "blackwell":
+    if (quant == "nvfp4" and architecture == "blackwell") or (quant == "mxfp4" and architecture in _MXFP4_NATIVE):
         return "fp4"
     return sixteen
 
