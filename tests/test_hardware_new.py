@@ -173,3 +173,16 @@ def test_tgi_has_no_cdna4(catalog: Catalog, llama8b):
     """TGI's profile lists MI300 (CDNA3) only, so the MI355X is refused rather than assumed."""
     reasons = incompatibilities(llama8b, catalog.gpu("mi355x"), catalog.runtime("tgi"))
     assert reasons and "CDNA4" in reasons[0]
+
+
+def test_consumer_gpus_only_when_named(catalog):
+    """GeForce cards are not searched by default (the report says so); naming one with --gpus searches it."""
+    from planner.specs.workload import Constraints
+
+    default, _ = catalog.select(Constraints())
+    assert {"rtx-4090", "rtx-5090"}.isdisjoint(g.id for g in default)
+    assert {"b300", "gb300", "rtx-pro-6000-server", "mi355x", "h100-sxm"} <= {g.id for g in default}
+    note = catalog.unsearched(Constraints())
+    assert note is not None and "rtx-4090, rtx-5090" in note and "--gpus" in note
+    named, _ = catalog.select(Constraints(gpus=["rtx-4090"]))
+    assert [g.id for g in named] == ["rtx-4090"] and catalog.unsearched(Constraints(gpus=["rtx-4090"])) is None

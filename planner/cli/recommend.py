@@ -138,7 +138,7 @@ def recommend(
         report = plan(
             inputs.model, inputs.workload, inputs.slo, gpu_list, runtime_list, c, model_ref=inputs.model_ref,
             seed=seed, calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
-            assumptions=inputs.assumptions, map_fn=ForkMap(),
+            assumptions=[*inputs.assumptions, *filter(None, [catalog.unsearched(c)])], map_fn=ForkMap(),
         )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report),

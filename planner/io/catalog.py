@@ -102,13 +102,25 @@ class Catalog:
         return replace(self, gpus=gpus)
 
     def select(self, constraints: Constraints) -> tuple[list[Gpu], list[Runtime]]:
-        """The GPUs and runtimes a search considers: those the constraints name, else all of them."""
+        """The GPUs and runtimes a search considers: those the constraints name, else every data-centre GPU (see
+        `unsearched`) and every runtime."""
         # Resolved by name (a tampered baseline's constraints name GPUs this catalog may not hold).
         gpus = ([self.gpu(g, "constraints.gpus") for g in constraints.gpus] if constraints.gpus
-                else list(self.gpus.values()))
+                else [g for g in self.gpus.values() if g.segment == "datacenter"])
         runtimes = ([self.runtime(r, "constraints.runtimes") for r in constraints.runtimes] if constraints.runtimes
                     else list(self.runtimes.values()))
         return gpus, runtimes
+
+    def unsearched(self, constraints: Constraints) -> str | None:
+        """The assumption to report when the default search leaves consumer GPUs out (None when `--gpus` is given
+        or there are none)."""
+        if constraints.gpus:
+            return None
+        skipped = [g.id for g in self.gpus.values() if g.segment != "datacenter"]
+        if not skipped:
+            return None
+        return (f"consumer GPUs not searched: {', '.join(skipped)} (GeForce: not licensed for data-centre use; "
+                "name them with --gpus to include them)")
 
     def calibration_for(self, gpu_id: str) -> CalibrationProfile | None:
         """The newest calibration profile measured on `gpu_id`, or None."""

@@ -128,6 +128,9 @@ class Gpu(Sourced):
     """Intra-node GPU links."""
     prices: list[Price] = Field(default_factory=list)
     """Published cloud prices per GPU-hour."""
+    segment: Literal["datacenter", "consumer"] = "datacenter"
+    """`consumer`: a GeForce card (NVIDIA's GeForce driver licence excludes data-centre deployment, and clouds rent
+    them without ECC or NVLink); the default search leaves these out and `--gpus` names them."""
     host_cpu_arch: CpuArch = "amd64"
     """CPU architecture of the hosts this GPU ships in (Grace superchips GH200 / GB200: arm64); decides which
     container image runs there."""
