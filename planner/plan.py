@@ -222,10 +222,6 @@ def _point(ev: Evaluation) -> CandidatePoint:
                           ttft_p95_s=ev.at_load.ttft.p95_s, tpot_p95_s=ev.at_load.tpot.p95_s, meets_slo=ev.passed)
 
 
-def _flipped(confidence: Confidence) -> Confidence:
-    return "high" if confidence == "typical" else "typical"
-
-
 def load_curve(s: Search, cand: Candidate, design_rps_per_replica: float,
                fractions: Sequence[float] = CURVE_FRACTIONS) -> list[LoadPoint]:
     """One replica's latency at fractions of its design rate (short runs of a third of `sim_requests`)."""
@@ -290,7 +286,7 @@ def _replicas_by_confidence(s: Search, ev: Evaluation) -> dict[str, int | None]:
     """The recommended deployment's replica count at both confidences (the other one evaluated afresh)."""
     out: dict[str, int | None] = {s.confidence: ev.replicas}
     if s.uncertainty is not None and ev.passed:
-        flipped = _flipped(s.confidence)
+        flipped: Confidence = "high" if s.confidence == "typical" else "typical"
         other = s.evaluate(ev.cand, confidence=flipped)
         out[flipped] = other.replicas if other.passed else None
     return out

@@ -76,8 +76,8 @@ class SerialMap:
 serial_map = SerialMap()
 
 
-SimDelta = tuple[list[tuple[tuple[int, int, int, int], "ServingResult"]], int]
-"""Simulations a detached piece of work added: (cache entries, count)."""
+SimDelta = list[tuple[tuple[int, int, int, int], "ServingResult"]]
+"""Simulations a detached piece of work added: its new cache entries (one per simulation run)."""
 
 
 @dataclass
@@ -177,15 +177,13 @@ class Search:
         added = list(self._cache.items())[n_cache:]
         for key, _ in added:
             del self._cache[key]
-        delta = self.simulated - n_sims
         self.simulated = n_sims
-        return out, (added, delta)
+        return out, added
 
     def absorb(self, delta: SimDelta) -> None:
         """Count and cache the simulations of a detached piece of work that are new here (two pieces detached from
         the same state may have run the same one: it counts once, as it would have run once in line)."""
-        added, _ = delta
-        for key, result in added:
+        for key, result in delta:
             if key not in self._cache:
                 self._cache[key] = result
                 self.simulated += 1
@@ -419,16 +417,6 @@ class Search:
         return Evaluation(cand, best[0], True, [], best[1])
 
 
-def _has_untried(members: Sequence[Candidate], found: Evaluation | None, evaluated: set[int]) -> bool:
-    """Whether `_group_alternatives` would simulate any member (a group without needs no worker)."""
-    for c in members:
-        if found is not None and c.cost_lb >= found.cost_per_hour:
-            return False
-        if id(c) not in evaluated:
-            return True
-    return False
-
-
 def _group_alternatives(s: Search, members: Sequence[Candidate], found: Evaluation | None,
                         evaluated: set[int]) -> list[Evaluation]:
     """Simulate one group's members (cheapest bound first, skipping those simulated already) until one's lowest
@@ -591,12 +579,8 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
         groups: dict[str, list[Candidate]] = {}
         for c in cands:
             groups.setdefault(f"{prefix}:{c.dep.gpu.id if prefix == 'gpu' else c.dep.runtime.id}", []).append(c)
-        evaluated = {id(ev.cand) for ev in evals}
-        todo = [(key, members) for key, members in groups.items()
-                if _has_untried(members, best_by.get(key), evaluated)]
-
-        run_group = _GroupJob(s, index, best_by, evaluated)
-        for group, delta in map_fn(run_group, todo):
+        run_group = _GroupJob(s, index, best_by, {id(ev.cand) for ev in evals})
+        for group, delta in map_fn(run_group, list(groups.items())):
             s.absorb(delta)
             for item in group:
                 record(item.evaluation(cands))
