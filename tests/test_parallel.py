@@ -20,10 +20,19 @@ forks = pytest.mark.skipif(not can_fork(), reason="forked workers run on Linux o
 
 @forks
 def test_results_in_item_order_from_other_processes() -> None:
-    """Every item comes back in its place, and at least one was computed in a worker (another pid)."""
+    """Every item comes back in its place, and the workers took some (another pid). This process takes items too,
+    so it dawdles over each one it takes: the workers, forked meanwhile, take the rest."""
+    import time
+
     parent = os.getpid()
-    out = ForkMap(3)(lambda x: (x * x, os.getpid()), list(range(40)))
-    assert [v for v, _ in out] == [x * x for x in range(40)]
+
+    def fn(x: int) -> tuple[int, int]:
+        if os.getpid() == parent:
+            time.sleep(0.5)
+        return x * x, os.getpid()
+
+    out = ForkMap(3)(fn, list(range(8)))
+    assert [v for v, _ in out] == [x * x for x in range(8)]
     assert {pid for _, pid in out} - {parent}
 
 
