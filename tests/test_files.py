@@ -187,7 +187,7 @@ signal.signal(signal.SIGTERM, cli._terminate)
 real = os.fdopen
 def fdopen(*a, **k):
     handle = real(*a, **k)
-    os.kill(os.getpid(), signal.{signame})
+    signal.raise_signal(signal.{signame})  # runs the Python handler before returning, unlike os.kill
     return handle
 files.os.fdopen = fdopen
 files.write_output(Path({str(tmp_path / "plan.json")!r}), "x" * 1000)

@@ -47,7 +47,7 @@ def latency_floors(pm: PerfModel, workload: Workload, slo: Slo) -> list[Floor]:
         q = target.percentile / 100
         isl_q = workload.input_tokens.quantile(q)
         osl_q = workload.output_tokens.quantile(q)
-        prefill = pm.iteration(prefill_shape(1, max(1, int(isl_q * share)), causal=causal)).total_s
+        prefill = pm.step_s(prefill_shape(1, max(1, int(isl_q * share)), causal=causal))
         ttft = prefill + pm.eff.request_overhead_s
         step = pm.step_s(decode_shape(1, isl_q + osl_q / 2)) if causal else 0.0
         floor = {"ttft": ttft, "tpot": step, "itl": step, "e2e": ttft + max(0.0, osl_q - 1) * step}[target.metric]
@@ -105,9 +105,9 @@ def capacity(dep: Deployment, mem: MemoryBreakdown, pm: PerfModel, workload: Wor
             if cap_batch and cap < dep.max_num_seqs:
                 dep = dep.model_copy(update={"max_num_seqs": cap})
                 if rebuild:
-                    pm = PerfModel.build(dep, pm.eff)
+                    pm = pm.for_deployment(dep)
     chunk = min(dep.max_num_batched_tokens, max(1, int(isl * share)) * 8)
-    prefill_s_per_token = pm.iteration(prefill_shape(1, chunk, causal=causal)).total_s / chunk
+    prefill_s_per_token = pm.step_s(prefill_shape(1, chunk, causal=causal)) / chunk
     busy_s = prefill_s_per_token * isl * share
     if causal:
         busy_s += osl * pm.step_s(decode_shape(batch, ctx)) / batch

@@ -6,8 +6,7 @@ The types the performance model (`planner.core.perf`) takes and returns, and the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
@@ -18,9 +17,9 @@ Bound = Literal["compute", "memory", "communication", "overhead"]
 
 
 
-@dataclass(frozen=True)
-class IterationShape:
-    """The work of one scheduler iteration, in aggregates (all sequences on one replica)."""
+class IterationShape(NamedTuple):
+    """The work of one scheduler iteration, in aggregates (all sequences on one replica). A named tuple: the
+    simulator builds one per mixed iteration, and a tuple is built several times faster than a frozen dataclass."""
 
     decode_seqs: int = 0
     """Sequences generating one token this iteration."""

@@ -10,6 +10,7 @@ tables of the runtime version nearest the deployment's instead (`planner.core.ta
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -252,6 +253,12 @@ class PerfModel:
             **dp_ep,  # type: ignore[arg-type]
         )
 
+    def for_deployment(self, dep: Deployment) -> PerfModel:
+        """This model for `dep`, the same deployment with other scheduler limits (`max_num_seqs`,
+        `max_num_batched_tokens`, `max_model_len`): operator times read none of them, so the precomputed groups and
+        the step caches carry over."""
+        return dataclasses.replace(self, dep=dep)
+
     # ------------------------------------------------------------------ timing
 
     @property
@@ -349,19 +356,24 @@ class PerfModel:
     def _stage(self, s: IterationShape) -> tuple[float, float, float, float, float]:
         """Kernel time of all layers for one micro-batch: (gemm, attention, comm, compute-, memory-bound)."""
         eff = self.eff
-        rows = s.tokens
-        rank = s.busiest_rank(self._dp)
-        key = (rows, s.sampled_seqs) if self._dp == 1 else (rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
-        cached = self._gemm_cache.get(key)
-        if cached is None:
-            cached = self._gemm_parts(rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
-            self._gemm_cache[key] = cached
+        rows = s.decode_seqs + s.draft_tokens + s.prefill_tokens
+        if self._dp == 1:
+            key: tuple[int, ...] = (rows, s.sampled_seqs)
+            cached = self._gemm_cache.get(key)
+            if cached is None:
+                cached = self._gemm_cache[key] = self._gemm_parts(rows, s.sampled_seqs)
+        else:
+            rank = s.busiest_rank(self._dp)
+            key = (rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
+            cached = self._gemm_cache.get(key)
+            if cached is None:
+                cached = self._gemm_cache[key] = self._gemm_parts(rows, s.sampled_seqs, rank.tokens, rank.sampled_seqs)
         gemm_s, compute_s, memory_s = cached
         comm_s = self._comm_s(rows, decode_only=s.prefill_tokens == 0) if self._allreduce_s_per_byte or self._moe_layers \
             else 0.0
-        # Attention runs per data-parallel rank on its share of the sequences (the busiest rank).
-        s = rank
-        rows = s.tokens
+        if self._dp != 1:  # attention runs per data-parallel rank on its share of the sequences (the busiest rank)
+            s = rank
+            rows = s.tokens
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs or (s.prefill_seqs and self._state_bytes_seq):
@@ -466,14 +478,15 @@ class PerfModel:
     def _parts(self, shape: IterationShape) -> tuple[float, float, float, float, float, float]:
         """(gemm, attention, communication, compute-bound, memory-bound, overhead) seconds of an iteration."""
         pp = self.dep.pp_size
-        micro = shape.split(pp)
+        micro = shape.split(pp) if pp > 1 else shape
         gemm_s, attn_s, comm_s, compute_s, memory_s = self._stage(micro)
         if pp > 1:
             link = self.dep.gpu.interconnect
             hop = micro.tokens * self.dep.model.hidden_size * self._act_bytes / (link.link_bidir_bw_bytes_per_s / 2)
             comm_s += (pp - 1) * (hop + link.allreduce_latency_s)
         overhead_s = self._overhead_s(shape.decode_seqs + shape.prefill_seqs)
-        overhead_s += self._draft_part_s(shape, gemm_s + attn_s + comm_s)
+        if self._spec_draft_layers:
+            overhead_s += self._draft_part_s(shape, gemm_s + attn_s + comm_s)
         return gemm_s, attn_s, comm_s, compute_s, memory_s, overhead_s
 
     def _draft_part_s(self, shape: IterationShape, kernel_s: float) -> float:

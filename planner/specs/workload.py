@@ -73,7 +73,7 @@ class LengthDistribution(Frozen):
         if self.kind == "fixed":
             out = np.full(n, self.value, dtype=np.int64)
         elif self.kind == "empirical":
-            out = rng.choice(np.asarray(self.samples, dtype=np.int64), size=n, replace=True)
+            out = rng.choice(self._sample_array, size=n, replace=True)
         elif self.kind == "uniform":
             assert self.low is not None and self.high is not None
             out = rng.integers(self.low, self.high + 1, size=n, dtype=np.int64)
@@ -93,10 +93,7 @@ class LengthDistribution(Frozen):
             assert self.value is not None
             return float(min(self.value, self.max_tokens or self.value))
         if self.kind == "empirical":
-            arr = np.asarray(self.samples, dtype=np.float64)
-            if self.max_tokens:
-                arr = np.minimum(arr, self.max_tokens)
-            return float(arr.mean())
+            return self._empirical_mean
         if self.kind == "uniform":
             assert self.low is not None and self.high is not None
             return (self.low + self.high) / 2
@@ -131,6 +128,19 @@ class LengthDistribution(Frozen):
             return math.inf
         sigma = math.sqrt(math.log1p(self.cv**2))
         return self.mean / math.exp(sigma**2 / 2) * math.exp(sigma * NormalDist().inv_cdf(q))
+
+    @functools.cached_property
+    def _empirical_mean(self) -> float:
+        """Mean of the empirical samples, capped at `max_tokens` (computed once per distribution)."""
+        arr = np.asarray(self.samples, dtype=np.float64)
+        if self.max_tokens:
+            arr = np.minimum(arr, self.max_tokens)
+        return float(arr.mean())
+
+    @functools.cached_property
+    def _sample_array(self) -> np.ndarray:
+        """The empirical samples as int64 (built once per distribution; every simulation draws from it)."""
+        return np.asarray(self.samples, dtype=np.int64)
 
     @functools.cached_property
     def _sorted_samples(self) -> np.ndarray:

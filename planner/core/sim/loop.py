@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
@@ -208,10 +209,11 @@ class _Run:
                 for r in plan.dropped:
                     self.fail(r)
             if on_demand and decoding:  # on-demand KV growth: room for one more token per decoding sequence
-                grow = len(decoding) * (spec_k + 1)  # a verify pass writes K + 1 slots per sequence
-                while decoding and pool.in_use(len(decoding), self.step) + grow > pool.capacity:
+                n = len(decoding)  # a verify pass writes K + 1 slots per sequence
+                while n and pool.reserved + pool.decode_base + n * (self.step + spec_k + 1) > pool.capacity:
                     if not self.preempt_newest():
                         break
+                    n = len(decoding)
             if plan is None:
                 chunks: list[tuple[Request, int]] = []
                 n_dec = len(decoding)
@@ -252,10 +254,7 @@ class _Run:
                     self.spec_carry -= k
                 span = dt
             else:
-                dt = dec_s(n_dec, ctx_sum)
-                k = self._jump(n_dec, dt)
-                if k > 1:
-                    dt = dec_s(n_dec, ctx_sum + n_dec * (k - 1) / 2)
+                k, dt = self._jump(n_dec, ctx_sum, dec_s)
                 span = dt * k
             self.kv_token_s += pool.in_use(len(decoding), step) * span
             self.busy_s += span
@@ -313,21 +312,34 @@ class _Run:
             self.gap_weights.append(n_dec * (chunks - 1))
         self.last_emit_s = self.t
 
-    def _jump(self, n_dec: int, dt: float) -> int:
-        """Decode steps that can run as one block: nothing changes until the next finish, arrival, admission or
-        KV overflow."""
-        cfg, pool = self.cfg, self.pool
+    def _jump(self, n_dec: int, ctx_sum: float, dec_s: Callable[[int, float], float]) -> tuple[int, float]:
+        """Decode steps that can run as one block, and their mean step time: nothing changes until the next finish,
+        engine arrival, admission or KV overflow. Requests that clients send during the block reach the API server
+        before the block's tokens stream out, so they are ingested here, in order, and the first that reaches the
+        engine within the block ends it there."""
+        cfg, pool, t = self.cfg, self.pool, self.t
+        dt = dec_s(n_dec, ctx_sum)
         k = self.finish_heap[0][0] - self.step if self.finish_heap else 1
-        nxt = self._next_event_s()
-        if nxt < math.inf:
-            k = min(k, max(1, math.ceil((nxt - self.t) / dt)))
+        if self.inbound:
+            k = min(k, max(1, math.ceil((self.inbound[0][0] - t) / dt)))
         if self.waiting and not cfg.static:
             head = pool.blocks(self.waiting[0].prompt_tokens + 1)
             if pool.in_use(n_dec, self.step) + head <= pool.capacity and n_dec < cfg.max_num_seqs:
                 k = 1
         if not cfg.reserve_full and n_dec:
             k = min(k, max(1, pool.growth_room_steps(n_dec, self.step)))
-        return max(1, k)
+        k = max(1, k)
+        pending, half = self.pending, n_dec / 2
+        while True:
+            mean = dt if k == 1 else dec_s(n_dec, ctx_sum + half * (k - 1))
+            end = t + mean * k
+            if not pending or pending[0].arrival_s > end:
+                return k, mean
+            r = pending.popleft()
+            r.engine_arrival_s = self.frontend.ingest(r.arrival_s, r.prompt_tokens)
+            heapq.heappush(self.inbound, (r.engine_arrival_s, r.rid))
+            if r.engine_arrival_s < end:
+                k = min(k, max(1, math.ceil((r.engine_arrival_s - t) / dt)))
 
     def _finish_decodes(self, client_s: float) -> None:
         """Sequences whose last token came out at the current step leave the batch (clients see it at `client_s`)."""

@@ -10,22 +10,23 @@ batches) or pause while a prefill runs (SGLang without mixed chunks, TGI). Stati
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
 
 from planner.core.sim.kv import KvPool
 from planner.core.sim.requests import Request, SimConfig
 
 
-@dataclass
 class Step:
-    """One iteration's plan."""
+    """One iteration's plan (a slotted class: one is built per scheduled iteration)."""
 
-    chunks: list[tuple[Request, int]] = field(default_factory=list)
-    """(request, prompt tokens processed this iteration)."""
-    admitted: list[Request] = field(default_factory=list)
-    """Requests admitted from the waiting queue this iteration."""
-    dropped: list[Request] = field(default_factory=list)
-    """Requests that can never fit in the KV pool (they fail)."""
+    __slots__ = ("chunks", "admitted", "dropped")
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[Request, int]] = []
+        """(request, prompt tokens processed this iteration)."""
+        self.admitted: list[Request] = []
+        """Requests admitted from the waiting queue this iteration."""
+        self.dropped: list[Request] = []
+        """Requests that can never fit in the KV pool (they fail)."""
 
 
 class ContinuousScheduler:
