@@ -149,4 +149,27 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _terminate)
-    app(prog_name="planner")
+    try:
+        app(prog_name="planner")
+    except SystemExit as exc:
+        if isinstance(exc.code, int) or exc.code is None:
+            _leave(exc.code or 0)
+        raise
+    _leave(0)
+
+
+def _leave(code: int) -> None:
+    """End the process once its output is flushed, without the interpreter's teardown: after a search that is
+    ~0.06 s of freeing every object one by one, for nothing. The ordinary exit (returning) stays where something
+    may still need it: another thread still running, torch loaded (its exit handlers), or output that did not
+    flush (a closed pipe; Python's own exit reports it as it always does)."""
+    import threading
+
+    if threading.active_count() > 1 or "torch" in sys.modules:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)

@@ -17,6 +17,7 @@ class Frozen(BaseModel):
         frozen=True,
         extra="forbid",
         populate_by_name=True,
+        defer_build=True,
     )
 
 
