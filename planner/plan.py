@@ -57,14 +57,14 @@ from planner.specs.workload import Confidence, Constraints, LengthDistribution, 
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 """Load-curve points, as fractions of the per-replica rate the replicas were sized for."""
 CURVED_ALTERNATIVES = 3
-"""Alternatives that get a load curve besides the recommendation."""
+"""Alternatives that get a load curve besides the recommendation when a caller asks for them (`--plot`)."""
 
 
 def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
          constraints: Constraints | None = None, *, model_ref: str | None = None, seed: int = 0,
          sim_requests: int = 1000, calibrations: Mapping[str, CalibrationProfile] | None = None,
          uncertainty: UncertaintyTable | None = None, assumptions: Sequence[str] = (),
-         map_fn: Mapper = serial_map) -> Report:
+         map_fn: Mapper = serial_map, curved_alternatives: int = 0) -> Report:
     """Find the cheapest deployment of `model` serving `workload` within `slo`.
 
     Args:
@@ -83,6 +83,8 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         assumptions: Input interpretations to record in the report.
         map_fn: Runs the search's independent pieces (alternative groups, report summaries), e.g. on several
             cores; the report does not depend on it.
+        curved_alternatives: How many of the best alternatives also get a load curve (7 more simulations each;
+            the recommendation always has one), e.g. `CURVED_ALTERNATIVES` for the plots.
 
     Returns:
         The report; `recommendation` is None when nothing meets the SLOs (see `suggestions`).
@@ -91,10 +93,16 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     if workload.rps is None:
         raise ValueError("plan() needs workload.rps")
     max_len = launch_context(model, workload)
+    ref = model_ref or model.name
+
+    def recommended(s: Search, ev: Evaluation) -> CandidateSummary:
+        return _summary(s, ev, ref, sim_requests, curve=True, both_confidences=True)
+
     found = search(model, workload, slo, gpus, runtimes, constraints, calibrations=calibrations or {}, seed=seed,
-                   sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty, map_fn=map_fn)
+                   sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty, map_fn=map_fn,
+                   beside_best=recommended)
     disagg_notes = disagg_search(found)
-    s, ref = found.search, model_ref or model.name
+    s = found.search
     warnings: list[str] = list(model.warnings)
     longest = workload.input_tokens.upper_tokens() + workload.output_tokens.upper_tokens()
     if longest > model.max_position_embeddings:
@@ -109,14 +117,17 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     passing = found.passing
     shown = [ev for ev in passing[1:]
              if any(found.best_by.get(k) is ev for k in (f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"))]
-    jobs = ([(passing[0], sim_requests, True, True)] if passing else []) + [
-        (ev, alt_requests, i < CURVED_ALTERNATIVES, False) for i, ev in enumerate(shown)]
+    # The recommendation's summary was made beside the search unless a budget ruled the branch and bound's best out.
+    ready = found.beside[1] if passing and found.beside is not None and found.beside[0] is passing[0] else None
+    assert ready is None or isinstance(ready, CandidateSummary)
+    jobs = ([(passing[0], sim_requests, True, True)] if passing and ready is None else []) + [
+        (ev, alt_requests, i < curved_alternatives, False) for i, ev in enumerate(shown)]
 
     def summarise(job: tuple[Evaluation, int, bool, bool]) -> tuple[CandidateSummary, SimDelta]:
         ev, requests, curve, both = job
         return s.detached(lambda: _summary(s, ev, ref, requests, curve=curve, both_confidences=both))
 
-    summaries: list[CandidateSummary] = []
+    summaries: list[CandidateSummary] = [ready] if ready is not None else []
     for summary, delta in map_fn(summarise, jobs):  # independent of each other (each its own candidate)
         s.absorb(delta)
         summaries.append(summary)

@@ -106,7 +106,8 @@ def recommend(
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Also draw the plan into this directory: latency, cost and memory as PNG and SVG "
-                       "(needs the `plot` extra).", parser=path_value)] = None,
+                       "(needs the `plot` extra); the three best alternatives then get load curves too, in the "
+                       "report as well.", parser=path_value)] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -116,7 +117,7 @@ def recommend(
     from planner.io.inputs import Flags, resolve
     from planner.io.parallel import ForkMap
     from planner.io.parse import csv_list
-    from planner.plan import plan
+    from planner.plan import CURVED_ALTERNATIVES, plan
     from planner.render.report import terminal, to_data, to_json, to_markdown
     catalog = Catalog.load(tables=False)  # the tables are read once the model is known
     if prices is not None:
@@ -139,6 +140,7 @@ def recommend(
             inputs.model, inputs.workload, inputs.slo, gpu_list, runtime_list, c, model_ref=inputs.model_ref,
             seed=seed, calibrations=catalog.calibrations, uncertainty=catalog.uncertainty,
             assumptions=[*inputs.assumptions, *filter(None, [catalog.unsearched(c)])], map_fn=ForkMap(),
+            curved_alternatives=CURVED_ALTERNATIVES if plot is not None else 0,  # only the plots draw theirs
         )
     if output is not None:
         write_atomic(output, to_markdown(report) if output.suffix == ".md" else to_json(report),

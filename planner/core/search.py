@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from planner.core import formats
 from planner.core import speculative as _spec
@@ -467,6 +467,31 @@ class _GroupJob:
 
 
 @dataclass(frozen=True)
+class _WithBeside:
+    """The first alternatives stage's job, whose item None is instead the caller's `beside_best` work on the
+    branch and bound's best, detached like the groups and run at full length (not the stage's quick runs)."""
+
+    groups: _GroupJob
+    fn: Callable[[Search, Evaluation], object] | None
+    best: Evaluation | None
+
+    def __call__(self, job: tuple[str, list[Candidate]] | None) -> tuple[object, SimDelta]:
+        if job is not None:
+            return self.groups(job)
+        assert self.fn is not None and self.best is not None
+        return self.groups.search.detached(self._full_length)
+
+    def _full_length(self) -> object:
+        s = self.groups.search
+        assert self.fn is not None and self.best is not None
+        s.quick = False
+        try:
+            return self.fn(s, self.best)
+        finally:
+            s.quick = True
+
+
+@dataclass(frozen=True)
 class _Sent:
     """An evaluation as a worker sends it back: the candidate by its index in the search's list."""
 
@@ -519,14 +544,23 @@ class SearchResult:
     rejections: list[Rejection]
     unexplored: int
     """Candidates never simulated because their lowest possible cost exceeds a passing one."""
+    beside: tuple[Evaluation, object] | None = None
+    """The branch and bound's best and what `search(beside_best=...)` made of it (None when nothing passed)."""
 
 
 def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
            constraints: Constraints, *, calibrations: Mapping[str, CalibrationProfile], seed: int,
            sim_requests: int, max_len: int, uncertainty: UncertaintyTable | None = None,
-           map_fn: Mapper = serial_map) -> SearchResult:
+           map_fn: Mapper = serial_map,
+           beside_best: Callable[[Search, Evaluation], object] | None = None) -> SearchResult:
     """Branch and bound over every legal deployment; the cheapest passing ones per GPU and runtime too
-    (independent groups of that second stage through `map_fn`)."""
+    (independent groups of that second stage through `map_fn`).
+
+    `beside_best(search, best)` is the caller's work on the branch and bound's cheapest passing deployment (the
+    report's summary of the recommendation), run beside the first alternatives stage as one more of its items, at
+    full simulation length; its result is `SearchResult.beside`. The later stages only look at deployments whose
+    lowest possible cost exceeds that one's, so it stays the cheapest unless a budget rules it out.
+    """
     s = Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
                sim_requests=sim_requests, calibrations=calibrations, max_len=max_len, uncertainty=uncertainty,
                confidence=constraints.confidence)
@@ -574,16 +608,26 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     # Alternatives: the cheapest passing deployment per GPU type and per runtime (shorter simulations). Within one
     # prefix every candidate is in exactly one group and a group's stopping rule reads only its own best, so the
     # groups are independent pieces of work; their evaluations are recorded in group order.
+    beside: tuple[Evaluation, object] | None = None
     s.quick = True
     for prefix in ("gpu", "runtime"):
         groups: dict[str, list[Candidate]] = {}
         for c in cands:
             groups.setdefault(f"{prefix}:{c.dep.gpu.id if prefix == 'gpu' else c.dep.runtime.id}", []).append(c)
         run_group = _GroupJob(s, index, best_by, {id(ev.cand) for ev in evals})
-        for group, delta in map_fn(run_group, list(groups.items())):
+        items: list[tuple[str, list[Candidate]] | None] = list(groups.items())
+        extra = beside_best if prefix == "gpu" and best is not None else None
+        if extra is not None:
+            items.insert(0, None)  # first: it is the longest item (a full-length run, its load curve)
+        outs = map_fn(_WithBeside(run_group, extra, best), items)
+        if extra is not None and best is not None:
+            value, delta = outs.pop(0)
             s.absorb(delta)
-            for item in group:
-                record(item.evaluation(cands))
+            beside = (best, value)
+        for group, delta in outs:
+            s.absorb(delta)
+            for sent in cast("list[_Sent]", group):
+                record(sent.evaluation(cands))
     s.quick = False
     budget = constraints.budget_usd_per_month
     passing = sorted((ev for ev in evals if ev.passed), key=lambda ev: ev.rank(slo))
@@ -613,7 +657,7 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     rejections = [Rejection(gpu=g, runtime=r, quant=q, kind=kind, reason=reason)
                   for (g, r, q), (kind, reason) in sorted(s.rejected.items())]
     return SearchResult(search=s, candidates=cands, evaluations=evals, passing=passing, best_by=best_by,
-                        rejections=rejections, unexplored=len(unexplored))
+                        rejections=rejections, unexplored=len(unexplored), beside=beside)
 
 
 def _miss_message(ev: Evaluation) -> Message:
