@@ -126,3 +126,37 @@ def test_shell_completion():
 
     assert complete("planner rec", 1) == ["recommend"]
     assert complete("planner export plan.json --to ", 4) == ["vllm", "sglang", "trtllm", "tgi", "k8s", "kserve"]
+
+
+def test_console_script_runs_without_the_cyclic_collector(monkeypatch):
+    """`planner` (and `python -m planner`) run the command line with the garbage collector off; importing the
+    package as a library leaves it as it was."""
+    import gc
+
+    import planner._console
+    import planner.cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(planner.cli, "main", lambda: seen.append(gc.isenabled()))
+    try:
+        planner._console.main()
+    finally:
+        gc.enable()
+    assert seen == [False]
+    code = "import gc, planner, planner.cli, planner.plan; print(gc.isenabled())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env(), check=True)
+    assert out.stdout.strip() == "True"
+
+
+def test_long_commands_turn_the_collector_back_on(tmp_path):
+    """`sweep` and `calibrate` may run for minutes and plan many times: they turn the collector back on."""
+    import gc
+
+    for args in (["sweep", str(tmp_path / "missing.yaml")], ["calibrate", "--model", "x.json"]):
+        gc.disable()
+        try:
+            result = run(*args)
+            assert result.exit_code == 2, result.output
+            assert gc.isenabled()
+        finally:
+            gc.enable()

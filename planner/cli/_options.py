@@ -178,6 +178,14 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def long_running() -> None:
+    """A command that runs long or plans many times: the cyclic garbage collector back on (the console script
+    starts with it off, `planner._console`)."""
+    import gc
+
+    gc.enable()
+
+
 def print_json(data: Any) -> None:
     """Write deterministic JSON data to stdout."""
     from planner.render.format import dumps_json

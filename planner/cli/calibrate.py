@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._options import FormatOpt, TableOrJson, bounded_int, path_value, print_json, stdout_console, write_atomic
+from planner.cli._options import (
+    FormatOpt,
+    TableOrJson,
+    bounded_int,
+    long_running,
+    path_value,
+    print_json,
+    stdout_console,
+    write_atomic,
+)
 from planner.errors import CalibrationError, SpecError
 from planner.render.format import dumps_json
 
@@ -65,6 +74,7 @@ def calibrate_cmd(
         "--measured", help="Predict the points timed by `python -m planner.calibrate --verify` (needs --calibration).", parser=path_value)] = None,
 ) -> None:
     """Measure GEMM, memory, attention and launch performance of a device and fit the planner's efficiencies."""
+    long_running()
     from planner.calibrate import verify as verify_mod
     from planner.io.calibration import load_profile
     from planner.render import calibration as _render

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, bounded_int, path_value, progress, set_verbosity, write_atomic
+from planner.cli._options import (
+    QuietOpt,
+    VerboseOpt,
+    bounded_int,
+    long_running,
+    path_value,
+    progress,
+    set_verbosity,
+    write_atomic,
+)
 
 EXAMPLES = """
 Examples:
@@ -57,6 +66,7 @@ def sweep(
 ) -> None:
     """Plan every checkpoint x traffic x SLO of a matrix into one table (CSV, JSON or Markdown)."""
     set_verbosity(quiet, verbose)
+    long_running()
     from planner.render import sweep as render
     from planner.sweep import load_matrix, run
 
