@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planner.core import alltoall, arch, shard, tabled
@@ -119,6 +120,10 @@ class PerfModel:
     """Routed-expert groups."""
     _decode_s_per_token_layer: float = 0.0
     """Roofline seconds per (context token x layer) of decode attention."""
+    _attn_layers: float = 0.0
+    _num_layers: int = 0
+    """The model's layer count (read per iteration)."""
+    """Weighted count of all attention layers (full and windowed): `_full_layers` + the window counts."""
     _state_bytes_seq: float = 0.0
     """Recurrent state (linear attention / SSM) one sequence reads and writes back per step, bytes per GPU."""
     _state_flops_token: float = 0.0
@@ -173,6 +178,8 @@ class PerfModel:
                                                                and g.all_rows))
         object.__setattr__(self, "_expert_gemms", tuple(g for g in self._gemms if g.copies > 1))
         object.__setattr__(self, "_decode_s_per_token_layer", max(t_c, t_m))
+        object.__setattr__(self, "_num_layers", self.dep.model.num_layers)
+        object.__setattr__(self, "_attn_layers", self._full_layers + sum(c for _, c in self._window_counts))
 
     @classmethod
     def build(cls, dep: Deployment, eff: Efficiency | None = None) -> PerfModel:
@@ -279,8 +286,9 @@ class PerfModel:
     def _ctx_layers(self, mean_ctx: float) -> float:
         """Sum over layers of the context a token attends to (sliding layers capped at their window)."""
         total = self._full_layers * mean_ctx
-        for window, count in self._window_counts:
-            total += count * min(mean_ctx, window)
+        if self._window_counts:
+            for window, count in self._window_counts:
+                total += count * min(mean_ctx, window)
         return total
 
     def _gemm_parts(self, rows: int, sampled: int, rank_rows: int | None = None,
@@ -377,7 +385,7 @@ class PerfModel:
         # Attention: prefill pairs are compute; decode reads every cached token's K/V per layer.
         attn_s = 0.0
         if s.prefill_attention_pairs or s.decode_seqs or (s.prefill_seqs and self._state_bytes_seq):
-            layers = self._full_layers + sum(c for _, c in self._window_counts)
+            layers = self._attn_layers
             mean_ctx = s.decode_context_tokens / s.decode_seqs if s.decode_seqs else 0.0
             decode_ctx = s.decode_seqs * self._ctx_layers(mean_ctx)  # token-layers of KV read by decode
             pair_layers = s.prefill_attention_pairs * self._full_layers
@@ -472,8 +480,8 @@ class PerfModel:
         """Runtime overhead of one iteration with `seqs` sequences (scheduler, per sequence, per layer); with
         attention data parallelism each rank's own scheduler handles its share of the sequences in parallel."""
         eff = self.eff
-        return (eff.step_overhead_s + eff.per_seq_overhead_s * math.ceil(seqs / self._dp)
-                + eff.per_layer_overhead_s * self.dep.model.num_layers)
+        return (eff.step_overhead_s + eff.per_seq_overhead_s * (seqs if self._dp == 1 else math.ceil(seqs / self._dp))
+                + eff.per_layer_overhead_s * self._num_layers)
 
     def _parts(self, shape: IterationShape) -> tuple[float, float, float, float, float, float]:
         """(gemm, attention, communication, compute-bound, memory-bound, overhead) seconds of an iteration."""
@@ -502,9 +510,13 @@ class PerfModel:
 
     def step_s(self, shape: IterationShape) -> float:
         """Just the seconds of `iteration(shape)` (the simulator's hot path, no result object)."""
-        if shape.prefill_tokens == 0 and shape.draft_tokens == 0 and self.dep.pp_size == 1:
-            # Decode-only: seconds per generated token (with speculation, the verify step over its tokens).
-            return self.decode_s(shape.decode_seqs, shape.decode_context_tokens)
+        if self.dep.pp_size == 1:
+            if shape.prefill_tokens == 0 and shape.draft_tokens == 0:
+                # Decode-only: seconds per generated token (with speculation, the verify step over its tokens).
+                return self.decode_s(shape.decode_seqs, shape.decode_context_tokens)
+            if not self._spec_draft_layers:  # `_total` without its layers of calls (the simulator's mixed steps)
+                gemm_s, attn_s, comm_s, _, _ = self._stage(shape)
+                return gemm_s + attn_s + comm_s + self._overhead_s(shape.decode_seqs + shape.prefill_seqs)
         return self._total(shape)
 
     def _total(self, shape: IterationShape) -> float:
@@ -519,6 +531,10 @@ class PerfModel:
         if batch <= 0:
             return 0.0
         return (self.verify_s(batch, context_sum) + self.draft_s(batch, context_sum)) / self._spec_tokens_per_step
+
+    def decode_step_fn(self) -> Callable[[int, float], float]:
+        """`decode_s` itself, or without speculation the function it calls (one call less per simulated step)."""
+        return self.decode_s if self._spec_k else self._plain_decode_s
 
     def verify_s(self, batch: int, context_sum: float) -> float:
         """Seconds of a speculative verify pass: `batch` sequences of K + 1 rows each (the last token and K draft
@@ -573,7 +589,7 @@ class PerfModel:
             gemm_s, _, comm_s, _, _ = self._stage(no_ctx)
             fixed = gemm_s + comm_s + self._overhead_s(batch)
             self._decode_fixed[batch] = fixed
-        rank = math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
+        rank = batch if self._dp == 1 else math.ceil(batch / self._dp)  # sequences of the busiest data-parallel rank
         if self._tab_attention is not None and self._tab_attention.decode is not None:
             return fixed + self._decode_table_s(rank, context_sum / batch)
         token_layers = rank * self._ctx_layers(context_sum / batch)

@@ -183,7 +183,7 @@ class _Run:
 
     def run(self) -> SimTrace:
         cfg, pool, scheduler, frontend = self.cfg, self.pool, self.scheduler, self.frontend
-        dec_s = self.sim.pm.decode_s if self.sim.pm.dep.pp_size == 1 else self.sim._decode_s
+        dec_s = self.sim.pm.decode_step_fn() if self.sim.pm.dep.pp_size == 1 else self.sim._decode_s
         step_s = self.sim.pm.step_s
         pending, inbound, waiting, prefilling, decoding = (self.pending, self.inbound, self.waiting, self.prefilling,
                                                            self.decoding)
