@@ -437,6 +437,25 @@ def _group_alternatives(s: Search, members: Sequence[Candidate], found: Evaluati
 
 
 @dataclass(frozen=True)
+class _BuildJob:
+    """The candidates of one GPU as a `Mapper` item: every runtime and precision family of it (`Search.build`), with
+    the rejections recorded on the way (keyed by family, so no other GPU's item touches them)."""
+
+    search: Search
+    runtimes: Sequence[Runtime]
+
+    def __call__(self, gpu: Gpu) -> tuple[list[Candidate], dict[tuple[str, str, str], tuple[RejectionKind, Message]]]:
+        s, kept = self.search, self.search.rejected
+        s.rejected = {}
+        try:
+            built = [c for runtime in self.runtimes for quant, kv in s.quant_options(gpu, runtime)
+                     for c in s.build(gpu, runtime, quant, kv)]
+            return built, s.rejected
+        finally:
+            s.rejected = kept
+
+
+@dataclass(frozen=True)
 class _EvalJob:
     """One candidate of the branch and bound as a `Mapper` item: its evaluation, detached from the search."""
 
@@ -564,11 +583,11 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     s = Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
                sim_requests=sim_requests, calibrations=calibrations, max_len=max_len, uncertainty=uncertainty,
                confidence=constraints.confidence)
+    # Every legal deployment, GPU by GPU (independent pieces: a GPU's families and their rejections are its own).
     cands: list[Candidate] = []
-    for gpu in gpus:
-        for runtime in runtimes:
-            for quant, kv in s.quant_options(gpu, runtime):
-                cands += s.build(gpu, runtime, quant, kv)
+    for built, rejected in map_fn(_BuildJob(s, runtimes), list(gpus)):
+        cands += built
+        s.rejected.update(rejected)
     cands.sort(key=lambda c: (c.cost_lb, c.replicas_lb * c.dep.num_gpus, c.dep.label()))
     evals: list[Evaluation] = []
     best: Evaluation | None = None
