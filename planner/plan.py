@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from pydantic import Field
 
@@ -95,12 +96,16 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
     max_len = launch_context(model, workload)
     ref = model_ref or model.name
 
-    def recommended(s: Search, ev: Evaluation) -> CandidateSummary:
-        return _summary(s, ev, ref, sim_requests, curve=True, both_confidences=True)
+    alt_requests = max(200, sim_requests // 2)
+
+    def summary(s: Search, ev: Evaluation, recommended: bool) -> CandidateSummary:
+        if recommended:
+            return _summary(s, ev, ref, sim_requests, curve=True, both_confidences=True)
+        return _summary(s, ev, ref, alt_requests, curve=False)
 
     found = search(model, workload, slo, gpus, runtimes, constraints, calibrations=calibrations or {}, seed=seed,
                    sim_requests=sim_requests, max_len=max_len, uncertainty=uncertainty, map_fn=map_fn,
-                   beside_best=recommended)
+                   beside=summary)
     disagg_notes = disagg_search(found)
     s = found.search
     warnings: list[str] = list(model.warnings)
@@ -113,24 +118,31 @@ def plan(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], ru
         warnings.append(f"no {constraints.price_kind.replace('_', '-')} price"
                         + (f" at {', '.join(constraints.providers)}" if constraints.providers else "")
                         + f" for {', '.join(unpriced)}; their deployments rank after priced ones")
-    alt_requests = max(200, sim_requests // 2)
     passing = found.passing
     shown = [ev for ev in passing[1:]
              if any(found.best_by.get(k) is ev for k in (f"gpu:{ev.cand.dep.gpu.id}", f"runtime:{ev.cand.dep.runtime.id}"))]
-    # The recommendation's summary was made beside the search unless a budget ruled the branch and bound's best out.
-    ready = found.beside[1] if passing and found.beside is not None and found.beside[0] is passing[0] else None
-    assert ready is None or isinstance(ready, CandidateSummary)
-    jobs = ([(passing[0], sim_requests, True, True)] if passing and ready is None else []) + [
+    # Most summaries were made beside the search (`search(beside=...)`); the others (an alternative the last stage
+    # found, one with a load curve) are made now. Only the simulations of the summaries used are counted.
+    made = {(id(b.evaluation), b.recommended): b for b in found.beside}
+    jobs = ([(passing[0], sim_requests, True, True)] if passing else []) + [
         (ev, alt_requests, i < curved_alternatives, False) for i, ev in enumerate(shown)]
+    todo = [i for i, (ev, _, curve, both) in enumerate(jobs)
+            if (curve and not both) or (id(ev), both) not in made]  # an alternative's curve is never made beside
 
     def summarise(job: tuple[Evaluation, int, bool, bool]) -> tuple[CandidateSummary, SimDelta]:
         ev, requests, curve, both = job
         return s.detached(lambda: _summary(s, ev, ref, requests, curve=curve, both_confidences=both))
 
-    summaries: list[CandidateSummary] = [ready] if ready is not None else []
-    for summary, delta in map_fn(summarise, jobs):  # independent of each other (each its own candidate)
+    fresh = dict(zip(todo, map_fn(summarise, [jobs[i] for i in todo])))  # independent (each its own candidate)
+    summaries: list[CandidateSummary] = []
+    for i, job in enumerate(jobs):
+        if i in fresh:
+            value, delta = fresh[i]
+        else:
+            b = made[(id(job[0]), job[3])]
+            value, delta = cast(CandidateSummary, b.value), b.delta
         s.absorb(delta)
-        summaries.append(summary)
+        summaries.append(value)
     recommendation = summaries[0] if passing else None
     alternatives = summaries[1:] if passing else []
     if passing and passing[0].cand.dep.quant not in ("bf16", "fp16") and model.quantization is None:

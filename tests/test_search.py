@@ -129,24 +129,31 @@ def test_more_memory_never_fits_less(model, catalog, extra_gib):
     assert sum(r.kind == "oom" for r in large.rejected) <= sum(r.kind == "oom" for r in small.rejected)
 
 
-def test_work_beside_the_search_sees_its_best_at_full_length(model, catalog):
-    """`search(beside_best=...)` runs the caller's work on the branch and bound's best while the alternatives are
-    searched, at full simulation length (not the alternatives' quick runs); that best stays the cheapest passing
-    plan, and the simulations the work ran are counted and cached in the search."""
+def test_work_beside_the_search_sees_its_bests_at_full_length(model, catalog):
+    """`search(beside=...)` runs the caller's work on the branch and bound's best while the alternatives are searched,
+    and on the other bests per GPU and runtime found by the per-GPU stage while the per-runtime stage runs, at full
+    simulation length (not the alternatives' quick runs). The best stays the cheapest passing plan; the work's
+    simulations are handed back uncounted, for the caller to absorb once it uses them."""
     from planner.core.capacity import launch_context
     from planner.core.search import search
 
     m, w = model("llama-3.1-8b"), Workload(rps=6.0, input_tokens=FIXED(800), output_tokens=FIXED(200))
     seen = []
 
-    def beside(s, ev):
-        seen.append((s.quick, s.trial_lengths()))
+    def beside(s, ev, recommended):
+        seen.append((recommended, s.quick, s.trial_lengths()))
         return s.simulate(ev.cand, ev.replicas, 6.0, 321)
 
     found = search(m, w, slo(["ttft_p95=500ms"]), [catalog.gpu(g) for g in ("l40s", "h100-sxm", "a100-80gb")],
                    [catalog.runtime(r) for r in ("vllm", "sglang")], Constraints(), calibrations={}, seed=0,
-                   sim_requests=400, max_len=launch_context(m, w), beside_best=beside)
-    assert found.beside is not None and len(found.passing) > 1
-    best, result = found.beside
-    assert best is found.passing[0] and seen == [(False, (200, 400))]
-    assert found.search.simulate(best.cand, best.replicas, 6.0, 321) is result  # cached by the search
+                   sim_requests=400, max_len=launch_context(m, w), beside=beside)
+    first, *others = found.beside
+    assert first.recommended and first.evaluation is found.passing[0] and others
+    assert not any(b.recommended for b in others) and {id(b.evaluation) for b in others} <= {
+        id(ev) for ev in found.passing[1:]}
+    assert set(seen) == {(True, False, (200, 400)), (False, False, (200, 400))} and len(seen) == len(found.beside)
+    s = found.search
+    counted = s.simulated
+    s.absorb(first.delta)
+    assert s.simulated == counted + 1 and s.simulate(first.evaluation.cand, first.evaluation.replicas, 6.0, 321) \
+        is first.value

@@ -485,27 +485,43 @@ class _GroupJob:
             for ev in _group_alternatives(self.search, members, self.best_by.get(key), self.evaluated)])
 
 
+BesideFn = Callable[["Search", "Evaluation", bool], object]
+"""`fn(search, evaluation, recommended)`: a caller's work on one evaluation of the search (`search(beside=...)`)."""
+
+
+@dataclass(frozen=True)
+class Beside:
+    """What a caller's `beside` work made of one evaluation, run beside an alternatives stage. Its simulations are
+    not in the search yet: `Search.absorb(delta)` counts and caches them once the caller uses the value."""
+
+    evaluation: Evaluation
+    recommended: bool
+    """Whether it ran for the branch and bound's best (else for the best of a GPU or runtime so far)."""
+    value: object
+    delta: SimDelta
+
+
 @dataclass(frozen=True)
 class _WithBeside:
-    """The first alternatives stage's job, whose item None is instead the caller's `beside_best` work on the
-    branch and bound's best, detached like the groups and run at full length (not the stage's quick runs)."""
+    """An alternatives stage's job whose integer items are instead the caller's `beside` work on `extras[i]`,
+    detached like the groups and at full simulation length (not the stage's quick runs)."""
 
     groups: _GroupJob
-    fn: Callable[[Search, Evaluation], object] | None
-    best: Evaluation | None
+    fn: BesideFn | None
+    extras: Sequence[tuple[Evaluation, bool]]
 
-    def __call__(self, job: tuple[str, list[Candidate]] | None) -> tuple[object, SimDelta]:
-        if job is not None:
+    def __call__(self, job: tuple[str, list[Candidate]] | int) -> tuple[object, SimDelta]:
+        if not isinstance(job, int):
             return self.groups(job)
-        assert self.fn is not None and self.best is not None
-        return self.groups.search.detached(self._full_length)
+        ev, recommended = self.extras[job]
+        return self.groups.search.detached(lambda: self._full_length(ev, recommended))
 
-    def _full_length(self) -> object:
+    def _full_length(self, ev: Evaluation, recommended: bool) -> object:
         s = self.groups.search
-        assert self.fn is not None and self.best is not None
+        assert self.fn is not None
         s.quick = False
         try:
-            return self.fn(s, self.best)
+            return self.fn(s, ev, recommended)
         finally:
             s.quick = True
 
@@ -563,22 +579,25 @@ class SearchResult:
     rejections: list[Rejection]
     unexplored: int
     """Candidates never simulated because their lowest possible cost exceeds a passing one."""
-    beside: tuple[Evaluation, object] | None = None
-    """The branch and bound's best and what `search(beside_best=...)` made of it (None when nothing passed)."""
+    beside: list[Beside] = field(default_factory=list)
+    """What `search(beside=...)` made of the branch and bound's best and of the alternatives found by the per-GPU
+    stage (those the per-runtime stage may still replace)."""
 
 
 def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], runtimes: Sequence[Runtime],
            constraints: Constraints, *, calibrations: Mapping[str, CalibrationProfile], seed: int,
            sim_requests: int, max_len: int, uncertainty: UncertaintyTable | None = None,
            map_fn: Mapper = serial_map,
-           beside_best: Callable[[Search, Evaluation], object] | None = None) -> SearchResult:
+           beside: BesideFn | None = None) -> SearchResult:
     """Branch and bound over every legal deployment; the cheapest passing ones per GPU and runtime too
     (independent groups of that second stage through `map_fn`).
 
-    `beside_best(search, best)` is the caller's work on the branch and bound's cheapest passing deployment (the
-    report's summary of the recommendation), run beside the first alternatives stage as one more of its items, at
-    full simulation length; its result is `SearchResult.beside`. The later stages only look at deployments whose
-    lowest possible cost exceeds that one's, so it stays the cheapest unless a budget rules it out.
+    `beside(search, evaluation, recommended)` is the caller's work on an evaluation (the report's summary of it),
+    run as more items of the alternatives stages so that it does not wait for them, at full simulation length;
+    its results are `SearchResult.beside`. It runs for the branch and bound's cheapest passing deployment beside
+    the per-GPU stage (the later stages only look at deployments whose lowest possible cost exceeds that one's, so
+    it stays the cheapest unless a budget rules it out), and for each other best per GPU or runtime found by then
+    beside the per-runtime stage (which may still replace a few: those results go unused).
     """
     s = Search(model=model, workload=workload, slo=slo, constraints=constraints, seed=seed,
                sim_requests=sim_requests, calibrations=calibrations, max_len=max_len, uncertainty=uncertainty,
@@ -627,25 +646,31 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     # Alternatives: the cheapest passing deployment per GPU type and per runtime (shorter simulations). Within one
     # prefix every candidate is in exactly one group and a group's stopping rule reads only its own best, so the
     # groups are independent pieces of work; their evaluations are recorded in group order.
-    beside: tuple[Evaluation, object] | None = None
+    done_beside: list[Beside] = []
     s.quick = True
     for prefix in ("gpu", "runtime"):
         groups: dict[str, list[Candidate]] = {}
         for c in cands:
             groups.setdefault(f"{prefix}:{c.dep.gpu.id if prefix == 'gpu' else c.dep.runtime.id}", []).append(c)
         run_group = _GroupJob(s, index, best_by, {id(ev.cand) for ev in evals})
-        items: list[tuple[str, list[Candidate]] | None] = list(groups.items())
-        extra = beside_best if prefix == "gpu" and best is not None else None
-        if extra is not None:
-            items.insert(0, None)  # first: it is the longest item (a full-length run, its load curve)
-        outs = map_fn(_WithBeside(run_group, extra, best), items)
-        if extra is not None and best is not None:
-            value, delta = outs.pop(0)
+        extras: list[tuple[Evaluation, bool]] = []
+        if beside is not None and best is not None:
+            if prefix == "gpu":
+                extras = [(best, True)]
+            else:
+                extras = [(ev, False) for ev in {id(ev): ev for ev in best_by.values() if ev is not best}.values()]
+        items: list[tuple[str, list[Candidate]] | int] = list(groups.items())
+        # The recommendation's work is the longest item (a full-length run, its load curve): first; the alternatives'
+        # are short: after the groups.
+        items = [0, *items] if prefix == "gpu" and extras else [*items, *range(len(extras))]
+        outs = map_fn(_WithBeside(run_group, beside, extras), items)
+        for item, (out, delta) in zip(items, outs):
+            if isinstance(item, int):
+                ev, recommended = extras[item]
+                done_beside.append(Beside(ev, recommended, out, delta))
+                continue
             s.absorb(delta)
-            beside = (best, value)
-        for group, delta in outs:
-            s.absorb(delta)
-            for sent in cast("list[_Sent]", group):
+            for sent in cast("list[_Sent]", out):
                 record(sent.evaluation(cands))
     s.quick = False
     budget = constraints.budget_usd_per_month
@@ -676,7 +701,7 @@ def search(model: ModelSpec, workload: Workload, slo: Slo, gpus: Sequence[Gpu], 
     rejections = [Rejection(gpu=g, runtime=r, quant=q, kind=kind, reason=reason)
                   for (g, r, q), (kind, reason) in sorted(s.rejected.items())]
     return SearchResult(search=s, candidates=cands, evaluations=evals, passing=passing, best_by=best_by,
-                        rejections=rejections, unexplored=len(unexplored), beside=beside)
+                        rejections=rejections, unexplored=len(unexplored), beside=done_beside)
 
 
 def _miss_message(ev: Evaluation) -> Message:
