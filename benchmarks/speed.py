@@ -11,6 +11,7 @@ The package is byte-compiled first, as `pip install` leaves it.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -50,6 +51,7 @@ def main() -> int:
 
     # In-process breakdown of one run: imports, data files, model + prompt sample (tokenizing), the search,
     # and how much of the search the simulator takes (timed by wrapping Simulator.run).
+    gc.disable()  # as the console script runs (planner._console)
     t0 = time.perf_counter()
     from planner.core.sim import loop
     from planner.io.catalog import Catalog
