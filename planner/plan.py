@@ -12,6 +12,7 @@ from typing import cast
 from pydantic import Field
 
 from planner.core.arch import count_params, kv_bytes_per_token
+from planner.core.candidates import Candidate, Evaluation, Search, SimDelta, oom_message, stat
 from planner.core.capacity import capacity, launch_context
 from planner.core.compat import incompatibilities, make_deployment
 from planner.core.cost import HOURS_PER_MONTH, Cost, cost, pick_price
@@ -19,18 +20,7 @@ from planner.core.disagg_search import disagg_search
 from planner.core.efficiency import efficiency_for
 from planner.core.memory import memory_breakdown
 from planner.core.perf import PerfModel
-from planner.core.search import (
-    Candidate,
-    Evaluation,
-    Mapper,
-    Search,
-    SearchResult,
-    SimDelta,
-    oom_message,
-    search,
-    serial_map,
-    stat,
-)
+from planner.core.search import Mapper, SearchResult, search, serial_map
 from planner.deploy.launch import launch
 from planner.specs._base import Frozen
 from planner.specs.calibration import CalibrationProfile

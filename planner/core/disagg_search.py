@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 
 from planner.core.arch import count_params
+from planner.core.candidates import Candidate, Evaluation
 from planner.core.cost import HOURS_PER_MONTH
 from planner.core.disagg import with_disagg
 from planner.core.iteration import decode_shape, prefill_shape
-from planner.core.search import Candidate, Evaluation, SearchResult
+from planner.core.search import SearchResult
 from planner.core.serving import max_fitting_seqs, sim_config
 from planner.specs.disagg import DisaggConfig
 from planner.specs.workload import Workload
