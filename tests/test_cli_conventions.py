@@ -160,3 +160,23 @@ def test_long_commands_turn_the_collector_back_on(tmp_path):
             assert gc.isenabled()
         finally:
             gc.enable()
+
+
+def test_the_console_script_builds_only_the_command_it_runs(monkeypatch):
+    from planner.cli import for_args
+
+    one = for_args(["recommend", "model.yaml"])
+    assert [c.callback.__name__ for c in one.registered_commands] == ["recommend"]
+    assert len(app.registered_commands) > 10  # the shared app is untouched
+    for args in ([], ["--help"], ["--verbose", "recommend"], ["recommnd"], ["schema-x"]):
+        assert for_args(args) is app
+    assert [c.callback.__name__ for c in for_args(["estimate"]).registered_commands] == ["estimate_cmd"]
+    for command in ("recommend", "estimate", "gpus", "sweep"):
+        full = runner.invoke(app, [command, "--help"])
+        alone = runner.invoke(for_args([command]), [command, "--help"])
+        assert full.exit_code == alone.exit_code == 0
+        assert alone.output == full.output
+    bad = [runner.invoke(a, ["recommend", "--rps", "x", "m.yaml"]) for a in (app, for_args(["recommend"]))]
+    assert bad[0].exit_code == bad[1].exit_code == 2 and bad[0].output == bad[1].output
+    monkeypatch.setenv("_PLANNER_COMPLETE", "bash_complete")
+    assert for_args(["recommend"]) is app
