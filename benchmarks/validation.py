@@ -214,12 +214,16 @@ def load_of(row: dict[str, str]) -> tuple[LoadSpec, int | None, Regime]:
     n = min(MAX_SIMULATED_REQUESTS, int(count.group(1).replace(",", ""))) if count else None
     seqs = re.search(r"max_num_seqs=(\d+)", param)
     max_seqs = int(seqs.group(1)) if seqs else None
+    # benchmark_throughput / trtllm-bench / an offline engine (offline_max_throughput) and benchmark_latency-style
+    # whole-batch timing (static_batch) call the engine in-process; a flood sent at t=0 goes through the server.
     if kind in ("offline_max_throughput", "request_rate_inf") or "inf" in param.lower():
-        return LoadSpec(kind="offline", num_requests=n), max_seqs, "saturated"
+        return LoadSpec(kind="offline", num_requests=n, in_process=kind == "offline_max_throughput"), max_seqs, \
+            "saturated"
     value = _num(param)
     if kind in ("static_batch", "batch1_decode"):
         batch = value or 1
-        return LoadSpec(kind="batch", value=batch), max_seqs, "batch1" if batch <= 1 else "static"
+        return LoadSpec(kind="batch", value=batch, in_process=kind == "static_batch"), max_seqs, \
+            "batch1" if batch <= 1 else "static"
     if kind == "concurrency":
         return LoadSpec(kind="concurrency", value=value, num_requests=n), max_seqs, \
             "batch1" if (value or 1) <= 1 else "load"

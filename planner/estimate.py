@@ -10,7 +10,7 @@ from planner.core.disagg import DisaggResult
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.core.perf import PerfModel
 from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, SpecError
 from planner.specs._base import Frozen
 from planner.specs.deployment import Deployment
 from planner.specs.efficiency import Efficiency
@@ -40,6 +40,10 @@ class LoadSpec(Frozen):
     max_concurrency: int | None = Field(default=None, ge=1)
     """Open loop: the client keeps at most this many requests unanswered (a benchmark's `--max-concurrency`);
     a request due while the cap is reached is sent when one finishes."""
+    in_process: bool = False
+    """The engine is called in-process (vLLM's `LLM.generate` and its benchmark_throughput / benchmark_latency,
+    SGLang's offline engine, trtllm-bench) instead of served: no API server, so no front-end cost or request
+    latency outside the engine (`PerfConstants.in_process`)."""
 
 
 class EstimateResult(Frozen):
@@ -143,6 +147,10 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
         InfeasibleError: Not even one sequence of the requested lengths fits in memory.
     """
     if dep.disagg is not None:
+        if load.in_process:
+            raise SpecError("a disaggregated deployment is served: its pools talk through their servers and the KV "
+                            "transfer, not one in-process engine", where="--in-process",
+                            hint="drop --in-process, or drop --disagg to model one engine called in-process")
         return _estimate_disagg(dep, input_tokens, output_tokens, load, efficiency=efficiency, seed=seed,
                                 uncertainty=uncertainty)
     full = input_tokens.upper_tokens() + output_tokens.upper_tokens()
@@ -153,6 +161,8 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
             f"has {mem.gpu_memory_bytes / 2**30:.1f} GiB",
             hint="add GPUs (--tp), quantize (--quant fp8/int4-awq), or shorten --isl/--osl")
     pm = PerfModel.build(dep, efficiency)
+    if load.in_process:
+        pm = PerfModel.build(dep, pm.eff.in_process())
     if load.kind == "batch":
         assert load.value is not None
         result = static_batch(pm, mem, int(load.value), int(input_tokens.expected()),

@@ -149,3 +149,46 @@ def test_cli_burst_and_client_cap_render():
                                  "-f", "json"])
     assert capped.exit_code == 0, capped.output
     assert json.loads(capped.stdout)["concurrency"] <= 8.01
+
+
+def test_in_process_engine_has_no_api_server(model, catalog):
+    """An in-process engine (LLM.generate, benchmark_latency/throughput) pays neither the served request latency nor
+    the API server's per-request and per-token work: a static batch's TTFT is exactly the served one less vLLM's
+    `request_overhead_s`, TPOT is unchanged, and a flood of short requests (which the API server's ingest bounds when
+    served) runs faster in-process."""
+    rt = catalog.runtime("vllm")
+    eff = rt.perf
+    assert eff.request_overhead_s > 0 and eff.frontend_request_s > 0 and eff.frontend_output_token_s > 0
+    bare = eff.in_process()
+    assert (bare.request_overhead_s, bare.frontend_request_s, bare.frontend_prompt_token_s,
+            bare.frontend_output_token_s) == (0, 0, 0, 0)
+    assert bare.model_copy(update={k: getattr(eff, k) for k in ("request_overhead_s", "frontend_request_s",
+                                                                "frontend_prompt_token_s",
+                                                                "frontend_output_token_s")}) == eff
+    dep = make_deployment(model("llama-3.1-8b"), catalog.gpu("h100"), rt, max_model_len=2048)
+    isl, osl = LengthDistribution.fixed(512), LengthDistribution.fixed(128)
+    served = estimate(dep, isl, osl, LoadSpec(kind="batch", value=8)).serving
+    local = estimate(dep, isl, osl, LoadSpec(kind="batch", value=8, in_process=True)).serving
+    assert served.ttft.mean_s - local.ttft.mean_s == pytest.approx(eff.request_overhead_s, rel=1e-9)
+    assert served.tpot.mean_s == local.tpot.mean_s
+    short_in, short_out = LengthDistribution.fixed(64), LengthDistribution.fixed(4)
+    flood = estimate(dep, short_in, short_out, LoadSpec(kind="offline", num_requests=2000)).serving
+    flood_local = estimate(dep, short_in, short_out, LoadSpec(kind="offline", num_requests=2000,
+                                                             in_process=True)).serving
+    assert flood.requests_per_s <= 1 / eff.frontend_request_s * 1.001  # served: the ingest is the bottleneck
+    assert flood_local.requests_per_s > 1.2 * flood.requests_per_s
+
+
+def test_cli_in_process():
+    """--in-process is named in the table title and the JSON load, and does not combine with --disagg."""
+    base = [str(MODELS / "llama-3.1-8b"), "--gpu", "h100", "--isl", "500", "--osl", "50", "--batch", "4"]
+    table = runner.invoke(app, ["estimate", *base, "--in-process"])
+    assert table.exit_code == 0, table.output
+    assert "in-process (no API server)" in table.stdout
+    data = json.loads(runner.invoke(app, ["estimate", *base, "--in-process", "-f", "json"]).stdout)
+    served = json.loads(runner.invoke(app, ["estimate", *base, "-f", "json"]).stdout)
+    assert data["load"]["in_process"] is True and served["load"]["in_process"] is False
+    assert data["ttft_s"] < served["ttft_s"]
+    bad = runner.invoke(app, ["estimate", str(MODELS / "llama-3.1-70b"), "--gpu", "h200", "--tp", "2", "--isl", "500",
+                              "--osl", "50", "--rps", "2", "--disagg", "1:1", "--in-process"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: --in-process: a disaggregated deployment is served")

@@ -121,6 +121,9 @@ def estimate_cmd(
     max_concurrency: Annotated[int | None, typer.Option(
         "--max-concurrency", parser=bounded_int(1, MAX_SEQS, "requests"),
         help="With --rps: the client keeps at most N requests unanswered.")] = None,
+    in_process: Annotated[bool, typer.Option(
+        "--in-process", help="The engine called in-process (vLLM's LLM.generate or benchmark_throughput/latency, "
+                             "SGLang's offline engine, trtllm-bench): no API server in the request path.")] = False,
     num_requests: Annotated[int | None, typer.Option(
         "--num-requests", parser=bounded_int(1, 1_000_000, "requests"), help="Requests in the simulated run (default: enough for a steady state).")] = None,
     max_num_seqs: Annotated[int | None, typer.Option(
@@ -156,7 +159,7 @@ def estimate_cmd(
         raise SpecError("--max-concurrency caps an open loop", where=f"--max-concurrency {max_concurrency}",
                         hint="give --rps too, or use --concurrency N for a closed loop")
     load = _load(concurrency, batch, rps, burst, num_requests, arrival=arrival_kind, burstiness_cv=burstiness,
-                 prefix_cache_share=prefix_cache_share, max_concurrency=max_concurrency)
+                 prefix_cache_share=prefix_cache_share, max_concurrency=max_concurrency, in_process=in_process)
     spec = load_model(model)
     catalog = Catalog.load(tables=False).with_tables(spec)
     if isl + osl > spec.max_position_embeddings:

@@ -192,7 +192,8 @@ def estimate_view(result: EstimateResult) -> Group:
             "offline": "offline (all requests queued at once)", "burst": f"a burst of {load.value or 0:g} requests",
             "rps": f"{load.value or 0:g} requests/s ({arrivals})"
                    + (f", at most {load.max_concurrency} in flight" if load.max_concurrency else "")}
-    title = Text(f"{dep.label()}  ·  {what[load.kind]}  ·  {result.input_tokens.describe()} in / "
+    where = "  ·  in-process (no API server)" if load.in_process else ""
+    title = Text(f"{dep.label()}  ·  {what[load.kind]}{where}  ·  {result.input_tokens.describe()} in / "
                  f"{result.output_tokens.describe()} out", style="bold")
     bands = result.error_bands
     lat = Table(box=box.SIMPLE, header_style="bold")

@@ -7,6 +7,8 @@ the name of where the numbers came from.
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import Field
 
 from planner.specs._base import Frozen
@@ -58,6 +60,13 @@ class PerfConstants(Frozen):
     use_moe_tables: bool = False
     """Time the routed experts of MoE layers from the GPU's measured fused-MoE tables (exact expert shape,
     precision and sharding), where the GPU has them, also when `use_op_tables` is off."""
+
+    def in_process(self) -> Self:
+        """The same constants with no API server in the request path: the engine called in-process (vLLM's
+        `LLM.generate`, its benchmark_throughput / benchmark_latency, SGLang's offline engine, trtllm-bench), so
+        no request latency outside the engine and no front-end work per request or token."""
+        return self.model_copy(update={"request_overhead_s": 0.0, "frontend_request_s": 0.0,
+                                       "frontend_prompt_token_s": 0.0, "frontend_output_token_s": 0.0})
 
 
 class Efficiency(PerfConstants):
