@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from planner.core.disagg import DisaggResult
+from planner.core.efficiency import default_efficiency
 from planner.core.memory import MemoryBreakdown, memory_breakdown
 from planner.core.perf import PerfModel
 from planner.core.serving import ServingResult, closed_loop, offline, open_loop, static_batch
@@ -160,9 +161,8 @@ def estimate(dep: Deployment, input_tokens: LengthDistribution, output_tokens: L
             f"{dep.label()} does not fit: needs {mem.needed_bytes / 2**30:.1f} GiB per GPU, "
             f"has {mem.gpu_memory_bytes / 2**30:.1f} GiB",
             hint="add GPUs (--tp), quantize (--quant fp8/int4-awq), or shorten --isl/--osl")
-    pm = PerfModel.build(dep, efficiency)
-    if load.in_process:
-        pm = PerfModel.build(dep, pm.eff.in_process())
+    eff = efficiency or default_efficiency(dep)
+    pm = PerfModel.build(dep, eff.in_process() if load.in_process else eff)
     if load.kind == "batch":
         assert load.value is not None
         result = static_batch(pm, mem, int(load.value), int(input_tokens.expected()),
