@@ -171,3 +171,31 @@ def test_latency_per_token_includes_ttft(setup):
     r = static_batch(pm, mem, 4, 512, 64)
     assert r.latency_per_token.mean_s == pytest.approx(r.e2e.mean_s / 64)
     assert r.latency_per_token.mean_s > r.tpot.mean_s
+
+
+def test_front_end_one_fifo_server_or_a_separate_detokenizer():
+    """Hand-checked: 3 requests at t=0 costing 10 ms each to ingest, then one iteration's 100 tokens at
+    t=5 ms costing 0.1 ms each. One API server (vLLM) streams them after the whole ingest (30 + 10 ms); a
+    separate detokenizer process (SGLang) at once (5 + 10 ms), and the ingest is not delayed by it."""
+    from planner.core.sim.frontend import FrontEnd
+
+    for separate, first_out_s, third_in_s in ((False, 0.040, 0.030), (True, 0.015, 0.030)):
+        fe = FrontEnd(0.010, 0.0, 0.0001, separate_detokenizer=separate)
+        arrivals = [fe.ingest(0.0, 100) for _ in range(3)]
+        assert arrivals == pytest.approx([0.010, 0.020, 0.030])
+        assert fe.stream(0.005, 100) == pytest.approx(first_out_s)
+        assert arrivals[2] == pytest.approx(third_in_s)
+        assert fe.ingest(0.0, 100) == pytest.approx(0.040 if separate else 0.050)  # queues behind the stream job
+        assert fe.busiest_s == pytest.approx(0.040 if separate else 0.050)
+
+
+def test_sglang_first_tokens_do_not_wait_for_the_whole_flood_ingest(model, catalog):
+    """A flood of 1,000 requests on SGLang: first tokens come out while later requests are still being
+    tokenized (its detokenizer is a process of its own), so TTFT spreads over the ingest (p50 well under p99);
+    with one API-server FIFO every first token waited for the last ingest (p50 = p99)."""
+    dep = make_deployment(model("llama-3.1-8b"), catalog.gpu("h100-sxm"), catalog.runtime("sglang"),
+                          max_model_len=4096)
+    pm = PerfModel.build(dep)
+    res = offline(pm, memory_breakdown(dep, 4096), FIXED(128), FIXED(4), num_requests=1000)
+    assert res.ttft.p50_s < 0.7 * res.ttft.p99_s
+    assert res.requests_per_s < 1 / pm.eff.frontend_request_s

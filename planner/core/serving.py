@@ -152,6 +152,7 @@ def sim_config(pm: PerfModel, mem: MemoryBreakdown, typical_context: float) -> S
         mixed=sched.mixed_batches, static=sched.batching == "static", watermark_fraction=sched.kv_watermark_fraction,
         frontend_request_s=pm.eff.frontend_request_s, frontend_prompt_token_s=pm.eff.frontend_prompt_token_s,
         frontend_output_token_s=pm.eff.frontend_output_token_s, stream_interval_tokens=sched.stream_interval_tokens,
+        separate_detokenizer=sched.detokenizer == "own_process",
         decode_rows_per_seq=pm.num_speculative_tokens + 1,
         max_chunk_tokens=dep.max_num_batched_tokens if dp > 1 else 0,
     )

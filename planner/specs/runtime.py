@@ -92,6 +92,10 @@ class Scheduler(Frozen):
     stream_interval_tokens: int = Field(default=1, ge=1)
     """Output tokens per streamed chunk: a client sees tokens in groups of this many (inter-token latency is
     measured between chunks)."""
+    detokenizer: Literal["api_server", "own_process"] = "api_server"
+    """Where output tokens are detokenized and streamed: in the API server process, queueing with request
+    ingest (vLLM's output processor, trtllm-serve), or in a process of its own beside it (SGLang's
+    DetokenizerManager), so a flood of arriving requests does not hold back first tokens."""
     kv_reservation: Literal["on_demand", "full"] = "on_demand"
     """`on_demand`: KV blocks grow with each token and the newest sequence is preempted when full
     (vLLM, SGLang, TGI); `full`: prompt + max output is reserved at admission (TensorRT-LLM

@@ -4,18 +4,21 @@ vLLM's and SGLang's API servers are Python processes (TensorRT-LLM's `trtllm-ser
 Rust): every request costs CPU time when it arrives (parsing, tokenizing the prompt) and every streamed
 token costs time on the way out (detokenizing, encoding the SSE chunk). One FIFO server models it: work
 queues when it is busy, so under load requests reach the engine late and clients see tokens late, and the
-server caps the request rate a replica can take however fast its GPUs are.
+server caps the request rate a replica can take however fast its GPUs are. Where the runtime detokenizes in
+a process of its own (SGLang's DetokenizerManager), streaming is a second FIFO server beside ingest: first
+tokens do not wait for a flood of queued requests to be tokenized.
 """
 
 from __future__ import annotations
 
 
 class FrontEnd:
-    """One FIFO server for request ingest and output streaming."""
+    """A FIFO server for request ingest and output streaming, or one for each."""
 
-    __slots__ = ("request_s", "prompt_token_s", "output_token_s", "free_at_s", "busy_s")
+    __slots__ = ("request_s", "prompt_token_s", "output_token_s", "free_at_s", "busy_s", "streamer")
 
-    def __init__(self, request_s: float, prompt_token_s: float, output_token_s: float) -> None:
+    def __init__(self, request_s: float, prompt_token_s: float, output_token_s: float,
+                 separate_detokenizer: bool = False) -> None:
         self.request_s = request_s
         self.prompt_token_s = prompt_token_s
         self.output_token_s = output_token_s
@@ -23,6 +26,8 @@ class FrontEnd:
         """When the server finishes the work it has queued."""
         self.busy_s = 0.0
         """Total work done, seconds."""
+        self.streamer = FrontEnd(0.0, 0.0, output_token_s) if separate_detokenizer else self
+        """The server that streams output: this one, or the detokenizer process."""
 
     def _job(self, ready_s: float, cost_s: float) -> float:
         """FIFO: a job starts when it is ready and the work queued before it is done."""
@@ -37,4 +42,9 @@ class FrontEnd:
 
     def stream(self, ready_s: float, tokens: int) -> float:
         """When clients receive `tokens` tokens the engine produced at `ready_s`."""
-        return self._job(ready_s, self.output_token_s * tokens)
+        return self.streamer._job(ready_s, self.output_token_s * tokens)
+
+    @property
+    def busiest_s(self) -> float:
+        """Work done by the busier of the API server and (if separate) the detokenizer, seconds."""
+        return max(self.busy_s, self.streamer.busy_s)

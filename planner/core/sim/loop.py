@@ -98,7 +98,8 @@ class _Run:
         self.pool = KvPool(cfg.kv_capacity_tokens, cfg.block_tokens, reserve_full=cfg.reserve_full,
                            watermark_fraction=cfg.watermark_fraction, owns_cached=cfg.transferred_kv)
         self.scheduler = scheduler_for(cfg, self.pool)
-        self.frontend = FrontEnd(cfg.frontend_request_s, cfg.frontend_prompt_token_s, cfg.frontend_output_token_s)
+        self.frontend = FrontEnd(cfg.frontend_request_s, cfg.frontend_prompt_token_s, cfg.frontend_output_token_s,
+                                 cfg.separate_detokenizer)
         self.gaps: list[float] = []  # inter-chunk latencies seen by decoding clients, one entry per iteration kind
         self.gap_weights: list[float] = []
         self.last_emit_s = 0.0  # when the decoding batch last emitted a token
@@ -362,5 +363,5 @@ class _Run:
             prompt_tokens=np.asarray(self.prompt_tokens), output_tokens=np.asarray(self.output_tokens),
             preemptions=self.preemptions, iterations=self.iterations, end_s=self.t, kv_token_seconds=self.kv_token_s,
             busy_s=self.busy_s, completed=self.completed, truncated=self.completed < self.n_total,
-            gap_s=np.array(self.gaps), gap_weight=np.array(self.gap_weights), frontend_busy_s=self.frontend.busy_s,
+            gap_s=np.array(self.gaps), gap_weight=np.array(self.gap_weights), frontend_busy_s=self.frontend.busiest_s,
         )

@@ -62,6 +62,8 @@ class SimConfig:
     """API-server time per prompt token (tokenization)."""
     frontend_output_token_s: float = 0.0
     """API-server time per streamed output token (detokenization, streaming)."""
+    separate_detokenizer: bool = False
+    """Output is detokenized and streamed by a process of its own (a second FIFO server), not the API server."""
     stream_interval_tokens: int = 1
     """Output tokens per streamed chunk."""
     decode_rows_per_seq: int = 1
@@ -100,4 +102,4 @@ class SimTrace:
     gap_weight: np.ndarray
     """How many chunk gaps each `gap_s` entry stands for (decoding sequences x steps / stream interval)."""
     frontend_busy_s: float = 0.0
-    """API-server busy time."""
+    """Busy time of the API server (or of the detokenizer process, if separate and busier)."""
