@@ -190,8 +190,23 @@ def _groups(preds: list[Prediction]) -> dict[str, list[float]]:
     return out
 
 
+def _regime_groups(preds: list[Prediction]) -> dict[str, list[float]]:
+    """Errors by regime and metric group over all runtimes, and the p95/p99 TPOT SLOs are set on."""
+    out: dict[str, list[float]] = defaultdict(list)
+    for p in preds:
+        for m, v in p.pairs():
+            group = "throughput" if m.family in THROUGHPUT else m.family
+            err = ape(m.measured, v)
+            out[f"{p.case.regime} {group}"].append(err)
+            if m.family == "tpot" and m.stat in ("p95", "p99"):
+                out[f"{p.case.regime} tpot p95/p99"].append(err)
+    return out
+
+
 def _cv_report(preds: list[Prediction], cv_preds: list[Prediction], fitted: dict[str, dict[str, float]]) -> None:
-    """In-sample next to leave-one-source-out MdAPE, per source and metric group, and overall."""
+    """In-sample next to leave-one-source-out MdAPE, per source and metric group, and overall; then by regime over
+    every modelled row, each cross-validated row at its LOSO prediction and the others (runtimes not crossed, or
+    with a single source: nothing to refit on) in sample."""
     crossed = {p.case.row_id for p in cv_preds}
     ins, cv = _groups([p for p in preds if p.case.row_id in crossed]), _groups(cv_preds)
     print("\n== leave-one-source-out (each source predicted with constants refit without it)")
@@ -199,6 +214,13 @@ def _cv_report(preds: list[Prediction], cv_preds: list[Prediction], fitted: dict
     for key in sorted(cv, key=lambda k: (k.startswith("all"), k)):
         print(f"{key:24s} {len(cv[key]):5d} {statistics.median(ins.get(key, [float('nan')])):9.1f}% "
               f"{statistics.median(cv[key]):7.1f}%")
+    by_row = {p.case.row_id: p for p in cv_preds}
+    merged = [by_row.get(p.case.row_id, p) for p in preds]
+    ins_r, cv_r = _regime_groups(preds), _regime_groups(merged)
+    print("\n== by regime, all runtimes (LOSO where cross-validated, in sample elsewhere)")
+    print(f"{'':24s} {'n':>5s} {'in-sample':>10s} {'LOSO':>8s}")
+    for key in sorted(cv_r):
+        print(f"{key:24s} {len(cv_r[key]):5d} {statistics.median(ins_r[key]):9.1f}% {statistics.median(cv_r[key]):7.1f}%")
     print("\n== refit constants per fold (runtime -source left out)")
     for fold, params in sorted(fitted.items()):
         print(f"{fold:18s} " + " ".join(f"{k}={v:.3g}" for k, v in params.items()))
