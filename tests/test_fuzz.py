@@ -1030,6 +1030,16 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "{f}/m.yaml: model: model.yaml files name each other in a cycle"),
     ("modelyaml-relative-missing", {"d/m.yaml": "model: nope.json\n"}, ["memory", "{f}/d/m.yaml", "--gpu", "h100"],
      "{f}/d/nope.json: file not found"),
+    # well-typed, each field within its bound, but out of all proportion: reached the memory model as "needs 16 TB"
+    ("attention-wider-than-plausible", {"c.json": _example("llama-3.1-8b", num_attention_heads=4096, head_dim=8192)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: this config is not a plausible model: its attention is "
+                                                 "4,096 heads x 8,192 = 33,554,432 wide"),
+    ("mlp-wider-than-plausible", {"c.json": _example("llama-3.1-8b", hidden_size=64, head_dim=None,
+                                                     intermediate_size=1_048_576)},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: this config is not a plausible model: an MLP 1,048,576 wide is over 64x its hidden_size (64"),
+    ("dense-layers-all", {"c.json": _example("deepseek-v3", first_k_dense_replace=61)},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `first_k_dense_replace` = 61 equals `num_hidden_layers`"),
 ]
 
 
@@ -1220,3 +1230,18 @@ def test_safetensors_layout_checked_like_the_library(tmp_path):
         result = check(["memory", str(model), "--gpu", "h100", "-f", "json"], tmp_path)
         assert result.exit_code == code, result.stderr
     assert "truncated safetensors file" in result.stderr
+
+
+def test_config_symlink_loop(tmp_path):
+    """A config.json that is a symlink loop is one clean line whose hint names the loop (it said "see `planner
+    memory --help`"); a safetensors shard that loops says the same."""
+    (tmp_path / "c.json").symlink_to(tmp_path / "c.json")
+    result = check(["memory", str(tmp_path / "c.json"), "--gpu", "h100"], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "hint: the path is a symlink loop: point the link at the real file"
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.json").write_text(L8_TEXT)
+    (tmp_path / "m" / "model.safetensors").symlink_to(tmp_path / "m" / "model.safetensors")
+    result = check(["memory", str(tmp_path / "m"), "--gpu", "h100"], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "hint: the path is a symlink loop: point the link at the real file"

@@ -111,11 +111,20 @@ def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str =
     except IsADirectoryError:
         raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
     except OSError as exc:
-        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint) from None
+        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint or os_error_hint(exc)) from None
     if max_bytes is not None and len(data) > max_bytes:
         raise error(f"{what} is larger than {max_bytes // 2**20} MiB", where=str(path),
                     hint=hint or "is it the right file?")
     return data
+
+
+def os_error_hint(exc: OSError) -> str:
+    """The next step for an OS error reading an input file (a symlink loop, permissions, anything else)."""
+    if exc.errno == errno.ELOOP:
+        return "the path is a symlink loop: point the link at the real file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "check the file's permissions"
+    return "check the path: is the file there and readable?"
 
 
 def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",

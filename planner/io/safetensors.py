@@ -9,7 +9,6 @@ fetches the headers only.
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import SpecError
-from planner.io.files import open_input
+from planner.io.files import open_input, os_error_hint
 from planner.io.hf._fields import short
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -75,7 +74,7 @@ def read_header(path: Path) -> dict[str, Any]:
                         hint="remove or rename the directory: a checkpoint's *.safetensors are files") from None
     except OSError as exc:
         raise SpecError(f"cannot read safetensors header: {exc.strerror}", where=str(path),
-                        hint=_os_hint(exc)) from None
+                        hint=os_error_hint(exc)) from None
     if length is None:
         raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path),
                         hint="the file may be a Git LFS pointer or truncated: fetch the real file")
@@ -94,15 +93,6 @@ def read_header(path: Path) -> dict[str, Any]:
                         hint="the file may be damaged: fetch it again")
     _check_layout(header, size - 8 - length, str(path))
     return header
-
-
-def _os_hint(exc: OSError) -> str:
-    """The next step for an OS error opening a checkpoint file."""
-    if exc.errno == errno.ELOOP:
-        return "the path is a symlink loop: point the link at the real file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "check the file's permissions"
-    return "check the path: is the file there and readable?"
 
 
 def _check_layout(header: Mapping[str, Any], data_bytes: int, where: str) -> None:

@@ -114,6 +114,10 @@ WITHIN_DEPTH = {
 }
 """Fields that count or step over layers, so cannot exceed `num_hidden_layers` (bools are refused before)."""
 
+BELOW_DEPTH = ("first_k_dense_replace", "num_kv_shared_layers")
+"""Of `WITHIN_DEPTH`, the counts that must leave at least one layer out (all layers dense is no MoE model; all layers
+sharing a KV cache leaves none to compute it)."""
+
 MAX_PARAMS = 100_000_000_000_000
 """Most parameters a plausible config may imply (10^14: the largest published models hold about 2 x 10^12)."""
 
@@ -142,8 +146,10 @@ def check_fields(config: dict[str, Any], where: str) -> None:
         layers = part.get("num_hidden_layers")
         for key in WITHIN_DEPTH:
             value = part.get(key)
-            if isinstance(value, int) and isinstance(layers, int) and value > layers:
-                raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
+            if isinstance(value, int) and isinstance(layers, int) and (value >= layers if key in BELOW_DEPTH
+                                                                       else value > layers):
+                verb = "exceeds" if value > layers else "equals"
+                raise SpecError(f"`{prefix}{key}` = {value:,} {verb} `{prefix}num_hidden_layers` = {layers:,}: "
                                 f"{WITHIN_DEPTH[key]}", where=where,
                                 hint="check the config against the model card (these count or step over layers)")
         _check_routing_groups(prefix, part, where)
@@ -207,6 +213,34 @@ def _check_int(key: str, value: Any, low: int, high: int, reason: str, where: st
                                                          "repeated?")
 
 
+ATTENTION_WIDTH_RATIO = 32
+"""Widest plausible attention (query heads x head width) per unit of hidden size (published models: at most 3.4x,
+DeepSeek-V3's 128 MLA heads of 192 over 7,168)."""
+MLP_WIDTH_RATIO = 64
+"""Widest plausible MLP or expert per unit of hidden size (published decoders: at most 8x, Gemma's 24,576 over
+3,072; T5-11B's 65,536 over 1,024 is 64x)."""
+
+
+def _check_widths(spec: ModelSpec, where: str) -> None:
+    """Refuse attention or MLP widths that are each within bounds but out of all proportion to the hidden size (4,096
+    heads of 8,192 on a 4,096-wide model planned 8.8 trillion parameters)."""
+    hidden, attn = spec.hidden_size, spec.attention
+    head = max([attn.head_dim, attn.v_head_dim, *(layer.head_dim for layer in spec.layers if layer.head_dim)])
+    if attn.num_heads * head > ATTENTION_WIDTH_RATIO * hidden:
+        raise SpecError(f"this config is not a plausible model: its attention is {attn.num_heads:,} heads x {head:,} = "
+                        f"{attn.num_heads * head:,} wide, over {ATTENTION_WIDTH_RATIO}x its hidden_size "
+                        f"({hidden:,}; published models are at most 4x)", where=where,
+                        hint="check num_attention_heads, head_dim and hidden_size against the model card")
+    moe = spec.moe
+    widths = [spec.intermediate_size, *(layer.intermediate_size for layer in spec.layers if layer.intermediate_size),
+              *((moe.expert_intermediate_size, moe.shared_intermediate_size) if moe else ())]
+    if max(widths) > MLP_WIDTH_RATIO * hidden:
+        raise SpecError(f"this config is not a plausible model: an MLP {max(widths):,} wide is over "
+                        f"{MLP_WIDTH_RATIO}x its hidden_size ({hidden:,}; published decoders are at most 8x)",
+                        where=where, hint="check intermediate_size, the expert widths and hidden_size against the "
+                                          "model card")
+
+
 def check_spec(spec: ModelSpec, where: str) -> None:
     """Refuse a spec whose shapes are each plausible but whose whole is not (routing, total size)."""
     from planner.core.arch import count_params
@@ -217,6 +251,7 @@ def check_spec(spec: ModelSpec, where: str) -> None:
                         "that picks every expert is not a mixture of experts", where=where,
                         hint="num_experts_per_tok must be below the number of experts (published MoE models "
                              "route to 1-16 of 8-512)")
+    _check_widths(spec, where)
     total = count_params(spec).total
     if total > MAX_PARAMS:
         raise SpecError(f"this config is not a plausible model: it implies {total:.3g} parameters, above the "
