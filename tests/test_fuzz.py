@@ -1040,6 +1040,19 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "{f}/c.json: this config is not a plausible model: an MLP 1,048,576 wide is over 64x its hidden_size (64"),
     ("dense-layers-all", {"c.json": _example("deepseek-v3", first_k_dense_replace=61)},
      ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `first_k_dense_replace` = 61 equals `num_hidden_layers`"),
+    # a family chosen by `architectures` / `model_type` that ignores the layout the config describes
+    ("hybrid-under-llama-arch", {"c.json": json.dumps({**BASES["nemotron-h-56b"], "architectures": ["LlamaForCausalLM"]})},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `hybrid_override_pattern` describes a layer layout the "
+                                                 "llama family does not have (only nemotron_h configs have it)"),
+    ("deepseek-under-llama-arch", {"c.json": _example("deepseek-v3", architectures=["LlamaForCausalLM"])},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: `first_k_dense_replace` describes a layer layout the llama family does not have"),
+    ("llama-under-mamba-arch", {"c.json": _example("llama-3.1-8b", architectures=["MambaForCausalLM"])},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `architectures` and `model_type` name models built "
+                                                 "differently (mamba: attention-free SSM; llama: decoder)"),
+    ("sliding-layers-without-window", {"c.json": _example("llama-3.1-8b", layer_types=["sliding_attention"] * 32)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: inconsistent model config: `layer_types` has sliding "
+                                                 "attention layers but the config sets no `sliding_window`"),
 ]
 
 

@@ -207,6 +207,47 @@ UNMODELLED_KEYS = ("hybrid_override_pattern", "block_configs", "layer_types", "a
                    "moe_num_experts")
 """Fields that mean a layout the Llama reading would get wrong; an unknown family with any is refused."""
 
+LAYOUT_KEYS: dict[str, tuple[str, ...]] = {
+    "hybrid_override_pattern": ("nemotron_h",), "ssm_state_size": ("nemotron_h",),
+    "mamba_d_state": ("falcon_h1", "jamba", "granite_hybrid"), "attn_type_list": ("minimax",),
+    "linear_attn_config": ("kimi_linear",), "hybrid_layer_pattern": ("mimo_v2",), "block_configs": ("nemotron_nas",),
+    "moe_num_experts": ("ernie4_5_moe", "ernie4_5", "dbrx"), "compress_ratios": (), "hc_mult": (),
+    "first_k_dense_replace": tuple(k for k, r in RECIPES.items() if r.moe_layers == "deepseek"),
+    "decoder_sparse_step": tuple(k for k, r in RECIPES.items() if r.moe_layers == "qwen"),
+}
+"""Fields that describe a layer layout only the named recipes read: under any other family they would be ignored
+(a Nemotron-H config with `architectures: [LlamaForCausalLM]` was planned as a 115B Llama without its Mamba layers)."""
+
+
+_KINDS = {"encoder": ("bert",), "attention-free SSM": ("mamba", "mamba2")}
+"""Recipe keys whose models are built another way than a decoder with attention (what a mismatch would misread)."""
+
+
+def _kind(key: str | None) -> str:
+    return next((kind for kind, keys in _KINDS.items() if key in keys), "decoder")
+
+
+def _refuse_foreign_layout(text: dict[str, Any], key: str, where: str) -> None:
+    """Refuse a config whose family (from `architectures` / `model_type`) would ignore a layout field it holds, or
+    whose `architectures` and `model_type` name models built another way (a Llama config under `MambaForCausalLM`
+    was planned as an attention-free SSM with the Mamba defaults)."""
+    by_type = MODEL_TYPES.get(str(text.get("model_type", "")).lower())
+    if by_type is not None and _kind(by_type) != _kind(key):
+        raise SpecError(f"`architectures` and `model_type` name models built differently ({key}: "
+                        f"{_kind(key)}; {by_type}: {_kind(by_type)}), so the config cannot be read safely", where=where,
+                        hint="check `architectures` and `model_type` against the model card")
+    experts = any(text.get(k) for k in ("n_routed_experts", "num_local_experts", "num_experts"))
+    for field, readers in LAYOUT_KEYS.items():
+        if field in ("first_k_dense_replace", "decoder_sparse_step") and not experts:
+            continue  # where the MoE layers go: nothing to misread in a dense model
+        if text.get(field) is not None and key not in readers:
+            read = f"only {', '.join(readers)} configs have it" if readers else "no supported family has it"
+            raise SpecError(f"`{field}` describes a layer layout the {key} family does not have ({read}), so the "
+                            "config cannot be read safely", where=where,
+                            hint="check `architectures` and `model_type` against the model card: they choose the "
+                                 "family whose fields are read")
+
+
 _LLAMA_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size")
 
 
@@ -293,7 +334,8 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if found is None:
         draft = _unknown(text, model_type, where)
     else:
-        _, recipe = found
+        key, recipe = found
+        _refuse_foreign_layout(text, key, where)
         draft = build(recipe, text, model_type, where)
     spec = draft.spec
     dtype_name = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16"

@@ -123,6 +123,11 @@ def _layer_kinds(recipe: Recipe, f: Fields, n: int, max_pos: int) -> list[dict[s
     window = window_of(f, max_pos)
     types = _layer_types(f, n)
     if types is not None:
+        for kind, key in (("sliding", "sliding_window"), ("chunked", "attention_chunk_size")):
+            if any(t.startswith(kind) for t in types) and f.get(key) in (None, False):  # was read as full attention
+                raise SpecError(f"inconsistent model config: `layer_types` has {kind} attention layers but the config "
+                                f"sets no `{key}`", where=f.where, hint=f"add the model card's {key}, or mark the "
+                                                                         "layers full_attention")
         out = []
         for t in types:
             if t in ("sliding_attention", "sliding") and window:
