@@ -39,8 +39,11 @@ FIFO_WAIT_S = 2.0
 
 
 def user_path(ref: str, where: str, hint: str) -> Path:
-    """A path a user typed, refused in one line when the OS could not even look it up (a NUL byte, a name
-    over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    """A path a user typed, refused in one line when it is blank or the OS could not even look it up (a NUL byte, a
+    name over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    if not ref.strip():  # '' is Path('.'): the working directory was read as the model or tokenizer folder
+        raise SpecError("is empty: name a file, a folder (`.` for the working directory) or a repo id", where=where,
+                        value=ref, hint=hint)
     if "\x00" in ref or len(ref) > 4096 or any(len(part.encode("utf-8", "surrogateescape")) > 255
                                                for part in ref.split("/")):
         raise SpecError("not a usable path or repo id (too long, or a NUL byte)", where=where,

@@ -103,13 +103,6 @@ class ModelFile(Frozen):
             raise ValueError("is not a repo id or path (blank, or it starts with '-' and would read as an option)")
         return value
 
-    @field_validator("model")
-    @classmethod
-    def _model_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():  # '' named the yaml's own folder
-            raise ValueError("is blank: name a config.json, a model folder or a Hugging Face repo id")
-        return value
-
     @field_validator("name")
     @classmethod
     def _name_not_blank(cls, value: str | None) -> str | None:
