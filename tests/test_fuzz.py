@@ -1260,3 +1260,17 @@ def test_config_symlink_loop(tmp_path):
     result = check(["memory", str(tmp_path / "m"), "--gpu", "h100"], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "hint: the path is a symlink loop: point the link at the real file"
+
+
+def test_hf_cache_symlink_loop(tmp_path):
+    """HF_HOME on a symlink loop is one clean line naming the cache, for a model and a tokenizer repo id (pathlib's
+    RuntimeError from the cache lookup was an internal error, exit 3)."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    env = {"HF_HOME": str(tmp_path / "loop"), "HF_HUB_CACHE": str(tmp_path / "loop" / "hub"), "PLANNER_CACHE": "0"}
+    (tmp_path / "s.txt").write_text("a b\n")
+    for args in (["memory", "org/name", "--gpu", "h100"], ["tokens", str(tmp_path / "s.txt"), "-t", "org/name"]):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("huggingface_hub.constants.HF_HUB_CACHE", env["HF_HUB_CACHE"])
+            result = check(args, tmp_path, env=env)
+        assert result.exit_code == 2, result.stderr
+        assert "cannot use the Hugging Face cache: Symlink loop" in result.stderr.splitlines()[-2]

@@ -107,6 +107,8 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
     except LocalEntryNotFoundError:
         raise SpecError("could not download config.json from the Hugging Face hub", where=repo_id,
                         hint="check the connection, or pass a local config.json or model folder") from None
+    except RuntimeError as exc:  # a symlink loop in the cache path (pathlib)
+        raise hub.cache_error(exc) from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
