@@ -522,8 +522,9 @@ def test_fuzz_token_cache_entries(case):
 
 
 @st.composite
-def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None]:
-    """A safetensors header with hostile shapes or dtypes (or torn bytes), and sometimes a hostile index."""
+def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None, int]:
+    """A safetensors header with hostile shapes, dtypes or data offsets (or torn bytes), sometimes a hostile index,
+    and the size of the data section to give the file (sparse: the weights are never read)."""
     header: dict[str, Any] = {"__metadata__": {"format": "pt"},
                               "model.embed_tokens.weight": {"dtype": "BF16", "shape": [128256, 4096]},
                               "model.layers.0.mlp.down_proj.weight": {"dtype": "BF16", "shape": [4096, 14336]}}
@@ -538,11 +539,26 @@ def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None]:
             if isinstance(entry, dict):
                 entry[field] = draw(st.one_of(hostile, st.lists(hostile, max_size=3),
                                               st.sampled_from(["F8_E4M3", "U8", "I32", "F64", "?"])))
+    offset = 0  # lay the data out as a writer would, so a valid header reaches the inventory
+    for entry in header.values():
+        dtype = entry.get("dtype") if isinstance(entry, dict) else None
+        shape, size = (entry.get("shape"), {"BF16": 2, "F8_E4M3": 1, "U8": 1, "I32": 4, "F64": 8}.get(dtype)) \
+            if isinstance(entry, dict) and isinstance(dtype, str) else (None, None)
+        if size and isinstance(shape, list) and all(type(x) is int and 0 <= x < 2**20 for x in shape):
+            entry["data_offsets"] = [offset, offset + size * math.prod(shape)]
+            offset += size * math.prod(shape)
+    data_bytes = offset
+    if draw(st.integers(0, 3)) == 0:  # tampered offsets: negative, overlapping, past the end, missing, mistyped
+        name = draw(st.sampled_from(["model.embed_tokens.weight", "model.layers.0.mlp.down_proj.weight"]))
+        if isinstance(header.get(name), dict):
+            header[name]["data_offsets"] = draw(st.sampled_from([[-2, 0], [0, 2], [0, 2**62], None, [0.0, 2.0], "x",
+                                                                 [3, 1], [0, 2, 4], [True, 2]]))
+        data_bytes = draw(st.sampled_from([offset, offset - 1, 0]))
     raw = json.dumps(header).encode()
     blob = len(raw).to_bytes(8, "little") + raw
     mode = draw(st.integers(0, 9))
     if mode == 0:
-        blob = blob[: draw(st.integers(0, len(blob)))]
+        blob, data_bytes = blob[: draw(st.integers(0, len(blob)))], 0
     elif mode == 1:
         blob = draw(st.sampled_from([2**63, 2**40, 10**8, 0])).to_bytes(8, "little") + raw
     index = None
@@ -550,17 +566,19 @@ def checkpoint_folders(draw: st.DrawFn) -> tuple[bytes, str | None]:
         index = json.dumps(draw(st.sampled_from([
             {"weight_map": {"a": "model.safetensors"}}, {"weight_map": []}, {"weight_map": {"a": 5}}, {},
             {"weight_map": {"a": "../../etc/passwd"}}, {"weight_map": {"a": "missing.safetensors"}}, []])))
-    return blob, index
+    return blob, index, max(data_bytes, 0)
 
 
 def fuzz_checkpoint_folders(folder):
     """Model folders with tampered safetensors headers or index: a breakdown or one clean line."""
-    blob, index = folder
+    blob, index, data_bytes = folder
     with workdir() as cwd:
         model = cwd / "m"
         model.mkdir()
         (model / "config.json").write_text(json.dumps(BASES["llama-3.1-8b"]))
-        (model / "model.safetensors").write_bytes(blob)
+        with open(model / "model.safetensors", "wb") as handle:
+            handle.write(blob)
+            handle.truncate(len(blob) + data_bytes)  # a sparse data section
         if index is not None:
             (model / "model.safetensors.index.json").write_text(index)
         check(["memory", str(model), "--gpu", "h100", "-f", "json"], cwd)
@@ -635,6 +653,7 @@ def test_fuzz_kubernetes_names(name, namespace, target):
 # Inputs that crashed, hung or were wrongly accepted before the fixes (found by this harness on the
 # pre-fix tree, or listed in issue 15). Each names the first line of the error it must now give.
 
+L8_TEXT = json.dumps(BASES["llama-3.1-8b"])
 QWEN_MOE = json.loads((MODELS / "qwen3-30b-a3b" / "config.json").read_text())
 BOMB = MODEL_YAML_RAW[0]
 
@@ -645,6 +664,23 @@ def _with_text(config: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 SWEEP_MATRIX = (f"checkpoints: [{L8}]\ntraffic: [{{name: chat, rps: 2, isl: 500, osl: 50}}]\n"
                 "slo: [{name: i, targets: {ttft_p95: 2s}}]\nconstraints: {gpus: [h100], runtimes: [vllm]}\n")
+
+
+def _safetensors_text(header: dict[str, Any], data_bytes: int = 0, length: int | None = None) -> str:
+    """A safetensors file as text (every byte below 0x80, so `write_text` writes it verbatim): the 8-byte header
+    length (`length`, default the header's own), the JSON header and `data_bytes` zero bytes of data."""
+    raw = json.dumps(header)
+    text = (len(raw) if length is None else length).to_bytes(8, "little").decode("latin-1") + raw + "\0" * data_bytes
+    assert text.isascii()
+    return text
+
+
+def _example(name: str, **fields: Any) -> str:
+    """A shipped example config.json with `fields` replaced (None deletes one), as JSON text."""
+    config = json.loads((MODELS / name / "config.json").read_text())
+    for key, value in fields.items():
+        config.pop(key, None) if value is None else config.__setitem__(key, value)
+    return json.dumps(config)
 
 
 def _config(**fields: Any) -> str:
@@ -905,6 +941,120 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("estimate-burstiness-as-recommend", {}, ["estimate", L8, "--gpu", "h100", "--rps", "2", "--arrival",
                                               "gamma", "--burstiness", "15"],
      "Invalid value for '--burstiness': '15' must be a finite number in [0.01, 10]"),
+    # models round (helper): config fields read through int() / truthiness, per-layer lists of another length,
+    # tower and quantization blocks of the wrong type, safetensors headers that do not describe their file,
+    # model.yaml files naming each other
+    ("hf-quant-exclude-int", {"m/config.json": L8_TEXT, "m/hf_quant_config.json": json.dumps(
+        {"quantization": {"quant_algo": "FP8", "exclude_modules": 5}})}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/hf_quant_config.json: `quantization.exclude_modules` must be a list of module names (got 5)"),
+    ("quant-skip-modules-string", {"c.json": _example("llama-3.1-8b", quantization_config={
+        "quant_method": "fp8", "ignore": "lm_head"})}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `quantization_config.ignore` must be a list of module names (got 'lm_head')"),
+    ("quant-config-string", {"c.json": _example("deepseek-v3", quantization_config="fp8")},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `quantization_config` must be an object (got 'fp8')"),
+    ("awq-bits-float", {"c.json": _example("llama-3.1-8b", quantization_config={"quant_method": "awq", "bits": 4.0})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `quantization_config.bits` must be an integer (got 4.0)"),
+    ("safetensors-empty", {"m/config.json": L8_TEXT, "m/model.safetensors": ""}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: not a safetensors file (shorter than its 8-byte header length)"),
+    ("safetensors-header-cut-off", {"m/config.json": L8_TEXT, "m/model.safetensors": _safetensors_text({}, length=50)},
+     ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: not a safetensors file (its 50-byte header is cut off after 2 bytes)"),
+    ("safetensors-data-truncated", {"m/config.json": L8_TEXT, "m/model.safetensors": _safetensors_text(
+        {"a": {"dtype": "BF16", "shape": [16, 4], "data_offsets": [0, 128]}}, 100)}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: a: truncated safetensors file: the tensor's data ends at byte 128"),
+    ("safetensors-dtype-unknown", {"m/config.json": L8_TEXT, "m/model.safetensors": _safetensors_text(
+        {"a": {"dtype": "BF17", "shape": [2], "data_offsets": [0, 4]}}, 4)}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: a.dtype: not a safetensors header: unknown tensor dtype (got 'BF17')"),
+    ("safetensors-negative-offset", {"m/config.json": L8_TEXT, "m/model.safetensors": _safetensors_text(
+        {"a": {"dtype": "BF16", "shape": [2], "data_offsets": [-4, 0]}}, 4)}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: a.data_offsets: not a safetensors header: `data_offsets` must be two integers"),
+    ("safetensors-overlap", {"m/config.json": L8_TEXT, "m/model.safetensors": _safetensors_text(
+        {"a": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]},
+         "b": {"dtype": "BF16", "shape": [2], "data_offsets": [2, 6]}}, 6)}, ["memory", "{f}/m", "--gpu", "h100"],
+     "{f}/m/model.safetensors: not a safetensors header: the data of tensor b overlaps that of a"),
+    ("kv-channels-1e6", {"c.json": _example("llama-3.1-8b", head_dim=None, kv_channels=10**6)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `kv_channels` = 1,000,000 is not a plausible model"),
+    ("expert-width-float", {"c.json": _example("mixtral-8x7b", expert_intermediate_size=1.5)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `expert_intermediate_size` must be an integer (got 1.5)"),
+    ("shared-experts-float", {"c.json": _example("deepseek-v3", n_shared_experts=None, num_shared_experts=1.5)},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `num_shared_experts` must be an integer (got 1.5)"),
+    ("mlp-layer-types-unknown", {"c.json": _example("deepseek-v3", mlp_layer_types=[5] * 61)},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `mlp_layer_types` must be a list of layer kinds"),
+    ("mlp-layer-types-short", {"c.json": _example("deepseek-v3", mlp_layer_types=["sparse"] * 3)},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: inconsistent model config: `mlp_layer_types` lists 3 layers but `num_hidden_layers` = 61"),
+    ("indexer-types-unknown", {"c.json": _example("deepseek-v3.2", indexer_types=["x"] * 61)},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: `indexer_types` holds a layer kind the planner does not model (got 'x')"),
+    ("moe-layer-freq-short", {"c.json": _example("deepseek-v3", moe_layer_freq=[1, 0] * 10)},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: inconsistent model config: `moe_layer_freq` lists 20 layers but the model has 61"),
+    ("no-rope-layers-flags", {"c.json": json.dumps(_with_text(json.loads(_example("llama-4-scout")),
+                                                              no_rope_layers=[2] * 48))},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `no_rope_layers` must be a list of 0/1 flags"),
+    ("llama4-moe-layers-beyond-depth", {"c.json": json.dumps(_with_text(json.loads(_example("llama-4-scout")),
+                                                                        moe_layers=[100]))},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `moe_layers` must be a list of layer indices in [0, 47]"),
+    ("nas-heads-in-group-0", {"c.json": json.dumps({**json.loads(_example("llama-3.3-nemotron-super-49b")),
+                                                    "block_configs": [{"attention": {"n_heads_in_group": 0},
+                                                                       "ffn": {"ffn_mult": 2.625}}] * 80})},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: `block_configs[0].attention.n_heads_in_group` must be a whole divisor of the 64 attention heads"),
+    ("nas-no-op-string", {"c.json": json.dumps({**json.loads(_example("llama-3.3-nemotron-super-49b")),
+                                                "block_configs": [{"attention": {"no_op": "false"},
+                                                                   "ffn": {"ffn_mult": 2.625}}] * 80})},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: block_configs[0].attention: `no_op` must be true or false (got 'false')"),
+    ("nas-blocks-short", {"c.json": json.dumps({**json.loads(_example("llama-3.3-nemotron-super-49b")),
+                                                "block_configs": [{"attention": {}, "ffn": {}}] * 3})},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `block_configs` must list one entry per layer (80)"),
+    ("pixel-shuffle-negative", {"c.json": json.dumps({**json.loads(_example("llama-4-scout")), "vision_config": {
+        **json.loads(_example("llama-4-scout"))["vision_config"], "pixel_shuffle_ratio": -0.5}})},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: tower field `pixel_shuffle_ratio` must be a number in (0, 1] (got -0.5)"),
+    ("vision-config-string", {"c.json": json.dumps({**BASES["gemma-3-27b"], "vision_config": "siglip"})},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `vision_config` must be an object (got 'siglip')"),
+    ("model-type-number", {"c.json": _example("llama-3.1-8b", model_type=5)}, ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: `model_type` must be a string (got 5)"),
+    ("minimax-m2-no-experts", {"c.json": _example("minimax-m2.5", num_local_experts=None)},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: config is missing `num_local_experts`"),
+    ("multi-query-string", {"c.json": _example("llama-3.1-8b", multi_query="yes")},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `multi_query` must be true or false (got 'yes')"),
+    ("qk-norm-string", {"c.json": _example("glm-4.5-air", use_qk_norm="false")},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `use_qk_norm` must be true or false (got 'false')"),
+    ("modelyaml-model-blank", {"m.yaml": "model: ''\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: model: is empty"),
+    ("model-arg-empty", {}, ["memory", "", "--gpu", "h100"], "MODEL: is empty"),
+    ("tokenizer-arg-empty", {"s.txt": "a b\n"}, ["tokens", "{f}/s.txt", "-t", ""], "--tokenizer: is empty"),
+    ("modelyaml-cycle", {"a.yaml": "model: b.yaml\n", "b.yaml": "model: a.yaml\n"},
+     ["memory", "{f}/a.yaml", "--gpu", "h100"], "{f}/a.yaml: model: model.yaml files name each other in a cycle"),
+    ("modelyaml-names-itself", {"m.yaml": "model: m.yaml\n"}, ["memory", "{f}/m.yaml", "--gpu", "h100"],
+     "{f}/m.yaml: model: model.yaml files name each other in a cycle"),
+    ("modelyaml-relative-missing", {"d/m.yaml": "model: nope.json\n"}, ["memory", "{f}/d/m.yaml", "--gpu", "h100"],
+     "{f}/d/nope.json: file not found"),
+    # well-typed, each field within its bound, but out of all proportion: reached the memory model as "needs 16 TB"
+    ("attention-wider-than-plausible", {"c.json": _example("llama-3.1-8b", num_attention_heads=4096, head_dim=8192)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: this config is not a plausible model: its attention is "
+                                                 "4,096 heads x 8,192 = 33,554,432 wide"),
+    ("mlp-wider-than-plausible", {"c.json": _example("llama-3.1-8b", hidden_size=64, head_dim=None,
+                                                     intermediate_size=1_048_576)},
+     ["memory", "{f}/c.json", "--gpu", "h100"],
+     "{f}/c.json: this config is not a plausible model: an MLP 1,048,576 wide is over 64x its hidden_size (64"),
+    ("dense-layers-all", {"c.json": _example("deepseek-v3", first_k_dense_replace=61)},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `first_k_dense_replace` = 61 equals `num_hidden_layers`"),
+    # a family chosen by `architectures` / `model_type` that ignores the layout the config describes
+    ("hybrid-under-llama-arch", {"c.json": json.dumps({**BASES["nemotron-h-56b"], "architectures": ["LlamaForCausalLM"]})},
+     ["memory", "{f}/c.json", "--gpu", "h200"], "{f}/c.json: `hybrid_override_pattern` describes a layer layout the "
+                                                 "llama family does not have (only nemotron_h configs have it)"),
+    ("deepseek-under-llama-arch", {"c.json": _example("deepseek-v3", architectures=["LlamaForCausalLM"])},
+     ["memory", "{f}/c.json", "--gpu", "h200"],
+     "{f}/c.json: `first_k_dense_replace` describes a layer layout the llama family does not have"),
+    ("llama-under-mamba-arch", {"c.json": _example("llama-3.1-8b", architectures=["MambaForCausalLM"])},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: `architectures` and `model_type` name models built "
+                                                 "differently (mamba: attention-free SSM; llama: decoder)"),
+    ("sliding-layers-without-window", {"c.json": _example("llama-3.1-8b", layer_types=["sliding_attention"] * 32)},
+     ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: inconsistent model config: `layer_types` has sliding "
+                                                 "attention layers but the config sets no `sliding_window`"),
 ]
 
 
@@ -1067,3 +1217,60 @@ def test_regression_output_onto_an_input_read(target, tmp_path):
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines()[-2].startswith("Error: -o: output path is the command's own input")
     assert (tmp_path / target).read_bytes() == before
+
+
+def test_mamba_head_dim_auto_is_read(tmp_path):
+    """Granite 4.0-H's `mamba_d_head: "auto"` (transformers derives it) is read, not refused as a non-integer by the
+    plausibility bounds (it was "`mamba_d_head` must be an integer")."""
+    config = {"architectures": ["GraniteMoeHybridForCausalLM"], "model_type": "granitemoehybrid", "hidden_size": 1536,
+              "num_hidden_layers": 4, "num_attention_heads": 12, "num_key_value_heads": 4, "intermediate_size": 4096,
+              "vocab_size": 49160, "max_position_embeddings": 131072, "mamba_n_heads": 48, "mamba_d_head": "auto",
+              "mamba_d_state": 128, "mamba_expand": 2, "shared_intermediate_size": 4096,
+              "layer_types": ["mamba", "attention", "mamba", "mamba"]}
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    result = check(["memory", str(tmp_path / "c.json"), "--gpu", "h100", "-f", "json"], tmp_path)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_safetensors_layout_checked_like_the_library(tmp_path):
+    """A header whose offsets match its shapes and dtypes (F4 packs two per byte) and fit the file is read; the same
+    header in a file cut one byte short is refused as truncated."""
+    header = {"a": {"dtype": "F4", "shape": [4], "data_offsets": [0, 2]},
+              "b": {"dtype": "BF16", "shape": [2, 2], "data_offsets": [2, 10]}}
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps(BASES["llama-3.1-8b"]))
+    for data_bytes, code in ((10, 0), (9, 2)):
+        (model / "model.safetensors").write_text(_safetensors_text(header, data_bytes))
+        result = check(["memory", str(model), "--gpu", "h100", "-f", "json"], tmp_path)
+        assert result.exit_code == code, result.stderr
+    assert "truncated safetensors file" in result.stderr
+
+
+def test_config_symlink_loop(tmp_path):
+    """A config.json that is a symlink loop is one clean line whose hint names the loop (it said "see `planner
+    memory --help`"); a safetensors shard that loops says the same."""
+    (tmp_path / "c.json").symlink_to(tmp_path / "c.json")
+    result = check(["memory", str(tmp_path / "c.json"), "--gpu", "h100"], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "hint: the path is a symlink loop: point the link at the real file"
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.json").write_text(L8_TEXT)
+    (tmp_path / "m" / "model.safetensors").symlink_to(tmp_path / "m" / "model.safetensors")
+    result = check(["memory", str(tmp_path / "m"), "--gpu", "h100"], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "hint: the path is a symlink loop: point the link at the real file"
+
+
+def test_hf_cache_symlink_loop(tmp_path):
+    """HF_HOME on a symlink loop is one clean line naming the cache, for a model and a tokenizer repo id (pathlib's
+    RuntimeError from the cache lookup was an internal error, exit 3)."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    env = {"HF_HOME": str(tmp_path / "loop"), "HF_HUB_CACHE": str(tmp_path / "loop" / "hub"), "PLANNER_CACHE": "0"}
+    (tmp_path / "s.txt").write_text("a b\n")
+    for args in (["memory", "org/name", "--gpu", "h100"], ["tokens", str(tmp_path / "s.txt"), "-t", "org/name"]):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("huggingface_hub.constants.HF_HUB_CACHE", env["HF_HUB_CACHE"])
+            result = check(args, tmp_path, env=env)
+        assert result.exit_code == 2, result.stderr
+        assert "cannot use the Hugging Face cache: Symlink loop" in result.stderr.splitlines()[-2]

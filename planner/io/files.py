@@ -39,8 +39,11 @@ FIFO_WAIT_S = 2.0
 
 
 def user_path(ref: str, where: str, hint: str) -> Path:
-    """A path a user typed, refused in one line when the OS could not even look it up (a NUL byte, a name
-    over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    """A path a user typed, refused in one line when it is blank or the OS could not even look it up (a NUL byte, a
+    name over 255 bytes, a path over 4,096), where `Path.exists()` would raise instead of answering."""
+    if not ref.strip():  # '' is Path('.'): the working directory was read as the model or tokenizer folder
+        raise SpecError("is empty: name a file, a folder (`.` for the working directory) or a repo id", where=where,
+                        value=ref, hint=hint)
     if "\x00" in ref or len(ref) > 4096 or any(len(part.encode("utf-8", "surrogateescape")) > 255
                                                for part in ref.split("/")):
         raise SpecError("not a usable path or repo id (too long, or a NUL byte)", where=where,
@@ -111,11 +114,20 @@ def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str =
     except IsADirectoryError:
         raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
     except OSError as exc:
-        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint) from None
+        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint or os_error_hint(exc)) from None
     if max_bytes is not None and len(data) > max_bytes:
         raise error(f"{what} is larger than {max_bytes // 2**20} MiB", where=str(path),
                     hint=hint or "is it the right file?")
     return data
+
+
+def os_error_hint(exc: OSError) -> str:
+    """The next step for an OS error reading an input file (a symlink loop, permissions, anything else)."""
+    if exc.errno == errno.ELOOP:
+        return "the path is a symlink loop: point the link at the real file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "check the file's permissions"
+    return "check the path: is the file there and readable?"
 
 
 def read_text(path: Path, error: type[PlannerError] = SpecError, *, what: str = "file",

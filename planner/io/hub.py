@@ -40,6 +40,16 @@ def cached(repo_id: str, filename: str) -> Path | None:
         return Path(hf_hub_download(repo_id, filename, local_files_only=True))
     except (LocalEntryNotFoundError, EntryNotFoundError, OSError, ValueError):
         return None
+    except RuntimeError as exc:  # pathlib's "Symlink loop from ..." resolving HF_HOME / HF_HUB_CACHE
+        raise cache_error(exc) from None
+
+
+def cache_error(exc: RuntimeError) -> SpecError:
+    """The one-line error for a Hugging Face cache directory the OS cannot resolve (a symlink loop)."""
+    from huggingface_hub import constants
+
+    return SpecError(f"cannot use the Hugging Face cache: {' '.join(str(exc).split())[:160]}",
+                     where=str(constants.HF_HUB_CACHE), hint="point HF_HOME (or HF_HUB_CACHE) at a real directory")
 
 
 def unreachable() -> str | None:

@@ -107,6 +107,8 @@ def _config_from_hub(repo_id: str) -> tuple[dict[str, Any], Path]:
     except LocalEntryNotFoundError:
         raise SpecError("could not download config.json from the Hugging Face hub", where=repo_id,
                         hint="check the connection, or pass a local config.json or model folder") from None
+    except RuntimeError as exc:  # a symlink loop in the cache path (pathlib)
+        raise hub.cache_error(exc) from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise SpecError(f"could not fetch config.json from the Hugging Face hub: {type(exc).__name__}",
                         where=repo_id, hint="check the repo id and your access token (HF_TOKEN), "
@@ -223,7 +225,7 @@ def model_path(ref: str, where: str = "MODEL") -> Path:
 
 
 def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _config_from_hub, *,
-               where: str = "MODEL") -> ModelSpec:
+               where: str = "MODEL", _chain: tuple[Path, ...] = ()) -> ModelSpec:
     """Load a model from a config.json, a model folder, a model.yaml, or a Hugging Face repo id.
 
     Raises:
@@ -238,7 +240,7 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
         spec = _with_quant_file(_load_config_file(config, path.name), path)
         return _with_checkpoint(spec, safetensors.local_tensors(path), f"{path} safetensors headers")
     if path.suffix in (".yaml", ".yml"):
-        return model_from_file(load_model_file(path), path)
+        return model_from_file(load_model_file(path), path, _chain=_chain)
     if path.is_file() or path.suffix == ".json":
         return _with_quant_file(_load_config_file(path), path.parent)
     if _REPO_ID.match(ref):
@@ -253,15 +255,32 @@ def load_model(ref: str, hub: Callable[[str], tuple[dict[str, Any], Path]] = _co
                     hint="pass a config.json, a model folder, a model.yaml or a Hugging Face repo id (org/name)")
 
 
-def model_from_file(mf: ModelFile, path: Path) -> ModelSpec:
-    """Resolve the model a model.yaml names (relative paths against the yaml's folder)."""
+MAX_MODEL_FILE_CHAIN = 8
+"""Most model.yaml files one may name through `model:` in a row (a longer chain is a cycle or a mistake)."""
+
+
+def model_from_file(mf: ModelFile, path: Path, *, _chain: tuple[Path, ...] = ()) -> ModelSpec:
+    """Resolve the model a model.yaml names (relative paths against the yaml's folder).
+
+    Raises:
+        SpecError: The model cannot be loaded, or model.yaml files name each other in a cycle.
+    """
     if mf.config is not None:
         spec = parse_hf_config(mf.config, mf.name or path.stem, where=f"{path}: config")
     else:
         assert mf.model is not None
         target = mf.model
         local = path.parent / model_path(target, f"{path}: model")
-        spec = load_model(str(local) if local.exists() else target, where=f"{path}: model")
+        me = path.resolve()
+        if me in _chain or len(_chain) >= MAX_MODEL_FILE_CHAIN:
+            raise SpecError("model.yaml files name each other in a cycle" if me in _chain else
+                            f"more than {MAX_MODEL_FILE_CHAIN} model.yaml files name each other in a row",
+                            where=f"{path}: model", value=target,
+                            hint="point `model:` at a config.json, a model folder or a Hugging Face repo id")
+        # a relative path that is not there is reported against the yaml's folder, not the working directory;
+        # only an `org/name` that names no local path is a hub id
+        use_local = local.exists() or not _REPO_ID.match(target) or target.endswith((".json", ".yaml", ".yml"))
+        spec = load_model(str(local) if use_local else target, where=f"{path}: model", _chain=(*_chain, me))
     if mf.name:
         spec = spec.model_copy(update={"name": mf.name})
     return spec

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import struct
 from collections.abc import Iterable, Mapping
@@ -19,15 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import SpecError
-from planner.io.files import open_input
+from planner.io.files import open_input, os_error_hint
+from planner.io.hf._fields import short
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 """Largest header accepted (safetensors itself caps it at 100 MB)."""
 
 DTYPE_BYTES: dict[str, float] = {
     "F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2,
-    "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1, "F4": 0.5,
+    "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1, "F4": 0.5, "F6_E2M3": 0.75,
+    "F6_E3M2": 0.75, "C64": 8,
 }
+"""Bytes per element of each safetensors dtype (the format's full list; any other dtype is refused)."""
 
 _SCALE = re.compile(r"(scale|scales|scale_inv|zeros|qzeros|g_idx|zero_point|_amax|input_scale|weight_scale_2)$")
 _VISION = re.compile(r"(visual|vision|image|mm_projector|multi_modal_projector|embed_vision|audio|patch_embed)")
@@ -47,37 +51,98 @@ class TensorInfo:
         return math.prod(self.shape)
 
 
+MAX_TENSOR_ELEMENTS = 2**44
+"""Most elements one tensor may hold (1.8e13: the largest published tensors hold about 1e10)."""
+
+
 def read_header(path: Path) -> dict[str, Any]:
-    """The JSON header of one safetensors file (8-byte little-endian length, then JSON).
+    """The JSON header of one safetensors file (8-byte little-endian length, then JSON), checked like the
+    safetensors library checks it: every tensor a known dtype, a valid shape and `data_offsets` inside the file
+    that match its size and overlap no other tensor's (a truncated download or a tampered header is refused).
 
     Raises:
-        SpecError: The file is not a safetensors file.
+        SpecError: The file is not a safetensors file, or its header does not describe its data.
     """
     try:
         with open_input(path, what="safetensors file") as fh:
             raw = fh.read(8)
-            if len(raw) != 8:
-                raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path),
-                                hint="the file may be a Git LFS pointer or truncated: fetch the real file")
-            (length,) = struct.unpack("<Q", raw)
-            if length > MAX_HEADER_BYTES:
-                raise SpecError("not a safetensors file (header length out of range)", where=str(path),
-                                value=length, hint="the file may be a Git LFS pointer: fetch the real file")
-            header = json.loads(fh.read(length))
+            size = os.fstat(fh.fileno()).st_size
+            length = struct.unpack("<Q", raw)[0] if len(raw) == 8 else None
+            text = fh.read(length) if length is not None and length <= MAX_HEADER_BYTES else b""
+    except IsADirectoryError:
+        raise SpecError("expected a safetensors file, got a directory", where=str(path),
+                        hint="remove or rename the directory: a checkpoint's *.safetensors are files") from None
     except OSError as exc:
         raise SpecError(f"cannot read safetensors header: {exc.strerror}", where=str(path),
-                        hint="check the file's permissions") from None
+                        hint=os_error_hint(exc)) from None
+    if length is None:
+        raise SpecError("not a safetensors file (shorter than its 8-byte header length)", where=str(path),
+                        hint="the file may be a Git LFS pointer or truncated: fetch the real file")
+    if length > MAX_HEADER_BYTES or len(text) < length:
+        why = "header length out of range" if length > MAX_HEADER_BYTES else \
+            f"its {length:,}-byte header is cut off after {len(text):,} bytes"
+        raise SpecError(f"not a safetensors file ({why})", where=str(path), value=length,
+                        hint="the file may be a Git LFS pointer or truncated: fetch the real file")
+    try:
+        header = json.loads(text)
     except (ValueError, RecursionError):
         raise SpecError("not a safetensors file (header is not JSON)", where=str(path),
                         hint="the file may be a Git LFS pointer: fetch the real file") from None
     if not isinstance(header, dict):
         raise SpecError("not a safetensors file (header is not a JSON object)", where=str(path),
                         hint="the file may be damaged: fetch it again")
+    _check_layout(header, size - 8 - length, str(path))
     return header
 
 
-MAX_TENSOR_ELEMENTS = 2**44
-"""Most elements one tensor may hold (1.8e13: the largest published tensors hold about 1e10)."""
+def _check_layout(header: Mapping[str, Any], data_bytes: int, where: str) -> None:
+    """Refuse a header whose tensors the file cannot hold: an unknown dtype, missing or negative `data_offsets`,
+    a byte range that does not match the shape and dtype, overlaps another tensor or runs past the end."""
+    spans = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        at = f"{where}: {str(name)[:80]}"
+        if not isinstance(info, dict):
+            raise SpecError("not a safetensors header: a tensor entry must be an object with dtype, shape and "
+                            "data_offsets", where=at, value=short(info), hint="the file may be damaged: fetch it again")
+        dtype = info.get("dtype")
+        if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
+            raise SpecError("not a safetensors header: unknown tensor dtype", where=f"{at}.dtype",
+                            value=short(dtype), hint="safetensors dtypes: " + ", ".join(DTYPE_BYTES))
+        numel = math.prod(_shape(info, at))
+        offsets = info.get("data_offsets")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(x) is int for x in offsets)
+                and 0 <= offsets[0] <= offsets[1]):
+            raise SpecError("not a safetensors header: `data_offsets` must be two integers [begin, end] with "
+                            "0 <= begin <= end", where=f"{at}.data_offsets", value=short(offsets),
+                            hint="the file may be damaged: fetch it again")
+        begin, end = offsets
+        if end - begin != numel * DTYPE_BYTES[dtype]:
+            raise SpecError(f"not a safetensors header: `data_offsets` span {end - begin:,} bytes, but a {dtype} "
+                            f"tensor of {numel:,} elements holds {numel * DTYPE_BYTES[dtype]:,.0f}",
+                            where=f"{at}.data_offsets", hint="the file may be damaged: fetch it again")
+        if end > data_bytes:
+            raise SpecError(f"truncated safetensors file: the tensor's data ends at byte {end:,} of a data section "
+                            f"of {max(data_bytes, 0):,} bytes", where=at,
+                            hint="the download was cut off (or is a Git LFS pointer): fetch the file again")
+        spans.append((begin, end, str(name)[:80]))
+    spans.sort()
+    for (_, end, first), (begin, _, second) in zip(spans, spans[1:]):
+        if begin < end:
+            raise SpecError(f"not a safetensors header: the data of tensor {second} overlaps that of {first}",
+                            where=where, hint="the file may be damaged: fetch it again")
+
+
+def _shape(info: Mapping[str, Any], where: str) -> list[int]:
+    """A tensor's shape: a list of non-negative integers of at most `MAX_TENSOR_ELEMENTS` elements in all."""
+    shape = info.get("shape", [])
+    if not isinstance(shape, list) or not all(type(x) is int and 0 <= x <= MAX_TENSOR_ELEMENTS for x in shape) \
+            or math.prod(shape) > MAX_TENSOR_ELEMENTS:
+        raise SpecError("not a safetensors header: a tensor shape must be a list of non-negative integers "
+                        f"of at most {MAX_TENSOR_ELEMENTS:.1e} elements", where=f"{where}.shape",
+                        value=str(shape)[:60], hint="the file may be damaged: fetch it again")
+    return shape
 
 
 def tensors_of(header: Mapping[str, Any], where: str = "safetensors header") -> list[TensorInfo]:
@@ -87,13 +152,7 @@ def tensors_of(header: Mapping[str, Any], where: str = "safetensors header") -> 
     for name, info in header.items():
         if name == "__metadata__" or not isinstance(info, dict):
             continue
-        shape = info.get("shape", [])
-        if not isinstance(shape, list) or not all(type(x) is int and 0 <= x <= MAX_TENSOR_ELEMENTS for x in shape) \
-                or math.prod(shape) > MAX_TENSOR_ELEMENTS:
-            raise SpecError("not a safetensors header: a tensor shape must be a list of non-negative integers "
-                            f"of at most {MAX_TENSOR_ELEMENTS:.1e} elements", where=f"{where}: {str(name)[:80]}.shape",
-                            value=str(shape)[:60], hint="the file may be damaged: fetch it again")
-        out.append(TensorInfo(str(name), str(info.get("dtype")), tuple(shape)))
+        out.append(TensorInfo(str(name), str(info.get("dtype")), tuple(_shape(info, f"{where}: {str(name)[:80]}"))))
     return out
 
 

@@ -207,6 +207,47 @@ UNMODELLED_KEYS = ("hybrid_override_pattern", "block_configs", "layer_types", "a
                    "moe_num_experts")
 """Fields that mean a layout the Llama reading would get wrong; an unknown family with any is refused."""
 
+LAYOUT_KEYS: dict[str, tuple[str, ...]] = {
+    "hybrid_override_pattern": ("nemotron_h",), "ssm_state_size": ("nemotron_h",),
+    "mamba_d_state": ("falcon_h1", "jamba", "granite_hybrid"), "attn_type_list": ("minimax",),
+    "linear_attn_config": ("kimi_linear",), "hybrid_layer_pattern": ("mimo_v2",), "block_configs": ("nemotron_nas",),
+    "moe_num_experts": ("ernie4_5_moe", "ernie4_5", "dbrx"), "compress_ratios": (), "hc_mult": (),
+    "first_k_dense_replace": tuple(k for k, r in RECIPES.items() if r.moe_layers == "deepseek"),
+    "decoder_sparse_step": tuple(k for k, r in RECIPES.items() if r.moe_layers == "qwen"),
+}
+"""Fields that describe a layer layout only the named recipes read: under any other family they would be ignored
+(a Nemotron-H config with `architectures: [LlamaForCausalLM]` was planned as a 115B Llama without its Mamba layers)."""
+
+
+_KINDS = {"encoder": ("bert",), "attention-free SSM": ("mamba", "mamba2")}
+"""Recipe keys whose models are built another way than a decoder with attention (what a mismatch would misread)."""
+
+
+def _kind(key: str | None) -> str:
+    return next((kind for kind, keys in _KINDS.items() if key in keys), "decoder")
+
+
+def _refuse_foreign_layout(text: dict[str, Any], key: str, where: str) -> None:
+    """Refuse a config whose family (from `architectures` / `model_type`) would ignore a layout field it holds, or
+    whose `architectures` and `model_type` name models built another way (a Llama config under `MambaForCausalLM`
+    was planned as an attention-free SSM with the Mamba defaults)."""
+    by_type = MODEL_TYPES.get(str(text.get("model_type", "")).lower())
+    if by_type is not None and _kind(by_type) != _kind(key):
+        raise SpecError(f"`architectures` and `model_type` name models built differently ({key}: "
+                        f"{_kind(key)}; {by_type}: {_kind(by_type)}), so the config cannot be read safely", where=where,
+                        hint="check `architectures` and `model_type` against the model card")
+    experts = any(text.get(k) for k in ("n_routed_experts", "num_local_experts", "num_experts"))
+    for field, readers in LAYOUT_KEYS.items():
+        if field in ("first_k_dense_replace", "decoder_sparse_step") and not experts:
+            continue  # where the MoE layers go: nothing to misread in a dense model
+        if text.get(field) is not None and key not in readers:
+            read = f"only {', '.join(readers)} configs have it" if readers else "no supported family has it"
+            raise SpecError(f"`{field}` describes a layer layout the {key} family does not have ({read}), so the "
+                            "config cannot be read safely", where=where,
+                            hint="check `architectures` and `model_type` against the model card: they choose the "
+                                 "family whose fields are read")
+
+
 _LLAMA_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size")
 
 
@@ -277,6 +318,12 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if not isinstance(config, dict):
         raise SpecError("a model config must be a JSON object", where=where, value=type(config).__name__,
                         hint="is this a Hugging Face config.json? it holds one {...} object")
+    for part, prefix in ((config, ""), (config.get("text_config"), "text_config."), (config.get("vision_config"),
+                                                                                     "vision_config.")):
+        kind = part.get("model_type") if isinstance(part, dict) else None
+        if kind is not None and not isinstance(kind, str):  # 5 or 1.5 was read as the family "5"
+            raise SpecError(f"`{prefix}model_type` must be a string", where=where, value=short(kind),
+                            hint="is this a Hugging Face config.json? it names its model_type, e.g. \"llama\"")
     text = _text_part(config)
     model_type = str(text.get("model_type") or config.get("model_type") or "").lower()
     if not model_type:
@@ -287,7 +334,8 @@ def _parse(config: dict[str, Any], name: str, where: str) -> ModelSpec:
     if found is None:
         draft = _unknown(text, model_type, where)
     else:
-        _, recipe = found
+        key, recipe = found
+        _refuse_foreign_layout(text, key, where)
         draft = build(recipe, text, model_type, where)
     spec = draft.spec
     dtype_name = text.get("torch_dtype") or text.get("dtype") or config.get("torch_dtype") or "bfloat16"
@@ -320,7 +368,7 @@ def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_typ
             draft: Draft) -> VisionSpec | None:
     if str(config.get("model_type")) == "phi4mm":
         return _phi4mm_towers(config, draft)
-    vision_cfg = config.get("vision_config")
+    vision_cfg = _object(config, "vision_config")
     top_level_text = str(config.get("model_type")) in _TOP_LEVEL_TEXT  # text fields beside vision_config
     if not isinstance(vision_cfg, dict) or (text is config and not top_level_text):
         if str(config.get("model_type")) == "phi3_v" and isinstance(config.get("img_processor"), dict):
@@ -338,6 +386,16 @@ def _vision(config: dict[str, Any], text: dict[str, Any], hidden: int, model_typ
     return VisionSpec(params=params, kind=kind)
 
 
+def _object(parent: dict[str, Any], key: str, prefix: str = "") -> dict[str, Any] | None:
+    """A tower block of the config (`vision_config`, Phi-4-multimodal's `embd_layer`), None when absent; any other
+    value is an error naming it (a string or number there dropped the tower from the count)."""
+    value = parent.get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    raise SpecError(f"`{prefix}{key}` must be an object", value=short(value),
+                    hint="check the config against the published one; remove the field for a text-only model")
+
+
 def _phi4mm_towers(config: dict[str, Any], draft: Draft) -> VisionSpec:
     """Phi-4-multimodal's image and audio encoders with their projections, and its vision and speech LoRA adapters
     on the decoder linears: the checkpoint ships them all (the adapters are not merged into the base weights)."""
@@ -345,21 +403,20 @@ def _phi4mm_towers(config: dict[str, Any], draft: Draft) -> VisionSpec:
     q, kv = attn.num_heads * attn.head_dim, attn.num_kv_heads * attn.head_dim
     inter = draft.spec["intermediate_size"]
     shapes = dict(zip(PHI4MM_LORA_MODULES, ((hidden, q + 2 * kv), (q, hidden), (hidden, 2 * inter), (inter, hidden))))
-    embd = config.get("embd_layer")
-    embd = embd if isinstance(embd, dict) else {}
+    embd = _object(config, "embd_layer") or {}
     params, kinds = 0, []
-    image, audio_embd = embd.get("image_embd_layer"), embd.get("audio_embd_layer")
-    if isinstance(image, dict):
+    image = _object(embd, "image_embd_layer", "embd_layer.")
+    audio_embd = _object(embd, "audio_embd_layer", "embd_layer.")
+    if image is not None:
         params += phi4mm_image(image, hidden)
         kinds.append("siglip")
-    processor = config.get("audio_processor")
-    audio = processor.get("config") if isinstance(processor, dict) else None
-    if isinstance(audio, dict):
-        params += phi4mm_audio(audio, audio_embd if isinstance(audio_embd, dict) else {}, hidden)
+    audio = _object(_object(config, "audio_processor") or {}, "config", "audio_processor.")
+    if audio is not None:
+        params += phi4mm_audio(audio, audio_embd or {}, hidden)
         kinds.append("phi4mm_conformer")
     for key in ("vision_lora", "speech_lora"):
-        lora = config.get(key)
-        if not isinstance(lora, dict):
+        lora = _object(config, key)
+        if lora is None:
             continue
         try:
             params += lora_params(lora, shapes, draft.num_layers)

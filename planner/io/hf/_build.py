@@ -91,20 +91,31 @@ LFM2's `conv`, would be read as full attention, so it is refused)."""
 
 def _layer_types(f: Fields, n: int) -> list[str] | None:
     """`layer_types`, checked: a list of known kinds, one per layer (None when absent)."""
-    types = f.get("layer_types")
+    return per_layer_kinds(f, "layer_types", n, LAYER_TYPES, "full_attention or sliding_attention")
+
+
+MLP_LAYER_TYPES = ("dense", "sparse", "moe")
+"""The `mlp_layer_types` entries the planner reads (GLM-5.2: dense or sparse)."""
+INDEXER_TYPES = ("full", "shared")
+"""The `indexer_types` entries the planner reads (GLM-5.2: a layer's own DSA indexer, or the previous one's)."""
+
+
+def per_layer_kinds(f: Fields, key: str, n: int, known: tuple[str, ...], example: str) -> list[str] | None:
+    """A per-layer list of kinds (`layer_types`, `mlp_layer_types`, `indexer_types`), checked: one known kind per
+    layer (None when absent). A list of another length or with other kinds was ignored or read as the default."""
+    types = f.get(key)
     if types is None:
         return None
-    hint = "check the config against the model card: one entry per layer, e.g. full_attention or sliding_attention"
+    hint = f"check the config against the model card: one entry per layer, e.g. {example}"
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise SpecError("`layer_types` must be a list of layer kinds", where=f.where, value=short(types),
-                        hint=hint)
+        raise SpecError(f"`{key}` must be a list of layer kinds", where=f.where, value=short(types), hint=hint)
     if len(types) != n:
-        raise SpecError(f"inconsistent model config: `layer_types` lists {len(types):,} layers but "
+        raise SpecError(f"inconsistent model config: `{key}` lists {len(types):,} layers but "
                         f"`num_hidden_layers` = {n:,}", where=f.where, hint=hint)
-    unknown = next((t for t in types if t not in LAYER_TYPES), None)
+    unknown = next((t for t in types if t not in known), None)
     if unknown is not None:
-        raise SpecError("`layer_types` holds a layer kind the planner does not model", where=f.where,
-                        value=short(unknown), hint="known kinds: " + ", ".join(LAYER_TYPES))
+        raise SpecError(f"`{key}` holds a layer kind the planner does not model", where=f.where,
+                        value=short(unknown), hint="known kinds: " + ", ".join(known))
     return types
 
 
@@ -112,6 +123,11 @@ def _layer_kinds(recipe: Recipe, f: Fields, n: int, max_pos: int) -> list[dict[s
     window = window_of(f, max_pos)
     types = _layer_types(f, n)
     if types is not None:
+        for kind, key in (("sliding", "sliding_window"), ("chunked", "attention_chunk_size")):
+            if any(t.startswith(kind) for t in types) and f.get(key) in (None, False):  # was read as full attention
+                raise SpecError(f"inconsistent model config: `layer_types` has {kind} attention layers but the config "
+                                f"sets no `{key}`", where=f.where, hint=f"add the model card's {key}, or mark the "
+                                                                         "layers full_attention")
         out = []
         for t in types:
             if t in ("sliding_attention", "sliding") and window:
@@ -155,28 +171,28 @@ def moe_spec(recipe: Recipe, f: Fields, hidden: int) -> MoeSpec | None:
     return MoeSpec(
         num_experts=int(experts), num_experts_per_tok=top_k, expert_intermediate_size=int(expert_inter),
         shared_intermediate_size=int(shared), shared_expert_gate=recipe.shared_gate and bool(shared),
-        router_bias=f.get("topk_method") == "noaux_tc" or bool(f.get("use_routing_bias"))
-        or bool(f.get("use_moe_router_bias")),
+        router_bias=f.get("topk_method") == "noaux_tc" or f.bool("use_routing_bias", False)
+        or f.bool("use_moe_router_bias", False),
     )
 
 
 def mark_moe_layers(recipe: Recipe, f: Fields, layers: list[dict[str, Any]]) -> None:
     """Set `mlp` of each layer: MoE where the family's layout puts the experts."""
     n = len(layers)
-    types = f.list("mlp_layer_types", n)
+    types = per_layer_kinds(f, "mlp_layer_types", n, MLP_LAYER_TYPES, "dense or sparse")
     if types is not None:
         flags = [t in ("sparse", "moe") for t in types]
     elif recipe.moe_layers == "deepseek":
         first = f.int("first_k_dense_replace", 0, minimum=0)
         freq = f.get("moe_layer_freq", 1)
-        if isinstance(freq, list) and len(freq) == n:
-            flags = [bool(x) for x in freq]
+        if isinstance(freq, list):  # one 0/1 per layer (MiMo-V2)
+            flags = f.flags("moe_layer_freq", n) or []
         else:
             step = int(freq) if isinstance(freq, int) and freq > 0 else 1
             flags = [i >= first and i % step == 0 for i in range(n)]
     elif recipe.moe_layers == "qwen":
         step = f.int("decoder_sparse_step", 1)
-        dense_only = _layer_indices(f, "mlp_only_layers", n)
+        dense_only = layer_indices(f, "mlp_only_layers", n)
         flags = [i not in dense_only and (i + 1) % step == 0 for i in range(n)]
     else:
         flags = [True] * n
@@ -185,7 +201,7 @@ def mark_moe_layers(recipe: Recipe, f: Fields, layers: list[dict[str, Any]]) -> 
             layer["mlp"] = "moe" if moe else "dense"
 
 
-def _layer_indices(f: Fields, key: str, n: int) -> set[int]:
+def layer_indices(f: Fields, key: str, n: int) -> set[int]:
     """A list of layer indices (each in [0, n)), as a set; absent: empty."""
     value = f.get(key) or []
     if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
@@ -198,7 +214,7 @@ def _layer_indices(f: Fields, key: str, n: int) -> set[int]:
 def attention_spec(recipe: Recipe, f: Fields, hidden: int) -> AttentionSpec:
     """GQA/MQA/MHA or MLA (with a DSA indexer when the config has one)."""
     heads = f.int("num_attention_heads")
-    kv_default = 1 if f.get("multi_query") else heads
+    kv_default = 1 if f.bool("multi_query", False) else heads
     kv_heads = f.int("num_key_value_heads", kv_default)
     if f.get("kv_lora_rank"):
         nope = f.int("qk_nope_head_dim")
@@ -216,7 +232,7 @@ def attention_spec(recipe: Recipe, f: Fields, hidden: int) -> AttentionSpec:
         )
     head_dim = int(f.get("head_dim") or f.get("kv_channels") or hidden // heads)
     all_bias = f.bool("attention_bias", recipe.qkv_bias and recipe.o_bias)
-    qk_norm = recipe.qk_norm or bool(f.get("use_qk_norm"))
+    qk_norm = recipe.qk_norm or f.bool("use_qk_norm", False)
     return AttentionSpec(
         num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, v_head_dim=int(f.get("v_head_dim") or head_dim),
         qkv_bias=all_bias or recipe.qkv_bias, o_bias=all_bias or recipe.o_bias, qk_norm=qk_norm,
@@ -272,7 +288,7 @@ def build(recipe: Recipe, text: dict[str, Any], model_type: str, where: str) -> 
         "attention": attention_spec(recipe, f, hidden), "moe": moe,
         "num_mtp_layers": int(f.get("num_nextn_predict_layers") or f.get("mtp_num_hidden_layers") or recipe.mtp_layers),
     }
-    indexers = f.list("indexer_types", n)
+    indexers = per_layer_kinds(f, "indexer_types", n, INDEXER_TYPES, "full or shared")
     if indexers is not None and spec["attention"].indexer is not None:
         for layer, t in zip(layers, indexers):
             layer["indexer"] = t != "shared"

@@ -61,9 +61,9 @@ def smollm3(d: Draft) -> None:
     gives the sliding window to the NoPE layers only."""
     f = d.f
     n = d.num_layers
-    flags = f.list("no_rope_layers", n)
+    flags = f.flags("no_rope_layers", n)
     interval = f.int("no_rope_layer_interval", 4)
-    rope = [bool(x) for x in flags] if flags else [(i + 1) % interval != 0 for i in range(n)]
+    rope = flags if flags else [(i + 1) % interval != 0 for i in range(n)]
     window = window_of(f, d.spec["max_position_embeddings"])
     sliding = f.get("layer_types") is None and f.bool("use_sliding_window", False) and window is not None
     for layer, uses_rope in zip(d.layers, rope):

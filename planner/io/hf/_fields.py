@@ -86,6 +86,22 @@ class Fields:
         raise SpecError(f"`{key}` must be true or false", where=self.where, value=short(value),
                         hint="check the config against the model card (JSON true/false, no quotes)")
 
+    def flags(self, key: str, length: builtins.int) -> builtins.list[builtins.bool] | None:
+        """A per-layer list of 0/1 flags (`no_rope_layers`, `attn_type_list`), None when absent; a list of another
+        length, or with other entries, is an error naming the field (it was ignored, or read as all ones)."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, builtins.list) or not all(type(x) in (builtins.int, builtins.bool) and x in (0, 1)
+                                                           for x in value):
+            raise SpecError(f"`{key}` must be a list of 0/1 flags, one per layer", where=self.where,
+                            value=short(value), hint="check the config against the model card")
+        if len(value) != length:
+            raise SpecError(f"inconsistent model config: `{key}` lists {len(value):,} layers but the model has "
+                            f"{length:,}", where=self.where, hint="check the config against the model card: one "
+                                                                  "entry per layer")
+        return [x == 1 for x in value]
+
     def list(self, key: str, length: builtins.int | None = None) -> builtins.list[Any] | None:
         """A list field, None when absent or (with `length`) of another length."""
         value = self.get(key)

@@ -152,7 +152,7 @@ def granite_hybrid(d: Draft) -> None:
 def minimax_lightning(d: Draft) -> None:
     """MiniMax-01: `attn_type_list` 0 = lightning (linear) attention, 1 = softmax attention; MoE everywhere."""
     f = d.f
-    types = f.list("attn_type_list", d.num_layers)
+    types = f.flags("attn_type_list", d.num_layers)
     if types is None:
         raise SpecError("config is missing `attn_type_list` (one 0/1 per layer)", where=f.where,
                         hint="MiniMax-01 configs mark lightning (0) and softmax (1) attention layers")

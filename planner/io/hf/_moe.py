@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from planner.errors import SpecError
-from planner.io.hf._build import Draft, need
+from planner.io.hf._build import Draft, layer_indices, need
+from planner.io.hf._fields import Fields, short
 from planner.specs.model import MoeSpec
 
 
@@ -21,11 +22,12 @@ def llama4(d: Draft) -> None:
     `intermediate_size_mlp`; RoPE layers use chunked attention, every 4th (NoPE) layer full attention."""
     f = d.f
     step = f.int("interleave_moe_layer_step", 1)
-    moe_layers = f.get("moe_layers") or list(range(step - 1, d.num_layers, step))
+    moe_layers = layer_indices(f, "moe_layers", d.num_layers) if f.get("moe_layers") else \
+        set(range(step - 1, d.num_layers, step))
     chunk = f.opt_int("attention_chunk_size")
-    no_rope = f.list("no_rope_layers", d.num_layers)
+    no_rope = f.flags("no_rope_layers", d.num_layers)
     interval = f.int("no_rope_layer_interval", 4)
-    rope_flags = [bool(x) for x in no_rope] if no_rope else \
+    rope_flags = no_rope if no_rope else \
         [(i + 1) % interval != 0 for i in range(d.num_layers)]
     expert = f.int("intermediate_size")
     d.spec["intermediate_size"] = f.int("intermediate_size_mlp", expert)
@@ -47,7 +49,9 @@ def glm4_moe(d: Draft) -> None:
 def minimax_m2(d: Draft) -> None:
     """MiniMax-M2: every layer MoE (intermediate_size is the expert width), q/k norms over all heads."""
     moe = d.spec["moe"]
-    assert moe is not None
+    if moe is None:  # a MiniMax-M2 config without its expert count (an AssertionError, exit 3)
+        raise SpecError("config is missing `num_local_experts` (MiniMax-M2 is MoE in every layer)", where=d.f.where,
+                        hint="is the config complete? compare it with the published config.json")
     d.spec["moe"] = moe.model_copy(update={"expert_intermediate_size": d.f.int("intermediate_size")})
     mtp = d.f.int("num_mtp_modules", 0, minimum=0) if d.f.bool("use_mtp", False) else 0
     d.spec["num_mtp_layers"] = mtp
@@ -57,7 +61,7 @@ def mimo_v2(d: Draft) -> None:
     """MiMo-V2-Flash: `hybrid_layer_pattern` 1 = sliding window (own KV heads, sinks), 0 = full attention;
     `moe_layer_freq` marks MoE layers."""
     f = d.f
-    pattern = f.list("hybrid_layer_pattern", d.num_layers)
+    pattern = f.flags("hybrid_layer_pattern", d.num_layers)
     if pattern is None:
         raise SpecError("config is missing `hybrid_layer_pattern` (one 0/1 per layer)", where=f.where,
                         hint="MiMo-V2 configs mark sliding (1) and full (0) attention layers")
@@ -141,33 +145,54 @@ def _ffn_width(mult: float, hidden: int) -> int:
     return width + (-width % 256)
 
 
+FFN_MULT_MAX = 64.0
+"""Largest plausible Nemotron-NAS `ffn_mult` (published blocks use 1-5.25)."""
+
+
 def nemotron_nas(d: Draft) -> None:
     """Nemotron-NAS (DeciLM): per-layer `block_configs` set KV heads (heads / n_heads_in_group), MLP width
     (ffn_mult), or drop a block (no_op) or replace it by one hidden x hidden Linear."""
     f = d.f
-    blocks = f.list("block_configs", d.num_layers)
+    blocks = f.get("block_configs")
+    hint = "Nemotron-NAS (DeciLM) describes each layer's attention and ffn in block_configs"
     if blocks is None:
-        raise SpecError("config is missing `block_configs` (one entry per layer)", where=f.where,
-                        hint="Nemotron-NAS (DeciLM) describes each layer's attention and ffn in block_configs")
+        raise SpecError("config is missing `block_configs` (one entry per layer)", where=f.where, hint=hint)
+    if not isinstance(blocks, list) or len(blocks) != d.num_layers:
+        raise SpecError(f"`block_configs` must list one entry per layer ({d.num_layers:,})", where=f.where,
+                        value=short(blocks) if not isinstance(blocks, list) else f"{len(blocks):,} entries", hint=hint)
     heads = d.spec["attention"].num_heads
     hidden = d.spec["hidden_size"]
     layers = []
-    for b in blocks:
-        attn, ffn = b.get("attention") or {}, b.get("ffn") or {}
-        layer: dict[str, object] = {"kind": "full", "mlp": "dense", "linear_blocks": 0}
-        norms = 2
-        if attn.get("no_op") or attn.get("replace_with_linear"):
+    for i, b in enumerate(blocks):
+        attn, ffn = (b.get("attention") or {}, b.get("ffn") or {}) if isinstance(b, dict) else (None, None)
+        if not isinstance(attn, dict) or not isinstance(ffn, dict):
+            raise SpecError(f"`block_configs[{i}]` must be an object with `attention` and `ffn` objects",
+                            where=f.where, value=short(b), hint=hint)
+        a = Fields(attn, {}, f"{f.where}: block_configs[{i}].attention")
+        m = Fields(ffn, {}, f"{f.where}: block_configs[{i}].ffn")
+        attn_linear, ffn_linear = a.bool("replace_with_linear", False), m.bool("replace_with_linear", False)
+        attn_gone, ffn_gone = a.bool("no_op", False) or attn_linear, m.bool("no_op", False) or ffn_linear
+        group = 1 if attn.get("n_heads_in_group") is None else attn.get("n_heads_in_group")
+        if not attn_gone and (isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= heads
+                              or heads % group):
+            raise SpecError(f"`block_configs[{i}].attention.n_heads_in_group` must be a whole divisor of the "
+                            f"{heads:,} attention heads", where=f.where, value=short(group), hint=hint)
+        mult = ffn.get("ffn_mult", 1.0)
+        if not ffn_gone and (isinstance(mult, bool) or not isinstance(mult, (int, float))
+                             or not 0 < mult <= FFN_MULT_MAX):
+            raise SpecError(f"`block_configs[{i}].ffn.ffn_mult` must be a number in (0, {FFN_MULT_MAX:g}]",
+                            where=f.where, value=short(mult), hint="published blocks use 1-5.25 (MLP width "
+                            "2/3 x ffn_mult x hidden_size)")
+        layer: dict[str, object] = {"kind": "full", "mlp": "dense", "linear_blocks": int(attn_linear) + int(ffn_linear)}
+        norms = 2 - (attn_gone and not attn_linear) - (ffn_gone and not ffn_linear)
+        if attn_gone:
             layer["kind"] = "none"
-            norms -= 0 if attn.get("replace_with_linear") else 1
-            layer["linear_blocks"] = int(bool(attn.get("replace_with_linear")))
         else:
-            layer["num_kv_heads"] = heads // int(attn.get("n_heads_in_group") or 1)
-        if ffn.get("no_op") or ffn.get("replace_with_linear"):
+            layer["num_kv_heads"] = heads // group
+        if ffn_gone:
             layer["mlp"] = "none"
-            norms -= 0 if ffn.get("replace_with_linear") else 1
-            layer["linear_blocks"] = int(layer["linear_blocks"]) + int(bool(ffn.get("replace_with_linear")))  # type: ignore[call-overload]
         else:
-            layer["intermediate_size"] = _ffn_width(float(ffn.get("ffn_mult", 1.0)), hidden)
+            layer["intermediate_size"] = _ffn_width(float(mult), hidden)
         layer["norms"] = norms
         layers.append(layer)
     d.layers = layers

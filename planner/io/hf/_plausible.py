@@ -7,10 +7,10 @@ what breaks float arithmetic; the reason names the published extreme it is measu
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 from planner.errors import SpecError
+from planner.io.hf._fields import short
 from planner.specs.model import ModelSpec
 
 BOUNDS: dict[str, tuple[int, int, str]] = {
@@ -85,12 +85,25 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
     "laurel_rank": (0, 131_072, "published LAuReL branches are 64 wide"),
     "altup_num_inputs": (0, 64, "published AltUp models keep 4 residual streams"),
     "mtp_num_hidden_layers": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
+    # read by adapters through `int(...)`, which turned 1.5 into 1 and True into 1 (or a million-wide head)
+    "kv_channels": (1, 8_192, "published heads are 64-512 wide"),
+    "expert_intermediate_size": (1, 1_048_576, "published experts are 256-16,384 wide"),
+    "num_shared_experts": (0, 1_024, "published MoE models have at most 8 shared experts"),
+    "moe_num_shared_experts": (0, 1_024, "published MoE models have at most 8 shared experts"),
+    "max_window_layers": (0, 1_024, "the deepest published LLMs have about 128 layers"),
+    "mamba_expand": (1, 64, "published Mamba layers expand the hidden size 2x"),
+    "mamba_d_ssm": (1, 1_048_576, "published Mamba-2 mixers are at most 16,384 wide"),
+    "mamba_dt_rank": (1, 131_072, "published Mamba dt ranks are hidden_size / 16"),
+    "time_step_rank": (1, 131_072, "published Mamba dt ranks are hidden_size / 16"),
     "num_mtp_modules": (0, 64, "published multi-token-prediction modules have 1-3 layers"),
     **{key: (1, 1_024, "a layer period longer than the deepest published LLMs (about 128 layers)")
        for key in ("decoder_sparse_step", "moe_layer_freq", "interleave_moe_layer_step", "full_attention_interval",
                    "sliding_window_pattern", "attn_layer_period", "expert_layer_period", "no_rope_layer_interval")},
 }
 """Integer config fields with their plausible range; a present value outside it is refused."""
+
+AUTO = ("mamba_dt_rank", "time_step_rank", "mamba_d_head")
+"""Fields that may say "auto" instead of a number."""
 
 WITHIN_DEPTH = {
     "first_k_dense_replace": "no layer would hold the experts the config describes",
@@ -100,6 +113,10 @@ WITHIN_DEPTH = {
         "sliding_window_pattern", "attn_layer_period", "expert_layer_period", "no_rope_layer_interval")},
 }
 """Fields that count or step over layers, so cannot exceed `num_hidden_layers` (bools are refused before)."""
+
+BELOW_DEPTH = ("first_k_dense_replace", "num_kv_shared_layers")
+"""Of `WITHIN_DEPTH`, the counts that must leave at least one layer out (all layers dense is no MoE model; all layers
+sharing a KV cache leaves none to compute it)."""
 
 MAX_PARAMS = 100_000_000_000_000
 """Most parameters a plausible config may imply (10^14: the largest published models hold about 2 x 10^12)."""
@@ -118,6 +135,8 @@ def check_fields(config: dict[str, Any], where: str) -> None:
                 continue  # EXAONE 4.0's "LLLG" (local / global per layer), checked by its adapter
             if key == "moe_layer_freq" and isinstance(value, list):
                 continue  # a per-layer 0/1 list (MiMo-V2), read by the family adapter
+            if key in AUTO and value == "auto":
+                continue  # transformers derives it from the other widths
             if key in ("intermediate_size", "moe_intermediate_size") and isinstance(value, list) and value:
                 for width in value:  # per-layer widths (Gemma 3n MLPs, Hunyuan experts): each bounded like one
                     _check_int(f"{prefix}{key}[]", width, low, high, reason, where)
@@ -127,8 +146,10 @@ def check_fields(config: dict[str, Any], where: str) -> None:
         layers = part.get("num_hidden_layers")
         for key in WITHIN_DEPTH:
             value = part.get(key)
-            if isinstance(value, int) and isinstance(layers, int) and value > layers:
-                raise SpecError(f"`{prefix}{key}` = {value:,} exceeds `{prefix}num_hidden_layers` = {layers:,}: "
+            if isinstance(value, int) and isinstance(layers, int) and (value >= layers if key in BELOW_DEPTH
+                                                                       else value > layers):
+                verb = "exceeds" if value > layers else "equals"
+                raise SpecError(f"`{prefix}{key}` = {value:,} {verb} `{prefix}num_hidden_layers` = {layers:,}: "
                                 f"{WITHIN_DEPTH[key]}", where=where,
                                 hint="check the config against the model card (these count or step over layers)")
         _check_routing_groups(prefix, part, where)
@@ -168,20 +189,20 @@ def _check_rope_scaling(prefix: str, value: Any, where: str) -> None:
     if value is None:
         return
     if not isinstance(value, dict):
-        raise SpecError(f"`{prefix}rope_scaling` must be an object or null", where=where, value=_short(value),
+        raise SpecError(f"`{prefix}rope_scaling` must be an object or null", where=where, value=short(value),
                         hint='e.g. {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}')
     factor = value.get("factor")
     if factor is None:
         return
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= ROPE_FACTOR_MAX:
         raise SpecError(f"`{prefix}rope_scaling.factor` must be a number in (0, {ROPE_FACTOR_MAX:,.0f}]",
-                        where=where, value=_short(factor),
+                        where=where, value=short(factor),
                         hint="published configs scale RoPE by 2-64; check the config against the model card")
 
 
 def _check_int(key: str, value: Any, low: int, high: int, reason: str, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(f"`{key}` must be an integer", where=where, value=_short(value),
+        raise SpecError(f"`{key}` must be an integer", where=where, value=short(value),
                         hint="check the config against the model card (whole numbers, no quotes or decimals)")
     if value < low:
         raise SpecError(f"`{key}` must be an integer >= {low}", where=where, value=value,
@@ -190,6 +211,34 @@ def _check_int(key: str, value: Any, low: int, high: int, reason: str, where: st
         raise SpecError(f"`{key}` = {value:,} is not a plausible model: it must lie in [{low:,}, {high:,}] "
                         f"({reason})", where=where, hint="check the config against the model card; is a digit "
                                                          "repeated?")
+
+
+ATTENTION_WIDTH_RATIO = 32
+"""Widest plausible attention (query heads x head width) per unit of hidden size (published models: at most 3.4x,
+DeepSeek-V3's 128 MLA heads of 192 over 7,168)."""
+MLP_WIDTH_RATIO = 64
+"""Widest plausible MLP or expert per unit of hidden size (published decoders: at most 8x, Gemma's 24,576 over
+3,072; T5-11B's 65,536 over 1,024 is 64x)."""
+
+
+def _check_widths(spec: ModelSpec, where: str) -> None:
+    """Refuse attention or MLP widths that are each within bounds but out of all proportion to the hidden size (4,096
+    heads of 8,192 on a 4,096-wide model planned 8.8 trillion parameters)."""
+    hidden, attn = spec.hidden_size, spec.attention
+    head = max([attn.head_dim, attn.v_head_dim, *(layer.head_dim for layer in spec.layers if layer.head_dim)])
+    if attn.num_heads * head > ATTENTION_WIDTH_RATIO * hidden:
+        raise SpecError(f"this config is not a plausible model: its attention is {attn.num_heads:,} heads x {head:,} = "
+                        f"{attn.num_heads * head:,} wide, over {ATTENTION_WIDTH_RATIO}x its hidden_size "
+                        f"({hidden:,}; published models are at most 4x)", where=where,
+                        hint="check num_attention_heads, head_dim and hidden_size against the model card")
+    moe = spec.moe
+    widths = [spec.intermediate_size, *(layer.intermediate_size for layer in spec.layers if layer.intermediate_size),
+              *((moe.expert_intermediate_size, moe.shared_intermediate_size) if moe else ())]
+    if max(widths) > MLP_WIDTH_RATIO * hidden:
+        raise SpecError(f"this config is not a plausible model: an MLP {max(widths):,} wide is over "
+                        f"{MLP_WIDTH_RATIO}x its hidden_size ({hidden:,}; published decoders are at most 8x)",
+                        where=where, hint="check intermediate_size, the expert widths and hidden_size against the "
+                                          "model card")
 
 
 def check_spec(spec: ModelSpec, where: str) -> None:
@@ -202,14 +251,10 @@ def check_spec(spec: ModelSpec, where: str) -> None:
                         "that picks every expert is not a mixture of experts", where=where,
                         hint="num_experts_per_tok must be below the number of experts (published MoE models "
                              "route to 1-16 of 8-512)")
+    _check_widths(spec, where)
     total = count_params(spec).total
     if total > MAX_PARAMS:
         raise SpecError(f"this config is not a plausible model: it implies {total:.3g} parameters, above the "
                         f"{MAX_PARAMS:.0e} bound (the largest published models hold about 2e12)", where=where,
                         hint="check hidden_size, num_hidden_layers, vocab_size and the expert counts against "
                              "the model card")
-
-
-def _short(value: Any) -> builtins.str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -15,38 +15,40 @@ SUPPORTED_HINT = ("supported: awq/gptq 4-bit, gptq 8-bit, fp8, compressed-tensor
 
 def quant_config(config: dict[str, Any], where: str) -> QuantConfig | None:
     """The weight format declared by a config's `quantization_config` (or `compression_config`)."""
-    qc = config.get("quantization_config") or config.get("compression_config")
-    if not isinstance(qc, dict) or not qc:
+    key = next((k for k in ("quantization_config", "compression_config") if config.get(k) not in (None, {})), None)
+    if key is None:
         return None
+    qc = config[key]
+    if not isinstance(qc, dict):  # a string or number here was dropped, and the checkpoint planned as 16-bit
+        raise SpecError(f"`{key}` must be an object", where=where, value=short(qc),
+                        hint='e.g. {"quant_method": "fp8"}; remove the field for an unquantized checkpoint')
     method = str(qc.get("quant_method", "")).lower()
     if not method and qc.get("quant_algo"):
         method = "modelopt"  # ModelOpt exports written into config.json keep only quant_algo
     group = _group_size(qc.get("group_size"), "quantization_config.group_size", where)
-    skip = [str(m) for m in (qc.get("modules_to_not_convert") or qc.get("ignore")
-                             or qc.get("exclude_modules") or qc.get("exclude") or [])]
+    skip = next((_modules(qc[k], f"{key}.{k}", where) for k in ("modules_to_not_convert", "ignore", "exclude_modules",
+                                                                "exclude") if qc.get(k)), [])
     fmt: Quant | None = None
     kv: str | None = None
-    if method == "awq":
-        fmt = "int4-awq" if qc.get("bits", 4) == 4 else None
-    elif method == "gptq":
+    if method in ("awq", "gptq"):
         bits = qc.get("bits", 4)
-        if isinstance(bits, bool) or not isinstance(bits, int):
-            raise SpecError("`quantization_config.bits` must be an integer", where=where, value=short(bits),
-                            hint=SUPPORTED_HINT)
-        fmt = {4: "int4-gptq", 8: "int8"}.get(bits)  # type: ignore[assignment]
+        if isinstance(bits, bool) or not isinstance(bits, int):  # 4.0 read as 4 bits, "4" as unsupported
+            raise SpecError(f"`{key}.bits` must be an integer", where=where, value=short(bits), hint=SUPPORTED_HINT)
+        fmt = ({4: "int4-awq"} if method == "awq" else {4: "int4-gptq", 8: "int8"}).get(bits)  # type: ignore[assignment]
     elif method in ("fp8", "fbgemm_fp8"):
         fmt, group = "fp8", None
     elif method == "mxfp4":
         fmt, group = "mxfp4", 32
     elif method == "modelopt":
-        fmt, group = _modelopt_algo(str(qc.get("quant_algo", "")), qc.get("group_size"))
+        algo = qc.get("quant_algo")
+        fmt, group = _modelopt_algo(algo if isinstance(algo, str) else "", qc.get("group_size"))
         kv = qc.get("kv_cache_quant_algo") or qc.get("kv_cache_scheme")
     elif method in ("int8", "w8a8", "w8a16"):
         fmt = "int8"
     elif method == "quark":
         fmt, group, kv = _quark(qc, where)
     elif method == "bitsandbytes":
-        fmt = "int8" if qc.get("load_in_8bit") else None
+        fmt = "int8" if qc.get("load_in_8bit") is True else None  # "yes" or 1 is no flag transformers reads
     elif method == "compressed-tensors":
         fmt, group = _compressed_tensors(qc, where)
         kv = qc.get("kv_cache_scheme")
@@ -76,15 +78,26 @@ def hf_quant_config(data: dict[str, Any], where: str) -> QuantConfig:
     if not isinstance(q, dict):
         raise SpecError("hf_quant_config.json has no `quantization` block", where=where,
                         hint="a ModelOpt export writes {\"quantization\": {\"quant_algo\": ...}}")
-    fmt, group = _modelopt_algo(str(q.get("quant_algo", "")),
+    algo = q.get("quant_algo")
+    fmt, group = _modelopt_algo(algo if isinstance(algo, str) else "",
                                 _group_size(q.get("group_size"), "quantization.group_size", where))
     if fmt is None:
         raise SpecError("unsupported ModelOpt quant_algo", where=f"{where}: quantization.quant_algo",
-                        value=q.get("quant_algo"), hint=SUPPORTED_HINT)
+                        value=short(algo), hint=SUPPORTED_HINT)
     return QuantConfig(format=fmt, group_size=group, method="modelopt",
-                       unquantized_modules=[str(m) for m in q.get("exclude_modules") or []],
+                       unquantized_modules=_modules(q.get("exclude_modules") or [], "quantization.exclude_modules",
+                                                    where),
                        kv_cache_dtype="fp8" if q.get("kv_cache_quant_algo") else None,
                        source="hf_quant_config.json")
+
+
+def _modules(value: object, key: str, where: str) -> list[str]:
+    """The module names a quantization block leaves unquantized: a list of strings (a number or a bare string
+    here is a hand edit that would silently quantize, or skip, the wrong modules)."""
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise SpecError(f"`{key}` must be a list of module names", where=where, value=short(value),
+                        hint='e.g. ["lm_head"]; check the config against the published one')
+    return list(value)
 
 
 MAX_GROUP_SIZE = 1_048_576

@@ -39,6 +39,18 @@ def _i(v: dict[str, Any], key: str, default: int) -> int:
     return value
 
 
+def _ratio(v: dict[str, Any], key: str, default: float, high: float) -> float:
+    """A ratio tower field in (0, `high`] (absent: `default`); a negative, zero, huge or mistyped one is an error
+    naming it (a `pixel_shuffle_ratio` of -0.5 or 1e300 reached the memory model)."""
+    value = v.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= high:
+        raise SpecError(f"tower field `{key}` must be a number in (0, {high:g}]", value=short(value),
+                        hint=f"check the vision/audio config against the model card (published: {default:g})")
+    return float(value)
+
+
 def _vit_layers(layers: int, h: int, inter: int, *, gated: bool, bias: bool, norms: int, norm_bias: bool,
                 qk_norm_dim: int = 0) -> int:
     attn = 4 * h * h + (4 * h if bias else 0) + 2 * qk_norm_dim
@@ -70,7 +82,11 @@ def qwen_vl(v: dict[str, Any], text_hidden: int) -> int:
     merged = h * _i(v, "spatial_merge_size", 2) ** 2
     out = _i(v, "out_hidden_size", text_hidden)
     merger = _mlp2(merged, merged, out)
-    deepstack = len(v.get("deepstack_visual_indexes") or [])
+    indexes = v.get("deepstack_visual_indexes") or []
+    if not isinstance(indexes, list):
+        raise SpecError("tower field `deepstack_visual_indexes` must be a list of layer indices", value=short(indexes),
+                        hint="check the vision config against the model card (published: [8, 16, 24])")
+    deepstack = len(indexes)
     return embed + body + merger + 2 * h + deepstack * (merger + 2 * merged)
 
 
@@ -109,7 +125,7 @@ def llama4(v: dict[str, Any], text_hidden: int) -> int:
     image = _i(v, "image_size", 336)
     embed = 3 * patch * patch * h + h + ((image // patch) ** 2 + 1) * h
     body = _vit_layers(_i(v, "num_hidden_layers", 34), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
-    ratio = float(v.get("pixel_shuffle_ratio", 0.5))
+    ratio = _ratio(v, "pixel_shuffle_ratio", 0.5, 1.0)
     shuffled = int(h / (ratio * ratio))
     proj_in = _i(v, "projector_input_dim", 4096)
     proj_out = _i(v, "projector_output_dim", 4096)
@@ -124,7 +140,11 @@ def moonvit(v: dict[str, Any], text_hidden: int) -> int:
     embed = 3 * patch * patch * h + h + _i(v, "init_pos_emb_height", 64) * _i(v, "init_pos_emb_width", 64) * h
     body = _vit_layers(_i(v, "vt_num_hidden_layers", 27), h, inter, gated=False, bias=True, norms=2, norm_bias=True)
     kernel = v.get("merge_kernel_size") or [2, 2]
-    merged = h * int(kernel[0]) * int(kernel[1])
+    if not isinstance(kernel, list) or len(kernel) != 2:
+        raise SpecError("tower field `merge_kernel_size` must be a list of two integers", value=short(kernel),
+                        hint="check the vision config against the model card (published: [2, 2])")
+    merged = h * _i({"merge_kernel_size[0]": kernel[0]}, "merge_kernel_size[0]", 2) * \
+        _i({"merge_kernel_size[1]": kernel[1]}, "merge_kernel_size[1]", 2)
     out = _i(v, "text_hidden_size", text_hidden)
     projector = 2 * h + _mlp2(merged, merged, out)
     return embed + body + 2 * h + projector
@@ -147,7 +167,7 @@ def qwen2_vl(v: dict[str, Any], text_hidden: int) -> int:
     output projection and a GELU MLP of `mlp_ratio` x `embed_dim`, then the merger (LayerNorm, two biased linears);
     its `hidden_size` is the text width it projects to."""
     h = _i(v, "embed_dim", 1280)
-    inter = int(h * float(v.get("mlp_ratio", 4)))
+    inter = int(h * _ratio(v, "mlp_ratio", 4.0, 64.0))
     patch, temporal = _i(v, "patch_size", 14), _i(v, "temporal_patch_size", 2)
     embed = _i(v, "in_chans", 3) * temporal * patch * patch * h
     block = 4 * h + (3 * h * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h)
