@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.test_calibrate_fit import synthetic_profile
 
 runner = CliRunner()
-NO_TORCH = 'Error: planner calibrate needs PyTorch: pip install "planner[calibrate]"'
+NO_TORCH = 'Error: planner calibrate needs PyTorch\nhint: pip install "planner[calibrate]" (or install torch for your CUDA version)'
 BLOCKED = ("pydantic", "pydantic_core", "pydantic_settings", "typer", "rich", "yaml", "numpy", "click")
 
 
@@ -31,7 +31,7 @@ def run(*args: str):
 
 @pytest.mark.unit
 def test_missing_torch_is_one_line_with_the_install_command(monkeypatch):
-    """Without torch, `planner calibrate` prints one error line naming the extra and exits 2."""
+    """Without torch, `planner calibrate` prints one error line and a hint naming the extra, and exits 2."""
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     result = run("--device", "cpu", "--quick")
     assert result.exit_code == 2
@@ -40,7 +40,7 @@ def test_missing_torch_is_one_line_with_the_install_command(monkeypatch):
 
 @pytest.mark.unit
 def test_module_entry_point_missing_torch(monkeypatch, capsys):
-    """`python -m planner.calibrate` without torch prints the same line and returns 2."""
+    """`python -m planner.calibrate` without torch prints the same lines and returns 2."""
     monkeypatch.setitem(sys.modules, "torch", None)
     assert entry.main(["--device", "cpu"]) == 2
     assert capsys.readouterr().err == NO_TORCH + "\n"

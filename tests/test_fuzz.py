@@ -1055,6 +1055,29 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("sliding-layers-without-window", {"c.json": _example("llama-3.1-8b", layer_types=["sliding_attention"] * 32)},
      ["memory", "{f}/c.json", "--gpu", "h100"], "{f}/c.json: inconsistent model config: `layer_types` has sliding "
                                                  "attention layers but the config sets no `sliding_window`"),
+    # flags round (helper)
+    # `-o notes/` lost its slash in Path(): it wrote a file `notes`, and `-o file/` replaced the file
+    ("output-trailing-slash", {"file": "keep"}, ["export", str(PLAN), "--to", "vllm", "-o", "{f}/file/"],
+     "Invalid value for '--output' / '-o': '{f}/file/' ends in '/', so it names a directory, not a file"),
+    # any path under /proc counted as a descriptor and was opened and written in place (a sysctl as root)
+    ("output-proc-file", {}, ["export", str(PLAN), "--to", "vllm", "-o", "/proc/version"],
+     "-o: output path is in /proc or /sys (a kernel interface, not a file); it is left alone"),
+    ("output-descriptor-closed", {}, ["export", str(PLAN), "--to", "vllm", "-o", "/proc/self/fd/99"],
+     "-o: cannot write the output: descriptor 99 is not open"),
+    # an unwritable -o failed only after the whole search
+    ("output-missing-dir-before-search", {}, ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1",
+                                              "-o", "{f}/missing/plan.json"], "-o: output directory does not exist"),
+    # `-o - -f json` printed two JSON documents on stdout
+    ("output-stdout-twice", {}, ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1", "-o", "-",
+                                 "-f", "json"], "-o: -o names standard output, and --format prints there too"),
+    ("check-output-stdout-twice", {}, ["check", str(ROOT / "examples" / "ci" / "model.yaml"), "-b", str(PLAN),
+                                       "-o", "/dev/stdout", "-f", "markdown"],
+     "-o: -o names standard output, and --format prints there too"),
+    ("plot-dir-is-a-file", {"file": "keep"}, ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "1",
+                                              "--plot", "{f}/file"],
+     "--plot: the plot directory exists and is not a directory"),
+    # an option missing its value pointed at `planner --help`, not the command's
+    ("option-without-value-hint", {}, ["gpus", "-f"], "Option '-f' requires an argument."),
 ]
 
 
@@ -1274,3 +1297,69 @@ def test_hf_cache_symlink_loop(tmp_path):
             result = check(args, tmp_path, env=env)
         assert result.exit_code == 2, result.stderr
         assert "cannot use the Hugging Face cache: Symlink loop" in result.stderr.splitlines()[-2]
+
+
+def test_regression_option_without_value_names_the_command(tmp_path):
+    """`planner gpus -f` (a parser error click reports without a context) hints at `planner gpus --help`."""
+    result = check(["gpus", "-f"], tmp_path)
+    assert result.stderr.splitlines()[-1] == "hint: see `planner gpus --help` for the options and examples"
+
+
+def test_regression_no_arguments_is_help_and_two_lines(tmp_path):
+    """`planner` alone prints the help, then one `Error:` and one `hint:` line (it was the help alone, exit 2)."""
+    result = check([], tmp_path)
+    assert result.exit_code == 2 and "Commands:" in result.output
+    assert result.stderr.splitlines()[-2:] == [
+        "Error: missing command", "hint: name one of the commands listed above, e.g. `planner recommend --help`"]
+
+
+def test_regression_stderr_descriptor_is_written_not_replaced(tmp_path):
+    """`-o /dev/stderr` with stderr redirected to a file appends the output there; the file is not replaced by a
+    new one (os.replace swapped the user's `2>>log` for the script), and on a terminal it is not refused."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "log"
+    log.write_text("before\n")
+    inode = log.stat().st_ino
+    with open(log, "a") as err:
+        proc = subprocess.run([sys.executable, "-m", "planner", "export", str(PLAN), "--to", "vllm", "-o", "/dev/stderr"],
+                              stderr=err, stdout=subprocess.PIPE, cwd=tmp_path, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0 and log.stat().st_ino == inode
+    assert log.read_text().startswith("before\n#!")
+
+
+@pytest.mark.parametrize(("redirect", "line"), [
+    (">&-", "Error: stdout: cannot write to standard output: it is closed"),
+    (">/dev/full", "Error: stdout: cannot write to standard output: No space left on device"),
+], ids=["closed", "full"])
+def test_regression_stdout_unwritable_is_one_clean_error(redirect, line, tmp_path):
+    """A closed or full stdout is one `Error:` + `hint:` and exit 2 (AttributeError / OSError: exit 1 or 3)."""
+    import subprocess
+    import sys
+
+    if redirect == ">/dev/full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    proc = subprocess.run(f"{sys.executable} -m planner gpus {redirect}", shell=True, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[0] == line and proc.stderr.splitlines()[1].startswith("hint: ")
+
+
+def test_regression_closed_stderr_keeps_the_exit_code(tmp_path):
+    """With stderr closed (`2>&-`) a successful command still exits 0 (it exited 1, "the answer is no")."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"{sys.executable} -m planner gpus >/dev/null 2>&-", shell=True, cwd=tmp_path, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0
+
+
+def test_regression_cache_dir_name_too_long(tmp_path):
+    """PLANNER_CACHE_DIR past the OS's name length is a cache that does not work, not an internal error."""
+    lines = ROOT / "tests" / "data" / "samples" / "lines.txt"
+    result = check(["tokens", str(lines), "-t", str(TINY), "-f", "json"], tmp_path,
+                   env={"PLANNER_CACHE_DIR": "x" * 5000})
+    assert result.exit_code == 0, result.stderr

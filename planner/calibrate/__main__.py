@@ -26,7 +26,8 @@ Examples:
   python -m planner.calibrate --device cuda --verify -o h100.json > measured.json
 """
 
-NO_TORCH = 'planner calibrate needs PyTorch: pip install "planner[calibrate]"'
+NO_TORCH = "planner calibrate needs PyTorch"
+NO_TORCH_HINT = 'pip install "planner[calibrate]" (or install torch for your CUDA version)'
 """The one line printed when torch is missing."""
 
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch  # noqa: F401  (fail here, with the install line, not deep inside)
     except ImportError:
-        sys.stderr.write(f"Error: {NO_TORCH}\n")
+        sys.stderr.write(f"Error: {NO_TORCH}\nhint: {NO_TORCH_HINT}\n")
         return 2
     from planner.calibrate.measure import StderrReporter, calibrate
 

@@ -20,9 +20,9 @@ import typer
 from typer._click import exceptions as click  # typer >= 0.22 vendors click as typer._click
 from typer.core import TyperGroup
 
-from planner.cli import calibrate, catalog, check, estimate, export, memory, plot, recommend, sweep, tokens
+from planner.cli import _streams, calibrate, catalog, check, estimate, export, memory, plot, recommend, sweep, tokens
 from planner.cli._options import set_verbosity
-from planner.errors import DataError, PlannerError, SpecError
+from planner.errors import PlannerError
 
 INTERNAL_ERROR_EXIT = 3
 """Exit code of an unexpected exception: never 1 ("the answer is no") or 2 ("bad input"), so CI can tell."""
@@ -39,11 +39,15 @@ def _fail(line: str, hint: str | None, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _usage_hint(exc: click.UsageError) -> str:
+def _usage_hint(exc: click.UsageError, command_path: str = "planner") -> str:
+    """The hint of a usage error; `command_path` names the command when click gives no context (an option missing
+    its value is reported by the parser, without one: `planner gpus -f` pointed at `planner --help`)."""
     ctx = exc.ctx
-    command = ctx.command_path if ctx is not None else "planner"
+    command = ctx.command_path if ctx is not None else command_path
     param = getattr(exc, "param", None)
     flag = (param.opts[0] if param.opts else param.human_readable_name) if param is not None else None
+    if getattr(exc, "hint", None):
+        return str(exc.hint)  # type: ignore[attr-defined]
     if isinstance(exc, click.BadParameter) and flag and not isinstance(exc, click.MissingParameter):
         if "is not one of" in exc.format_message():
             return f"choose one of the values listed for {flag}"
@@ -71,8 +75,10 @@ class _PlannerGroup(TyperGroup):
             if _debug():
                 raise
             command = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
-            fallback = isinstance(exc, (SpecError, DataError))  # bad input always gets a next step
+            fallback = exc.exit_code == 2  # bad input always gets a next step
             hint = exc.hint or (f"see `{command} --help`" if fallback else None)
+            if isinstance(exc, _streams.StdoutError):
+                _streams.close_quietly()  # what is still buffered for stdout goes nowhere, not into a second error
             _fail(exc.line(), hint, exc.exit_code)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -84,17 +90,24 @@ class _PlannerGroup(TyperGroup):
         try:
             rv = run()
         except click.NoArgsIsHelpError as exc:
-            exc.show()  # the help text, as click prints it
-            sys.exit(exc.exit_code)
+            exc.show()  # the help text, as click prints it, then the usual two lines
+            _fail("missing command", "name one of the commands listed above, e.g. `planner recommend --help`", 2)
         except click.UsageError as exc:
-            _fail(_usage_line(exc), _usage_hint(exc), 2)
+            words = list(sys.argv[1:] if args is None else args)
+            named = next((w for w in words if not w.startswith("-")), None)
+            path = f"planner {named}" if named in self.commands else "planner"
+            _fail(_usage_line(exc), _usage_hint(exc, path), 2)
         except click.ClickException as exc:
             _fail(_usage_line(exc), "check the option values", 2)
         except typer.Abort:
             _fail("aborted", None, 130)
-        except PlannerError as exc:  # only with PLANNER_DEBUG=1 (invoke handles it otherwise)
-            traceback.print_exc()
-            sys.exit(exc.exit_code)
+        except PlannerError as exc:  # with PLANNER_DEBUG=1, or raised outside a command (stdout closed for --help)
+            if _debug():
+                traceback.print_exc()
+                sys.exit(exc.exit_code)
+            if isinstance(exc, _streams.StdoutError):
+                _streams.close_quietly()
+            _fail(exc.line(), exc.hint, exc.exit_code)
         except Exception as exc:  # the one catch point of bugs
             if _debug():
                 traceback.print_exc()
@@ -167,6 +180,7 @@ def for_args(args: Sequence[str]) -> typer.Typer:
 def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _terminate)
+    _streams.guard()
     try:
         for_args(sys.argv[1:])(prog_name="planner")
     except SystemExit as exc:
@@ -187,7 +201,11 @@ def _leave(code: int) -> None:
         sys.exit(code)
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
+    except PlannerError as exc:  # the last of the output did not reach stdout (a full disk, a closed pipe)
+        _streams.close_quietly()
+        sys.stderr.write(f"Error: {exc.line()}\nhint: {exc.hint}\n")
+        code = 2
     except (OSError, ValueError):
         sys.exit(code)
+    sys.stderr.flush()
     os._exit(code)

@@ -61,6 +61,48 @@ def path_value(text: str | Path) -> Path:
     return Path(text)
 
 
+class FlagError(typer.BadParameter):
+    """A usage error of one flag that carries its own next step (`hint`), printed as the `hint:` line."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def output_path(text: str | Path) -> Path:
+    """A flag parser for an output file's name (`-o`): as `path_value`, and a name ending in `/` is refused, since
+    it names a directory (`Path` drops the slash, so `-o out/` wrote a file `out` and `-o notes.txt/` replaced it)."""
+    if isinstance(text, Path):
+        return text
+    if text.endswith("/") and text.strip("/"):
+        raise FlagError(f"{text!r} ends in '/', so it names a directory, not a file",
+                        hint=f"name a file, e.g. {text.rstrip('/')}/plan.json, or drop the slash")
+    return path_value(text)
+
+
+def check_output(path: Path | None, inputs: tuple[Path | str | None, ...] = ()) -> bool:
+    """Refuse an `-o` path that cannot be written before the command does its work (the same checks as the write,
+    `planner.io.files.output_target`); returns whether it names standard output."""
+    if path is None:
+        return False
+    from planner.io.files import output_target
+
+    return output_target(path, "-o", inputs=inputs).fd == 1
+
+
+def one_stdout(output: Path | None, format_given: bool, inputs: tuple[Path | str | None, ...] = ()) -> bool:
+    """`check_output` for a command that also prints to stdout: `-o -` with a `--format` other than the default would
+    put two documents on stdout, so it is refused; returns whether `-o` takes stdout (the default print is skipped)."""
+    to_stdout = check_output(output, inputs)
+    if to_stdout and format_given:
+        from planner.errors import SpecError
+
+        raise SpecError("-o names standard output, and --format prints there too: two documents on one stream",
+                        where="-o", value=str(output), hint="drop -o to print the --format output, or drop --format "
+                                                           "to print only what -o writes (the JSON report)")
+    return to_stdout
+
+
 class TableOrJson(str, Enum):
     """Output formats of the catalog and estimate commands."""
 

@@ -11,7 +11,9 @@ from planner.cli._options import (
     FormatOpt,
     TableOrJson,
     bounded_int,
+    check_output,
     long_running,
+    output_path,
     path_value,
     print_json,
     stdout_console,
@@ -20,7 +22,8 @@ from planner.cli._options import (
 from planner.errors import CalibrationError, SpecError
 from planner.render.format import dumps_json
 
-NO_TORCH = 'planner calibrate needs PyTorch: pip install "planner[calibrate]"'
+NO_TORCH = "planner calibrate needs PyTorch"
+NO_TORCH_HINT = 'pip install "planner[calibrate]" (or install torch for your CUDA version)'
 """The error line when torch is missing (the same as `python -m planner.calibrate`)."""
 
 EXAMPLES = """
@@ -42,7 +45,7 @@ def _require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise CalibrationError(NO_TORCH) from None
+        raise CalibrationError(NO_TORCH, hint=NO_TORCH_HINT) from None
 
 
 def _models(paths: list[Path], device_kind: str) -> dict[str, dict[str, Any]]:
@@ -57,7 +60,7 @@ def calibrate_cmd(
     device: Annotated[str | None, typer.Option(
         "--device", "-d", help="cuda, cuda:N or cpu (default: the first GPU, else the CPU).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Fewer points and repeats (under a minute on a GPU).")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the calibration profile JSON here.", parser=path_value)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the calibration profile JSON here.", parser=output_path)] = None,
     format: FormatOpt = TableOrJson.table,
     gpu: Annotated[str | None, typer.Option(
         "--gpu", "-g", help="hardware_db GPU id, when the device name matches no alias.")] = None,
@@ -89,6 +92,7 @@ def calibrate_cmd(
     if measured is not None and calibration is None:
         raise SpecError("--measured needs the profile the points were measured with", where="--measured",
                         hint="add --calibration PROFILE.json")
+    check_output(output)
     if measured is None:
         _require_torch()
     with _render.RichReporter() as reporter:

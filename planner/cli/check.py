@@ -18,6 +18,8 @@ from planner.cli._options import (
     VerboseOpt,
     bounded_float,
     bounded_int,
+    one_stdout,
+    output_path,
     path_value,
     progress,
     set_verbosity,
@@ -70,13 +72,14 @@ def check(
     seed: Annotated[int | None, typer.Option(
         "--seed", parser=bounded_int(0, SEED_MAX, "seed"), help="Simulation seed (default: the baseline's).")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).", parser=path_value)] = None,
+        "--output", "-o", help="Also write the result (JSON; Markdown if it ends in .md).", parser=output_path)] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="stdout format.")] = CheckFormat.text,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Check a new checkpoint against a baseline plan: does the deployment still fit and meet the SLO, at what cost?"""
     set_verbosity(quiet, verbose)
+    to_stdout = one_stdout(output, format is not CheckFormat.text, inputs=(model, baseline, prices))
     from planner.check import check as run_check
     from planner.check import check_inputs
     from planner.cli._options import print_json
@@ -106,7 +109,9 @@ def check(
     if output is not None:
         write_atomic(output, render.to_markdown(result) if output.suffix == ".md" else to_json(result),
                      inputs=(model, baseline, prices))
-    if format is CheckFormat.json:
+    if to_stdout:
+        pass  # -o - printed the result already
+    elif format is CheckFormat.json:
         print_json(to_data(result))
     elif format is CheckFormat.markdown:
         typer.echo(render.to_markdown(result), nl=False)

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from planner.cli._options import QuietOpt, VerboseOpt, path_value, set_verbosity, warn, write_atomic
+from planner.cli._options import (
+    QuietOpt,
+    VerboseOpt,
+    check_output,
+    output_path,
+    path_value,
+    set_verbosity,
+    warn,
+    write_atomic,
+)
 from planner.errors import SpecError
 
 EXAMPLES = """
@@ -56,7 +65,7 @@ class ExportTarget(str, Enum):
 def export(
     plan: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `planner recommend -o plan.json`.", parser=path_value)],
     to: Annotated[ExportTarget, typer.Option("--to", "-t", help="What to export to.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", parser=path_value)]
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", parser=output_path)]
     = None,
     name: Annotated[str | None, typer.Option(
         "--name", help="Kubernetes object name (default: model name and runtime).")] = None,
@@ -79,6 +88,7 @@ def export(
     _k8s_name(name, "--name", first="a-z")
     _k8s_name(namespace, "--namespace", first="a-z0-9")
     _http_url(prometheus_url, "--prometheus-url")
+    check_output(output, inputs=(plan,))
     report = load_report(plan)
     result = build(report, to.value, Catalog.load(tables=False), name=name, namespace=namespace,
                    prometheus_url=prometheus_url or DEFAULT_PROMETHEUS_URL, where=str(plan))

@@ -26,6 +26,20 @@ every simulated deployment, the Pareto front marked) and memory.{png,svg}
 """
 
 
+def check_plot_directory(directory: Path, where: str = "--plot") -> None:
+    """Refuse a plot directory that cannot hold the figures, before any work: `-` (standard output), or a path that
+    exists and is not a directory (a file, a device; a symlink to one)."""
+    from planner.errors import SpecError
+
+    if str(directory) == "-":  # `-o -` means standard output elsewhere; it cannot hold six files
+        raise SpecError("plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them",
+                        where=where, value="-", hint="name a directory, e.g. plots/ (`./-` if you mean one called -)")
+    path = directory.expanduser()
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
+        raise SpecError("the plot directory exists and is not a directory", where=where, value=str(directory),
+                        hint="name a new or existing directory, e.g. plots/")
+
+
 def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[Path]:
     """Save the plan's figures as PNG and SVG in `directory` (created), each file written whole or not at all.
 
@@ -37,9 +51,7 @@ def write_plots(report: Report, directory: Path, where: str = "--plot") -> list[
     from planner.io.files import output_target, replace_file
     from planner.render.plots import figures
 
-    if str(directory) == "-":  # `-o -` means standard output elsewhere; it cannot hold six files
-        raise SpecError("plots are PNG and SVG files in a directory; `-` (standard output) cannot hold them",
-                        where=where, value="-", hint="name a directory, e.g. plots/ (`./-` if you mean one called -)")
+    check_plot_directory(directory, where)
     figs = figures(report)
     directory = directory.expanduser()
     try:
@@ -75,6 +87,7 @@ def plot(
     set_verbosity(quiet, verbose)
     from planner.io.plans import load_report
 
+    check_plot_directory(output, "-o")
     for path in write_plots(load_report(plan), output, "-o"):
         typer.echo(str(path))
 

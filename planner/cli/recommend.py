@@ -22,6 +22,8 @@ from planner.cli._options import (
     bounded_float,
     bounded_int,
     choice,
+    one_stdout,
+    output_path,
     path_value,
     print_json,
     progress,
@@ -102,7 +104,7 @@ def recommend(
                              "the pessimistic end of the prediction's error band.")] = None,
     seed: SeedOpt = 0,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).", parser=path_value)] = None,
+        "--output", "-o", help="Also write the report (JSON; Markdown if it ends in .md).", parser=output_path)] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="stdout format.")] = ReportFormat.table,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Also draw the plan into this directory: latency, cost and memory as PNG and SVG "
@@ -113,6 +115,11 @@ def recommend(
 ) -> None:
     """Recommend GPU, runtime, precision, batch limits and replicas that meet the SLO at the lowest cost."""
     set_verbosity(quiet, verbose)
+    to_stdout = one_stdout(output, format is not ReportFormat.table, inputs=(model, prices, sample))
+    if plot is not None:
+        from planner.cli.plot import check_plot_directory
+
+        check_plot_directory(plot)
     from planner.io.catalog import Catalog
     from planner.io.inputs import Flags, resolve
     from planner.io.parallel import ForkMap
@@ -152,7 +159,9 @@ def recommend(
             written = write_plots(report, plot)
         if not Verbosity.quiet:
             sys.stderr.write(f"plots: {', '.join(str(p) for p in written)}\n")
-    if format is ReportFormat.json:
+    if to_stdout:
+        pass  # -o - printed the report already
+    elif format is ReportFormat.json:
         print_json(to_data(report))
     elif format is ReportFormat.markdown:
         typer.echo(to_markdown(report), nl=False)

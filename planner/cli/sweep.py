@@ -12,7 +12,9 @@ from planner.cli._options import (
     QuietOpt,
     VerboseOpt,
     bounded_int,
+    check_output,
     long_running,
+    output_path,
     path_value,
     progress,
     set_verbosity,
@@ -56,7 +58,7 @@ class SweepFormat(str, Enum):
 def sweep(
     matrix: Annotated[Path, typer.Argument(metavar="MATRIX", help="Matrix YAML/JSON (see below).", parser=path_value)],
     format: Annotated[SweepFormat, typer.Option("--format", "-f", help="Table format.")] = SweepFormat.markdown,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the table here (atomically).", parser=path_value)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the table here (atomically).", parser=output_path)] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-j", parser=bounded_int(1, 1_024, "processes"),
                                                     help="Local worker processes.")] = None,
     ray: Annotated[str | None, typer.Option(
@@ -67,6 +69,7 @@ def sweep(
     """Plan every checkpoint x traffic x SLO of a matrix into one table (CSV, JSON or Markdown)."""
     set_verbosity(quiet, verbose)
     long_running()
+    check_output(output, inputs=(matrix,))
     from planner.render import sweep as render
     from planner.sweep import load_matrix, run
 

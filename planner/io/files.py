@@ -298,8 +298,32 @@ def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecE
 
 
 
-_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
-"""Output names that mean standard output (`-o -`)."""
+_FD_PATH = re.compile(r"^/(?:proc/(?:self|thread-self|(\d+))(?:/task/\d+)?/fd|dev/fd)/(\d+)$")
+"""A path naming one of a process's open descriptors (`/dev/fd/N`, `/proc/self/fd/N`, `/proc/PID/fd/N`)."""
+_STD_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_KERNEL_DIRS = ("/proc/", "/sys/")
+"""Kernel interfaces: their files look regular, and writing a report into one (`/proc/sys/...`) changes the system."""
+
+
+def descriptor_of(path: Path) -> int | None:
+    """The descriptor of this process that `path` names (`-`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, or a
+    symlink to one of them), else None. Only the names are read: the descriptor itself may be closed."""
+    text = str(path)
+    if text == "-":
+        return 1
+    text = os.path.abspath(text)
+    for _ in range(40):  # the kernel's own limit on symlinks in one lookup
+        if text in _STD_NAMES:
+            return _STD_NAMES[text]
+        match = _FD_PATH.match(text)
+        if match:
+            return int(match.group(2)) if match.group(1) in (None, str(os.getpid())) else None
+        try:
+            link = os.readlink(text)
+        except (OSError, ValueError):
+            return None
+        text = os.path.normpath(os.path.join(os.path.dirname(text), link))
+    return None
 
 
 @dataclass(frozen=True)
@@ -312,6 +336,8 @@ class OutputTarget:
     """Permissions of the file written: an existing file's own, else the umask's."""
     in_place: bool
     """A FIFO or descriptor: written through its own open, never replaced."""
+    fd: int | None = None
+    """The descriptor of this process the path names (`-`, `/dev/stderr`, `/proc/self/fd/N`): written directly."""
 
 
 def output_target(path: Path, where: str, *, subject: str = "output path", noun: str = "output",
@@ -319,16 +345,28 @@ def output_target(path: Path, where: str, *, subject: str = "output path", noun:
                   hint: str = "name a regular file, or pass `-o -` to write to standard output") -> OutputTarget:
     """Check a path an output will be written to, before anything is written, and say where the write goes.
 
-    A FIFO or descriptor (`/dev/stderr`, `/proc/self/fd/N`) is written in place when `in_place_ok` (someone reads
-    it) and refused otherwise; any other path that exists and is not a regular file (a directory, a device, a
-    socket) is refused and left alone, as is a dangling symlink, a missing directory, and a file the command read
-    (`INPUTS_READ`, `inputs`). `subject` names the path in errors ("output path", "a plot file's name"), `noun`
-    the thing written ("output", "plot").
+    A name of one of this process's descriptors (`-`, `/dev/stdout`, `/dev/stderr`, `/proc/self/fd/N`, a symlink to
+    one) is written to that descriptor and a FIFO through its own open, when `in_place_ok` (someone reads them), and
+    refused otherwise; any other path that exists and is not a regular file (a directory, a device, a socket) or
+    lies in /proc or /sys is refused and left alone, as is a dangling symlink, a missing directory, and a file the
+    command read (`INPUTS_READ`, `inputs`). `subject` names the path in errors ("output path", "a plot file's
+    name"), `noun` the thing written ("output", "plot").
 
     Raises:
         SpecError: The path cannot or must not be written.
     """
     path = path.expanduser()
+    fd = descriptor_of(path)
+    if fd is not None:
+        if not in_place_ok:
+            raise SpecError(f"{subject} names a file descriptor (standard output or error); it is left alone",
+                            where=where, value=str(path), hint=hint)
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            raise SpecError(f"cannot write the {noun}: descriptor {fd} is not open", where=where, value=str(path),
+                            hint="name a regular file, or a descriptor the shell opened (e.g. `3>out.json`)") from None
+        return OutputTarget(path, mode & 0o7777, in_place=True, fd=fd)
     try:
         st: os.stat_result | None = path.stat()  # follows symlinks: what the path is in the end
     except FileNotFoundError:
@@ -337,6 +375,9 @@ def output_target(path: Path, where: str, *, subject: str = "output path", noun:
         raise SpecError(f"cannot write the {noun}: {exc.strerror}", where=where, value=str(path), hint=hint) from None
     umask = os.umask(0)
     os.umask(umask)
+    if os.path.realpath(path).startswith(_KERNEL_DIRS) or os.path.abspath(path).startswith(_KERNEL_DIRS):
+        raise SpecError(f"{subject} is in /proc or /sys (a kernel interface, not a file); it is left alone",
+                        where=where, value=str(path), hint=hint)
     if st is None:
         if path.is_symlink():
             raise SpecError(f"{subject} is a dangling symlink; it is left alone", where=where, value=str(path),
@@ -346,13 +387,12 @@ def output_target(path: Path, where: str, *, subject: str = "output path", noun:
             raise SpecError(f"{noun} directory does not exist", where=where, value=str(path),
                             hint="create the directory first")
         return OutputTarget(path, 0o666 & ~umask, in_place=False)
-    descriptor = os.path.realpath(path).startswith(("/proc/", "/dev/fd/"))  # /dev/stderr, /proc/self/fd/N
-    if in_place_ok and (descriptor or stat.S_ISFIFO(st.st_mode)):
+    if in_place_ok and stat.S_ISFIFO(st.st_mode):
         return OutputTarget(path, st.st_mode & 0o7777, in_place=True)
     if in_place_ok and stat.S_ISDIR(st.st_mode):
         raise SpecError(f"{subject} is a directory", where=where, value=str(path),
                         hint=f"name a file inside it, e.g. {path / 'plan.json'}")
-    if descriptor or not stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode):
         kinds = "a device or socket" if in_place_ok else "a directory, device, socket or FIFO"
         raise SpecError(f"{subject} exists and is not a regular file ({kinds}); it is left alone", where=where,
                         value=str(path), hint=hint)
@@ -395,16 +435,16 @@ def write_output(path: Path, text: str, where: str = "-o", *, executable: bool =
                  inputs: tuple[Path | str | None, ...] = ()) -> None:
     """Write `text` to `path` so that nothing is damaged and no half-written file is left.
 
-    `-` (and `/dev/stdout`) is standard output; a FIFO is written in place (someone is reading it);
+    `-` (and `/dev/stdout`) is standard output, `/dev/stderr` standard error and `/proc/self/fd/N` descriptor N
+    (written to, never opened anew or replaced: `2>>log` keeps its log); a FIFO is written in place (someone reads it);
     any other path that exists and is not a regular file (a directory, a device, a socket) is refused
     (`output_target`). A regular file, or the regular file a symlink points to, is replaced whole
     (`replace_file`). A path that is one of the command's `inputs` is refused.
     """
-    if str(path) in _STDOUT_NAMES:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
     target = output_target(path, where, inputs=inputs)
+    if target.fd is not None:
+        _write_descriptor(target.fd, text, where, path)
+        return
     if target.in_place:
         _write_in_place(target.path, text, where)
         return
@@ -474,3 +514,21 @@ def _write_in_place(path: Path, text: str, where: str) -> None:
     except OSError as exc:
         raise SpecError(f"cannot write the output: {exc.strerror}", where=where, value=str(path),
                         hint="did the reader of the FIFO exit early?") from None
+
+
+def _write_descriptor(fd: int, text: str, where: str, path: Path) -> None:
+    """Write to one of this process's descriptors: standard output and error through their streams (so the text
+    keeps its place among the other output), any other descriptor directly."""
+    stream = {1: sys.stdout, 2: sys.stderr}.get(fd)
+    if stream is not None:
+        stream.write(text)
+        stream.flush()
+        return
+    data = text.encode("utf-8")
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    except OSError as exc:
+        raise SpecError(f"cannot write the output to descriptor {fd}: {exc.strerror}", where=where, value=str(path),
+                        hint="open the descriptor for writing (e.g. `3>out.json`), or name a regular file") from None

@@ -402,9 +402,9 @@ def _cache_load(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> SampleS
     """Token counts of an unchanged sample from an earlier run, if cached."""
     key = _cache_key(sample_path, tokenizer_ref, as_chat)
     path = _cache_file(key) if key else None
-    if path is None or not path.is_file():
-        return None
     try:
+        if path is None or not path.is_file():  # is_file raises on a name too long (PLANNER_CACHE_DIR of 5,000 x)
+            return None
         data = json.loads(path.read_text())
         prompts, outputs = data["prompt_counts"], data["output_counts"]
         if not (_counts_ok(prompts, 1) and prompts and _counts_ok(outputs, 1) and isinstance(data["backend"], str)
