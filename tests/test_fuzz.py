@@ -1078,6 +1078,14 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
      "--plot: the plot directory exists and is not a directory"),
     # an option missing its value pointed at `planner --help`, not the command's
     ("option-without-value-hint", {}, ["gpus", "-f"], "Option '-f' requires an argument."),
+    # data round (helper)
+    # a --prices instance with a newline was accepted, written into the plan, then refused by `export` of that plan
+    ("prices-newline", {"p.yaml": yaml.safe_dump({"prices": [{**PRICES["prices"][0], "instance": "x\nrm -rf ~"}]})},
+     ["recommend", L8, "--gpus", "h100", "--runtimes", "vllm", "--rps", "2", "--prices", "{f}/p.yaml"],
+     "{f}/p.yaml: prices[0].instance: holds a control character (a newline or escape) where plain text belongs"),
+    ("calibration-label-newline", {"c.json": json.dumps({**synthetic_profile(), "label": "a\nb"})},
+     ["estimate", L8, "--gpu", "h100", "--isl", "500", "--osl", "50", "-c", "4", "--calibration", "{f}/c.json"],
+     "{f}/c.json: label: holds a control character (a newline or escape) where plain text belongs"),
 ]
 
 
@@ -1363,3 +1371,118 @@ def test_regression_cache_dir_name_too_long(tmp_path):
     result = check(["tokens", str(lines), "-t", str(TINY), "-f", "json"], tmp_path,
                    env={"PLANNER_CACHE_DIR": "x" * 5000})
     assert result.exit_code == 0, result.stderr
+
+
+# data round (helper): faults in the data directories (PLANNER_HARDWARE_DB / _RUNTIME_PROFILES / _CALIBRATION_DIR)
+
+QWEN3_MOE = str(MODELS / "qwen3-30b-a3b")
+"""A MoE model: its estimate reads the measured MoE operator tables."""
+
+
+def _edit_yaml(name: str, edit: Any) -> Any:
+    def mutate(root: Path) -> None:
+        data = yaml.safe_load((root / name).read_text())
+        edit(data)
+        (root / name).write_text(yaml.safe_dump(data, allow_unicode=True))
+    return mutate
+
+
+def _edit_tables(edit: Any) -> Any:
+    def mutate(root: Path) -> None:
+        for path in (root / "tables" / "h100-sxm").glob("*.json"):
+            data = json.loads(path.read_text())
+            for table in data["tables"]:
+                table["latency_us"] = edit(table["latency_us"])
+            path.write_text(json.dumps(data))
+    return mutate
+
+
+def _first(value: str) -> Any:
+    return lambda latencies: " ".join([value, *latencies.split(" ")[1:]])
+
+
+ESTIMATE_MOE = ["estimate", QWEN3_MOE, "--gpu", "h100", "--isl", "500", "--osl", "50", "-c", "4", "--runtime", "vllm"]
+DATA_DIR_FAULTS = [
+    # (id, kind, mutation of the copied directory, args, expected start of the Error line ({d} = the directory))
+    ("table-latency-inf", "calibration", _edit_tables(_first("1e999")), ESTIMATE_MOE,
+     "{d}/tables/h100-sxm/vllm-0.24.0.json: tables.94.latency_us: moe"),  # read as inf: internal error (exit 3)
+    ("table-latency-0", "calibration", _edit_tables(_first("0")), ESTIMATE_MOE,
+     "{d}/tables/h100-sxm/vllm-0.24.0.json: tables.94.latency_us: moe"),
+    ("table-latency-not-a-number", "calibration", _edit_tables(_first("1..2")), ESTIMATE_MOE,
+     "{d}/tables/h100-sxm/vllm-0.24.0.json: tables.94.latency_us: moe"),
+    ("table-none-measured", "calibration", _edit_tables(lambda lat: " ".join("_" for _ in lat.split(" "))),
+     ESTIMATE_MOE, "{d}/tables/h100-sxm/vllm-0.24.0.json: tables.94.latency_us: moe"),
+    ("table-axis-nan", "calibration", lambda root: (root / "tables/h100-sxm/vllm-0.24.0.json").write_text(
+        (root / "tables/h100-sxm/vllm-0.24.0.json").read_text().replace('"values":[', '"values":[NaN,', 1)),
+     ESTIMATE_MOE, "{d}/tables/h100-sxm/vllm-0.24.0.json: tables.0.axes.0.values.0: Input should be a finite number"),
+    ("table-file-twice", "calibration", lambda root: shutil.copy(root / "tables/h100-sxm/vllm-0.24.0.json",
+                                                               root / "tables/h100-sxm/vllm-copy.json"),
+     ESTIMATE_MOE, "{d}/tables/h100-sxm/vllm-copy.json: a second table file for vllm 0.24.0 on h100-sxm"),
+    ("tables-path-a-file", "calibration", lambda root: (shutil.rmtree(root / "tables"), (root / "tables").write_text("")),
+     ESTIMATE_MOE, "{d}/tables: the operator tables path is not a directory"),
+    ("bands-ratio-1e300", "calibration", _edit_yaml("uncertainty.yaml", lambda d: d["bands"][0].update(high_ratio=1e300)),
+     ["gpus"], "{d}/uncertainty.yaml: bands.0.high_ratio: Input should be less than or equal to 1000"),
+    ("bands-twice", "calibration", _edit_yaml("uncertainty.yaml", lambda d: d["bands"].append(d["bands"][0])),
+     ["gpus"], "{d}/uncertainty.yaml: (top level): bands[70] repeats runtime any, metric e2e, regime any"),
+    ("bands-a-directory", "calibration", lambda root: ((root / "uncertainty.yaml").unlink(),
+                                                       (root / "uncertainty.yaml").mkdir()),
+     ["gpus"], "{d}/uncertainty.yaml: expected a file, got a directory"),  # was silently ignored
+    ("gpu-alias-of-another", "hardware_db", _edit_yaml("l4.yaml", lambda d: d.update(aliases=["h100"])),
+     ["gpus"], "{d}/l4.yaml: aliases: alias 'h100' is also an id or alias of h100-sxm.yaml"),
+    ("runtime-alias-is-an-id", "runtime_profiles", _edit_yaml("sglang.yaml", lambda d: d.update(aliases=["vllm"])),
+     ["runtimes"], "{d}/sglang.yaml: aliases: alias 'vllm' is also an id or alias of vllm.yaml"),
+    ("gpu-name-newline", "hardware_db", _edit_yaml("l40s.yaml", lambda d: d.update(name="L40S\nkind: Secret")),
+     ["export", str(PLAN), "--to", "k8s"], "{d}/l40s.yaml: name: holds a control character"),  # broke the YAML
+    ("gpu-label-value", "hardware_db", _edit_yaml("l40s.yaml", lambda d: d.update(
+        node_labels={"nvidia.com/gpu.product": ["$(reboot)"]})), ["export", str(PLAN), "--to", "k8s"],
+     "{d}/l40s.yaml: node_labels: nvidia.com/gpu.product: '$(reboot)' is not a Kubernetes label value"),
+    ("gpu-label-no-values", "hardware_db", _edit_yaml("l40s.yaml", lambda d: d.update(
+        node_labels={"nvidia.com/gpu.product": []})), ["export", str(PLAN), "--to", "k8s"],
+     "{d}/l40s.yaml: node_labels: nvidia.com/gpu.product: no values"),
+    ("data-file-a-directory", "hardware_db", lambda root: (root / "zz.yaml").mkdir(), ["gpus"],
+     "{d}/zz.yaml: expected a file, got a directory"),  # its hint was `see planner gpus --help`
+]
+_DATA_ENV = {"hardware_db": "PLANNER_HARDWARE_DB", "runtime_profiles": "PLANNER_RUNTIME_PROFILES",
+             "calibration": "PLANNER_CALIBRATION_DIR"}
+
+
+@pytest.mark.parametrize(("kind", "mutate", "args", "line"), [r[1:] for r in DATA_DIR_FAULTS],
+                         ids=[r[0] for r in DATA_DIR_FAULTS])
+def test_regression_data_dir_fault(kind, mutate, args, line, tmp_path):
+    """A damaged data directory is one `Error:` line naming the file and field, with a hint that fits (these
+    crashed as internal errors, were silently used or ignored, or reached manifests)."""
+    root = tmp_path / kind
+    shutil.copytree(ROOT / kind, root)
+    mutate(root)
+    result = check(args, tmp_path, env={_DATA_ENV[kind]: str(root), "PLANNER_CACHE": "0"})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-2].startswith("Error: " + line.replace("{d}", str(root))), result.stderr
+    assert "--help" not in result.stderr.splitlines()[-1]
+
+
+CACHE_ENTRIES = {
+    "other-counts": lambda e: {**e, "prompt_counts": [5, 7]},  # plausible but not this sample's: wrong numbers
+    "more-outputs-than-prompts": lambda e: {**e, "output_counts": [1, 1, 1]},
+    "backend-surrogate": lambda e: {**e, "backend": "\ud800"},  # every later run ended in an internal error
+    "note-injected": lambda e: {**e, "note": "injected"},
+    "old-layout": lambda e: {k: e[k] for k in ("prompt_counts", "output_counts", "backend", "note")},
+    "other-key": lambda e: {**e, "key": "0" * 64},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CACHE_ENTRIES))
+def test_regression_token_cache_entry_changed(name, tmp_path):
+    """A token-cache entry changed after it was written (even to plausible counts) is ignored and rewritten: the
+    report equals a cold run's, now and on the next run."""
+    sample = tmp_path / "s.txt"
+    sample.write_text("one two three\nfour five\n")
+    env = {"PLANNER_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["tokens", str(sample), "-t", str(TINY), "-f", "json"]
+    cold = runner.invoke(app, args, env=env).stdout
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    written = json.loads(entry.read_text())
+    entry.write_text(json.dumps(CACHE_ENTRIES[name](written)))
+    for _ in range(2):
+        warm = check(args, tmp_path, output=str(entry.relative_to(tmp_path)), env=env)
+        assert warm.exit_code == 0 and warm.stdout == cold
+    assert json.loads(entry.read_text()) == written

@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from planner.errors import DataError
 from planner.specs.optables import OpTable, OpTableFile
 
 Roofline = Callable[[Sequence[float]], float]
@@ -141,9 +142,20 @@ class TableIndex:
             self._by_op.setdefault(t.op, []).append(i)
 
     def grid(self, i: int) -> Grid:
+        """Table `i` prepared for interpolation.
+
+        Raises:
+            DataError: Its latencies are not positive finite numbers (checked on first use, see `OpTable.latency_us`).
+        """
         g = self._grids.get(i)
         if g is None:
-            g = self._grids[i] = Grid(self.file.tables[i])
+            try:
+                g = self._grids[i] = Grid(self.file.tables[i])
+            except ValueError as exc:
+                raise DataError(str(exc), where=f"{self.file.source}: tables.{i}.latency_us",
+                                hint="latencies are microseconds > 0, space-separated, `_` where unmeasured; "
+                                     "re-create the file with benchmarks/derive_tables.py or planner calibrate") \
+                    from None
         return g
 
     def find(self, op: str, **key: str | int | bool) -> Grid | None:

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from planner.errors import DataError, PlannerError, SpecError
-from planner.io.files import read_structured, validate
+from planner.io.files import ONE_LINE_HINT, read_structured, refuse_control_characters, validate
 from planner.specs.calibration import CalibrationProfile
 from planner.specs.hardware import Gpu
 
@@ -26,6 +26,7 @@ def load_profile(path: Path, error: type[PlannerError] = SpecError) -> Calibrati
     if not isinstance(data, dict) or not {"schema_version", "device", "fitted"} <= set(data):
         # another JSON (a plan, a config): one line saying so, not one pydantic error per missing field
         raise error("not a calibration profile (no schema_version, device and fitted)", where=str(path), hint=hint)
+    refuse_control_characters(data, str(path), error=error, hint=ONE_LINE_HINT)  # labels reach reports and plans
     return validate(CalibrationProfile, data, str(path), error)
 
 

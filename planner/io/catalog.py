@@ -58,7 +58,8 @@ class Catalog:
         bands = paths["calibration"] / "uncertainty.yaml"
         catalog = cls(gpus=load_gpus(paths["hardware_db"]), runtimes=load_runtimes(paths["runtime_profiles"]),
                       calibrations=newest_profiles(paths["calibration"]),
-                      uncertainty=load_validated(UncertaintyTable, bands, DataError) if bands.is_file() else None,
+                      uncertainty=load_validated(UncertaintyTable, bands, DataError)
+                      if bands.exists() or bands.is_symlink() else None,  # a directory there is an error
                       tables_dir=paths["calibration"] / "tables")
         return catalog.with_tables() if tables else catalog
 

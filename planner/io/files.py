@@ -112,8 +112,9 @@ def read_bytes(path: Path, error: type[PlannerError] = SpecError, *, what: str =
     except FileNotFoundError:
         raise error(f"{what} not found", where=str(path), hint=hint or "check the path") from None
     except IsADirectoryError:
-        raise error(f"expected a {what}, got a directory", where=str(path), hint=hint) from None
-    except OSError as exc:
+        raise error(f"expected a {what}, got a directory", where=str(path),
+                    hint=hint or "name a file, or move the directory out of the way") from None
+    except OSError as exc:  # unreadable, a symlink loop, a name too long
         raise error(f"cannot read the {what}: {exc.strerror}", where=str(path), hint=hint or os_error_hint(exc)) from None
     if max_bytes is not None and len(data) > max_bytes:
         raise error(f"{what} is larger than {max_bytes // 2**20} MiB", where=str(path),
@@ -250,7 +251,9 @@ _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def refuse_control_characters(data: Any, where: str, *, newlines: bool = False,
-                              error: type[PlannerError] = SpecError) -> None:
+                              error: type[PlannerError] = SpecError,
+                              hint: str = "re-create the file with the planner; hand edits must keep values on one "
+                                          "line") -> None:
     """Refuse strings holding control characters (newlines too unless `newlines`): a value copied into a
     script comment or a manifest must not be able to start a new line there."""
     pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
@@ -264,8 +267,7 @@ def refuse_control_characters(data: Any, where: str, *, newlines: bool = False,
             stack += [(v, f"{loc}[{i}]") for i, v in enumerate(value)]
         elif isinstance(value, str) and pattern.search(value):
             raise error("holds a control character (a newline or escape) where plain text belongs",
-                        where=f"{where}: {loc or '(top level)'}", value=value[:60],
-                        hint="re-create the file with the planner; hand edits must keep values on one line")
+                        where=f"{where}: {loc or '(top level)'}", value=value[:60], hint=hint)
 
 
 def read_structured(path: Path, error: type[PlannerError] = SpecError, *, hint: str | None = None,
@@ -291,10 +293,17 @@ def validate(model: type[M], data: Any, where: str, error: type[PlannerError] = 
                     hint=hint or "values carry their unit in the key name (bytes, bytes/s, seconds)") from None
 
 
+ONE_LINE_HINT = "keep each value on one line, without control characters (names and notes reach scripts and manifests)"
+"""The hint of a data or side file whose text holds a newline or another control character."""
+
+
 def load_validated(model: type[M], path: Path, error: type[PlannerError] = SpecError,
                    hint: str | None = None) -> M:
-    """Read a JSON/YAML file and validate it as `model` (the one read-and-validate helper)."""
-    return validate(model, read_structured(path, error, hint=hint), str(path), error, hint)
+    """Read a JSON/YAML file and validate it as `model` (the one read-and-validate helper). Its strings must be
+    one line each: they end up in reports, launch-script comments and manifests."""
+    data = read_structured(path, error, hint=hint)
+    refuse_control_characters(data, str(path), error=error, hint=ONE_LINE_HINT)
+    return validate(model, data, str(path), error, hint)
 
 
 

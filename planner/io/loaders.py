@@ -45,7 +45,22 @@ def _load_dir(directory: Path, model: type[M], kind: str) -> dict[str, M]:
     if not items:
         raise DataError(f"no *.yaml files in the {kind} directory", where=str(directory),
                         hint=f"point PLANNER_{kind.upper()} at a directory of *.yaml files, or unset it")
+    _refuse_shared_names(items, directory)
     return items
+
+
+def _refuse_shared_names(items: dict[str, M], directory: Path) -> None:
+    """Refuse an alias that names two entries, or names another entry's id, as `resolve` compares them: `--gpu h100`
+    silently picked whichever file sorted first."""
+    owner: dict[str, str] = {_norm(item_id): item_id for item_id in items}
+    for item_id, item in items.items():
+        for alias in item.aliases:
+            other = owner.setdefault(_norm(alias), item_id)
+            if other != item_id:
+                raise DataError(f"alias {alias!r} is also an id or alias of {other}.yaml",
+                                where=f"{directory / item_id}.yaml: aliases",
+                                hint="each id and alias must name one entry (compared case-insensitively, `_` and "
+                                     "spaces as `-`); remove or rename one of them")
 
 
 def load_gpus(directory: Path) -> dict[str, Gpu]:

@@ -399,21 +399,39 @@ def _cache_file(key: str) -> Path | None:
 
 
 def _cache_load(sample_path: Path, tokenizer_ref: str, as_chat: bool) -> SampleStats | None:
-    """Token counts of an unchanged sample from an earlier run, if cached."""
+    """Token counts of an unchanged sample from an earlier run, if cached.
+
+    An entry is used only when it is the one this key wrote: its `key` and checksum match and its counts are
+    plausible. Anything else (truncated, hand-edited, copied from another sample, another layout) is ignored, and
+    the recount rewrites it.
+    """
+    from planner.io.files import MAX_FILE_BYTES, read_bytes
+
     key = _cache_key(sample_path, tokenizer_ref, as_chat)
     path = _cache_file(key) if key else None
     try:
         if path is None or not path.is_file():  # is_file raises on a name too long (PLANNER_CACHE_DIR of 5,000 x)
             return None
-        data = json.loads(path.read_text())
+        data = json.loads(read_bytes(path, max_bytes=MAX_FILE_BYTES))
+        if not isinstance(data, dict) or data.get("key") != key or data.get("sha256") != _entry_digest(data):
+            return None  # damaged, edited by hand, or not this sample's entry: recount
         prompts, outputs = data["prompt_counts"], data["output_counts"]
-        if not (_counts_ok(prompts, 1) and prompts and _counts_ok(outputs, 1) and isinstance(data["backend"], str)
-                and isinstance(data["note"], (str, type(None)))):
-            return None  # well-formed JSON with implausible counts (tampered, or another version): recount
+        if not (_counts_ok(prompts, 1) and prompts and _counts_ok(outputs, 1) and len(outputs) <= len(prompts)
+                and isinstance(data["backend"], str) and isinstance(data["note"], (str, type(None)))):
+            return None  # well-formed JSON with implausible counts: recount
         return sample_stats(prompts, outputs, tokenizer=tokenizer_ref,
                             tokenizer_backend=data["backend"], chat_template_note=data["note"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError, SpecError):
         return None  # a damaged cache entry is ignored and rewritten
+
+
+def _entry_digest(entry: dict[str, Any]) -> str:
+    """Checksum of a cache entry's fields (all but `sha256`), so that an entry changed after it was written is
+    recognised."""
+    import hashlib
+
+    body = json.dumps({k: v for k, v in entry.items() if k != "sha256"}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 _MAX_CACHED_COUNT = 2**27
@@ -437,8 +455,9 @@ def _cache_store(sample_path: Path, tokenizer_ref: str, as_chat: bool, prompt_co
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps({"prompt_counts": prompt_counts, "output_counts": output_counts,
-                                       "backend": backend, "note": note}))
+            entry: dict[str, Any] = {"key": key, "prompt_counts": prompt_counts, "output_counts": output_counts,
+                                     "backend": backend, "note": note}
+            tmp.write_text(json.dumps({**entry, "sha256": _entry_digest(entry)}), encoding="utf-8")
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from planner.specs._base import Frozen, Sourced
 from planner.specs.limits import MAX_GPUS_PER_REPLICA
@@ -39,6 +40,13 @@ MAX_TFLOPS = 100_000.0
 These and the other bounds in this module sit one to two orders of magnitude beyond any shipping accelerator and
 catch a value written in the wrong unit or with digits repeated (a `1e-300` TFLOP/s chip predicted a TTFT of
 10^301 s); the error names the file and field."""
+
+
+_LABEL_NAME = r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?"
+LABEL_KEY = re.compile(rf"([a-z0-9]([a-z0-9.-]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}")
+"""A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters."""
+LABEL_VALUE = re.compile(_LABEL_NAME)
+"""A (non-empty) Kubernetes label value: at most 63 letters, digits, `-`, `_` and `.`, alphanumeric at both ends."""
 
 
 class PeakTflops(Frozen):
@@ -104,7 +112,7 @@ class Gpu(Sourced):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
     """Stable identifier used on the command line (file name without `.yaml`)."""
-    name: str
+    name: str = Field(min_length=1)
     """Marketing name shown to people."""
     aliases: list[str] = Field(default_factory=list)
     """Other spellings users type (case-insensitive)."""
@@ -136,7 +144,8 @@ class Gpu(Sourced):
     container image runs there."""
     node_labels: dict[str, list[str]] = Field(default_factory=dict)
     """Kubernetes node labels that identify this GPU: label key -> accepted values (a node matching any key
-    qualifies), e.g. `nvidia.com/gpu.product` as NVIDIA GPU feature discovery sets it."""
+    qualifies), e.g. `nvidia.com/gpu.product` as NVIDIA GPU feature discovery sets it; keys and values are valid
+    Kubernetes label syntax, since manifests select nodes with them."""
     _op_tables: tuple[OpTableFile, ...] = PrivateAttr(default=())
 
     @property
@@ -150,6 +159,21 @@ class Gpu(Sourced):
         copy = self.model_copy()
         copy._op_tables = files
         return copy
+
+    @field_validator("node_labels")
+    @classmethod
+    def _kubernetes_labels(cls, labels: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, values in labels.items():
+            if not LABEL_KEY.fullmatch(key):
+                raise ValueError(f"{key[:80]!r} is not a Kubernetes label key ([prefix/]name, the name at most 63 letters, "
+                                 "digits, '-', '_', '.')")
+            if not values:
+                raise ValueError(f"{key}: no values (a node selector needs at least one)")
+            bad = [v for v in values if not LABEL_VALUE.fullmatch(v)]
+            if bad:
+                raise ValueError(f"{key}: {bad[0][:63]!r} is not a Kubernetes label value (at most 63 letters, digits, "
+                                 "'-', '_', '.', alphanumeric at both ends)")
+        return labels
 
     @model_validator(mode="after")
     def _precision_matches_architecture(self) -> Gpu:

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, FiniteFloat, PrivateAttr, model_validator
 
 from planner.specs._base import Frozen
 
@@ -24,6 +24,13 @@ Op = Literal["gemm", "prefill_attention", "decode_attention", "moe", "all_reduce
 GemmDtype = Literal["bf16", "fp16", "fp8", "fp8_block", "nvfp4", "int4_wo", "int8_wo", "int8_sq", "mxfp4_w4a16"]
 """GEMM precisions a table can describe (fp8: per-tensor scales; fp8_block: 128x128 block scales;
 int4_wo / int8_wo: weight-only; int8_sq: SmoothQuant W8A8; mxfp4_w4a16: MXFP4 weights, 16-bit activations)."""
+
+
+MIN_LATENCY_US = 1e-3
+"""Smallest plausible measured latency, microseconds (1 ns; the shortest kernel in the shipped tables takes 1.5 us,
+a launch alone ~2 us): a `0`, a `1e-999` (read as 0) or a value in the wrong unit is refused."""
+MAX_LATENCY_US = 1e9
+"""Largest plausible measured latency, microseconds (1,000 s; the longest in the shipped tables is 1.35 s)."""
 
 
 class Provenance(Frozen):
@@ -50,8 +57,8 @@ class Axis(Frozen):
 
     name: str = Field(pattern=r"^[a-z_]+$")
     """Axis name (e.g. `m`, `n`, `k`, `batch`, `seq`, `context`, `tokens`, `world`, `bytes`)."""
-    values: tuple[float, ...] = Field(min_length=1)
-    """Grid coordinates, strictly increasing, positive (interpolation is in log space)."""
+    values: tuple[FiniteFloat, ...] = Field(min_length=1)
+    """Grid coordinates, strictly increasing, positive and finite (interpolation is in log space)."""
 
     @model_validator(mode="after")
     def _increasing(self) -> Axis:
@@ -93,14 +100,29 @@ class OpTable(Frozen):
         """The latencies as numbers (None where unmeasured), microseconds.
 
         Raises:
-            ValueError: A latency is not a positive number, or none is measured.
+            ValueError: A latency is not a number or outside [`MIN_LATENCY_US`, `MAX_LATENCY_US`], or none is
+                measured.
         """
-        values = tuple(None if v == "_" else float(v) for v in self.latency_us.split(" "))
-        if any(v is not None and not v > 0 for v in values):
-            raise ValueError(f"{self.op} {self.key}: latencies must be > 0")
+        try:
+            values = tuple(None if v == "_" else float(v) for v in self.latency_us.split(" "))
+        except ValueError:  # the load-time pattern lets through strings such as `1..2`, `e` or `+`
+            bad = next(v for v in self.latency_us.split(" ") if v != "_" and not _is_number(v))
+            raise ValueError(f"{self.op} {self.key}: {bad!r} is not a number") from None
+        implausible = [v for v in values if v is not None and not MIN_LATENCY_US <= v <= MAX_LATENCY_US]
+        if implausible:  # `0`, `1e-999` (read as 0), `1e999` (read as inf), or another unit
+            raise ValueError(f"{self.op} {self.key}: latency {implausible[0]:g} us is outside "
+                             f"[{MIN_LATENCY_US:g}, {MAX_LATENCY_US:g}] us")
         if all(v is None for v in values):
             raise ValueError(f"{self.op} {self.key}: no measured point")
         return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class OpTableFile(Frozen):
@@ -120,6 +142,18 @@ class OpTableFile(Frozen):
     """The measured tables."""
 
     _scratch: dict[str, object] = PrivateAttr(default_factory=dict)
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        """Where the file was read from (set by the loader; errors found when a table is first used name it), or
+        its label when it was not read from a file."""
+        return self._source or f"operator tables {self.label}"
+
+    def with_source(self, path: str) -> OpTableFile:
+        """This file, remembering `path` as where it was read from."""
+        self._source = path
+        return self
 
     @property
     def scratch(self) -> dict[str, object]:

@@ -24,6 +24,14 @@ Regime = Literal["batch1", "static", "load", "saturated"]
 everything queued at once."""
 
 
+MIN_RATIO = 1e-3
+"""Smallest plausible measured / predicted ratio at a band's end. The shipped bands span 0.27 - 7.4, an earlier
+generation reached 127 (sglang TTFT under load, kept in plans written then); a `1e-300` or `1e300`, which every
+printed range and `--confidence high` sizing multiplies by, is a damaged file."""
+MAX_RATIO = 1e3
+"""Largest plausible measured / predicted ratio (see `MIN_RATIO`)."""
+
+
 class Band(Frozen):
     """The spread of measured / predicted for one runtime, metric and regime."""
 
@@ -33,13 +41,13 @@ class Band(Frozen):
     """What the band is for."""
     regime: Regime | Literal["any"]
     """Load regime, or `any` (pooled over regimes)."""
-    n: int = Field(ge=1)
+    n: int = Field(ge=1, le=10**9)
     """Published numbers the band was computed from."""
-    low_ratio: float = Field(gt=0)
+    low_ratio: float = Field(ge=MIN_RATIO, le=MAX_RATIO)
     """Measured / predicted at the 10th percentile: the optimistic end is prediction x this."""
-    high_ratio: float = Field(gt=0)
+    high_ratio: float = Field(ge=MIN_RATIO, le=MAX_RATIO)
     """Measured / predicted at the 90th percentile: the pessimistic end for latencies is prediction x this."""
-    median_abs_error: float = Field(ge=0)
+    median_abs_error: float = Field(ge=0, le=MAX_RATIO)
     """Median of |measured / predicted - 1| (the typical error)."""
 
     @model_validator(mode="after")
@@ -73,6 +81,16 @@ class UncertaintyTable(Frozen):
     """Groups with fewer published numbers fall back to a pooled band."""
     bands: list[Band]
     """The bands; pooled ones have runtime or regime `any`."""
+
+    @model_validator(mode="after")
+    def _one_band_per_key(self) -> UncertaintyTable:
+        seen: set[tuple[str, str, str]] = set()
+        for i, b in enumerate(self.bands):
+            key = (b.runtime, b.metric, b.regime)
+            if key in seen:  # `band()` would silently use the last one
+                raise ValueError(f"bands[{i}] repeats runtime {b.runtime}, metric {b.metric}, regime {b.regime}")
+            seen.add(key)
+        return self
 
     def band(self, runtime: str, metric: UncertaintyMetric, regime: Regime) -> Band | None:
         """The most specific band: this runtime and regime, else this runtime over all regimes, else all runtimes
