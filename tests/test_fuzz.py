@@ -1086,6 +1086,13 @@ REGRESSIONS: list[tuple[str, dict[str, str], list[str], str]] = [
     ("calibration-label-newline", {"c.json": json.dumps({**synthetic_profile(), "label": "a\nb"})},
      ["estimate", L8, "--gpu", "h100", "--isl", "500", "--osl", "50", "-c", "4", "--calibration", "{f}/c.json"],
      "{f}/c.json: label: holds a control character (a newline or escape) where plain text belongs"),
+    # after the helpers' rounds: a million simulated requests of long sequences ran for minutes (a hang to CI)
+    ("num-requests-1e6", {}, ["estimate", L8, "--gpu", "h100", "--isl", "9", "--osl", "9", "-c", "4",
+                              "--num-requests", "1000000"],
+     "Invalid value for '--num-requests': '1000000' must be a whole number in [1, 100,000] (requests)"),
+    # a 5,000-character value was echoed whole in the Error line
+    ("long-value-cut", {}, ["recommend", L8, "--rps", "1", "--gpus", "x" * 5000],
+     "--gpus: unknown gpu (got '" + "x" * 59 + "...[4,923 characters]..." + "x" * 18 + "')"),
 ]
 
 

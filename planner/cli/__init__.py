@@ -32,8 +32,24 @@ def _debug() -> bool:
     return os.environ.get("PLANNER_DEBUG", "").lower() in ("1", "true", "yes")
 
 
+_LONG_RUN = 120
+"""Characters without a space beyond which an error line shows a value cut in the middle (a 5,000-character flag
+value was echoed whole)."""
+
+
+def _compact(line: str) -> str:
+    """`line` with every run of more than `_LONG_RUN` non-space characters cut to its start and end."""
+    import re
+
+    def cut(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return f"{text[:60]}...[{len(text) - 80:,} characters]...{text[-20:]}"
+
+    return re.sub(rf"\S{{{_LONG_RUN + 1},}}", cut, line)
+
+
 def _fail(line: str, hint: str | None, code: int) -> NoReturn:
-    sys.stderr.write(f"Error: {line}\n")
+    sys.stderr.write(f"Error: {_compact(line)}\n")
     if hint:
         sys.stderr.write(f"hint: {hint}\n")
     sys.exit(code)

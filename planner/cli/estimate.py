@@ -125,7 +125,7 @@ def estimate_cmd(
         "--in-process", help="The engine called in-process (vLLM's LLM.generate or benchmark_throughput/latency, "
                              "SGLang's offline engine, trtllm-bench): no API server in the request path.")] = False,
     num_requests: Annotated[int | None, typer.Option(
-        "--num-requests", parser=bounded_int(1, 1_000_000, "requests"), help="Requests in the simulated run (default: enough for a steady state).")] = None,
+        "--num-requests", parser=bounded_int(1, 100_000, "requests"), help="Requests in the simulated run (default: enough for a steady state).")] = None,
     max_num_seqs: Annotated[int | None, typer.Option(
         "--max-num-seqs", parser=bounded_int(1, MAX_SEQS, "sequences"), help="Scheduler cap on running sequences (default: the runtime's).")] = None,
     seed: SeedOpt = 0,
