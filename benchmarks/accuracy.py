@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from validation import (
     LATENCY,
     THROUGHPUT,
     Built,
+    Metric,
     Prediction,
     Skip,
     ape,
@@ -179,27 +181,28 @@ def _table(title: str, groups: dict[str, list[float]]) -> None:
               f"{max(errs):6.0f}%")
 
 
-def _groups(preds: list[Prediction]) -> dict[str, list[float]]:
+def _by_source(p: Prediction, m: Metric, group: str) -> list[str]:
+    return [f"{p.case.source_id} {group}", f"all {group}"]
+
+
+def _by_regime(p: Prediction, m: Metric, group: str) -> list[str]:
+    """By regime and metric group over all runtimes, and the p95/p99 TPOT SLOs are set on."""
+    keys = [f"{p.case.regime} {group}"]
+    if m.family == "tpot" and m.stat in ("p95", "p99"):
+        keys.append(f"{p.case.regime} tpot p95/p99")
+    return keys
+
+
+def _groups(preds: list[Prediction],
+            keys: Callable[[Prediction, Metric, str], list[str]] = _by_source) -> dict[str, list[float]]:
+    """APEs of every metric of `preds`, under each key `keys` gives it (default: its source and `all`)."""
     out: dict[str, list[float]] = defaultdict(list)
     for p in preds:
         for m, v in p.pairs():
             group = "throughput" if m.family in THROUGHPUT else m.family
             err = ape(m.measured, v)
-            out[f"{p.case.source_id} {group}"].append(err)
-            out[f"all {group}"].append(err)
-    return out
-
-
-def _regime_groups(preds: list[Prediction]) -> dict[str, list[float]]:
-    """Errors by regime and metric group over all runtimes, and the p95/p99 TPOT SLOs are set on."""
-    out: dict[str, list[float]] = defaultdict(list)
-    for p in preds:
-        for m, v in p.pairs():
-            group = "throughput" if m.family in THROUGHPUT else m.family
-            err = ape(m.measured, v)
-            out[f"{p.case.regime} {group}"].append(err)
-            if m.family == "tpot" and m.stat in ("p95", "p99"):
-                out[f"{p.case.regime} tpot p95/p99"].append(err)
+            for key in keys(p, m, group):
+                out[key].append(err)
     return out
 
 
@@ -216,7 +219,7 @@ def _cv_report(preds: list[Prediction], cv_preds: list[Prediction], fitted: dict
               f"{statistics.median(cv[key]):7.1f}%")
     by_row = {p.case.row_id: p for p in cv_preds}
     merged = [by_row.get(p.case.row_id, p) for p in preds]
-    ins_r, cv_r = _regime_groups(preds), _regime_groups(merged)
+    ins_r, cv_r = _groups(preds, _by_regime), _groups(merged, _by_regime)
     print("\n== by regime, all runtimes (LOSO where cross-validated, in sample elsewhere)")
     print(f"{'':24s} {'n':>5s} {'in-sample':>10s} {'LOSO':>8s}")
     for key in sorted(cv_r):

@@ -28,11 +28,23 @@ def _stdout_error(exc: OSError | None) -> StdoutError:
                             "file")
 
 
-class GuardedStdout:
-    """`sys.stdout` whose failed writes raise `StdoutError` (a closed stdout, `None` in Python, raises it too)."""
+class _Wrapped:
+    """A standard stream held by a wrapper (`None` when Python has none: a closed descriptor at start-up)."""
 
     def __init__(self, stream: TextIO | None) -> None:
         self._stream = stream
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
+class GuardedStdout(_Wrapped):
+    """`sys.stdout` whose failed writes raise `StdoutError` (a closed stdout, `None` in Python, raises it too)."""
 
     def write(self, text: str) -> int:
         if self._stream is None:
@@ -50,20 +62,9 @@ class GuardedStdout:
         except OSError as exc:
             raise _stdout_error(exc) from None
 
-    def isatty(self) -> bool:
-        return self._stream is not None and self._stream.isatty()
 
-    def __getattr__(self, name: str) -> Any:
-        if self._stream is None:
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-
-class SilentStderr:
+class SilentStderr(_Wrapped):
     """`sys.stderr` that drops what it cannot write (closed, full, a reader gone): the exit code still tells."""
-
-    def __init__(self, stream: TextIO | None) -> None:
-        self._stream = stream
 
     def write(self, text: str) -> int:
         try:
@@ -79,14 +80,6 @@ class SilentStderr:
                 self._stream.flush()
         except (OSError, ValueError):
             self._stream = None
-
-    def isatty(self) -> bool:
-        return self._stream is not None and self._stream.isatty()
-
-    def __getattr__(self, name: str) -> Any:
-        if self._stream is None:
-            raise AttributeError(name)
-        return getattr(self._stream, name)
 
 
 def guard() -> None:
